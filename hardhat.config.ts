@@ -25,7 +25,8 @@ const config: HardhatUserConfig = {
     settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "prague" },
   },
   networks: {
-    hardhat: { hardfork: "prague" },
+    // Same-second blocks let every transaction of a substep carry the substep's timestamp.
+    hardhat: { hardfork: "prague", allowBlocksWithSameTimestamp: true },
   },
   gasReporter: { enabled: process.env.REPORT_GAS === "1", currency: "USD", offline: true },
   mocha: { timeout: 120_000 },

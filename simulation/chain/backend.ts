@@ -1,0 +1,66 @@
+import type { Account, Action, ChainBackend, Outcome } from "../engine/types";
+import type { SystemAddresses, SystemConfig } from "../model/system";
+import { toVariables } from "../model/variables";
+import { encodeAction, type CallContext } from "./calls";
+import { ERRORS, IFACE } from "./contracts";
+import { rpc } from "./rpc";
+import type { TxSender } from "./sender";
+import type { Eip1193Provider } from "../engine/types";
+
+/** The chain side of a run on the deployed system: Actions become transactions, state is read through the Lens. */
+export function createChainBackend(
+  provider: Eip1193Provider,
+  sender: TxSender,
+  config: SystemConfig,
+  addresses: SystemAddresses,
+): ChainBackend {
+  const releaseNames = config.releases.map((r) => r.name);
+  const releaseByName = new Map(releaseNames.map((n, i) => [n, addresses.releases[i]!]));
+  const ctx: CallContext = {
+    addresses,
+    releaseAddress: (name) => {
+      const a = releaseByName.get(name);
+      if (a === undefined) throw new TypeError(`Action argument wallet = ${name}: no such release wallet.`);
+      return a;
+    },
+  };
+  let sampleData: { accounts: readonly Account[]; data: string; ids: string[] } | undefined;
+  return {
+    async prepare(accounts) {
+      await sender.prepare(accounts.map((a) => a.address));
+    },
+    async execute(batch: readonly { action: Action; sender: `0x${string}` }[], time: bigint): Promise<Outcome[]> {
+      const out: Outcome[] = [];
+      for (const { action, sender: from } of batch) {
+        const tx = await sender.send(from, encodeAction(ctx, action), time);
+        out.push({
+          ok: tx.ok,
+          ...(tx.ok ? {} : { error: ERRORS.decode(tx.revertData) }),
+          timestamp: sender.canWarpTime ? time : tx.timestamp,
+          txHash: tx.hash,
+          gasUsed: tx.gasUsed,
+        });
+      }
+      return out;
+    },
+    async sample(accounts: readonly Account[]) {
+      // The calldata depends only on the account list, which a run keeps: encode it once.
+      if (sampleData?.accounts !== accounts) {
+        sampleData = {
+          accounts,
+          data: IFACE.lens.encodeFunctionData("sample", [addresses.releases, accounts.map((a) => a.address)]),
+          ids: accounts.map((a) => a.id),
+        };
+      }
+      const raw = await sender.call(addresses.lens, sampleData.data);
+      const [words] = IFACE.lens.decodeFunctionResult("sample", raw) as unknown as [bigint[]];
+      return toVariables(words, releaseNames, sampleData.ids);
+    },
+    async describe() {
+      const chainId = BigInt(await rpc<string>(provider, "eth_chainId"));
+      const client = await rpc<string>(provider, "web3_clientVersion").catch(() => "unknown");
+      return { chainId: Number(chainId), client };
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,324 @@
+import { createHash } from "node:crypto";
+import type { KeyRing } from "./accounts";
+import { createClock } from "./clock";
+import { InternalError } from "./errors";
+import type { ParamsOf, SchemaNode } from "./params";
+import { createRng, type Rng } from "./rng";
+import type {
+  Account,
+  Action,
+  ChainBackend,
+  Comparison,
+  Mode,
+  ModelBackend,
+  Outcome,
+  Scenario,
+  Tick,
+  Variables,
+} from "./types";
+import { describeOutcome, sameOutcome, withinTolerance } from "../analysis/parity";
+import { encodeValue, formatArgs } from "../analysis/values";
+
+/** One Action as it happened: where in the run, on which backend, with what result. */
+export interface ActionRecord {
+  readonly step: number;
+  readonly substep: string;
+  readonly agent: string;
+  readonly sender: string;
+  readonly kind: string;
+  readonly args: Record<string, string | number | boolean>;
+  readonly model?: OutcomeRecord;
+  readonly chain?: OutcomeRecord;
+  /** The model's prediction disagrees with the chain. */
+  readonly diverged: boolean;
+}
+
+export interface OutcomeRecord {
+  readonly status: "success" | "reverted";
+  readonly error?: string;
+  readonly txHash?: string;
+  readonly gasUsed?: string;
+  readonly timestamp: string;
+}
+
+/** The first place where model and chain part, with what is needed to replay it. */
+export interface Divergence {
+  readonly step: number;
+  readonly substep: string;
+  readonly variable: string;
+  readonly model: string;
+  readonly chain: string;
+  readonly seed: number;
+  /** The Actions of the substep where it showed (for a sampled variable: the whole step). */
+  readonly actions: readonly ActionRecord[];
+}
+
+/** Where a run's rows and actions go; storage implements it (files, DuckDB, ...). */
+export interface RunSink {
+  columns(columns: readonly string[]): void | Promise<void>;
+  row(cells: readonly string[]): void | Promise<void>;
+  action(record: ActionRecord): void | Promise<void>;
+}
+
+export interface RunSpec<Schema extends SchemaNode, S, W, V> {
+  readonly scenario: Scenario<Schema, S, W, V>;
+  /** Parameters of the chain and of the agents. */
+  readonly params: ParamsOf<Schema>;
+  /** Parameters of the model: equal to `params` unless the user changed a model assumption. */
+  readonly modelParams: ParamsOf<Schema>;
+  readonly mode: Mode;
+  readonly seed: number;
+  readonly steps: number;
+  readonly startTime: bigint;
+  readonly keys: KeyRing;
+  readonly model: ModelBackend<W>;
+  readonly chain?: ChainBackend;
+  readonly simulation?: number;
+  readonly subset?: number;
+  readonly run?: number;
+  readonly sink?: RunSink;
+  readonly onStep?: (step: number, steps: number) => void;
+  /** Stop between steps when this says so (Ctrl-C); the rows written so far stay valid. */
+  readonly shouldStop?: () => boolean;
+}
+
+export interface RunResult {
+  readonly status: "parity" | "diverged" | "model-only" | "chain-only" | "stopped";
+  readonly stepsRun: number;
+  readonly variables: number;
+  readonly comparisons: number;
+  readonly divergences: number;
+  readonly firstDivergence?: Divergence;
+  readonly traceHash: string;
+  readonly kpis: Record<string, number | bigint>;
+  readonly actions: { readonly total: number; readonly reverted: number; readonly byKind: Record<string, number> };
+  readonly gasUsed: bigint;
+  readonly wallMs: number;
+  readonly accounts: readonly Account[];
+}
+
+/**
+ * Runs one scenario with one parameter set and one seed: agents emit Actions, the model
+ * and (unless mode is "model") the chain apply them, and after every step the two
+ * states are sampled and compared variable by variable.
+ */
+export async function runScenario<Schema extends SchemaNode, S, W, V>(spec: RunSpec<Schema, S, W, V>): Promise<RunResult> {
+  const started = performance.now();
+  const { scenario, params, mode, seed, steps, model, chain } = spec;
+  const simulation = spec.simulation ?? 0;
+  const subset = spec.subset ?? 0;
+  const runIndex = spec.run ?? 0;
+  if ((mode === "model") !== (chain === undefined)) {
+    throw new InternalError(`mode ${mode} with ${chain === undefined ? "no" : "a"} chain backend`);
+  }
+  const useModel = mode !== "chain";
+  const useChain = mode !== "model";
+  const clock = createClock(spec.startTime, scenario.stepSeconds(params), scenario.substeps);
+  const state = scenario.init(params);
+  const stepCtx = (step: number) => ({ params, step });
+
+  // Accounts: every agent the horizon will see, so the trace's columns are fixed from the start.
+  const accountsById = new Map<string, Account>();
+  const accountOf = (id: string, role: string): Account => {
+    let a = accountsById.get(id);
+    if (a === undefined) {
+      a = { id, role, address: spec.keys.addressOf(id) };
+      accountsById.set(id, a);
+    }
+    return a;
+  };
+  for (let step = 0; step < steps; step++) for (const a of scenario.population(params, step)) accountOf(a.id, a.role);
+  const allAccounts = [...accountsById.values()];
+  const addressOf = (id: string): `0x${string}` => accountsById.get(id)?.address ?? spec.keys.addressOf(id);
+  const rngs = new Map<string, Rng>();
+  const rngOf = (id: string): Rng => {
+    let r = rngs.get(id);
+    if (r === undefined) {
+      r = createRng({ seed, scenario: scenario.name, subset, run: runIndex, stream: id });
+      rngs.set(id, r);
+    }
+    return r;
+  };
+
+  const hash = createHash("sha256");
+  let columns: string[] = [];
+  let variableNames: string[] = [];
+  const comparisons = new Map<string, Comparison | false | undefined>();
+  let comparisonsDone = 0;
+  let divergences = 0;
+  let firstDivergence: Divergence | undefined;
+  const byKind: Record<string, number> = {};
+  let total = 0;
+  let reverted = 0;
+  let gasUsed = 0n;
+  let kpis: Record<string, number | bigint> = {};
+  let stepActions: ActionRecord[] = [];
+
+  const emit = async (cells: string[]): Promise<void> => {
+    hash.update(cells.join(",") + "\n");
+    await spec.sink?.row(cells);
+  };
+
+  const sampleAndCompare = async (timestep: number, substep: string): Promise<void> => {
+    const chainVars: Variables | undefined = useChain ? await chain!.sample(allAccounts) : undefined;
+    const modelVars: Variables | undefined = useModel ? model.sample(allAccounts) : undefined;
+    kpis = scenario.kpis(scenario.view(model.world, state), stepCtx(timestep));
+    if (columns.length === 0) {
+      const names = new Set<string>([...(modelVars?.keys() ?? []), ...(chainVars?.keys() ?? [])]);
+      variableNames = [...names];
+      for (const v of variableNames) comparisons.set(v, scenario.compare?.(v));
+      columns = ["simulation", "subset", "run", "timestep", "substep"];
+      for (const v of variableNames) {
+        if (useModel) columns.push(`${v}:model`);
+        if (useChain) columns.push(`${v}:chain`);
+      }
+      for (const k of Object.keys(kpis)) columns.push(`kpi:${k}`);
+      columns.push("diverged");
+      await spec.sink?.columns(columns);
+      hash.update(columns.join(",") + "\n");
+    }
+    const cells = [String(simulation), String(subset), String(runIndex), String(timestep), substep];
+    const diverged: string[] = [];
+    for (const v of variableNames) {
+      const m = modelVars?.get(v);
+      const c = chainVars?.get(v);
+      if (useModel) cells.push(m === undefined ? "" : encodeValue(m));
+      if (useChain) cells.push(c === undefined ? "" : encodeValue(c));
+      const cmp = comparisons.get(v);
+      if (!useModel || !useChain || cmp === false) continue;
+      comparisonsDone++;
+      if (m === undefined || c === undefined || !withinTolerance(m, c, cmp)) {
+        diverged.push(v);
+        divergences++;
+        firstDivergence ??= {
+          step: timestep,
+          substep,
+          variable: v,
+          model: m === undefined ? "(missing)" : encodeValue(m),
+          chain: c === undefined ? "(missing)" : encodeValue(c),
+          seed,
+          actions: stepActions,
+        };
+      }
+    }
+    for (const k of Object.keys(kpis)) cells.push(encodeValue(kpis[k]!));
+    cells.push(diverged.join(";"));
+    await emit(cells);
+  };
+
+  const live = new Set<string>();
+  const lastSubstep = scenario.substeps[scenario.substeps.length - 1]?.name ?? "";
+  await sampleAndCompare(0, "init");
+  let stepsRun = 0;
+  let stopped = false;
+  for (let step = 0; step < steps; step++) {
+    if (spec.shouldStop?.() === true) {
+      stopped = true;
+      break;
+    }
+    const population = scenario.population(params, step).map((a) => accountOf(a.id, a.role));
+    const newcomers = population.filter((a) => !live.has(a.id));
+    for (const a of newcomers) live.add(a.id);
+    if (useChain && newcomers.length > 0) await chain!.prepare(newcomers);
+    stepActions = [];
+    for (let j = 0; j < scenario.substeps.length; j++) {
+      const tick: Tick = clock.at(step, j);
+      const view = scenario.view(model.world, state);
+      const batch: { action: Action; sender: `0x${string}` }[] = [];
+      for (const agent of population) {
+        const policy = scenario.policies[agent.role];
+        if (policy === undefined) throw new InternalError(`scenario ${scenario.name} has no policy for role ${agent.role}`);
+        const actions = policy(view, { ...tick, params, rng: rngOf(agent.id), self: agent, addressOf });
+        for (const action of actions) batch.push({ action, sender: addressOf(action.agent) });
+      }
+      if (batch.length === 0) continue;
+      const chainOutcomes = useChain ? await chain!.execute(batch, tick.time) : undefined;
+      const order = executionOrder(batch.length, chainOutcomes);
+      for (const i of order) {
+        const { action, sender } = batch[i]!;
+        const c = chainOutcomes?.[i];
+        const m = model.apply(action, sender, c?.timestamp ?? tick.time);
+        const decisive = useChain ? c! : m;
+        const diverged = useModel && useChain && !sameOutcome(m, c!);
+        const record: ActionRecord = {
+          step,
+          substep: tick.substep,
+          agent: action.agent,
+          sender,
+          kind: action.kind,
+          args: formatArgs(action.args),
+          ...(useModel ? { model: outcomeRecord(m) } : {}),
+          ...(c !== undefined ? { chain: outcomeRecord(c) } : {}),
+          diverged,
+        };
+        stepActions.push(record);
+        await spec.sink?.action(record);
+        total++;
+        byKind[action.kind] = (byKind[action.kind] ?? 0) + 1;
+        if (!decisive.ok) reverted++;
+        if (c?.gasUsed !== undefined) gasUsed += c.gasUsed;
+        if (diverged) {
+          divergences++;
+          firstDivergence ??= {
+            step: step + 1,
+            substep: tick.substep,
+            variable: `outcome of ${action.kind} by ${action.agent}`,
+            model: describeOutcome(m),
+            chain: describeOutcome(c),
+            seed,
+            actions: stepActions.filter((r) => r.substep === tick.substep),
+          };
+        }
+        scenario.observe?.(state, action, decisive, stepCtx(step + 1));
+      }
+    }
+    await sampleAndCompare(step + 1, lastSubstep);
+    stepsRun = step + 1;
+    spec.onStep?.(step + 1, steps);
+  }
+
+  const status: RunResult["status"] = stopped
+    ? "stopped"
+    : mode === "model"
+      ? "model-only"
+      : mode === "chain"
+        ? "chain-only"
+        : divergences > 0
+          ? "diverged"
+          : "parity";
+  return {
+    status,
+    stepsRun,
+    variables: variableNames.length,
+    comparisons: comparisonsDone,
+    divergences,
+    ...(firstDivergence !== undefined ? { firstDivergence } : {}),
+    traceHash: hash.digest("hex"),
+    kpis,
+    actions: { total, reverted, byKind },
+    gasUsed,
+    wallMs: performance.now() - started,
+    accounts: allAccounts,
+  };
+}
+
+/** Indices of a batch in the order the chain executed them (as given, when it reports none). */
+function executionOrder(n: number, outcomes: readonly Outcome[] | undefined): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  if (outcomes === undefined || outcomes.every((o) => o.order === undefined)) return order;
+  return order.sort((a, b) => {
+    const x = outcomes[a]!.order ?? 0n;
+    const y = outcomes[b]!.order ?? 0n;
+    return x < y ? -1 : x > y ? 1 : a - b;
+  });
+}
+
+function outcomeRecord(o: Outcome): OutcomeRecord {
+  return {
+    status: o.ok ? "success" : "reverted",
+    ...(o.error !== undefined ? { error: `${o.error.name}(${o.error.args.join(", ")})` } : {}),
+    ...(o.txHash !== undefined ? { txHash: o.txHash } : {}),
+    ...(o.gasUsed !== undefined ? { gasUsed: o.gasUsed.toString() } : {}),
+    timestamp: o.timestamp.toString(),
+  };
+}

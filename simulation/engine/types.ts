@@ -1,0 +1,178 @@
+import type { Rng } from "./rng";
+import type { ParamsOf, SchemaNode } from "./params";
+
+/** `lockstep`: model and chain, compared every step. `model`: the model alone. `chain`: the chain, with the model only as the agents' view. */
+export type Mode = "lockstep" | "model" | "chain";
+export const MODES: readonly Mode[] = ["lockstep", "model", "chain"];
+
+/** A value an Action carries: plain and serialisable (bigint is written as a decimal string). */
+export type ActionArg = bigint | number | string | boolean;
+
+/**
+ * What an agent wants done: who (`agent`, an agent id), what (`kind`) and with which
+ * arguments. Both backends apply the same Actions.
+ */
+export interface Action {
+  readonly agent: string;
+  readonly kind: string;
+  readonly args: Readonly<Record<string, ActionArg>>;
+}
+
+/** A decoded custom error: the name and its arguments as canonical strings. */
+export interface DecodedError {
+  readonly name: string;
+  readonly args: readonly string[];
+}
+
+/** What became of one Action on one backend. */
+export interface Outcome {
+  readonly ok: boolean;
+  readonly error?: DecodedError;
+  /** The block timestamp it executed at, seconds. */
+  readonly timestamp: bigint;
+  readonly txHash?: string;
+  readonly gasUsed?: bigint;
+  /** Execution order on the chain (block number, then index), for backends that may reorder a batch. */
+  readonly order?: bigint;
+}
+
+/** A comparable state: named variables, exact amounts as bigint. */
+export type Variables = Map<string, bigint | number>;
+
+/** An account the run acts from. */
+export interface Account {
+  readonly id: string;
+  readonly role: string;
+  readonly address: `0x${string}`;
+}
+
+/** The clock's position. */
+export interface Tick {
+  readonly step: number;
+  readonly substep: string;
+  readonly substepIndex: number;
+  /** Block timestamp of this substep, seconds. */
+  readonly time: bigint;
+}
+
+/** The one typed context an agent's policy receives (no positional arguments). */
+export interface AgentContext<P> extends Tick {
+  readonly params: P;
+  readonly rng: Rng;
+  readonly self: Account;
+  /** Address of any agent of the run by id (including system accounts). */
+  readonly addressOf: (id: string) => `0x${string}`;
+}
+
+/** An agent is a policy: a view and a context in, Actions out. */
+export type Policy<P, V> = (view: V, ctx: AgentContext<P>) => readonly Action[];
+
+/**
+ * The model side of a run: pure updates on an in-memory world. `apply` mirrors one
+ * contract call; it throws nothing for a revert but reports it as an Outcome.
+ */
+export interface ModelBackend<W> {
+  readonly world: W;
+  apply(action: Action, sender: `0x${string}`, now: bigint): Outcome;
+  sample(accounts: readonly Account[]): Variables;
+}
+
+/**
+ * The chain side of a run. Nothing here assumes an in-process chain: a remote JSON-RPC
+ * network implements the same (nonces, confirmations, time it cannot warp).
+ */
+export interface ChainBackend {
+  /** Makes accounts ready to send (gas, unlocking); called once per new account. */
+  prepare(accounts: readonly Account[]): Promise<void>;
+  /** Executes a substep's Actions at (or, on a network that cannot warp, after) `time`; one Outcome per Action, same order. */
+  execute(batch: readonly { action: Action; sender: `0x${string}` }[], time: bigint): Promise<Outcome[]>;
+  /** Samples the comparable state in one call. */
+  sample(accounts: readonly Account[]): Promise<Variables>;
+  /** Chain facts for the manifest. */
+  describe(): Promise<Record<string, string | number>>;
+  close(): Promise<void>;
+}
+
+/** How a variable is compared. Exact unless a tolerance is stated, with its reason. */
+export interface Comparison {
+  readonly abs?: number | bigint;
+  readonly rel?: number;
+  readonly reason: string;
+}
+
+/** One named phase of a step, at a fixed offset into it. */
+export interface Substep {
+  readonly name: string;
+  readonly offsetSeconds: number;
+}
+
+/** An agent the scenario wants alive at a step. */
+export interface AgentSpec {
+  readonly id: string;
+  readonly role: string;
+}
+
+/** What a scenario reads of a run while it goes. */
+export interface StepContext<P> {
+  readonly params: P;
+  readonly step: number;
+}
+
+/**
+ * A scenario: parameters (a schema), agents (a population and their policies),
+ * substeps, the variables it compares and the KPIs it reports. Everything else is the
+ * engine's. `S` is the scenario's off-chain state (popularity, hidden quality, ...);
+ * `W` the model world; `V` the view agents read.
+ */
+export interface Scenario<Schema extends SchemaNode, S, W, V> {
+  readonly name: string;
+  readonly description: string;
+  readonly schema: Schema;
+  readonly defaultSteps: number;
+  readonly stepSeconds: (params: ParamsOf<Schema>) => number;
+  readonly substeps: readonly Substep[];
+  /** Every agent alive at `step`, in a stable order; ids never reused. */
+  population(params: ParamsOf<Schema>, step: number): readonly AgentSpec[];
+  readonly policies: Readonly<Record<string, Policy<ParamsOf<Schema>, V>>>;
+  /** The contracts and their model. */
+  readonly mechanisms: Mechanisms<ParamsOf<Schema>, W>;
+  /** The off-chain state at the start. */
+  init(params: ParamsOf<Schema>): S;
+  /** The view agents read: the model world and the off-chain state. */
+  view(world: W, state: S): V;
+  /** Off-chain consequences of an Action's outcome (popularity after a complaint, ...). */
+  observe?(state: S, action: Action, outcome: Outcome, ctx: StepContext<ParamsOf<Schema>>): void;
+  /** Which variables to compare and how; the rest are compared exactly. Return false to skip one. */
+  compare?(variable: string): Comparison | false | undefined;
+  /** KPIs at the end of a step. */
+  kpis(view: V, ctx: StepContext<ParamsOf<Schema>>): Record<string, number | bigint>;
+}
+
+/** An EIP-1193 provider: Hardhat's in-process one, or a JSON-RPC client. */
+export interface Eip1193Provider {
+  request(args: { readonly method: string; readonly params?: readonly unknown[] }): Promise<unknown>;
+}
+
+/** Where the chain side of a run lives. */
+export interface ChainTarget {
+  readonly provider: Eip1193Provider;
+  /** In-process chains warp time and unlock any account; remote ones sign and wait. */
+  readonly kind: "in-process" | "remote";
+  /** Gives the run a fresh chain (in-process: a reset). */
+  fresh(): Promise<void>;
+}
+
+/** What every run's backends are built from besides parameters. */
+export interface SystemEnv {
+  readonly startTime: bigint;
+  readonly keys: import("./accounts").KeyRing;
+}
+
+/**
+ * The mechanisms a scenario runs on: how to deploy them on a chain and how to build
+ * their model. The engine treats a deployment as opaque.
+ */
+export interface Mechanisms<P, W> {
+  chain(params: P, env: SystemEnv, target: ChainTarget): Promise<{ backend: ChainBackend; deployment: unknown }>;
+  model(params: P, env: SystemEnv, deployment: unknown): ModelBackend<W>;
+}

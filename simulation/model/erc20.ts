@@ -1,0 +1,74 @@
+import { revert } from "./revert";
+import { ZERO_ADDRESS, type Address } from "./types";
+
+/** Mirror of an OpenZeppelin 5 ERC20's balances, allowances and supply. */
+export interface Erc20State {
+  readonly balances: Map<Address, bigint>;
+  readonly allowances: Map<string, bigint>;
+  totalSupply: bigint;
+}
+
+export function newErc20(): Erc20State {
+  return { balances: new Map(), allowances: new Map(), totalSupply: 0n };
+}
+
+export function balanceOf(token: Erc20State, account: Address): bigint {
+  return token.balances.get(account) ?? 0n;
+}
+
+function allowanceKey(owner: Address, spender: Address): string {
+  return `${owner}>${spender}`;
+}
+
+export function allowance(token: Erc20State, owner: Address, spender: Address): bigint {
+  return token.allowances.get(allowanceKey(owner, spender)) ?? 0n;
+}
+
+/** Mirrors ERC20.approve (OZ 5): no event modelled, `ERC20InvalidSpender` on the zero address. */
+export function approve(token: Erc20State, owner: Address, spender: Address, value: bigint): void {
+  if (spender === ZERO_ADDRESS) revert("ERC20InvalidSpender", ZERO_ADDRESS);
+  token.allowances.set(allowanceKey(owner, spender), value);
+}
+
+/** Mirrors ERC20._mint (OZ 5). */
+export function mint(token: Erc20State, to: Address, value: bigint): void {
+  if (to === ZERO_ADDRESS) revert("ERC20InvalidReceiver", ZERO_ADDRESS);
+  token.totalSupply += value;
+  token.balances.set(to, balanceOf(token, to) + value);
+}
+
+/** Mirrors ERC20.transfer / ERC20._transfer (OZ 5), reverts included. */
+export function transfer(token: Erc20State, from: Address, to: Address, value: bigint): void {
+  if (to === ZERO_ADDRESS) revert("ERC20InvalidReceiver", ZERO_ADDRESS);
+  const fromBalance = balanceOf(token, from);
+  if (fromBalance < value) revert("ERC20InsufficientBalance", from, fromBalance, value);
+  token.balances.set(from, fromBalance - value);
+  token.balances.set(to, balanceOf(token, to) + value);
+}
+
+/**
+ * Mirrors ERC20.transferFrom (OZ 5): the allowance is checked (and spent, unless it
+ * is the maximum uint256) before the balance, as OpenZeppelin does.
+ */
+export function transferFrom(token: Erc20State, spender: Address, from: Address, to: Address, value: bigint): void {
+  const current = allowance(token, from, spender);
+  if (current < value) revert("ERC20InsufficientAllowance", spender, current, value);
+  if (to === ZERO_ADDRESS) revert("ERC20InvalidReceiver", ZERO_ADDRESS);
+  const fromBalance = balanceOf(token, from);
+  if (fromBalance < value) revert("ERC20InsufficientBalance", from, fromBalance, value);
+  if (current !== MAX_UINT256) token.allowances.set(allowanceKey(from, spender), current - value);
+  transfer(token, from, to, value);
+}
+
+export const MAX_UINT256 = (1n << 256n) - 1n;
+
+/**
+ * Throws what `transfer(token, from, to, value)` would throw, and writes nothing. Lets a model
+ * function check a transfer its contract makes last (after its own effects) before it writes
+ * anything, so that a revert leaves the whole model state untouched.
+ */
+export function checkTransfer(token: Erc20State, from: Address, to: Address, value: bigint): void {
+  if (to === ZERO_ADDRESS) revert("ERC20InvalidReceiver", ZERO_ADDRESS);
+  const fromBalance = balanceOf(token, from);
+  if (fromBalance < value) revert("ERC20InsufficientBalance", from, fromBalance, value);
+}

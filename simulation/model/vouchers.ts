@@ -1,0 +1,795 @@
+/**
+ * Mirror of contracts/vouchers/VoucherEscrow.sol: one function per contract function, same name, same checks in
+ * the same order, same custom errors with the same arguments (enums as the bigint of their index, addresses
+ * lower-case). Every function checks (and computes everything that can panic) before it writes, so a thrown
+ * ModelRevert leaves the state untouched, as a reverted transaction does.
+ *
+ * Known, deliberate differences from the chain:
+ * - `completeExchange` calls `accruePoints` before its own writes (the contract calls the sink after them), so a
+ *   sink that throws leaves this state untouched. The sink must therefore not read this state from inside
+ *   `accruePoints`; everything it needs is in the arguments.
+ * - Buyers are assumed to be accounts without code: the contract's voucher mint calls `onERC1155Received` on a
+ *   contract buyer, which the model does not model.
+ * - The cumulative counters (`protocolFeesCollected`, ...) would panic on the chain past 2^256 - 1; unreachable.
+ */
+import * as erc20 from "./erc20";
+import type { Erc20State } from "./erc20";
+import { BPS_DENOMINATOR, bpsOfDown, type FeeSplit } from "./feeMath";
+import { protocolFee, splitFee, type FeeState } from "./fees";
+import { revert } from "./revert";
+import { ZERO_ADDRESS, type Address, type Env } from "./types";
+import { checkedAdd, checkedSub } from "./uint256";
+
+/** Mirrors VoucherEscrow.ExchangeState (same indices). */
+export const ExchangeState = {
+  None: 0n,
+  Committed: 1n,
+  Revoked: 2n,
+  Canceled: 3n,
+  Redeemed: 4n,
+  Completed: 5n,
+  Disputed: 6n,
+} as const;
+export type ExchangeState = (typeof ExchangeState)[keyof typeof ExchangeState];
+export type ExchangeStateName = keyof typeof ExchangeState;
+
+/** Mirrors VoucherEscrow.DisputeState (same indices). */
+export const DisputeState = {
+  None: 0n,
+  Resolving: 1n,
+  Retracted: 2n,
+  Resolved: 3n,
+  Escalated: 4n,
+  Decided: 5n,
+  Refused: 6n,
+} as const;
+export type DisputeState = (typeof DisputeState)[keyof typeof DisputeState];
+export type DisputeStateName = keyof typeof DisputeState;
+
+export const EXCHANGE_STATE_NAMES = Object.keys(ExchangeState) as ExchangeStateName[];
+export const DISPUTE_STATE_NAMES = Object.keys(DisputeState) as DisputeStateName[];
+
+/** Mirrors VoucherEscrow.ESCALATION_DEPOSIT_BPS: basis points of the resolver's fee the buyer pays to escalate. */
+export const ESCALATION_DEPOSIT_BPS = 1_000n;
+
+/** Mirrors VoucherEscrow.OfferParams. Amounts in exchange-token wei, periods in seconds. */
+export interface OfferParams {
+  readonly price: bigint;
+  readonly sellerDeposit: bigint;
+  readonly buyerCancelPenalty: bigint;
+  readonly quantity: bigint;
+  readonly voucherValiditySeconds: bigint;
+  readonly disputePeriodSeconds: bigint;
+  readonly resolutionPeriodSeconds: bigint;
+  readonly escalationResponsePeriodSeconds: bigint;
+  readonly disputeResolver: Address;
+  readonly disputeResolverFee: bigint;
+}
+
+/** Mirrors VoucherEscrow.Offer (what `getOffer` returns). */
+export interface Offer {
+  readonly seller: Address;
+  readonly disputeResolver: Address;
+  readonly price: bigint;
+  readonly sellerDeposit: bigint;
+  readonly buyerCancelPenalty: bigint;
+  /** Fixed at creation: `price * feeBps / 10_000` at the rate then current. */
+  readonly protocolFee: bigint;
+  readonly disputeResolverFee: bigint;
+  quantityAvailable: bigint;
+  readonly voucherValiditySeconds: bigint;
+  readonly disputePeriodSeconds: bigint;
+  readonly resolutionPeriodSeconds: bigint;
+  readonly escalationResponsePeriodSeconds: bigint;
+}
+
+/** Mirrors VoucherEscrow.Exchange (what `getExchange` returns). Timestamps in seconds, 0 until set. */
+export interface Exchange {
+  readonly offerId: bigint;
+  readonly buyer: Address;
+  state: ExchangeState;
+  disputeState: DisputeState;
+  escalated: boolean;
+  buyerProposed: boolean;
+  sellerProposed: boolean;
+  buyerProposalBps: bigint;
+  sellerProposalBps: bigint;
+  readonly validUntil: bigint;
+  redeemedAt: bigint;
+  disputeTimeout: bigint;
+  escalationDeposit: bigint;
+}
+
+/**
+ * The points sink (IPointsSink.accruePoints) as the model calls it on every completed exchange, plus the
+ * block timestamp. Plug the rewards model in here; it may throw a ModelRevert (the completion then reverts).
+ */
+export type AccruePoints = (
+  seller: Address,
+  points: bigint,
+  aggregator: Address,
+  aggregatorPoints: bigint,
+  now: bigint,
+) => void;
+
+/** Arguments of `newVoucherState`, after the VoucherEscrow constructor. */
+export interface VoucherStateParams {
+  /** The exchange token's state, shared with the rest of the model. */
+  readonly token: Erc20State;
+  /** The escrow's own address (the token holder). */
+  readonly self: Address;
+  /** The fee manager's state, shared with the rest of the model. */
+  readonly fees: FeeState;
+  /** The points sink's address: credited with the rewards part of each fee. */
+  readonly pointsSink: Address;
+  readonly ecosystemFund: Address;
+  /** basis points; 10_000 = 100%. */
+  readonly aggregatorPointsBps: bigint;
+  readonly accruePoints: AccruePoints;
+}
+
+/** Mirror of VoucherEscrow's storage (and of its ERC-1155 balances). Field names match the contract's views. */
+export interface VoucherState {
+  readonly token: Erc20State;
+  readonly self: Address;
+  readonly fees: FeeState;
+  readonly pointsSink: Address;
+  readonly ecosystemFund: Address;
+  readonly aggregatorPointsBps: bigint;
+  accruePoints: AccruePoints;
+  /** seller => aggregator; absent for an unregistered account. */
+  readonly sellerAggregator: Map<Address, Address>;
+  readonly availableFunds: Map<Address, bigint>;
+  readonly offers: Map<bigint, Offer>;
+  readonly exchanges: Map<bigint, Exchange>;
+  /** ERC-1155 balances, keyed by `voucherKey(account, offerId)`. */
+  readonly voucherBalances: Map<string, bigint>;
+  /** ERC-1155 operator approvals, keyed by `${owner}>${operator}`. */
+  readonly operatorApprovals: Set<string>;
+  offerCount: bigint;
+  exchangeCount: bigint;
+  totalEncumbered: bigint;
+  totalAvailable: bigint;
+  protocolFeesCollected: bigint;
+  ecosystemFeesCredited: bigint;
+  rewardsFeesCredited: bigint;
+  /** Indexed by the ExchangeState index. */
+  readonly exchangeCountByState: bigint[];
+  /** Indexed by the DisputeState index; never-disputed exchanges count as None. */
+  readonly disputeCountByState: bigint[];
+}
+
+/**
+ * Mirrors the VoucherEscrow constructor: `VoucherEscrowInvalidAddress()` if the points sink or the ecosystem fund
+ * is zero (the token and fee manager exist by construction here), then `VoucherEscrowInvalidBps(bps)`.
+ */
+export function newVoucherState(p: VoucherStateParams): VoucherState {
+  if (p.self === ZERO_ADDRESS || p.pointsSink === ZERO_ADDRESS || p.ecosystemFund === ZERO_ADDRESS) {
+    revert("VoucherEscrowInvalidAddress");
+  }
+  if (p.aggregatorPointsBps > BPS_DENOMINATOR) revert("VoucherEscrowInvalidBps", p.aggregatorPointsBps);
+  return {
+    token: p.token,
+    self: p.self,
+    fees: p.fees,
+    pointsSink: p.pointsSink,
+    ecosystemFund: p.ecosystemFund,
+    aggregatorPointsBps: p.aggregatorPointsBps,
+    accruePoints: p.accruePoints,
+    sellerAggregator: new Map(),
+    availableFunds: new Map(),
+    offers: new Map(),
+    exchanges: new Map(),
+    voucherBalances: new Map(),
+    operatorApprovals: new Set(),
+    offerCount: 0n,
+    exchangeCount: 0n,
+    totalEncumbered: 0n,
+    totalAvailable: 0n,
+    protocolFeesCollected: 0n,
+    ecosystemFeesCredited: 0n,
+    rewardsFeesCredited: 0n,
+    exchangeCountByState: EXCHANGE_STATE_NAMES.map(() => 0n),
+    disputeCountByState: DISPUTE_STATE_NAMES.map(() => 0n),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sellers and the funds ledger
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Mirrors VoucherEscrow.registerSeller: `InvalidAddress()` (zero aggregator), then `SellerExists(sender)`. */
+export function registerSeller(s: VoucherState, env: Env, aggregator: Address): void {
+  if (aggregator === ZERO_ADDRESS) revert("VoucherEscrowInvalidAddress");
+  if (s.sellerAggregator.has(env.sender)) revert("VoucherEscrowSellerExists", env.sender);
+  s.sellerAggregator.set(env.sender, aggregator);
+}
+
+/** Mirrors VoucherEscrow.depositFunds: `ZeroAmount()`, then the token's errors on the pull. */
+export function depositFunds(s: VoucherState, env: Env, amount: bigint): void {
+  if (amount === 0n) revert("VoucherEscrowZeroAmount");
+  const newAvailable = checkedAdd(availableFunds(s, env.sender), amount);
+  const newTotal = checkedAdd(s.totalAvailable, amount);
+  erc20.transferFrom(s.token, s.self, env.sender, s.self, amount);
+  s.availableFunds.set(env.sender, newAvailable);
+  s.totalAvailable = newTotal;
+}
+
+/** Mirrors VoucherEscrow.withdrawFunds: `ZeroAmount()`, then `InsufficientFunds(sender, available, amount)`. */
+export function withdrawFunds(s: VoucherState, env: Env, amount: bigint): void {
+  if (amount === 0n) revert("VoucherEscrowZeroAmount");
+  const available = availableFunds(s, env.sender);
+  if (available < amount) revert("VoucherEscrowInsufficientFunds", env.sender, available, amount);
+  erc20.transfer(s.token, s.self, env.sender, amount);
+  s.availableFunds.set(env.sender, available - amount);
+  s.totalAvailable -= amount;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Offers and commitments
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Mirrors VoucherEscrow.createOffer: `NotSeller(sender)`, `ZeroQuantity()`, `PenaltyAbovePrice(penalty, price)`,
+ * `ZeroPeriod()`, `InvalidAddress()` (resolver). Fixes the protocol fee at the current rate. Returns the offer id.
+ */
+export function createOffer(s: VoucherState, env: Env, p: OfferParams): bigint {
+  if (!s.sellerAggregator.has(env.sender)) revert("VoucherEscrowNotSeller", env.sender);
+  if (p.quantity === 0n) revert("VoucherEscrowZeroQuantity");
+  if (p.buyerCancelPenalty > p.price) revert("VoucherEscrowPenaltyAbovePrice", p.buyerCancelPenalty, p.price);
+  if (
+    p.voucherValiditySeconds === 0n ||
+    p.disputePeriodSeconds === 0n ||
+    p.resolutionPeriodSeconds === 0n ||
+    p.escalationResponsePeriodSeconds === 0n
+  ) {
+    revert("VoucherEscrowZeroPeriod");
+  }
+  if (p.disputeResolver === ZERO_ADDRESS) revert("VoucherEscrowInvalidAddress");
+  const fee = protocolFee(s.fees, p.price);
+
+  const offerId = s.offerCount + 1n;
+  s.offerCount = offerId;
+  s.offers.set(offerId, {
+    seller: env.sender,
+    disputeResolver: p.disputeResolver,
+    price: p.price,
+    sellerDeposit: p.sellerDeposit,
+    buyerCancelPenalty: p.buyerCancelPenalty,
+    protocolFee: fee,
+    disputeResolverFee: p.disputeResolverFee,
+    quantityAvailable: p.quantity,
+    voucherValiditySeconds: p.voucherValiditySeconds,
+    disputePeriodSeconds: p.disputePeriodSeconds,
+    resolutionPeriodSeconds: p.resolutionPeriodSeconds,
+    escalationResponsePeriodSeconds: p.escalationResponsePeriodSeconds,
+  });
+  return offerId;
+}
+
+/**
+ * Mirrors VoucherEscrow.commitToOffer: `NoSuchOffer(id)`, `SoldOut(id)`, `Panic(0x11)` if D + drFee overflows,
+ * `InsufficientDeposit(seller, available, D + drFee)`, `Panic(0x11)` if now + validity or the new
+ * totalEncumbered overflows, then the token's errors on the price pull. Returns the exchange id.
+ */
+export function commitToOffer(s: VoucherState, env: Env, offerId: bigint): bigint {
+  const offer = existingOffer(s, offerId);
+  if (offer.quantityAvailable === 0n) revert("VoucherEscrowSoldOut", offerId);
+  const required = checkedAdd(offer.sellerDeposit, offer.disputeResolverFee);
+  const available = availableFunds(s, offer.seller);
+  if (available < required) revert("VoucherEscrowInsufficientDeposit", offer.seller, available, required);
+  const validUntil = checkedAdd(env.now, offer.voucherValiditySeconds);
+  const newEncumbered = checkedAdd(s.totalEncumbered, checkedAdd(offer.price, required));
+  erc20.transferFrom(s.token, s.self, env.sender, s.self, offer.price);
+
+  offer.quantityAvailable -= 1n;
+  s.availableFunds.set(offer.seller, available - required);
+  s.totalAvailable -= required;
+  s.totalEncumbered = newEncumbered;
+  const exchangeId = s.exchangeCount + 1n;
+  s.exchangeCount = exchangeId;
+  s.exchanges.set(exchangeId, {
+    offerId,
+    buyer: env.sender,
+    state: ExchangeState.Committed,
+    disputeState: DisputeState.None,
+    escalated: false,
+    buyerProposed: false,
+    sellerProposed: false,
+    buyerProposalBps: 0n,
+    sellerProposalBps: 0n,
+    validUntil,
+    redeemedAt: 0n,
+    disputeTimeout: 0n,
+    escalationDeposit: 0n,
+  });
+  bump(s.exchangeCountByState, ExchangeState.Committed, 1n);
+  bump(s.disputeCountByState, DisputeState.None, 1n);
+  addVoucher(s, env.sender, offerId, 1n);
+  return exchangeId;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Voucher life cycle
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Mirrors VoucherEscrow.cancelVoucher: `NoSuchExchange`, `InvalidState` (not Committed), `NotBuyer`. */
+export function cancelVoucher(s: VoucherState, env: Env, exchangeId: bigint): void {
+  const ex = existingExchange(s, exchangeId);
+  requireState(exchangeId, ex, ExchangeState.Committed);
+  requireBuyer(exchangeId, ex, env);
+  cancel(s, ex);
+}
+
+/** Mirrors VoucherEscrow.revokeVoucher: `NoSuchExchange`, `InvalidState` (not Committed), `NotOfferSeller`. */
+export function revokeVoucher(s: VoucherState, env: Env, exchangeId: bigint): void {
+  const ex = existingExchange(s, exchangeId);
+  requireState(exchangeId, ex, ExchangeState.Committed);
+  const offer = offerOf(s, ex);
+  if (env.sender !== offer.seller) revert("VoucherEscrowNotOfferSeller", exchangeId, env.sender);
+  setState(s, ex, ExchangeState.Revoked);
+  addVoucher(s, ex.buyer, ex.offerId, -1n);
+  release(s, offer, ex, offer.disputeResolverFee, offer.price + offer.sellerDeposit, 0n, 0n);
+}
+
+/**
+ * Mirrors VoucherEscrow.expireVoucher: `NoSuchExchange`, `InvalidState` (not Committed),
+ * `TooEarly(id, now, validUntil)` unless `now >= validUntil`. Ends Canceled.
+ */
+export function expireVoucher(s: VoucherState, env: Env, exchangeId: bigint): void {
+  const ex = existingExchange(s, exchangeId);
+  requireState(exchangeId, ex, ExchangeState.Committed);
+  if (env.now < ex.validUntil) revert("VoucherEscrowTooEarly", exchangeId, env.now, ex.validUntil);
+  cancel(s, ex);
+}
+
+/**
+ * Mirrors VoucherEscrow.redeemVoucher: `NoSuchExchange`, `InvalidState` (not Committed), `NotBuyer`,
+ * `TooLate(id, now, validUntil)` unless `now <= validUntil`.
+ */
+export function redeemVoucher(s: VoucherState, env: Env, exchangeId: bigint): void {
+  const ex = existingExchange(s, exchangeId);
+  requireState(exchangeId, ex, ExchangeState.Committed);
+  requireBuyer(exchangeId, ex, env);
+  if (env.now > ex.validUntil) revert("VoucherEscrowTooLate", exchangeId, env.now, ex.validUntil);
+  setState(s, ex, ExchangeState.Redeemed);
+  ex.redeemedAt = env.now;
+  addVoucher(s, ex.buyer, ex.offerId, -1n);
+}
+
+/**
+ * Mirrors VoucherEscrow.completeExchange: `NoSuchExchange`, `InvalidState` (not Redeemed), then for a sender other
+ * than the buyer `TooEarly(id, now, redeemedAt + disputePeriod)` unless `now - redeemedAt >= disputePeriod`
+ * (`Panic(0x11)` if that sum overflows). Calls `accruePoints` (before the writes; see the file's header).
+ */
+export function completeExchange(s: VoucherState, env: Env, exchangeId: bigint): void {
+  const ex = existingExchange(s, exchangeId);
+  requireState(exchangeId, ex, ExchangeState.Redeemed);
+  const offer = offerOf(s, ex);
+  if (env.sender !== ex.buyer && checkedSub(env.now, ex.redeemedAt) < offer.disputePeriodSeconds) {
+    revert("VoucherEscrowTooEarly", exchangeId, env.now, checkedAdd(ex.redeemedAt, offer.disputePeriodSeconds));
+  }
+  const split = splitFee(s.fees, offer.protocolFee);
+  const aggregator = sellerAggregator(s, offer.seller);
+  s.accruePoints(offer.seller, offer.price, aggregator, bpsOfDown(offer.price, s.aggregatorPointsBps), env.now);
+
+  setState(s, ex, ExchangeState.Completed);
+  const priceNet = offer.price - offer.protocolFee;
+  release(s, offer, ex, priceNet + offer.sellerDeposit + offer.disputeResolverFee, 0n, 0n, offer.protocolFee, split);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Disputes
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Mirrors VoucherEscrow.raiseDispute: `NoSuchExchange`, `InvalidState` (not Redeemed), `NotBuyer`,
+ * `TooLate(id, now, redeemedAt + disputePeriod - 1)` unless `now - redeemedAt < disputePeriod`, `Panic(0x11)` if
+ * `now + resolutionPeriod` overflows.
+ */
+export function raiseDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
+  const ex = existingExchange(s, exchangeId);
+  requireState(exchangeId, ex, ExchangeState.Redeemed);
+  requireBuyer(exchangeId, ex, env);
+  const offer = offerOf(s, ex);
+  if (checkedSub(env.now, ex.redeemedAt) >= offer.disputePeriodSeconds) {
+    revert("VoucherEscrowTooLate", exchangeId, env.now, ex.redeemedAt + offer.disputePeriodSeconds - 1n);
+  }
+  const timeout = checkedAdd(env.now, offer.resolutionPeriodSeconds);
+  setState(s, ex, ExchangeState.Disputed);
+  setDisputeState(s, ex, DisputeState.Resolving);
+  ex.disputeTimeout = timeout;
+}
+
+/**
+ * Mirrors VoucherEscrow.retractDispute: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
+ * (not Resolving or Escalated), `NotBuyer`. Ends Retracted.
+ */
+export function retractDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
+  const ex = existingExchange(s, exchangeId);
+  requireOpenDispute(exchangeId, ex);
+  requireBuyer(exchangeId, ex, env);
+  const split = retractedSplit(s, ex);
+  setDisputeState(s, ex, DisputeState.Retracted);
+  releaseRetracted(s, ex, split);
+}
+
+/**
+ * Mirrors VoucherEscrow.expireDispute: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
+ * (not Resolving), `TooEarly(id, now, timeout + 1)` unless `now > timeout`. Ends Retracted.
+ */
+export function expireDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
+  const ex = existingExchange(s, exchangeId);
+  requireDisputeState(exchangeId, ex, DisputeState.Resolving);
+  requireAfterTimeout(exchangeId, ex, env);
+  const split = retractedSplit(s, ex);
+  setDisputeState(s, ex, DisputeState.Retracted);
+  releaseRetracted(s, ex, split);
+}
+
+/**
+ * Mirrors VoucherEscrow.proposeResolution: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
+ * (not Resolving or Escalated), `NotParty`, `TooLate(id, now, timeout)` unless `now <= timeout`,
+ * `InvalidBps(bps)` above 10_000. The buyer's side wins if the buyer is also the seller.
+ */
+export function proposeResolution(s: VoucherState, env: Env, exchangeId: bigint, buyerPercentBps: bigint): void {
+  const ex = existingExchange(s, exchangeId);
+  requireOpenDispute(exchangeId, ex);
+  const isBuyer = requireParty(s, exchangeId, ex, env);
+  requireBeforeTimeout(exchangeId, ex, env);
+  requireBps(buyerPercentBps);
+  if (isBuyer) {
+    ex.buyerProposed = true;
+    ex.buyerProposalBps = buyerPercentBps;
+  } else {
+    ex.sellerProposed = true;
+    ex.sellerProposalBps = buyerPercentBps;
+  }
+}
+
+/**
+ * Mirrors VoucherEscrow.acceptResolution: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
+ * (not Resolving or Escalated), `NotParty`, `TooLate(id, now, timeout)` unless `now <= timeout`,
+ * `NoProposal(id)` if the other side has not proposed. Ends Resolved at the other side's proposal.
+ */
+export function acceptResolution(s: VoucherState, env: Env, exchangeId: bigint): void {
+  const ex = existingExchange(s, exchangeId);
+  requireOpenDispute(exchangeId, ex);
+  const isBuyer = requireParty(s, exchangeId, ex, env);
+  requireBeforeTimeout(exchangeId, ex, env);
+  if (isBuyer ? !ex.sellerProposed : !ex.buyerProposed) revert("VoucherEscrowNoProposal", exchangeId);
+  const buyerPercentBps = isBuyer ? ex.sellerProposalBps : ex.buyerProposalBps;
+  setDisputeState(s, ex, DisputeState.Resolved);
+  releaseSplit(s, ex, buyerPercentBps);
+}
+
+/**
+ * Mirrors VoucherEscrow.escalateDispute: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
+ * (not Resolving), `NotBuyer`, `TooLate(id, now, timeout)` unless `now <= timeout`, `Panic(0x11)` if the new
+ * timeout or totalEncumbered overflows, then the token's errors on the deposit pull.
+ */
+export function escalateDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
+  const ex = existingExchange(s, exchangeId);
+  requireDisputeState(exchangeId, ex, DisputeState.Resolving);
+  requireBuyer(exchangeId, ex, env);
+  requireBeforeTimeout(exchangeId, ex, env);
+  const offer = offerOf(s, ex);
+  const deposit = bpsOfDown(offer.disputeResolverFee, ESCALATION_DEPOSIT_BPS);
+  const timeout = checkedAdd(env.now, offer.escalationResponsePeriodSeconds);
+  const newEncumbered = checkedAdd(s.totalEncumbered, deposit);
+  erc20.transferFrom(s.token, s.self, env.sender, s.self, deposit);
+
+  setDisputeState(s, ex, DisputeState.Escalated);
+  ex.escalated = true;
+  ex.escalationDeposit = deposit;
+  ex.disputeTimeout = timeout;
+  s.totalEncumbered = newEncumbered;
+}
+
+/**
+ * Mirrors VoucherEscrow.decideDispute: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
+ * (not Escalated), `NotResolver`, `TooLate(id, now, timeout)` unless `now <= timeout`, `InvalidBps(bps)`.
+ */
+export function decideDispute(s: VoucherState, env: Env, exchangeId: bigint, buyerPercentBps: bigint): void {
+  const ex = existingExchange(s, exchangeId);
+  requireDisputeState(exchangeId, ex, DisputeState.Escalated);
+  requireResolver(s, exchangeId, ex, env);
+  requireBeforeTimeout(exchangeId, ex, env);
+  requireBps(buyerPercentBps);
+  setDisputeState(s, ex, DisputeState.Decided);
+  releaseSplit(s, ex, buyerPercentBps);
+}
+
+/**
+ * Mirrors VoucherEscrow.refuseEscalatedDispute: `NoSuchExchange`, `InvalidState` (not Disputed),
+ * `InvalidDisputeState` (not Escalated), `NotResolver`, `TooLate(id, now, timeout)` unless `now <= timeout`.
+ */
+export function refuseEscalatedDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
+  const ex = existingExchange(s, exchangeId);
+  requireDisputeState(exchangeId, ex, DisputeState.Escalated);
+  requireResolver(s, exchangeId, ex, env);
+  requireBeforeTimeout(exchangeId, ex, env);
+  setDisputeState(s, ex, DisputeState.Refused);
+  releaseRefused(s, ex);
+}
+
+/**
+ * Mirrors VoucherEscrow.expireEscalatedDispute: `NoSuchExchange`, `InvalidState` (not Disputed),
+ * `InvalidDisputeState` (not Escalated), `TooEarly(id, now, timeout + 1)` unless `now > timeout`.
+ */
+export function expireEscalatedDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
+  const ex = existingExchange(s, exchangeId);
+  requireDisputeState(exchangeId, ex, DisputeState.Escalated);
+  requireAfterTimeout(exchangeId, ex, env);
+  setDisputeState(s, ex, DisputeState.Refused);
+  releaseRefused(s, ex);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// ERC-1155 surface (vouchers are non-transferable)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Mirrors ERC1155.setApprovalForAll (OZ 5): `ERC1155InvalidOperator(0)`. */
+export function setApprovalForAll(s: VoucherState, env: Env, operator: Address, approved: boolean): void {
+  if (operator === ZERO_ADDRESS) revert("ERC1155InvalidOperator", ZERO_ADDRESS);
+  const key = `${env.sender}>${operator}`;
+  if (approved) s.operatorApprovals.add(key);
+  else s.operatorApprovals.delete(key);
+}
+
+/** Mirrors ERC1155.isApprovedForAll. */
+export function isApprovedForAll(s: VoucherState, account: Address, operator: Address): boolean {
+  return s.operatorApprovals.has(`${account}>${operator}`);
+}
+
+/**
+ * Mirrors ERC1155.safeTransferFrom as VoucherEscrow overrides it: `ERC1155MissingApprovalForAll(sender, from)`,
+ * `ERC1155InvalidReceiver(0)`, `ERC1155InvalidSender(0)`, then always `VoucherEscrowNonTransferable()`.
+ * (`safeBatchTransferFrom` checks the same and reverts the same.)
+ */
+export function safeTransferFrom(
+  s: VoucherState,
+  env: Env,
+  from: Address,
+  to: Address,
+  _offerId: bigint,
+  _value: bigint,
+): never {
+  if (from !== env.sender && !isApprovedForAll(s, from, env.sender)) {
+    revert("ERC1155MissingApprovalForAll", env.sender, from);
+  }
+  if (to === ZERO_ADDRESS) revert("ERC1155InvalidReceiver", ZERO_ADDRESS);
+  if (from === ZERO_ADDRESS) revert("ERC1155InvalidSender", ZERO_ADDRESS);
+  return revert("VoucherEscrowNonTransferable");
+}
+
+/** Mirrors ERC1155.balanceOf: vouchers of `offerId` held by `account` (committed, not yet redeemed or ended). */
+export function balanceOf(s: VoucherState, account: Address, offerId: bigint): bigint {
+  return s.voucherBalances.get(voucherKey(account, offerId)) ?? 0n;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Views
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Mirrors VoucherEscrow.availableFunds. */
+export function availableFunds(s: VoucherState, entity: Address): bigint {
+  return s.availableFunds.get(entity) ?? 0n;
+}
+
+/** Mirrors VoucherEscrow.getOffer: `NoSuchOffer(id)` for an unknown id. Returns a copy. */
+export function getOffer(s: VoucherState, offerId: bigint): Offer {
+  return { ...existingOffer(s, offerId) };
+}
+
+/** Mirrors VoucherEscrow.getExchange: `NoSuchExchange(id)` for an unknown id. Returns a copy. */
+export function getExchange(s: VoucherState, exchangeId: bigint): Exchange {
+  return { ...existingExchange(s, exchangeId) };
+}
+
+/** Mirrors VoucherEscrow.sellerAggregator: the zero address for an unregistered account. */
+export function sellerAggregator(s: VoucherState, seller: Address): Address {
+  return s.sellerAggregator.get(seller) ?? ZERO_ADDRESS;
+}
+
+/** Mirrors VoucherEscrow.isSeller. */
+export function isSeller(s: VoucherState, account: Address): boolean {
+  return s.sellerAggregator.has(account);
+}
+
+/** Mirrors VoucherEscrow.exchangeCountByState. */
+export function exchangeCountByState(s: VoucherState, state: ExchangeState): bigint {
+  return s.exchangeCountByState[Number(state)] ?? 0n;
+}
+
+/** Mirrors VoucherEscrow.disputeCountByState. */
+export function disputeCountByState(s: VoucherState, state: DisputeState): bigint {
+  return s.disputeCountByState[Number(state)] ?? 0n;
+}
+
+/**
+ * The comparable counters, keyed by the contract's view names; the per-state counts as
+ * `exchangeCountByState.<State>` / `disputeCountByState.<State>` (view called with that enum value).
+ */
+export function voucherVariables(s: VoucherState): Record<string, bigint> {
+  const vars: Record<string, bigint> = {
+    totalEncumbered: s.totalEncumbered,
+    totalAvailable: s.totalAvailable,
+    protocolFeesCollected: s.protocolFeesCollected,
+    ecosystemFeesCredited: s.ecosystemFeesCredited,
+    rewardsFeesCredited: s.rewardsFeesCredited,
+    offerCount: s.offerCount,
+    exchangeCount: s.exchangeCount,
+  };
+  for (const name of EXCHANGE_STATE_NAMES) {
+    vars[`exchangeCountByState.${name}`] = exchangeCountByState(s, ExchangeState[name]);
+  }
+  for (const name of DISPUTE_STATE_NAMES) {
+    vars[`disputeCountByState.${name}`] = disputeCountByState(s, DisputeState[name]);
+  }
+  return vars;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Internals
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The key of an ERC-1155 balance in `voucherBalances`. */
+export function voucherKey(account: Address, offerId: bigint): string {
+  return `${account}>${offerId}`;
+}
+
+function bug(message: string): never {
+  throw new Error(`${message}: this is a bug in Lockstep's voucher model, please report it.`);
+}
+
+function existingOffer(s: VoucherState, offerId: bigint): Offer {
+  if (offerId === 0n || offerId > s.offerCount) revert("VoucherEscrowNoSuchOffer", offerId);
+  return s.offers.get(offerId) ?? bug(`offer ${offerId} is counted but not stored`);
+}
+
+function existingExchange(s: VoucherState, exchangeId: bigint): Exchange {
+  if (exchangeId === 0n || exchangeId > s.exchangeCount) revert("VoucherEscrowNoSuchExchange", exchangeId);
+  return s.exchanges.get(exchangeId) ?? bug(`exchange ${exchangeId} is counted but not stored`);
+}
+
+function offerOf(s: VoucherState, ex: Exchange): Offer {
+  return s.offers.get(ex.offerId) ?? bug(`exchange refers to missing offer ${ex.offerId}`);
+}
+
+function requireState(exchangeId: bigint, ex: Exchange, expected: ExchangeState): void {
+  if (ex.state !== expected) revert("VoucherEscrowInvalidState", exchangeId, ex.state);
+}
+
+function requireDisputeState(exchangeId: bigint, ex: Exchange, expected: DisputeState): void {
+  requireState(exchangeId, ex, ExchangeState.Disputed);
+  if (ex.disputeState !== expected) revert("VoucherEscrowInvalidDisputeState", exchangeId, ex.disputeState);
+}
+
+function requireOpenDispute(exchangeId: bigint, ex: Exchange): void {
+  requireState(exchangeId, ex, ExchangeState.Disputed);
+  if (ex.disputeState !== DisputeState.Resolving && ex.disputeState !== DisputeState.Escalated) {
+    revert("VoucherEscrowInvalidDisputeState", exchangeId, ex.disputeState);
+  }
+}
+
+function requireBuyer(exchangeId: bigint, ex: Exchange, env: Env): void {
+  if (env.sender !== ex.buyer) revert("VoucherEscrowNotBuyer", exchangeId, env.sender);
+}
+
+function requireResolver(s: VoucherState, exchangeId: bigint, ex: Exchange, env: Env): void {
+  if (env.sender !== offerOf(s, ex).disputeResolver) revert("VoucherEscrowNotResolver", exchangeId, env.sender);
+}
+
+/** Returns whether the sender acts as the buyer (true) or as the offer's seller (false). */
+function requireParty(s: VoucherState, exchangeId: bigint, ex: Exchange, env: Env): boolean {
+  if (env.sender === ex.buyer) return true;
+  if (env.sender !== offerOf(s, ex).seller) revert("VoucherEscrowNotParty", exchangeId, env.sender);
+  return false;
+}
+
+function requireBeforeTimeout(exchangeId: bigint, ex: Exchange, env: Env): void {
+  if (env.now > ex.disputeTimeout) revert("VoucherEscrowTooLate", exchangeId, env.now, ex.disputeTimeout);
+}
+
+function requireAfterTimeout(exchangeId: bigint, ex: Exchange, env: Env): void {
+  if (env.now <= ex.disputeTimeout) {
+    revert("VoucherEscrowTooEarly", exchangeId, env.now, checkedAdd(ex.disputeTimeout, 1n));
+  }
+}
+
+function requireBps(bps: bigint): void {
+  if (bps > BPS_DENOMINATOR) revert("VoucherEscrowInvalidBps", bps);
+}
+
+function bump(counts: bigint[], index: bigint, delta: bigint): void {
+  const i = Number(index);
+  counts[i] = (counts[i] ?? 0n) + delta;
+}
+
+function setState(s: VoucherState, ex: Exchange, to: ExchangeState): void {
+  bump(s.exchangeCountByState, ex.state, -1n);
+  bump(s.exchangeCountByState, to, 1n);
+  ex.state = to;
+}
+
+function setDisputeState(s: VoucherState, ex: Exchange, to: DisputeState): void {
+  bump(s.disputeCountByState, ex.disputeState, -1n);
+  bump(s.disputeCountByState, to, 1n);
+  ex.disputeState = to;
+}
+
+function addVoucher(s: VoucherState, account: Address, offerId: bigint, delta: bigint): void {
+  const key = voucherKey(account, offerId);
+  s.voucherBalances.set(key, (s.voucherBalances.get(key) ?? 0n) + delta);
+}
+
+function credit(s: VoucherState, entity: Address, amount: bigint): void {
+  s.availableFunds.set(entity, availableFunds(s, entity) + amount);
+}
+
+/** Committed -> Canceled (cancel or expiry): seller D + pen + drFee, buyer p - pen. */
+function cancel(s: VoucherState, ex: Exchange): void {
+  const offer = offerOf(s, ex);
+  setState(s, ex, ExchangeState.Canceled);
+  addVoucher(s, ex.buyer, ex.offerId, -1n);
+  const penalty = offer.buyerCancelPenalty;
+  release(s, offer, ex, offer.sellerDeposit + penalty + offer.disputeResolverFee, offer.price - penalty, 0n, 0n);
+}
+
+/** The fee split of a retraction, computed before any write (FeeManager.splitFee at the current share). */
+function retractedSplit(s: VoucherState, ex: Exchange): FeeSplit {
+  return splitFee(s.fees, offerOf(s, ex).protocolFee);
+}
+
+/** Retracted: seller p + D - f + E (+ drFee unless escalated), resolver drFee if escalated, fee f. */
+function releaseRetracted(s: VoucherState, ex: Exchange, split: FeeSplit): void {
+  const offer = offerOf(s, ex);
+  const drFee = offer.disputeResolverFee;
+  const seller =
+    offer.price - offer.protocolFee + offer.sellerDeposit + ex.escalationDeposit + (ex.escalated ? 0n : drFee);
+  release(s, offer, ex, seller, 0n, ex.escalated ? drFee : 0n, offer.protocolFee, split);
+}
+
+/** Refused: seller D + drFee, buyer p + E. */
+function releaseRefused(s: VoucherState, ex: Exchange): void {
+  const offer = offerOf(s, ex);
+  release(s, offer, ex, offer.sellerDeposit + offer.disputeResolverFee, offer.price + ex.escalationDeposit, 0n, 0n);
+}
+
+/** Resolved / Decided: buyer floor((D+E) bp) + floor(p bp), seller the rest (+ drFee unless escalated). */
+function releaseSplit(s: VoucherState, ex: Exchange, buyerPercentBps: bigint): void {
+  const offer = offerOf(s, ex);
+  const deposits = offer.sellerDeposit + ex.escalationDeposit;
+  const buyer = bpsOfDown(deposits, buyerPercentBps) + bpsOfDown(offer.price, buyerPercentBps);
+  const drFee = offer.disputeResolverFee;
+  const seller = deposits + offer.price - buyer + (ex.escalated ? 0n : drFee);
+  release(s, offer, ex, seller, buyer, ex.escalated ? drFee : 0n, 0n);
+}
+
+/** Mirrors VoucherEscrow._release: moves p + D + drFee + E from totalEncumbered to the ledger. */
+function release(
+  s: VoucherState,
+  offer: Offer,
+  ex: Exchange,
+  sellerAmount: bigint,
+  buyerAmount: bigint,
+  resolverAmount: bigint,
+  fee: bigint,
+  split?: FeeSplit,
+): void {
+  const released = sellerAmount + buyerAmount + resolverAmount + fee;
+  credit(s, offer.seller, sellerAmount);
+  credit(s, ex.buyer, buyerAmount);
+  credit(s, offer.disputeResolver, resolverAmount);
+  s.totalEncumbered -= released;
+  s.totalAvailable += released;
+  if (fee !== 0n) {
+    const { eco, rewards } = split ?? bug("a fee was released without its split");
+    credit(s, s.ecosystemFund, eco);
+    credit(s, s.pointsSink, rewards);
+    s.protocolFeesCollected += fee;
+    s.ecosystemFeesCredited += eco;
+    s.rewardsFeesCredited += rewards;
+  }
+}

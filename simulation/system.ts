@@ -1,0 +1,54 @@
+/**
+ * Lockstep's mechanism system as the engine sees it: how to deploy the contracts on a
+ * chain target, and how to build the model world that mirrors them. Scenarios supply
+ * only the SystemConfig their parameters imply.
+ */
+import { canonicalArg } from "./analysis/values";
+import { createChainBackend } from "./chain/backend";
+import { deploySystem, predictAddresses } from "./chain/deploy";
+import { createInProcessSender } from "./chain/sender";
+import type { Account, Mechanisms, ModelBackend, Outcome } from "./engine/types";
+import type { SystemAddresses, SystemConfig } from "./model/system";
+import { modelWords, toVariables } from "./model/variables";
+import { applyToWorld, createWorld, type World } from "./model/world";
+
+export function lockstepMechanisms<P>(configOf: (params: P, startTime: bigint) => SystemConfig): Mechanisms<P, World> {
+  return {
+    async chain(params, env, target) {
+      if (target.kind !== "in-process") throw new Error("Remote networks are not supported yet.");
+      await target.fresh();
+      const sender = createInProcessSender(target.provider);
+      const config = configOf(params, env.startTime);
+      const addresses = await deploySystem(sender, config, env.keys);
+      return { backend: createChainBackend(target.provider, sender, config, addresses), deployment: addresses };
+    },
+    model(params, env, deployment) {
+      const config = configOf(params, env.startTime);
+      const addresses = (deployment as SystemAddresses | undefined) ?? predictAddresses(config, env.keys);
+      return createModelBackend(createWorld(config, addresses, (id) => env.keys.addressOf(id)));
+    },
+  };
+}
+
+export function createModelBackend(world: World): ModelBackend<World> {
+  const releaseNames = world.config.releases.map((r) => r.name);
+  let cached: { accounts: readonly Account[]; addresses: `0x${string}`[]; ids: string[] } | undefined;
+  return {
+    world,
+    apply(action, sender, now): Outcome {
+      const result = applyToWorld(world, action.kind, action.args, { sender, now });
+      if (result.ok) return { ok: true, timestamp: now };
+      return {
+        ok: false,
+        error: { name: result.error.errorName, args: result.error.args.map(canonicalArg) },
+        timestamp: now,
+      };
+    },
+    sample(accounts) {
+      if (cached?.accounts !== accounts) {
+        cached = { accounts, addresses: accounts.map((a) => a.address), ids: accounts.map((a) => a.id) };
+      }
+      return toVariables(modelWords(world, cached.addresses), releaseNames, cached.ids);
+    },
+  };
+}
