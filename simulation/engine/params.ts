@@ -5,11 +5,32 @@ import { ParamError, UserError } from "./errors";
  * of each parameter. Validation happens once, at the boundary (scenario load, CLI
  * parse); past it, code trusts the types.
  */
-export type Leaf =
-  | { readonly type: "int"; readonly min: number; readonly max: number; readonly default: number; readonly unit?: string }
-  | { readonly type: "number"; readonly min: number; readonly max: number; readonly default: number; readonly unit?: string }
-  | { readonly type: "amount"; readonly min: bigint; readonly max: bigint; readonly default: bigint; readonly unit?: string }
-  | { readonly type: "bool"; readonly default: boolean };
+export interface IntLeaf {
+  readonly type: "int";
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+  readonly unit?: string;
+}
+export interface NumberLeaf {
+  readonly type: "number";
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+  readonly unit?: string;
+}
+export interface AmountLeaf {
+  readonly type: "amount";
+  readonly min: bigint;
+  readonly max: bigint;
+  readonly default: bigint;
+  readonly unit?: string;
+}
+export interface BoolLeaf {
+  readonly type: "bool";
+  readonly default: boolean;
+}
+export type Leaf = IntLeaf | NumberLeaf | AmountLeaf | BoolLeaf;
 
 export interface SchemaNode {
   readonly [key: string]: Leaf | SchemaNode;
@@ -28,25 +49,25 @@ export interface ParamTree {
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 
-export const int = (min: number, max: number, dflt: number, unit?: string): Leaf =>
+export const int = (min: number, max: number, dflt: number, unit?: string): IntLeaf =>
   unit === undefined ? { type: "int", min, max, default: dflt } : { type: "int", min, max, default: dflt, unit };
-export const bps = (dflt: number, max = 10_000): Leaf => ({
+export const bps = (dflt: number, max = 10_000): IntLeaf => ({
   type: "int",
   min: 0,
   max,
   default: dflt,
   unit: "basis points",
 });
-export const num = (min: number, max: number, dflt: number, unit?: string): Leaf =>
+export const num = (min: number, max: number, dflt: number, unit?: string): NumberLeaf =>
   unit === undefined ? { type: "number", min, max, default: dflt } : { type: "number", min, max, default: dflt, unit };
-export const amount = (dflt: bigint, min = 0n, max = MAX_UINT256): Leaf => ({
+export const amount = (dflt: bigint, min = 0n, max = MAX_UINT256): AmountLeaf => ({
   type: "amount",
   min,
   max,
   default: dflt,
   unit: "wei",
 });
-export const bool = (dflt: boolean): Leaf => ({ type: "bool", default: dflt });
+export const bool = (dflt: boolean): BoolLeaf => ({ type: "bool", default: dflt });
 
 function isLeaf(node: Leaf | SchemaNode): node is Leaf {
   return typeof (node as { type?: unknown }).type === "string" && "default" in node;

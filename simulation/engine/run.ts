@@ -7,6 +7,7 @@ import { createRng, type Rng } from "./rng";
 import type {
   Account,
   Action,
+  AgentSpec,
   ChainBackend,
   Comparison,
   Mode,
@@ -27,6 +28,7 @@ export interface ActionRecord {
   readonly sender: string;
   readonly kind: string;
   readonly args: Record<string, string | number | boolean>;
+  readonly meta?: Record<string, string | number | boolean>;
   readonly model?: OutcomeRecord;
   readonly chain?: OutcomeRecord;
   /** The model's prediction disagrees with the chain. */
@@ -114,20 +116,20 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(spec: RunS
   const useModel = mode !== "chain";
   const useChain = mode !== "model";
   const clock = createClock(spec.startTime, scenario.stepSeconds(params), scenario.substeps);
-  const state = scenario.init(params);
+  const state = scenario.init(params, (name) => createRng({ seed, scenario: scenario.name, subset, run: runIndex, stream: `env/${name}` }));
   const stepCtx = (step: number) => ({ params, step });
 
   // Accounts: every agent the horizon will see, so the trace's columns are fixed from the start.
   const accountsById = new Map<string, Account>();
-  const accountOf = (id: string, role: string): Account => {
-    let a = accountsById.get(id);
+  const accountOf = (agent: AgentSpec): Account => {
+    let a = accountsById.get(agent.id);
     if (a === undefined) {
-      a = { id, role, address: spec.keys.addressOf(id) };
-      accountsById.set(id, a);
+      a = { id: agent.id, role: agent.role, address: spec.keys.addressOf(agent.id), attrs: agent.attrs ?? {} };
+      accountsById.set(agent.id, a);
     }
     return a;
   };
-  for (let step = 0; step < steps; step++) for (const a of scenario.population(params, step)) accountOf(a.id, a.role);
+  for (let step = 0; step < steps; step++) for (const a of scenario.population(params, step)) accountOf(a);
   const allAccounts = [...accountsById.values()];
   const addressOf = (id: string): `0x${string}` => accountsById.get(id)?.address ?? spec.keys.addressOf(id);
   const rngs = new Map<string, Rng>();
@@ -216,7 +218,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(spec: RunS
       stopped = true;
       break;
     }
-    const population = scenario.population(params, step).map((a) => accountOf(a.id, a.role));
+    const population = scenario.population(params, step).map(accountOf);
     const newcomers = population.filter((a) => !live.has(a.id));
     for (const a of newcomers) live.add(a.id);
     if (useChain && newcomers.length > 0) await chain!.prepare(newcomers);
@@ -228,7 +230,15 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(spec: RunS
       for (const agent of population) {
         const policy = scenario.policies[agent.role];
         if (policy === undefined) throw new InternalError(`scenario ${scenario.name} has no policy for role ${agent.role}`);
-        const actions = policy(view, { ...tick, params, rng: rngOf(agent.id), self: agent, addressOf });
+        const actions = policy(view, {
+          ...tick,
+          params,
+          rng: rngOf(agent.id),
+          self: agent,
+          addressOf,
+          population,
+          newcomers,
+        });
         for (const action of actions) batch.push({ action, sender: addressOf(action.agent) });
       }
       if (batch.length === 0) continue;
@@ -247,6 +257,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(spec: RunS
           sender,
           kind: action.kind,
           args: formatArgs(action.args),
+          ...(action.meta !== undefined ? { meta: formatArgs(action.meta) } : {}),
           ...(useModel ? { model: outcomeRecord(m) } : {}),
           ...(c !== undefined ? { chain: outcomeRecord(c) } : {}),
           diverged,
@@ -269,7 +280,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(spec: RunS
             actions: stepActions.filter((r) => r.substep === tick.substep),
           };
         }
-        scenario.observe?.(state, action, decisive, stepCtx(step + 1));
+        scenario.observe?.(view, action, decisive, stepCtx(step + 1));
       }
     }
     await sampleAndCompare(step + 1, lastSubstep);

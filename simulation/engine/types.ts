@@ -16,6 +16,8 @@ export interface Action {
   readonly agent: string;
   readonly kind: string;
   readonly args: Readonly<Record<string, ActionArg>>;
+  /** What the agent knows and the contracts do not (a complaint's cause, say): recorded, read by the scenario, never sent. */
+  readonly meta?: Readonly<Record<string, ActionArg>>;
 }
 
 /** A decoded custom error: the name and its arguments as canonical strings. */
@@ -44,6 +46,8 @@ export interface Account {
   readonly id: string;
   readonly role: string;
   readonly address: `0x${string}`;
+  /** Scenario facts about the agent (a seller's recruiting aggregator, ...). */
+  readonly attrs: Readonly<Record<string, string | number>>;
 }
 
 /** The clock's position. */
@@ -62,6 +66,9 @@ export interface AgentContext<P> extends Tick {
   readonly self: Account;
   /** Address of any agent of the run by id (including system accounts). */
   readonly addressOf: (id: string) => `0x${string}`;
+  /** Agents alive this step, and those who joined at its start. */
+  readonly population: readonly Account[];
+  readonly newcomers: readonly Account[];
 }
 
 /** An agent is a policy: a view and a context in, Actions out. */
@@ -110,6 +117,7 @@ export interface Substep {
 export interface AgentSpec {
   readonly id: string;
   readonly role: string;
+  readonly attrs?: Readonly<Record<string, string | number>>;
 }
 
 /** What a scenario reads of a run while it goes. */
@@ -136,12 +144,12 @@ export interface Scenario<Schema extends SchemaNode, S, W, V> {
   readonly policies: Readonly<Record<string, Policy<ParamsOf<Schema>, V>>>;
   /** The contracts and their model. */
   readonly mechanisms: Mechanisms<ParamsOf<Schema>, W>;
-  /** The off-chain state at the start. */
-  init(params: ParamsOf<Schema>): S;
+  /** The off-chain state at the start; `stream` gives seeded streams that belong to no agent (hidden qualities, ...). */
+  init(params: ParamsOf<Schema>, stream: (name: string) => Rng): S;
   /** The view agents read: the model world and the off-chain state. */
   view(world: W, state: S): V;
-  /** Off-chain consequences of an Action's outcome (popularity after a complaint, ...). */
-  observe?(state: S, action: Action, outcome: Outcome, ctx: StepContext<ParamsOf<Schema>>): void;
+  /** Off-chain consequences of an Action's outcome (popularity after a complaint, ...), right after it applied. */
+  observe?(view: V, action: Action, outcome: Outcome, ctx: StepContext<ParamsOf<Schema>>): void;
   /** Which variables to compare and how; the rest are compared exactly. Return false to skip one. */
   compare?(variable: string): Comparison | false | undefined;
   /** KPIs at the end of a step. */

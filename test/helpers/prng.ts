@@ -60,3 +60,14 @@ export class Prng {
     return weights.length - 1;
   }
 }
+
+/**
+ * The same generator under the name the rewards tests import, plus `bigintBelow`. (Both test suites share this
+ * file; keep the existing methods' behaviour so pinned seeds keep their sequences.)
+ */
+export class TestRng extends Prng {
+  /** A uniform bigint in [0, n), for n >= 1. */
+  bigintBelow(n: bigint): bigint {
+    return this.bigint(0n, n - 1n);
+  }
+}

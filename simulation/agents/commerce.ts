@@ -1,0 +1,312 @@
+/**
+ * Agent policies of a commerce ecosystem after Boson Protocol: a treasury (the deployer:
+ * funding and governance), aggregators, sellers, buyers, dispute resolvers, a keeper and
+ * the ecosystem fund. Each is a pure function of the view and its context; randomness
+ * comes only from ctx.rng, the agent's own stream. Scenarios reuse them with their own
+ * parameters (any params object with the CommerceParams groups).
+ */
+import { amount, bps, int, num, type ParamsOf } from "../engine/params";
+import type { Action, ActionArg, AgentContext, Policy } from "../engine/types";
+import { balanceOf, MAX_UINT256 } from "../model/erc20";
+import { claimableFees, claimableRewards } from "../model/rewards";
+import { DEPLOYER_ID } from "../model/system";
+import { availableFunds, DisputeState, ExchangeState } from "../model/vouchers";
+import { qualityOf, type CommerceView } from "./market";
+
+const TOKEN = 10n ** 18n;
+const DAY = 86_400n;
+
+/** The parameter groups the commerce policies read. Amounts in exchange-token wei. */
+export const commerceSchema = {
+  tokens: {
+    buyerBudget: amount(2_000n * TOKEN),
+    sellerBudget: amount(5_000n * TOKEN),
+  },
+  offers: {
+    priceMin: amount(10n * TOKEN),
+    priceMax: amount(100n * TOKEN),
+    sellerDepositBps: bps(1_000),
+    buyerCancelPenaltyBps: bps(500),
+    quantityMin: int(1, 1_000_000, 5, "vouchers"),
+    quantityMax: int(1, 1_000_000, 20, "vouchers"),
+    validityDays: int(1, 3650, 20, "days"),
+    disputeDays: int(1, 3650, 7, "days"),
+    resolutionDays: int(1, 3650, 15, "days"),
+    escalationDays: int(1, 3650, 10, "days"),
+    resolverFee: amount(2n * TOKEN),
+  },
+  buyers: {
+    commitProbability: num(0, 1, 0.35, "per buyer per step"),
+    redeemProbability: num(0, 1, 0.85),
+    cancelProbability: num(0, 1, 0.05),
+    completeProbability: num(0, 1, 0.6),
+    complaintBase: num(0, 1, 0.02),
+    complaintQualitySlope: num(0, 1, 0.3),
+    acceptProbability: num(0, 1, 0.7),
+    escalateProbability: num(0, 1, 0.6),
+    retractProbability: num(0, 1, 0.3),
+    popularityExponent: num(0, 10, 2),
+    priceExponent: num(0, 10, 1),
+  },
+  sellers: {
+    qualityMean: num(0, 1, 0.75),
+    qualitySd: num(0, 1, 0.15),
+    revokeProbability: num(0, 1, 0.01),
+    refundBps: bps(8_000),
+    topUpUnits: int(1, 1_000_000, 5, "vouchers' worth of deposit"),
+  },
+  resolvers: {
+    refuseProbability: num(0, 1, 0.05),
+    idleProbability: num(0, 1, 0.05),
+  },
+  keeper: {
+    eagerProbability: num(0, 1, 0.02, "chance to try an expiry too early"),
+  },
+  market: {
+    complaintPopularityPenalty: num(0, 1, 0.15),
+  },
+} as const;
+
+export type CommerceParams = ParamsOf<typeof commerceSchema>;
+type Ctx = AgentContext<CommerceParams>;
+type CommercePolicy = Policy<CommerceParams, CommerceView>;
+
+function act(ctx: Ctx, kind: string, args: Record<string, ActionArg> = {}, meta?: Record<string, ActionArg>): Action {
+  return meta === undefined ? { agent: ctx.self.id, kind, args } : { agent: ctx.self.id, kind, args, meta };
+}
+
+const days = (n: number): bigint => BigInt(n) * DAY;
+const bpsOf = (value: bigint, b: number): bigint => (value * BigInt(b)) / 10_000n;
+
+/** An offer's terms as a seller draws them; price in whole hundredths of a token. */
+function offerTerms(ctx: Ctx): Record<string, ActionArg> {
+  const p = ctx.params;
+  const cents = ctx.rng.bigint(p.offers.priceMin / 10n ** 16n, p.offers.priceMax / 10n ** 16n);
+  const price = cents * 10n ** 16n;
+  const resolverId = String(ctx.self.attrs["resolver"]);
+  return {
+    price,
+    sellerDeposit: bpsOf(price, p.offers.sellerDepositBps),
+    buyerCancelPenalty: bpsOf(price, p.offers.buyerCancelPenaltyBps),
+    quantity: BigInt(ctx.rng.int(p.offers.quantityMin, p.offers.quantityMax)),
+    voucherValiditySeconds: days(p.offers.validityDays),
+    disputePeriodSeconds: days(p.offers.disputeDays),
+    resolutionPeriodSeconds: days(p.offers.resolutionDays),
+    escalationResponsePeriodSeconds: days(p.offers.escalationDays),
+    disputeResolver: ctx.addressOf(resolverId),
+    disputeResolverFee: p.offers.resolverFee,
+  };
+}
+
+/** The deployer: funds newcomers, runs governance changes, closes reward epochs, releases vesting. */
+export function treasuryPolicy(governance: (ctx: Ctx) => readonly Action[] = () => []): CommercePolicy {
+  return (view, ctx) => {
+    const out: Action[] = [];
+    if (ctx.substep === "onboard") {
+      for (const a of ctx.newcomers) {
+        const budget =
+          a.role === "seller" ? ctx.params.tokens.sellerBudget : a.role === "buyer" ? ctx.params.tokens.buyerBudget : 0n;
+        if (budget > 0n) out.push(act(ctx, "mint", { to: a.address, amount: budget }));
+      }
+      out.push(...governance(ctx));
+    } else if (ctx.substep === "rewards") {
+      if (ctx.step >= 1) out.push(act(ctx, "closeEpoch"));
+      for (const name of view.world.releases.keys()) out.push(act(ctx, "release", { wallet: name }));
+    }
+    return out;
+  };
+}
+
+/** Aggregators recruit sellers (the population does that) and claim the rewards their sellers earn them. */
+export const aggregatorPolicy: CommercePolicy = (view, ctx) => claimIfAny(view, ctx);
+
+function claimIfAny(view: CommerceView, ctx: Ctx): Action[] {
+  if (ctx.substep !== "rewards") return [];
+  const r = view.world.rewards;
+  const me = ctx.self.address;
+  return claimableRewards(r, me) > 0n || claimableFees(r, me) > 0n ? [act(ctx, "claim")] : [];
+}
+
+/** A seller lists one product (restocked when sold out), keeps its deposit topped up, answers disputes, claims rewards. */
+export const sellerPolicy: CommercePolicy = (view, ctx) => {
+  const me = ctx.self.address;
+  const w = view.world;
+  const out: Action[] = [];
+  switch (ctx.substep) {
+    case "onboard": {
+      const isNew = ctx.newcomers.some((a) => a.id === ctx.self.id);
+      const latest = view.market.latestOffer.get(me);
+      const soldOut = latest !== undefined && w.escrow.offers.get(latest)!.quantityAvailable === 0n;
+      if (!isNew && !soldOut) return topUp(view, ctx, out);
+      const terms = offerTerms(ctx);
+      const perUnit = (terms["sellerDeposit"] as bigint) + (terms["disputeResolverFee"] as bigint);
+      if (isNew) {
+        out.push(act(ctx, "approve", { token: "exchange", spender: w.addresses.escrow, amount: MAX_UINT256 }));
+        out.push(act(ctx, "registerSeller", { aggregator: ctx.addressOf(String(ctx.self.attrs["aggregator"])) }));
+        out.push(act(ctx, "depositFunds", { amount: perUnit * BigInt(ctx.params.sellers.topUpUnits) }));
+      }
+      out.push(act(ctx, "createOffer", terms));
+      return out;
+    }
+    case "redeem":
+      for (const id of view.market.openBySeller.get(me) ?? []) {
+        const ex = w.escrow.exchanges.get(id)!;
+        if (ex.state === ExchangeState.Committed && ctx.rng.chance(ctx.params.sellers.revokeProbability)) {
+          out.push(act(ctx, "revokeVoucher", { exchangeId: id }));
+        }
+      }
+      return out;
+    case "resolve":
+      for (const id of view.market.openBySeller.get(me) ?? []) {
+        const ex = w.escrow.exchanges.get(id)!;
+        if (ex.disputeState !== DisputeState.Resolving || ex.sellerProposed) continue;
+        const fault = view.market.faults.get(id) === true;
+        out.push(
+          act(ctx, "proposeResolution", { exchangeId: id, buyerPercentBps: fault ? ctx.params.sellers.refundBps : 0 }),
+        );
+      }
+      return out;
+    case "rewards":
+      return claimIfAny(view, ctx);
+    default:
+      return out;
+  }
+};
+
+function topUp(view: CommerceView, ctx: Ctx, out: Action[]): Action[] {
+  const me = ctx.self.address;
+  const latest = view.market.latestOffer.get(me);
+  if (latest === undefined) return out;
+  const offer = view.world.escrow.offers.get(latest)!;
+  const perUnit = offer.sellerDeposit + offer.disputeResolverFee;
+  if (availableFunds(view.world.escrow, me) >= 2n * perUnit) return out;
+  const want = perUnit * BigInt(ctx.params.sellers.topUpUnits);
+  const have = balanceOf(view.world.exchangeToken, me);
+  const amt = have < want ? have : want;
+  if (amt > 0n) out.push(act(ctx, "depositFunds", { amount: amt }));
+  return out;
+}
+
+/** A buyer commits to products by popularity and price, redeems or cancels, complains by quality, settles disputes. */
+export const buyerPolicy: CommercePolicy = (view, ctx) => {
+  const me = ctx.self.address;
+  const w = view.world;
+  const b = ctx.params.buyers;
+  const out: Action[] = [];
+  const mine = view.market.openByBuyer.get(me) ?? new Set<bigint>();
+  switch (ctx.substep) {
+    case "onboard":
+      if (ctx.newcomers.some((a) => a.id === ctx.self.id)) {
+        out.push(act(ctx, "approve", { token: "exchange", spender: w.addresses.escrow, amount: MAX_UINT256 }));
+      }
+      return out;
+    case "commit": {
+      if (!ctx.rng.chance(b.commitProbability)) return out;
+      const offers = [...view.market.activeOffers];
+      const weights = offers.map((id) => {
+        const o = w.escrow.offers.get(id)!;
+        if (o.quantityAvailable === 0n) return 0;
+        const pop = view.market.popularity.get(id) ?? 1;
+        const priceTokens = Number(o.price / 10n ** 16n) / 100;
+        return Math.pow(pop, b.popularityExponent) / Math.pow(priceTokens, b.priceExponent);
+      });
+      const pick = ctx.rng.weighted(weights);
+      if (pick < 0) return out;
+      const offerId = offers[pick]!;
+      if (balanceOf(w.exchangeToken, me) < w.escrow.offers.get(offerId)!.price) return out;
+      out.push(act(ctx, "commitToOffer", { offerId }));
+      return out;
+    }
+    case "redeem":
+      for (const id of mine) {
+        if (w.escrow.exchanges.get(id)!.state !== ExchangeState.Committed) continue;
+        const r = ctx.rng.next();
+        if (r < b.redeemProbability) out.push(act(ctx, "redeemVoucher", { exchangeId: id }));
+        else if (r < b.redeemProbability + b.cancelProbability) out.push(act(ctx, "cancelVoucher", { exchangeId: id }));
+      }
+      return out;
+    case "complete":
+      for (const id of mine) {
+        const ex = w.escrow.exchanges.get(id)!;
+        if (ex.state !== ExchangeState.Redeemed) continue;
+        const offer = w.escrow.offers.get(ex.offerId)!;
+        const q = qualityOf(view.market, offer.seller, ctx.params.sellers.qualityMean, ctx.params.sellers.qualitySd);
+        if (ctx.rng.chance(Math.min(1, b.complaintBase + b.complaintQualitySlope * (1 - q)))) {
+          out.push(act(ctx, "raiseDispute", { exchangeId: id }, { fault: ctx.rng.chance(1 - q) }));
+        } else if (ctx.rng.chance(b.completeProbability)) {
+          out.push(act(ctx, "completeExchange", { exchangeId: id }));
+        }
+      }
+      return out;
+    case "respond":
+      for (const id of mine) {
+        const ex = w.escrow.exchanges.get(id)!;
+        if (ex.disputeState !== DisputeState.Resolving) continue;
+        const fault = view.market.faults.get(id) === true;
+        const fair = ex.sellerProposed && (fault ? ex.sellerProposalBps >= 5_000n : true);
+        if (fair && ctx.rng.chance(b.acceptProbability)) out.push(act(ctx, "acceptResolution", { exchangeId: id }));
+        else if (fault && ctx.rng.chance(b.escalateProbability)) out.push(act(ctx, "escalateDispute", { exchangeId: id }));
+        else if (ctx.rng.chance(b.retractProbability)) out.push(act(ctx, "retractDispute", { exchangeId: id }));
+      }
+      return out;
+    case "rewards": {
+      const refund = availableFunds(w.escrow, me);
+      if (refund > 0n) out.push(act(ctx, "withdrawFunds", { amount: refund }));
+      return out;
+    }
+    default:
+      return out;
+  }
+};
+
+/** A dispute resolver decides escalated disputes on the facts (refund on a fault), sometimes refuses or idles. */
+export const resolverPolicy: CommercePolicy = (view, ctx) => {
+  if (ctx.substep !== "decide") return [];
+  const out: Action[] = [];
+  const r = ctx.params.resolvers;
+  for (const id of view.market.openByResolver.get(ctx.self.address) ?? []) {
+    const ex = view.world.escrow.exchanges.get(id)!;
+    if (ex.disputeState !== DisputeState.Escalated) continue;
+    const x = ctx.rng.next();
+    if (x < r.idleProbability) continue;
+    if (x < r.idleProbability + r.refuseProbability) out.push(act(ctx, "refuseEscalatedDispute", { exchangeId: id }));
+    else {
+      const fault = view.market.faults.get(id) === true;
+      out.push(act(ctx, "decideDispute", { exchangeId: id, buyerPercentBps: fault ? 10_000 : 0 }));
+    }
+  }
+  return out;
+};
+
+/** Anyone may finish what time has decided; the keeper does, and now and then tries too early. */
+export const keeperPolicy: CommercePolicy = (view, ctx) => {
+  if (ctx.substep !== "settle") return [];
+  const out: Action[] = [];
+  const now = ctx.time;
+  const escrow = view.world.escrow;
+  for (const id of view.market.open) {
+    const ex = escrow.exchanges.get(id)!;
+    const offer = escrow.offers.get(ex.offerId)!;
+    if (ex.state === ExchangeState.Committed) {
+      if (now >= ex.validUntil || ctx.rng.chance(ctx.params.keeper.eagerProbability)) {
+        out.push(act(ctx, "expireVoucher", { exchangeId: id }));
+      }
+    } else if (ex.state === ExchangeState.Redeemed) {
+      if (now - ex.redeemedAt >= offer.disputePeriodSeconds) out.push(act(ctx, "completeExchange", { exchangeId: id }));
+    } else if (ex.disputeState === DisputeState.Resolving) {
+      if (now > ex.disputeTimeout) out.push(act(ctx, "expireDispute", { exchangeId: id }));
+    } else if (ex.disputeState === DisputeState.Escalated) {
+      if (now > ex.disputeTimeout) out.push(act(ctx, "expireEscalatedDispute", { exchangeId: id }));
+    }
+  }
+  return out;
+};
+
+/** The ecosystem fund withdraws the fee share credited to it. */
+export const ecosystemFundPolicy: CommercePolicy = (view, ctx) => {
+  if (ctx.substep !== "rewards") return [];
+  const funds = availableFunds(view.world.escrow, ctx.self.address);
+  return funds > 0n ? [act(ctx, "withdrawFunds", { amount: funds })] : [];
+};
+
+export { DEPLOYER_ID };
