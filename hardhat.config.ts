@@ -2,6 +2,7 @@ import { subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
+import "./simulation/cli/tasks";
 
 /** The solc-js release installed from npm; `solidity.version` must equal it. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -136,6 +136,8 @@ export interface Scenario<Schema extends SchemaNode, S, W, V> {
   readonly name: string;
   readonly description: string;
   readonly schema: Schema;
+  /** Cross-field rules the schema cannot state; throws a ParamError naming the field. */
+  check?(params: ParamsOf<Schema>): void;
   readonly defaultSteps: number;
   readonly stepSeconds: (params: ParamsOf<Schema>) => number;
   readonly substeps: readonly Substep[];

@@ -19,7 +19,9 @@ export function linearEmitted(total: bigint, cliffEpochs: bigint, durationEpochs
 /** Mirrors EmissionMath.linearEpochEmission (floor): `linearEmitted(epoch + 1) - linearEmitted(epoch)`; `Panic(0x11)` at the maximum epoch. */
 export function linearEpochEmission(total: bigint, cliffEpochs: bigint, durationEpochs: bigint, epoch: bigint): bigint {
   const next = checkedUint256(epoch + 1n);
-  return linearEmitted(total, cliffEpochs, durationEpochs, next) - linearEmitted(total, cliffEpochs, durationEpochs, epoch);
+  return (
+    linearEmitted(total, cliffEpochs, durationEpochs, next) - linearEmitted(total, cliffEpochs, durationEpochs, epoch)
+  );
 }
 
 /**
@@ -42,5 +44,7 @@ export function halvingEmitted(total: bigint, cliffEpochs: bigint, halvingEpochs
 /** Mirrors EmissionMath.halvingEpochEmission (floor): `halvingEmitted(epoch + 1) - halvingEmitted(epoch)`; `Panic(0x11)` at the maximum epoch. */
 export function halvingEpochEmission(total: bigint, cliffEpochs: bigint, halvingEpochs: bigint, epoch: bigint): bigint {
   const next = checkedUint256(epoch + 1n);
-  return halvingEmitted(total, cliffEpochs, halvingEpochs, next) - halvingEmitted(total, cliffEpochs, halvingEpochs, epoch);
+  return (
+    halvingEmitted(total, cliffEpochs, halvingEpochs, next) - halvingEmitted(total, cliffEpochs, halvingEpochs, epoch)
+  );
 }

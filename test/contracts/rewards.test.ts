@@ -30,7 +30,13 @@ function linearRef(total: bigint, cliff: bigint, duration: bigint, epochs: bigin
 
 async function namedSigners(): Promise<Record<"owner" | "alice" | "bob" | "carol" | "outsider", HardhatEthersSigner>> {
   const [owner, alice, bob, carol, outsider] = await ethers.getSigners();
-  if (owner === undefined || alice === undefined || bob === undefined || carol === undefined || outsider === undefined) {
+  if (
+    owner === undefined ||
+    alice === undefined ||
+    bob === undefined ||
+    carol === undefined ||
+    outsider === undefined
+  ) {
     throw new Error("Hardhat network has fewer than 5 accounts.");
   }
   return { owner, alice, bob, carol, outsider };
@@ -111,13 +117,26 @@ describe("GovernanceToken", () => {
     const names: string[] = [];
     token.interface.forEachFunction((fn) => names.push(fn.name));
     expect(names.sort()).to.deep.equal(
-      ["TOTAL_SUPPLY", "allowance", "approve", "balanceOf", "decimals", "name", "symbol", "totalSupply", "transfer", "transferFrom"].sort(),
+      [
+        "TOTAL_SUPPLY",
+        "allowance",
+        "approve",
+        "balanceOf",
+        "decimals",
+        "name",
+        "symbol",
+        "totalSupply",
+        "transfer",
+        "transferFrom",
+      ].sort(),
     );
   });
 
   it("GovernanceToken: reverts ERC20InvalidReceiver when the holder is the zero address", async () => {
     const factory = await ethers.getContractFactory("GovernanceToken");
-    await expect(factory.deploy(ZeroAddress)).to.be.revertedWithCustomError(factory, "ERC20InvalidReceiver").withArgs(ZeroAddress);
+    await expect(factory.deploy(ZeroAddress))
+      .to.be.revertedWithCustomError(factory, "ERC20InvalidReceiver")
+      .withArgs(ZeroAddress);
   });
 });
 
@@ -277,24 +296,36 @@ describe("RewardsDistributor", () => {
 
     it("RewardsDistributor: reverts RewardsDistributorInvalidToken when a token is the zero address or both are the same", async () => {
       const a = await deployWith({ reward: ZeroAddress });
-      await expect(a.deployment).to.be.revertedWithCustomError(a.factory, "RewardsDistributorInvalidToken").withArgs(ZeroAddress);
+      await expect(a.deployment)
+        .to.be.revertedWithCustomError(a.factory, "RewardsDistributorInvalidToken")
+        .withArgs(ZeroAddress);
       const b = await deployWith({ fee: ZeroAddress });
-      await expect(b.deployment).to.be.revertedWithCustomError(b.factory, "RewardsDistributorInvalidToken").withArgs(ZeroAddress);
+      await expect(b.deployment)
+        .to.be.revertedWithCustomError(b.factory, "RewardsDistributorInvalidToken")
+        .withArgs(ZeroAddress);
       const c = await deployWith({});
       const d = await deployWith({ fee: c.reward, reward: c.reward });
-      await expect(d.deployment).to.be.revertedWithCustomError(d.factory, "RewardsDistributorInvalidToken").withArgs(c.reward);
+      await expect(d.deployment)
+        .to.be.revertedWithCustomError(d.factory, "RewardsDistributorInvalidToken")
+        .withArgs(c.reward);
     });
 
     it("RewardsDistributor: reverts RewardsDistributorInvalidEpochSeconds when the epoch length is zero", async () => {
       const { factory, deployment } = await deployWith({ epochSeconds: 0n });
-      await expect(deployment).to.be.revertedWithCustomError(factory, "RewardsDistributorInvalidEpochSeconds").withArgs(0n);
+      await expect(deployment)
+        .to.be.revertedWithCustomError(factory, "RewardsDistributorInvalidEpochSeconds")
+        .withArgs(0n);
     });
 
     it("RewardsDistributor: reverts RewardsDistributorInvalidSchedule unless exactly one of duration and halving is nonzero", async () => {
       const a = await deployWith({ duration: 0n, halving: 0n });
-      await expect(a.deployment).to.be.revertedWithCustomError(a.factory, "RewardsDistributorInvalidSchedule").withArgs(0n, 0n);
+      await expect(a.deployment)
+        .to.be.revertedWithCustomError(a.factory, "RewardsDistributorInvalidSchedule")
+        .withArgs(0n, 0n);
       const b = await deployWith({ duration: 5n, halving: 3n });
-      await expect(b.deployment).to.be.revertedWithCustomError(b.factory, "RewardsDistributorInvalidSchedule").withArgs(5n, 3n);
+      await expect(b.deployment)
+        .to.be.revertedWithCustomError(b.factory, "RewardsDistributorInvalidSchedule")
+        .withArgs(5n, 3n);
       const c = await deployWith({ duration: 0n, halving: 3n });
       await expect(c.deployment).not.to.be.reverted;
     });
@@ -333,7 +364,9 @@ describe("RewardsDistributor", () => {
 
     it("RewardsDistributor: sets the points source once and reverts RewardsDistributorSourceAlreadySet after", async () => {
       const { distributor, ledger, outsider } = await loadFixture(linearFixture);
-      await expect(distributor.setPointsSource(ledger)).to.emit(distributor, "PointsSourceSet").withArgs(await ledger.getAddress());
+      await expect(distributor.setPointsSource(ledger))
+        .to.emit(distributor, "PointsSourceSet")
+        .withArgs(await ledger.getAddress());
       expect(await distributor.pointsSource()).to.equal(await ledger.getAddress());
       await expect(distributor.setPointsSource(outsider.address)).to.be.revertedWithCustomError(
         distributor,
@@ -390,7 +423,10 @@ describe("RewardsDistributor", () => {
       await ledger.forwardPoints(distributor, alice.address, 2n, bob.address, 1n);
       await ledger.forwardPoints(distributor, alice.address, 3n, alice.address, 4n);
       await ledger.forwardPoints(distributor, carol.address, 0n, ZeroAddress, 9n);
-      await expect(ledger.forwardPoints(distributor, bob.address, 0n, ZeroAddress, 0n)).not.to.emit(distributor, "PointsAccrued");
+      await expect(ledger.forwardPoints(distributor, bob.address, 0n, ZeroAddress, 0n)).not.to.emit(
+        distributor,
+        "PointsAccrued",
+      );
       expect(await distributor.epochEarners(0n)).to.deep.equal([alice.address, bob.address]);
       expect(await distributor.epochPoints(0n, alice.address)).to.equal(9n);
       expect(await distributor.epochPoints(0n, bob.address)).to.equal(1n);
@@ -419,7 +455,9 @@ describe("RewardsDistributor", () => {
         .to.be.revertedWithCustomError(distributor, "RewardsDistributorEpochNotEnded")
         .withArgs(0n, endOf(0n) - 1n, endOf(0n));
       await time.setNextBlockTimestamp(endOf(0n));
-      await expect(distributor.connect(outsider).closeEpoch()).to.emit(distributor, "EpochClosed").withArgs(0n, 0n, 0n, 0n, 0n, 0n);
+      await expect(distributor.connect(outsider).closeEpoch())
+        .to.emit(distributor, "EpochClosed")
+        .withArgs(0n, 0n, 0n, 0n, 0n, 0n);
       expect(await distributor.nextEpochToClose()).to.equal(1n);
       await time.setNextBlockTimestamp(endOf(0n) + 1n);
       await expect(distributor.closeEpoch({ gasLimit: 1_000_000 }))
@@ -440,7 +478,9 @@ describe("RewardsDistributor", () => {
       expect(dust1, "this case must leave dust").to.not.equal(0n);
       expect(await distributor.epochEmission(1n)).to.equal(budget1);
       await time.increaseTo(endOf(1n));
-      await expect(distributor.closeEpoch()).to.emit(distributor, "EpochClosed").withArgs(1n, budget1, 0n, 7n, dust1, 0n);
+      await expect(distributor.closeEpoch())
+        .to.emit(distributor, "EpochClosed")
+        .withArgs(1n, budget1, 0n, 7n, dust1, 0n);
       expect(await distributor.claimableRewards(alice.address)).to.equal(shares1[0]);
       expect(await distributor.claimableRewards(bob.address)).to.equal(shares1[1]);
       expect(await distributor.claimableRewards(carol.address)).to.equal(shares1[2]);
@@ -483,7 +523,8 @@ describe("RewardsDistributor", () => {
     });
 
     it("RewardsDistributor: pulls the fees from the ledger and splits them pro rata with the dust carried", async () => {
-      const { distributor, ledger, feeToken, alice, bob, carol, outsider, endOf } = await loadFixture(linearWithSourceFixture);
+      const { distributor, ledger, feeToken, alice, bob, carol, outsider, endOf } =
+        await loadFixture(linearWithSourceFixture);
       await ledger.credit(distributor, 1000n);
       await ledger.credit(outsider.address, 55n); // someone else's funds stay in the ledger
       await time.increaseTo(endOf(0n) - 10n);
@@ -506,7 +547,9 @@ describe("RewardsDistributor", () => {
       await ledger.forwardPoints(distributor, alice.address, 1n, ZeroAddress, 0n);
       const emission1 = await distributor.epochEmission(1n);
       await time.increaseTo(endOf(1n));
-      await expect(distributor.closeEpoch()).to.emit(distributor, "EpochClosed").withArgs(1n, emission1, 7n, 1n, 0n, 0n);
+      await expect(distributor.closeEpoch())
+        .to.emit(distributor, "EpochClosed")
+        .withArgs(1n, emission1, 7n, 1n, 0n, 0n);
       expect(await distributor.claimableFees(alice.address)).to.equal(149n);
       expect(await distributor.totalFeesReceived()).to.equal(1005n);
     });
@@ -524,7 +567,17 @@ describe("RewardsDistributor", () => {
       const e2 = linearRef(total, cliff, duration, 3n) - linearRef(total, cliff, duration, 2n);
       // A fresh distributor, funded with epoch 1's emission only, on the fixture's tokens and ledger.
       const start = BigInt(await time.latest()) + 100n;
-      const lean = await ethers.deployContract("RewardsDistributor", [owner.address, rewardToken, await distributor.feeToken(), start, EPOCH_SECONDS, total, cliff, duration, 0n]);
+      const lean = await ethers.deployContract("RewardsDistributor", [
+        owner.address,
+        rewardToken,
+        await distributor.feeToken(),
+        start,
+        EPOCH_SECONDS,
+        total,
+        cliff,
+        duration,
+        0n,
+      ]);
       await lean.setPointsSource(ledger);
       await rewardToken.transfer(lean, e1);
       const leanEnd = (epoch: bigint) => start + (epoch + 1n) * EPOCH_SECONDS;
@@ -539,7 +592,9 @@ describe("RewardsDistributor", () => {
         .to.be.revertedWithCustomError(lean, "RewardsDistributorUnfunded")
         .withArgs(e1 + e2, e1);
       await rewardToken.transfer(lean, e2 - 1n);
-      await expect(lean.closeEpoch()).to.be.revertedWithCustomError(lean, "RewardsDistributorUnfunded").withArgs(e1 + e2, e1 + e2 - 1n);
+      await expect(lean.closeEpoch())
+        .to.be.revertedWithCustomError(lean, "RewardsDistributorUnfunded")
+        .withArgs(e1 + e2, e1 + e2 - 1n);
       await rewardToken.transfer(lean, 1n);
       await expect(lean.closeEpoch()).to.emit(lean, "EpochClosed").withArgs(2n, e2, 0n, 0n, e2, 0n);
       // Carried dust counts too: e2 is carried, so closing epoch 3 needs e1 + e2 + e3.
@@ -578,7 +633,9 @@ describe("RewardsDistributor", () => {
         await ledger.forwardPoints(distributor, alice.address, 1n, ZeroAddress, 0n);
         await time.increaseTo(endOf(e));
         const emission = await distributor.epochEmission(e);
-        await expect(distributor.closeEpoch()).to.emit(distributor, "EpochClosed").withArgs(e, emission, 0n, 1n, 0n, 0n);
+        await expect(distributor.closeEpoch())
+          .to.emit(distributor, "EpochClosed")
+          .withArgs(e, emission, 0n, 1n, 0n, 0n);
         sum += emission;
       }
       // After 3 whole periods and 1 epoch: total/2 + total/4 + total/8 (floors) + (total/16)/2.
@@ -670,13 +727,17 @@ describe("ReleaseWallet", () => {
   it("ReleaseWallet: reverts InvalidCliffDuration when the cliff is longer than the duration", async () => {
     const { alice } = await namedSigners();
     const factory = await ethers.getContractFactory("ReleaseWallet");
-    await expect(factory.deploy(alice.address, 0n, 10n, 11n)).to.be.revertedWithCustomError(factory, "InvalidCliffDuration").withArgs(11n, 10n);
+    await expect(factory.deploy(alice.address, 0n, 10n, 11n))
+      .to.be.revertedWithCustomError(factory, "InvalidCliffDuration")
+      .withArgs(11n, 10n);
     await expect(factory.deploy(alice.address, 0n, 10n, 10n)).not.to.be.reverted;
   });
 
   it("ReleaseWallet: reverts OwnableInvalidOwner when the beneficiary is the zero address", async () => {
     const factory = await ethers.getContractFactory("ReleaseWallet");
-    await expect(factory.deploy(ZeroAddress, 0n, 10n, 0n)).to.be.revertedWithCustomError(factory, "OwnableInvalidOwner").withArgs(ZeroAddress);
+    await expect(factory.deploy(ZeroAddress, 0n, 10n, 0n))
+      .to.be.revertedWithCustomError(factory, "OwnableInvalidOwner")
+      .withArgs(ZeroAddress);
   });
 
   it("ReleaseWallet: vests nothing before the cliff, linearly from the start after it, everything at the end", async () => {

@@ -128,12 +128,15 @@ export interface ExchangeView {
   readonly validUntil: bigint;
   readonly redeemedAt: bigint;
   readonly disputeTimeout: bigint;
+  readonly buyerProposed: boolean;
+  readonly sellerProposed: boolean;
 }
 
 export interface OfferView {
   readonly seller: Address;
   readonly disputeResolver: Address;
   readonly disputePeriodSeconds: bigint;
+  readonly quantityAvailable: bigint;
 }
 
 /** What the action generator may read; implemented over the model or over the chain. */
@@ -167,6 +170,7 @@ export function chainPeek(sys: VoucherSystem): Peek {
         seller: toAddress(o.seller),
         disputeResolver: toAddress(o.disputeResolver),
         disputePeriodSeconds: o.disputePeriodSeconds,
+        quantityAvailable: o.quantityAvailable,
       };
     },
     exchange: async (id) => {
@@ -179,6 +183,8 @@ export function chainPeek(sys: VoucherSystem): Peek {
         validUntil: x.validUntil,
         redeemedAt: x.redeemedAt,
         disputeTimeout: x.disputeTimeout,
+        buyerProposed: x.buyerProposed,
+        sellerProposed: x.sellerProposed,
       };
     },
     availableFunds: (entity) => e.availableFunds(entity),
@@ -192,39 +198,79 @@ export function chainPeek(sys: VoucherSystem): Peek {
 const S = V.ExchangeState;
 const D = V.DisputeState;
 
-/** Plausible next calls per exchange situation, with weights. */
-function plausibleFns(ex: ExchangeView): readonly (readonly [ExchangeFn | BpsExchangeFn, number])[] {
+type Weighted = readonly (readonly [ExchangeFn | BpsExchangeFn, number])[];
+
+/** Whether the exchange has ended (no call can change it any more). */
+function hasEnded(ex: ExchangeView): boolean {
+  if (ex.state === S.Committed || ex.state === S.Redeemed) return false;
+  return !(ex.state === S.Disputed && (ex.disputeState === D.Resolving || ex.disputeState === D.Escalated));
+}
+
+/** Plausible next calls for the exchange at time `now`, with weights: what a sensible agent would try. */
+function plausibleFns(ex: ExchangeView, offer: OfferView, now: bigint): Weighted {
   if (ex.state === S.Committed) {
+    if (now > ex.validUntil) {
+      return [
+        ["expireVoucher", 60],
+        ["cancelVoucher", 10],
+        ["revokeVoucher", 5],
+        ["redeemVoucher", 10],
+      ];
+    }
     return [
       ["redeemVoucher", 45],
       ["cancelVoucher", 10],
       ["revokeVoucher", 8],
-      ["expireVoucher", 15],
+      ["expireVoucher", 10],
     ];
   }
   if (ex.state === S.Redeemed) {
+    if (now - ex.redeemedAt >= offer.disputePeriodSeconds) {
+      return [
+        ["completeExchange", 70],
+        ["raiseDispute", 20],
+      ];
+    }
     return [
-      ["completeExchange", 40],
-      ["raiseDispute", 50],
+      ["completeExchange", 30],
+      ["raiseDispute", 60],
     ];
   }
   if (ex.state === S.Disputed && ex.disputeState === D.Resolving) {
+    if (now > ex.disputeTimeout) {
+      return [
+        ["expireDispute", 60],
+        ["retractDispute", 10],
+        ["proposeResolution", 5],
+        ["acceptResolution", 5],
+        ["escalateDispute", 10],
+      ];
+    }
     return [
       ["retractDispute", 8],
-      ["expireDispute", 12],
-      ["proposeResolution", 30],
+      ["expireDispute", 8],
+      ["proposeResolution", 35],
       ["acceptResolution", 25],
       ["escalateDispute", 25],
     ];
   }
   if (ex.state === S.Disputed && ex.disputeState === D.Escalated) {
+    if (now > ex.disputeTimeout) {
+      return [
+        ["expireEscalatedDispute", 60],
+        ["retractDispute", 10],
+        ["decideDispute", 10],
+        ["refuseEscalatedDispute", 5],
+        ["acceptResolution", 5],
+      ];
+    }
     return [
       ["retractDispute", 8],
       ["proposeResolution", 20],
       ["acceptResolution", 15],
       ["decideDispute", 25],
       ["refuseEscalatedDispute", 10],
-      ["expireEscalatedDispute", 15],
+      ["expireEscalatedDispute", 10],
     ];
   }
   return [];
@@ -247,7 +293,7 @@ function randomOfferParams(rng: Prng, actors: Actors): V.OfferParams {
   const price = [0n, 1n, rng.bigint(2n, 5_000n), rng.bigint(2n, 5_000n)][rng.weighted([1, 1, 10, 10])] ?? 0n;
   const buyerCancelPenalty = rng.chance(0.08) ? price + 1n : rng.bigint(0n, price);
   const period = (lo: bigint, hi: bigint): bigint => rng.bigint(lo, hi);
-  const periods = [period(5n, 80n), period(3n, 40n), period(3n, 40n), period(3n, 40n)];
+  const periods = [period(10n, 160n), period(5n, 80n), period(10n, 120n), period(10n, 120n)];
   if (rng.chance(0.04)) periods[rng.int(4)] = 0n;
   const resolverRoll = rng.int(100);
   const disputeResolver =
@@ -274,6 +320,22 @@ function randomBps(rng: Prng): bigint {
   return rng.bigint(0n, 10_000n);
 }
 
+/** An offer to commit to: mostly one not seen sold out, sometimes any id, or one that does not exist. */
+async function drawOfferId(rng: Prng, peek: Peek, memory: GeneratorMemory, offerCount: bigint): Promise<bigint> {
+  if (offerCount === 0n || rng.chance(0.06)) return rng.pick([0n, offerCount + 1n]);
+  const draw = (): bigint => {
+    const open: bigint[] = [];
+    for (let id = 1n; id <= offerCount; id++) if (!memory.soldOut.has(id)) open.push(id);
+    return open.length > 0 && rng.chance(0.9) ? rng.pick(open) : rng.bigint(1n, offerCount);
+  };
+  let offerId = draw();
+  if ((await peek.offer(offerId)).quantityAvailable === 0n) {
+    memory.soldOut.add(offerId);
+    offerId = draw();
+  }
+  return offerId;
+}
+
 /** The role that may call `fn` on `ex` (the one the generator picks most of the time). */
 async function rightCaller(
   rng: Prng,
@@ -290,7 +352,10 @@ async function rightCaller(
     case "refuseEscalatedDispute":
       return offer.disputeResolver;
     case "proposeResolution":
+      return rng.chance(0.5) ? ex.buyer : offer.seller;
     case "acceptResolution":
+      // Mostly the side facing a standing proposal.
+      if (ex.buyerProposed !== ex.sellerProposed && rng.chance(0.85)) return ex.buyerProposed ? offer.seller : ex.buyer;
       return rng.chance(0.5) ? ex.buyer : offer.seller;
     case "completeExchange":
       return rng.chance(0.5) ? ex.buyer : rng.pick(actors.everyone);
@@ -311,7 +376,7 @@ async function rightCaller(
  */
 export class ActionGenerator {
   private readonly rng: Prng;
-  private readonly ended = new Set<bigint>();
+  private readonly memory: GeneratorMemory = { ended: new Set(), soldOut: new Set(), focus: undefined };
   private step = 0;
 
   constructor(
@@ -324,11 +389,19 @@ export class ActionGenerator {
   }
 
   async next(): Promise<TimedAction> {
-    const timed = await nextAction(this.rng, this.peek, this.actors, this.step, this.lastNow, this.ended);
+    const timed = await nextAction(this.rng, this.peek, this.actors, this.step, this.lastNow, this.memory);
     this.step++;
     this.lastNow = timed.now;
     return timed;
   }
+}
+
+/** What the generator remembers: exchanges seen ended (final), and the exchange it last acted on. */
+interface GeneratorMemory {
+  readonly ended: Set<bigint>;
+  /** Offers seen sold out (final: quantities only go down). */
+  readonly soldOut: Set<bigint>;
+  focus: bigint | undefined;
 }
 
 async function nextAction(
@@ -337,8 +410,9 @@ async function nextAction(
   actors: Actors,
   step: number,
   lastNow: bigint,
-  ended: Set<bigint>,
+  memory: GeneratorMemory,
 ): Promise<TimedAction> {
+  const { ended } = memory;
   let now = lastNow + 1n + BigInt(rng.int(4));
   if (rng.chance(0.04)) now += BigInt(20 + rng.int(120));
   const timed = (action: Action): TimedAction => ({ action, now });
@@ -350,7 +424,7 @@ async function nextAction(
 
   const offerCount = await peek.offerCount();
   const exchangeCount = await peek.exchangeCount();
-  const kind = rng.weighted([2, 7, 5, 2, 7, 15, 57, 3, 1, 1]);
+  const kind = rng.weighted([2, 7, 5, 2, 9, 16, 54, 3, 1, 1]);
   switch (kind) {
     case 0: {
       const aggregator = rng.chance(0.1) ? ZERO_ADDRESS : rng.pick(actors.aggregators);
@@ -385,12 +459,7 @@ async function nextAction(
     }
     case 5: {
       const sender = rng.chance(0.92) ? rng.pick(actors.buyers) : rng.pick(actors.everyone);
-      const recentFrom = offerCount > 4n ? offerCount - 3n : 1n;
-      const offerId =
-        offerCount > 0n && rng.chance(0.92)
-          ? rng.bigint(rng.chance(0.7) ? recentFrom : 1n, offerCount)
-          : rng.pick([0n, offerCount + 1n]);
-      return timed({ kind: "commitToOffer", sender, offerId });
+      return timed({ kind: "commitToOffer", sender, offerId: await drawOfferId(rng, peek, memory, offerCount) });
     }
     case 6: {
       if (exchangeCount === 0n) {
@@ -402,23 +471,35 @@ async function nextAction(
         for (let id = 1n; id <= exchangeCount; id++) if (!ended.has(id)) open.push(id);
         return open.length > 0 && rng.chance(0.95) ? rng.pick(open) : rng.bigint(1n, exchangeCount);
       };
-      let exchangeId = drawId();
+      // Often follow the last exchange through its life, so deep dispute paths occur.
+      const focus = memory.focus;
+      let exchangeId = focus !== undefined && !ended.has(focus) && rng.chance(0.6) ? focus : drawId();
       let ex = await peek.exchange(exchangeId);
-      for (let retry = 0; retry < 4 && plausibleFns(ex).length === 0; retry++) {
+      for (let retry = 0; retry < 4 && hasEnded(ex); retry++) {
         ended.add(exchangeId);
         exchangeId = drawId();
         ex = await peek.exchange(exchangeId);
       }
-      const plausible = plausibleFns(ex);
+      memory.focus = exchangeId;
+      if (hasEnded(ex)) {
+        ended.add(exchangeId);
+        // Nothing open to act on: mostly commit instead, so exchanges keep flowing.
+        if (rng.chance(0.8)) {
+          const offerId = await drawOfferId(rng, peek, memory, offerCount);
+          return timed({ kind: "commitToOffer", sender: rng.pick(actors.buyers), offerId });
+        }
+      }
+      const offer = await peek.offer(ex.offerId);
+      if (rng.chance(0.2)) {
+        const upcoming = boundaries(ex, offer).filter((t) => t > lastNow);
+        if (upcoming.length > 0) now = rng.pick(upcoming);
+      }
+      const plausible = plausibleFns(ex, offer, now);
       const fn: ExchangeFn | BpsExchangeFn =
         plausible.length > 0 && rng.chance(0.85)
           ? (plausible[rng.weighted(plausible.map(([, w]) => w))]?.[0] ?? "cancelVoucher")
           : rng.pick<ExchangeFn | BpsExchangeFn>([...EXCHANGE_FNS, "proposeResolution", "decideDispute"]);
       const sender = rng.chance(0.88) ? await rightCaller(rng, peek, actors, fn, ex) : rng.pick(actors.everyone);
-      if (rng.chance(0.35)) {
-        const upcoming = boundaries(ex, await peek.offer(ex.offerId)).filter((t) => t > lastNow);
-        if (upcoming.length > 0) now = rng.pick(upcoming);
-      }
       if (rng.chance(0.03)) exchangeId = rng.pick([0n, exchangeCount + 1n]);
       if (fn === "proposeResolution" || fn === "decideDispute") {
         return timed({ kind: fn, sender, exchangeId, bps: randomBps(rng) });

@@ -1,6 +1,11 @@
 import { expect } from "chai";
 
-import { halvingEmitted, halvingEpochEmission, linearEmitted, linearEpochEmission } from "../../simulation/model/emission";
+import {
+  halvingEmitted,
+  halvingEpochEmission,
+  linearEmitted,
+  linearEpochEmission,
+} from "../../simulation/model/emission";
 import { MAX_UINT256 } from "../../simulation/model/erc20";
 import { ModelRevert } from "../../simulation/model/revert";
 

@@ -4,7 +4,16 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { Interface } from "ethers";
 
-import { MAX_UINT256, approve, balanceOf, mint, newErc20, transfer, transferFrom, type Erc20State } from "../../simulation/model/erc20";
+import {
+  MAX_UINT256,
+  approve,
+  balanceOf,
+  mint,
+  newErc20,
+  transfer,
+  transferFrom,
+  type Erc20State,
+} from "../../simulation/model/erc20";
 import { newGovernanceToken } from "../../simulation/model/governanceToken";
 import { ModelRevert } from "../../simulation/model/revert";
 import {
@@ -63,7 +72,12 @@ function expectRevert(action: () => unknown, errorName: string, args: readonly (
 }
 
 /** Same as expectRevert, and the state is unchanged by the failed call. */
-function expectRevertUnchanged(s: RewardsState, action: () => unknown, errorName: string, args: readonly (bigint | string | boolean)[]): void {
+function expectRevertUnchanged(
+  s: RewardsState,
+  action: () => unknown,
+  errorName: string,
+  args: readonly (bigint | string | boolean)[],
+): void {
   const before = snapshot(s);
   expectRevert(action, errorName, args);
   expect(snapshot(s)).to.equal(before);
@@ -136,11 +150,31 @@ describe("model/rewards", () => {
       halvingEpochs: 0n,
     };
     const table: ReadonlyArray<readonly [string, Partial<RewardsParams>, string, readonly (bigint | string)[]]> = [
-      ["the owner is the zero address", { owner: ZERO_ADDRESS, rewardTokenAddress: ZERO_ADDRESS }, "OwnableInvalidOwner", [ZERO_ADDRESS]],
-      ["the reward token is the zero address", { rewardTokenAddress: ZERO_ADDRESS }, "RewardsDistributorInvalidToken", [ZERO_ADDRESS]],
-      ["the fee token is the zero address", { feeTokenAddress: ZERO_ADDRESS }, "RewardsDistributorInvalidToken", [ZERO_ADDRESS]],
+      [
+        "the owner is the zero address",
+        { owner: ZERO_ADDRESS, rewardTokenAddress: ZERO_ADDRESS },
+        "OwnableInvalidOwner",
+        [ZERO_ADDRESS],
+      ],
+      [
+        "the reward token is the zero address",
+        { rewardTokenAddress: ZERO_ADDRESS },
+        "RewardsDistributorInvalidToken",
+        [ZERO_ADDRESS],
+      ],
+      [
+        "the fee token is the zero address",
+        { feeTokenAddress: ZERO_ADDRESS },
+        "RewardsDistributorInvalidToken",
+        [ZERO_ADDRESS],
+      ],
       ["both tokens are the same", { feeTokenAddress: REWARD_TOKEN }, "RewardsDistributorInvalidToken", [REWARD_TOKEN]],
-      ["the epoch is zero seconds", { epochSeconds: 0n, durationEpochs: 0n }, "RewardsDistributorInvalidEpochSeconds", [0n]],
+      [
+        "the epoch is zero seconds",
+        { epochSeconds: 0n, durationEpochs: 0n },
+        "RewardsDistributorInvalidEpochSeconds",
+        [0n],
+      ],
       ["neither duration nor halving is set", { durationEpochs: 0n }, "RewardsDistributorInvalidSchedule", [0n, 0n]],
       ["both duration and halving are set", { halvingEpochs: 3n }, "RewardsDistributorInvalidSchedule", [1n, 3n]],
     ];
@@ -184,19 +218,41 @@ describe("model/rewards", () => {
       expectRevertUnchanged(s, () => setPointsSource(s, at(OWNER, 0n), BOB), "RewardsDistributorSourceAlreadySet", []);
       expectRevertUnchanged(s, () => setPointsSource(s, at(ALICE, 0n), BOB), "OwnableUnauthorizedAccount", [ALICE]);
       const fresh = newRewardsState({ ...s, pullFees: () => 0n });
-      expectRevertUnchanged(fresh, () => setPointsSource(fresh, at(ALICE, 0n), ZERO_ADDRESS), "OwnableUnauthorizedAccount", [ALICE]);
-      expectRevertUnchanged(fresh, () => setPointsSource(fresh, at(OWNER, 0n), ZERO_ADDRESS), "RewardsDistributorInvalidSource", [ZERO_ADDRESS]);
+      expectRevertUnchanged(
+        fresh,
+        () => setPointsSource(fresh, at(ALICE, 0n), ZERO_ADDRESS),
+        "OwnableUnauthorizedAccount",
+        [ALICE],
+      );
+      expectRevertUnchanged(
+        fresh,
+        () => setPointsSource(fresh, at(OWNER, 0n), ZERO_ADDRESS),
+        "RewardsDistributorInvalidSource",
+        [ZERO_ADDRESS],
+      );
       setPointsSource(fresh, at(OWNER, 0n), BOB);
       expect(fresh.pointsSource).to.equal(BOB);
-      expectRevertUnchanged(fresh, () => setPointsSource(fresh, at(ALICE, 0n), BOB), "OwnableUnauthorizedAccount", [ALICE]);
+      expectRevertUnchanged(fresh, () => setPointsSource(fresh, at(ALICE, 0n), BOB), "OwnableUnauthorizedAccount", [
+        ALICE,
+      ]);
     });
   });
 
   describe("accruePoints", () => {
     it("model/rewards: accruePoints reverts RewardsDistributorNotSource before RewardsDistributorNotStarted", () => {
       const { s } = world();
-      expectRevertUnchanged(s, () => accruePoints(s, at(ALICE, 0n), ALICE, 1n, ZERO_ADDRESS, 0n), "RewardsDistributorNotSource", [ALICE]);
-      expectRevertUnchanged(s, () => accruePoints(s, source(START - 1n), ALICE, 1n, ZERO_ADDRESS, 0n), "RewardsDistributorNotStarted", [START - 1n, START]);
+      expectRevertUnchanged(
+        s,
+        () => accruePoints(s, at(ALICE, 0n), ALICE, 1n, ZERO_ADDRESS, 0n),
+        "RewardsDistributorNotSource",
+        [ALICE],
+      );
+      expectRevertUnchanged(
+        s,
+        () => accruePoints(s, source(START - 1n), ALICE, 1n, ZERO_ADDRESS, 0n),
+        "RewardsDistributorNotStarted",
+        [START - 1n, START],
+      );
     });
 
     // [now, epoch credited]
@@ -258,8 +314,16 @@ describe("model/rewards", () => {
   describe("closeEpoch", () => {
     it("model/rewards: closeEpoch reverts RewardsDistributorEpochNotEnded one second before the end and closes at it", () => {
       const { s } = world();
-      expectRevertUnchanged(s, () => closeEpoch(s, at(ALICE, START - 1n)), "RewardsDistributorEpochNotEnded", [0n, START - 1n, START + EPOCH]);
-      expectRevertUnchanged(s, () => closeEpoch(s, at(ALICE, START + EPOCH - 1n)), "RewardsDistributorEpochNotEnded", [0n, START + EPOCH - 1n, START + EPOCH]);
+      expectRevertUnchanged(s, () => closeEpoch(s, at(ALICE, START - 1n)), "RewardsDistributorEpochNotEnded", [
+        0n,
+        START - 1n,
+        START + EPOCH,
+      ]);
+      expectRevertUnchanged(s, () => closeEpoch(s, at(ALICE, START + EPOCH - 1n)), "RewardsDistributorEpochNotEnded", [
+        0n,
+        START + EPOCH - 1n,
+        START + EPOCH,
+      ]);
       closeEpoch(s, at(ALICE, START + EPOCH));
       expect(s.nextEpochToClose).to.equal(1n);
       expect(epochEndsAt(s, 1n)).to.equal(START + 2n * EPOCH);
@@ -329,7 +393,10 @@ describe("model/rewards", () => {
       const { s } = world({ emissionTotal: 20n, durationEpochs: 2n }, 15n);
       accruePoints(s, source(START), ALICE, 3n, ZERO_ADDRESS, 0n);
       closeEpoch(s, at(ALICE, START + EPOCH)); // owes 10
-      expectRevertUnchanged(s, () => closeEpoch(s, at(ALICE, START + 2n * EPOCH)), "RewardsDistributorUnfunded", [20n, 15n]);
+      expectRevertUnchanged(s, () => closeEpoch(s, at(ALICE, START + 2n * EPOCH)), "RewardsDistributorUnfunded", [
+        20n,
+        15n,
+      ]);
     });
 
     it("model/rewards: closeEpoch does not pull fees while no points source is set", () => {
@@ -381,7 +448,12 @@ describe("model/rewards", () => {
       expect(balanceOf(rewardToken, ALICE)).to.equal(5n);
       expect(balanceOf(feeToken, ALICE)).to.equal(2n);
       expect(claimableRewards(s, ALICE)).to.equal(0n);
-      expect(rewardsVariables(s)).to.deep.include({ totalRewardsClaimed: 5n, totalFeesClaimed: 2n, rewardsOwed: 5n, feesOwed: 2n });
+      expect(rewardsVariables(s)).to.deep.include({
+        totalRewardsClaimed: 5n,
+        totalFeesClaimed: 2n,
+        rewardsOwed: 5n,
+        feesOwed: 2n,
+      });
       expectRevertUnchanged(s, () => claim(s, at(ALICE, START + EPOCH)), "RewardsDistributorNothingToClaim", [ALICE]);
     });
 
@@ -390,7 +462,11 @@ describe("model/rewards", () => {
       accruePoints(s, source(START), ALICE, 1n, ZERO_ADDRESS, 0n);
       closeEpoch(s, at(ALICE, START + EPOCH));
       transfer(rewardToken, DISTRIBUTOR, OWNER, 1n); // impossible on chain; checks the model's atomicity
-      expectRevertUnchanged(s, () => claim(s, at(ALICE, START + EPOCH)), "ERC20InsufficientBalance", [DISTRIBUTOR, 10n, 11n]);
+      expectRevertUnchanged(s, () => claim(s, at(ALICE, START + EPOCH)), "ERC20InsufficientBalance", [
+        DISTRIBUTOR,
+        10n,
+        11n,
+      ]);
     });
   });
 });
@@ -422,7 +498,12 @@ function describeAction(action: Action, now: bigint): string {
   return `${JSON.stringify(action, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))} at ${now}`;
 }
 
-async function runRewardsDifferential(seed: number, schedule: Schedule, steps: number, tally: Map<string, number>): Promise<void> {
+async function runRewardsDifferential(
+  seed: number,
+  schedule: Schedule,
+  steps: number,
+  tally: Map<string, number>,
+): Promise<void> {
   const rng = new Prng(seed);
   const signers: HardhatEthersSigner[] = (await ethers.getSigners()).slice(0, 8);
   const [ownerSigner] = signers;
@@ -498,13 +579,31 @@ async function runRewardsDifferential(seed: number, schedule: Schedule, steps: n
     let action: Action;
     if (kindRoll < 35) {
       const seller = drawEarner();
-      action = { kind: "accrue", caller: rng.int(8), seller, points: drawPoints(), aggregator: rng.chance(0.2) ? seller : drawEarner(), aggregatorPoints: drawPoints() };
-    } else if (kindRoll < 40) action = { kind: "accrueDirect", caller: rng.int(8), seller: drawEarner(), points: drawPoints() };
+      action = {
+        kind: "accrue",
+        caller: rng.int(8),
+        seller,
+        points: drawPoints(),
+        aggregator: rng.chance(0.2) ? seller : drawEarner(),
+        aggregatorPoints: drawPoints(),
+      };
+    } else if (kindRoll < 40)
+      action = { kind: "accrueDirect", caller: rng.int(8), seller: drawEarner(), points: drawPoints() };
     else if (kindRoll < 60) action = { kind: "close", caller: rng.int(8) };
     else if (kindRoll < 75) action = { kind: "claim", caller: rng.chance(0.8) ? rng.int(5) + 1 : rng.int(8) };
-    else if (kindRoll < 85) action = { kind: "creditFees", entity: rng.chance(0.85) ? distributor : rng.pick(earners), amount: rng.pick([0n, 1n, rng.bigint(0n, 10n ** 21n)]) };
+    else if (kindRoll < 85)
+      action = {
+        kind: "creditFees",
+        entity: rng.chance(0.85) ? distributor : rng.pick(earners),
+        amount: rng.pick([0n, 1n, rng.bigint(0n, 10n ** 21n)]),
+      };
     else if (kindRoll < 95) action = { kind: "fund", amount: rng.pick([1n, rng.bigint(0n, schedule.fundingUnit)]) };
-    else action = { kind: "setSource", caller: rng.chance(0.7) ? 0 : rng.int(8), source: rng.chance(0.8) ? ledger : ZERO_ADDRESS };
+    else
+      action = {
+        kind: "setSource",
+        caller: rng.chance(0.7) ? 0 : rng.int(8),
+        source: rng.chance(0.8) ? ledger : ZERO_ADDRESS,
+      };
 
     const context = `seed ${seed}, step ${step}: ${describeAction(action, now)}`;
     const env = (caller: number): Env => ({ sender: addresses[caller]!, now });
@@ -516,16 +615,22 @@ async function runRewardsDifferential(seed: number, schedule: Schedule, steps: n
     switch (action.kind) {
       case "accrue": {
         const a = action;
-        modelResult = modelOutcome(() => accruePoints(s, { sender: ledger, now }, a.seller, a.points, a.aggregator, a.aggregatorPoints));
+        modelResult = modelOutcome(() =>
+          accruePoints(s, { sender: ledger, now }, a.seller, a.points, a.aggregator, a.aggregatorPoints),
+        );
         chainResult = await decoder.send(() =>
-          ledgerC.connect(signer(a.caller)).forwardPoints(distributorC, a.seller, a.points, a.aggregator, a.aggregatorPoints, GAS),
+          ledgerC
+            .connect(signer(a.caller))
+            .forwardPoints(distributorC, a.seller, a.points, a.aggregator, a.aggregatorPoints, GAS),
         );
         break;
       }
       case "accrueDirect": {
         const a = action;
         modelResult = modelOutcome(() => accruePoints(s, env(a.caller), a.seller, a.points, ZERO_ADDRESS, 0n));
-        chainResult = await decoder.send(() => distributorC.connect(signer(a.caller)).accruePoints(a.seller, a.points, ZERO_ADDRESS, 0n, GAS));
+        chainResult = await decoder.send(() =>
+          distributorC.connect(signer(a.caller)).accruePoints(a.seller, a.points, ZERO_ADDRESS, 0n, GAS),
+        );
         break;
       }
       case "close": {
@@ -592,6 +697,12 @@ async function runRewardsDifferential(seed: number, schedule: Schedule, steps: n
       ]);
     }
     expect(await ledgerC.availableFunds(distributor), `ledger, ${context}`).to.equal(available.get(distributor) ?? 0n);
+    // Invariants: every fee wei held is owed or carried; the reward balance covers what is owed and carried.
+    expect(balanceOf(feeToken, distributor), `fee invariant, ${context}`).to.equal(s.feesOwed + s.carriedFeeDust);
+    expect(
+      balanceOf(rewardToken, distributor) >= s.rewardsOwed + s.carriedRewardDust,
+      `reward invariant, ${context}`,
+    ).to.equal(true);
   }
 
   // Every epoch's points, at the end.
@@ -600,7 +711,8 @@ async function runRewardsDifferential(seed: number, schedule: Schedule, steps: n
     const chainEarners = (await distributorC.epochEarners(epoch)).map(toAddress);
     expect(chainEarners, `earners of epoch ${epoch}, seed ${seed}`).to.deep.equal(epochEarners(s, epoch));
     expect(await distributorC.epochTotalPoints(epoch)).to.equal(epochTotalPoints(s, epoch));
-    for (const account of earners) expect(await distributorC.epochPoints(epoch, account)).to.equal(epochPoints(s, epoch, account));
+    for (const account of earners)
+      expect(await distributorC.epochPoints(epoch, account)).to.equal(epochPoints(s, epoch, account));
   }
 }
 
@@ -608,9 +720,33 @@ describe("model/rewards differential", () => {
   const tally = new Map<string, number>();
   const one = 10n ** 18n;
   const cases: ReadonlyArray<readonly [string, number, Schedule]> = [
-    ["a linear schedule with a cliff", 20240601, { emissionTotal: 1_000_003n * one + 11n, cliffEpochs: 1n, durationEpochs: 7n, halvingEpochs: 0n, fundingUnit: 300_000n * one }],
-    ["a halving schedule", 7, { emissionTotal: 10n ** 24n + 12_345n, cliffEpochs: 2n, durationEpochs: 0n, halvingEpochs: 3n, fundingUnit: 10n ** 24n / 3n }],
-    ["a few wei over an odd duration", 424242, { emissionTotal: 1001n, cliffEpochs: 0n, durationEpochs: 13n, halvingEpochs: 0n, fundingUnit: 300n }],
+    [
+      "a linear schedule with a cliff",
+      20240601,
+      {
+        emissionTotal: 1_000_003n * one + 11n,
+        cliffEpochs: 1n,
+        durationEpochs: 7n,
+        halvingEpochs: 0n,
+        fundingUnit: 300_000n * one,
+      },
+    ],
+    [
+      "a halving schedule",
+      7,
+      {
+        emissionTotal: 10n ** 24n + 12_345n,
+        cliffEpochs: 2n,
+        durationEpochs: 0n,
+        halvingEpochs: 3n,
+        fundingUnit: 10n ** 24n / 3n,
+      },
+    ],
+    [
+      "a few wei over an odd duration",
+      424242,
+      { emissionTotal: 1001n, cliffEpochs: 0n, durationEpochs: 13n, halvingEpochs: 0n, fundingUnit: 300n },
+    ],
   ];
 
   for (const [condition, seed, schedule] of cases) {

@@ -1,0 +1,55 @@
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ActionRecord, RunSink } from "../engine/run";
+import { BufferedFile, csvCell, toJson } from "./files";
+
+/**
+ * A run's folder: `trace.csv` (cadCAD's shape), `actions.ndjson`, `manifest.json`.
+ * Everything is written under a hidden partial name and renamed into place only when
+ * the manifest is written, so a failed or rejected run leaves nothing half-written.
+ */
+export class RunFolder implements RunSink {
+  readonly finalPath: string;
+  private readonly partialPath: string;
+  private readonly trace: BufferedFile;
+  private readonly actions: BufferedFile;
+
+  constructor(outDir: string, name: string) {
+    mkdirSync(outDir, { recursive: true });
+    this.finalPath = join(outDir, name);
+    this.partialPath = join(outDir, `.${name}.partial-${process.pid}`);
+    rmSync(this.partialPath, { recursive: true, force: true });
+    mkdirSync(this.partialPath);
+    this.trace = new BufferedFile(join(this.partialPath, "trace.csv"));
+    this.actions = new BufferedFile(join(this.partialPath, "actions.ndjson"));
+  }
+
+  columns(columns: readonly string[]): void {
+    this.trace.write(columns.map(csvCell).join(",") + "\n");
+  }
+
+  row(cells: readonly string[]): void {
+    this.trace.write(cells.map(csvCell).join(",") + "\n");
+  }
+
+  action(record: ActionRecord): void {
+    this.actions.write(toJson(record) + "\n");
+  }
+
+  /** Writes the manifest and moves the folder into place (replacing an older run of the same name). */
+  finish(manifest: unknown): string {
+    this.trace.close();
+    this.actions.close();
+    writeFileSync(join(this.partialPath, "manifest.json"), toJson(manifest, 2) + "\n");
+    if (existsSync(this.finalPath)) rmSync(this.finalPath, { recursive: true, force: true });
+    renameSync(this.partialPath, this.finalPath);
+    return this.finalPath;
+  }
+
+  /** Removes everything written so far. */
+  abort(): void {
+    this.trace.close();
+    this.actions.close();
+    rmSync(this.partialPath, { recursive: true, force: true });
+  }
+}

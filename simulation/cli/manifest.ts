@@ -1,0 +1,39 @@
+import { execFileSync } from "node:child_process";
+import { keccak256 } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { CONTRACTS } from "../chain/contracts";
+
+/** The source commit the run came from, with `-dirty` when the tree had changes. */
+export function gitCommit(root: string): string {
+  try {
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: root, stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "ignore"],
+    })
+      .toString()
+      .trim();
+    return dirty === "" ? head : `${head}-dirty`;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** keccak256 of each contract's creation bytecode: which code the run deployed. */
+export function bytecodeHashes(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, factory] of Object.entries(CONTRACTS)) out[name] = keccak256(factory.bytecode);
+  return out;
+}
+
+export function toolchain(hre: HardhatRuntimeEnvironment): Record<string, string> {
+  const network = hre.network.config as { hardfork?: string };
+  return {
+    solc: hre.config.solidity.compilers[0]?.version ?? "unknown",
+    hardfork: network.hardfork ?? "unknown",
+    network: hre.network.name,
+    node: process.version,
+  };
+}

@@ -1,0 +1,137 @@
+import { createHash } from "node:crypto";
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { RunFolder } from "../analysis/runFolder";
+import { toJson } from "../analysis/files";
+import { encodeValue } from "../analysis/values";
+import { UserError } from "../engine/errors";
+import { executeRun, DEFAULT_START_TIME } from "../engine/execute";
+import type { RunResult } from "../engine/run";
+import type { ChainTarget } from "../engine/types";
+import { bytecodeHashes, gitCommit, toolchain } from "./manifest";
+import { optionError, prepareRun, type PreparedRun, type RunRequest } from "./prepare";
+import { progressBar } from "./progress";
+
+export interface RunArgs extends RunRequest {
+  readonly out?: string | undefined;
+}
+
+/** The in-process Hardhat network as a chain target: a reset gives each run a fresh chain. */
+export function inProcessTarget(hre: HardhatRuntimeEnvironment): ChainTarget {
+  return {
+    provider: hre.network.provider,
+    kind: "in-process",
+    async fresh() {
+      const helpers = await import("@nomicfoundation/hardhat-network-helpers");
+      await helpers.reset();
+    },
+  };
+}
+
+/** `<scenario>-<seed>-<8 hex of the inputs' hash>`: the same inputs name the same folder. */
+export function runName(p: PreparedRun): string {
+  const inputs = toJson({ params: p.params, modelParams: p.modelParams, mode: p.mode, steps: p.steps });
+  const digest = createHash("sha256").update(inputs).digest("hex").slice(0, 8);
+  return `${p.scenario.name}-${p.seed}-${digest}`;
+}
+
+export function checkOutDir(out: string): string {
+  const dir = resolve(out);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw optionError("out", out, "a directory (it is a file)");
+  return dir;
+}
+
+/** `sim run`: one run, written to its folder; returns the exit code (0 parity, 1 divergence, 2 bad input). */
+export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Promise<number> {
+  let prepared: PreparedRun;
+  let outDir: string;
+  try {
+    prepared = prepareRun(args);
+    outDir = checkOutDir(args.out ?? "results");
+    if (hre.network.name !== "hardhat" && prepared.mode !== "model") {
+      throw new UserError(
+        `Network ${hre.network.name} is not supported yet: run on the in-process network (omit --network).`,
+      );
+    }
+  } catch (e) {
+    if (e instanceof UserError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const folder = new RunFolder(outDir, runName(prepared));
+  let executed;
+  try {
+    executed = await executeRun(prepared, {
+      target: inProcessTarget(hre),
+      sink: folder,
+      onStep: progressBar(`${prepared.scenario.name} seed ${prepared.seed}: step`),
+    });
+  } catch (e) {
+    folder.abort();
+    throw e;
+  }
+  const { result } = executed;
+  const manifest = {
+    lockstep: "0.1.0",
+    scenario: prepared.scenario.name,
+    mode: prepared.mode,
+    steps: prepared.steps,
+    seed: prepared.seed,
+    startTime: DEFAULT_START_TIME,
+    params: prepared.params,
+    modelParams: prepared.modelParams,
+    set: prepared.set,
+    modelSet: prepared.modelSet,
+    git: gitCommit(hre.config.paths.root),
+    toolchain: toolchain(hre),
+    bytecode: bytecodeHashes(),
+    chain: executed.chain ?? null,
+    contracts: executed.deployment ?? null,
+    status: result.status,
+    divergences: result.divergences,
+    firstDivergence: result.firstDivergence ?? null,
+    traceHash: result.traceHash,
+    variables: result.variables,
+    comparisons: result.comparisons,
+    kpis: result.kpis,
+    actions: result.actions,
+    gasUsed: result.gasUsed,
+    wallSeconds: result.wallMs / 1000,
+  };
+  const path = folder.finish(manifest);
+  printSummary(prepared, result, path);
+  return result.divergences > 0 ? 1 : 0;
+}
+
+export function printSummary(p: PreparedRun, r: RunResult, path: string): void {
+  const lines: string[] = [];
+  const rate = r.actions.total / (r.wallMs / 1000);
+  lines.push(
+    `${p.scenario.name}, seed ${p.seed}, ${p.mode} mode: ${r.stepsRun} steps, ${r.actions.total} actions ` +
+      `(${r.actions.reverted} reverted), ${(r.wallMs / 1000).toFixed(1)}s, ${rate.toFixed(0)} actions/s`,
+  );
+  lines.push("KPIs at the end:");
+  const width = Math.max(...Object.keys(r.kpis).map((k) => k.length));
+  for (const [k, v] of Object.entries(r.kpis)) lines.push(`  ${k.padEnd(width)}  ${encodeValue(v)}`);
+  if (p.mode === "lockstep") {
+    lines.push(`Parity: ${r.variables} variables x ${r.stepsRun + 1} samples = ${r.comparisons} comparisons, ${r.divergences} divergences.`);
+  }
+  const d = r.firstDivergence;
+  if (d !== undefined) {
+    lines.push(`First divergence: step ${d.step}, substep ${d.substep}, ${d.variable}: model ${d.model}, chain ${d.chain} (seed ${d.seed}).`);
+    const shown = d.actions.slice(0, 10);
+    if (shown.length > 0) lines.push(`Actions of that ${d.variable.startsWith("outcome") ? "substep" : "step"} (${d.actions.length}, first ${shown.length}):`);
+    for (const a of shown) {
+      lines.push(
+        `  ${a.substep} ${a.agent} ${a.kind}(${Object.entries(a.args)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(", ")}) model=${a.model?.status ?? "-"}${a.model?.error ? " " + a.model.error : ""} chain=${a.chain?.status ?? "-"}${a.chain?.error ? " " + a.chain.error : ""}`,
+      );
+    }
+  }
+  lines.push(`Run folder: ${path}`);
+  process.stdout.write(lines.join("\n") + "\n");
+}

@@ -1,0 +1,77 @@
+import { createKeyRing, type KeyRing } from "./accounts";
+import { InternalError } from "./errors";
+import type { SchemaNode } from "./params";
+import { runScenario, type RunResult, type RunSink } from "./run";
+import type { ChainBackend, ChainTarget, Mode, Scenario } from "./types";
+
+/** 2030-03-17T17:46:40Z: every run's clock starts here, so traces do not depend on the day they ran. */
+export const DEFAULT_START_TIME = 1_900_000_000n;
+
+export interface ExecuteSpec {
+  readonly scenario: Scenario<SchemaNode, unknown, unknown, unknown>;
+  readonly params: object;
+  readonly modelParams: object;
+  readonly mode: Mode;
+  readonly seed: number;
+  readonly steps: number;
+}
+
+export interface ExecuteOptions {
+  /** Required unless mode is "model". */
+  readonly target?: ChainTarget;
+  readonly sink?: RunSink;
+  readonly keys?: KeyRing;
+  readonly startTime?: bigint;
+  readonly simulation?: number;
+  readonly subset?: number;
+  readonly run?: number;
+  readonly onStep?: (step: number, steps: number) => void;
+  readonly shouldStop?: () => boolean;
+}
+
+export interface Executed {
+  readonly result: RunResult;
+  /** Chain facts (chain id, client) when a chain took part. */
+  readonly chain?: Record<string, string | number>;
+  /** The opaque deployment (contract addresses) when a chain took part. */
+  readonly deployment?: unknown;
+}
+
+/** Builds a run's backends from its scenario's mechanisms and runs it. */
+export async function executeRun(spec: ExecuteSpec, options: ExecuteOptions = {}): Promise<Executed> {
+  const keys = options.keys ?? createKeyRing();
+  const env = { startTime: options.startTime ?? DEFAULT_START_TIME, keys };
+  let chain: ChainBackend | undefined;
+  let deployment: unknown;
+  if (spec.mode !== "model") {
+    if (options.target === undefined) throw new InternalError(`mode ${spec.mode} needs a chain target`);
+    const deployed = await spec.scenario.mechanisms.chain(spec.params as never, env, options.target);
+    chain = deployed.backend;
+    deployment = deployed.deployment;
+  }
+  try {
+    const model = spec.scenario.mechanisms.model(spec.modelParams as never, env, deployment);
+    const result = await runScenario({
+      scenario: spec.scenario,
+      params: spec.params as never,
+      modelParams: spec.modelParams as never,
+      mode: spec.mode,
+      seed: spec.seed,
+      steps: spec.steps,
+      startTime: env.startTime,
+      keys,
+      model,
+      ...(chain !== undefined ? { chain } : {}),
+      ...(options.sink !== undefined ? { sink: options.sink } : {}),
+      ...(options.simulation !== undefined ? { simulation: options.simulation } : {}),
+      ...(options.subset !== undefined ? { subset: options.subset } : {}),
+      ...(options.run !== undefined ? { run: options.run } : {}),
+      ...(options.onStep !== undefined ? { onStep: options.onStep } : {}),
+      ...(options.shouldStop !== undefined ? { shouldStop: options.shouldStop } : {}),
+    });
+    const facts = chain !== undefined ? await chain.describe() : undefined;
+    return { result, ...(facts !== undefined ? { chain: facts, deployment } : {}) };
+  } finally {
+    await chain?.close();
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * boson-commerce: the Boson Protocol commerce ecosystem of design.md, monthly steps.
+ * Aggregators grow linearly and recruit sellers; each seller lists one product with a
+ * hidden quality; buyers grow with product diversity and choose by popularity and price;
+ * complaints follow from quality and lower popularity; faults become disputes, some
+ * escalated to a resolver. Fees flow to the ecosystem fund and the rewards pool; network
+ * rewards stream to sellers and aggregators; release categories vest.
+ */
+import {
+  aggregatorPolicy,
+  buyerPolicy,
+  ecosystemFundPolicy,
+  keeperPolicy,
+  resolverPolicy,
+  sellerPolicy,
+  treasuryPolicy,
+} from "../agents/commerce";
+import type { CommerceView, Market } from "../agents/market";
+import { ParamError } from "../engine/errors";
+import { amount, bps, int, num, type ParamsOf } from "../engine/params";
+import type { AgentSpec, Scenario } from "../engine/types";
+import { GOVERNANCE_TOKEN_TOTAL_SUPPLY } from "../model/governanceToken";
+import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemConfig } from "../model/system";
+import type { World } from "../model/world";
+import { lockstepMechanisms } from "../system";
+import { checkCommerce, commerceKpis, commerceScenarioParts, commerceSchema, COMMERCE_SUBSTEPS, MONTH_SECONDS } from "./common";
+
+const TOKEN = 10n ** 18n;
+const MILLION = 1_000_000n * TOKEN;
+
+export const bosonCommerceSchema = {
+  population: {
+    aggregators0: int(1, 10_000, 2, "aggregators at step 0"),
+    aggregatorsPerStep: num(0, 1_000, 0.1, "new aggregators per step (A(k) = A0 + a*k)"),
+    sellers0: int(1, 100_000, 2, "sellers at step 0"),
+    recruitsPerAggregator: num(0, 1_000, 0.5, "sellers each aggregator recruits per step"),
+    buyers0: int(1, 100_000, 5, "buyers at step 0"),
+    buyersPerSeller: num(0, 1_000, 1.5, "buyers per listed product"),
+    maxBuyers: int(1, 1_000_000, 10_000, "buyers"),
+    resolvers: int(1, 100, 2, "dispute resolvers"),
+  },
+  fees: {
+    feeBps: bps(50),
+    maxFeeBps: bps(500),
+    ecoBps: bps(5_000),
+    changeAtStep: int(0, 1_000_000, 0, "step at which governance sets newFeeBps; 0 = never"),
+    newFeeBps: bps(100),
+  },
+  rewards: {
+    emissionTotal: amount(10n * MILLION),
+    cliffEpochs: int(0, 10_000, 0, "epochs"),
+    durationEpochs: int(0, 10_000, 35, "epochs; developers/participants stream (0 with halving)"),
+    halvingEpochs: int(0, 10_000, 0, "epochs per halving; 0 = linear"),
+    aggregatorPointsBps: bps(5_000),
+  },
+  releases: {
+    teamTokens: amount(30n * MILLION),
+    teamCliffMonths: int(0, 600, 12, "months"),
+    teamMonths: int(1, 600, 36, "months"),
+    investorTokens: amount(40n * MILLION),
+    investorCliffMonths: int(0, 600, 6, "months"),
+    investorMonths: int(1, 600, 24, "months"),
+    ecosystemProductsTokens: amount(20n * MILLION),
+    ecosystemProductsMonths: int(1, 600, 59, "months; community ecosystem products stream"),
+  },
+  ...commerceSchema,
+} as const;
+
+export type BosonCommerceParams = ParamsOf<typeof bosonCommerceSchema>;
+
+interface Growth {
+  readonly aggregators: number[];
+  readonly sellers: number[];
+  readonly buyers: number[];
+  /** For each seller index, the aggregator index that recruited it. */
+  readonly recruiter: number[];
+}
+
+const growthCache = new WeakMap<object, Growth>();
+
+/** A(k) = A0 + floor(a k); S(k) = S(k-1) + floor(A(k-1) r); B(k) = min(max, B0 + floor(b S(k))). */
+function growth(p: BosonCommerceParams, upTo: number): Growth {
+  let g = growthCache.get(p);
+  if (g !== undefined && g.aggregators.length > upTo) return g;
+  const pop = p.population;
+  const aggregators: number[] = [];
+  const sellers: number[] = [];
+  const buyers: number[] = [];
+  const recruiter: number[] = [];
+  for (let s = 0; s < pop.sellers0; s++) recruiter.push(s % pop.aggregators0);
+  for (let k = 0; k <= Math.max(upTo, 60); k++) {
+    aggregators.push(pop.aggregators0 + Math.floor(pop.aggregatorsPerStep * k));
+    if (k === 0) sellers.push(pop.sellers0);
+    else {
+      const recruiting = aggregators[k - 1]!;
+      const added = Math.floor(recruiting * pop.recruitsPerAggregator);
+      for (let i = 0; i < added; i++) recruiter.push((sellers[k - 1]! + i) % recruiting);
+      sellers.push(sellers[k - 1]! + added);
+    }
+    buyers.push(Math.min(pop.maxBuyers, pop.buyers0 + Math.floor(pop.buyersPerSeller * sellers[k]!)));
+  }
+  g = { aggregators, sellers, buyers, recruiter };
+  growthCache.set(p, g);
+  return g;
+}
+
+function population(p: BosonCommerceParams, step: number): AgentSpec[] {
+  const g = growth(p, step);
+  const out: AgentSpec[] = [
+    { id: DEPLOYER_ID, role: "treasury" },
+    { id: "keeper", role: "keeper" },
+    { id: ECOSYSTEM_FUND_ID, role: "ecosystemFund" },
+    { id: "team", role: "holder" },
+    { id: "investors", role: "holder" },
+  ];
+  for (let i = 0; i < p.population.resolvers; i++) out.push({ id: `resolver-${i}`, role: "resolver" });
+  for (let i = 0; i < g.aggregators[step]!; i++) out.push({ id: `aggregator-${i}`, role: "aggregator" });
+  for (let i = 0; i < g.sellers[step]!; i++) {
+    out.push({
+      id: `seller-${i}`,
+      role: "seller",
+      attrs: { aggregator: `aggregator-${g.recruiter[i]!}`, resolver: `resolver-${i % p.population.resolvers}` },
+    });
+  }
+  for (let i = 0; i < g.buyers[step]!; i++) out.push({ id: `buyer-${i}`, role: "buyer" });
+  return out;
+}
+
+const months = (n: number): bigint => BigInt(n) * BigInt(MONTH_SECONDS);
+
+function systemConfig(p: BosonCommerceParams, startTime: bigint): SystemConfig {
+  const r = p.releases;
+  return {
+    fees: { feeBps: BigInt(p.fees.feeBps), maxFeeBps: BigInt(p.fees.maxFeeBps), ecoBps: BigInt(p.fees.ecoBps) },
+    escrow: { aggregatorPointsBps: BigInt(p.rewards.aggregatorPointsBps) },
+    rewards: {
+      startTimestamp: startTime,
+      epochSeconds: BigInt(MONTH_SECONDS),
+      emissionTotal: p.rewards.emissionTotal,
+      cliffEpochs: BigInt(p.rewards.cliffEpochs),
+      durationEpochs: BigInt(p.rewards.durationEpochs),
+      halvingEpochs: BigInt(p.rewards.halvingEpochs),
+    },
+    releases: [
+      {
+        name: "team",
+        beneficiary: "team",
+        amount: r.teamTokens,
+        startTimestamp: startTime,
+        durationSeconds: months(r.teamMonths),
+        cliffSeconds: months(r.teamCliffMonths),
+      },
+      {
+        name: "investors",
+        beneficiary: "investors",
+        amount: r.investorTokens,
+        startTimestamp: startTime,
+        durationSeconds: months(r.investorMonths),
+        cliffSeconds: months(r.investorCliffMonths),
+      },
+      {
+        name: "ecosystemProducts",
+        beneficiary: ECOSYSTEM_FUND_ID,
+        amount: r.ecosystemProductsTokens,
+        startTimestamp: startTime,
+        durationSeconds: months(r.ecosystemProductsMonths),
+        cliffSeconds: 0n,
+      },
+    ],
+  };
+}
+
+/** Checks shared by every scenario built on the full system. */
+export function checkSystem(p: {
+  fees: { feeBps: number; maxFeeBps: number; newFeeBps?: number };
+  rewards: { durationEpochs: number; halvingEpochs: number };
+}): void {
+  if (p.fees.feeBps > p.fees.maxFeeBps) {
+    throw new ParamError("params.fees.feeBps", p.fees.feeBps, `at most params.fees.maxFeeBps (${p.fees.maxFeeBps})`);
+  }
+  if (p.fees.newFeeBps !== undefined && p.fees.newFeeBps > p.fees.maxFeeBps) {
+    throw new ParamError("params.fees.newFeeBps", p.fees.newFeeBps, `at most params.fees.maxFeeBps (${p.fees.maxFeeBps})`);
+  }
+  if ((p.rewards.durationEpochs === 0) === (p.rewards.halvingEpochs === 0)) {
+    throw new ParamError(
+      "params.rewards.halvingEpochs",
+      p.rewards.halvingEpochs,
+      `0 when params.rewards.durationEpochs is set (${p.rewards.durationEpochs}), and nonzero when it is 0: exactly one schedule`,
+    );
+  }
+}
+
+export const bosonCommerce: Scenario<typeof bosonCommerceSchema, Market, World, CommerceView> = {
+  name: "boson-commerce",
+  description: "Boson Protocol commerce ecosystem: aggregators, sellers, buyers, disputes, fees, rewards, vesting.",
+  schema: bosonCommerceSchema,
+  check(p) {
+    checkSystem(p);
+    checkCommerce(p);
+    const r = p.releases;
+    const allocated = p.rewards.emissionTotal + r.teamTokens + r.investorTokens + r.ecosystemProductsTokens;
+    if (allocated > GOVERNANCE_TOKEN_TOTAL_SUPPLY) {
+      throw new ParamError(
+        "params.rewards.emissionTotal",
+        p.rewards.emissionTotal,
+        `emission plus releases at most the governance supply ${GOVERNANCE_TOKEN_TOTAL_SUPPLY} (releases take ${allocated - p.rewards.emissionTotal})`,
+      );
+    }
+    for (const [name, cliff, total] of [
+      ["team", r.teamCliffMonths, r.teamMonths],
+      ["investor", r.investorCliffMonths, r.investorMonths],
+    ] as const) {
+      if (cliff > total) {
+        throw new ParamError(`params.releases.${name}CliffMonths`, cliff, `at most params.releases.${name}Months (${total})`);
+      }
+    }
+  },
+  defaultSteps: 60,
+  stepSeconds: () => MONTH_SECONDS,
+  substeps: COMMERCE_SUBSTEPS,
+  population,
+  policies: {
+    treasury: treasuryPolicy((ctx) =>
+      ctx.step === (ctx.params as BosonCommerceParams).fees.changeAtStep && ctx.step > 0
+        ? [{ agent: ctx.self.id, kind: "setFeeBps", args: { bps: (ctx.params as BosonCommerceParams).fees.newFeeBps } }]
+        : [],
+    ),
+    keeper: keeperPolicy,
+    ecosystemFund: ecosystemFundPolicy,
+    holder: () => [],
+    resolver: resolverPolicy,
+    aggregator: aggregatorPolicy,
+    seller: sellerPolicy,
+    buyer: buyerPolicy,
+  },
+  mechanisms: lockstepMechanisms(systemConfig),
+  init: commerceScenarioParts.init,
+  view: commerceScenarioParts.view,
+  observe: commerceScenarioParts.observe,
+  kpis: (view, ctx) => {
+    const g = growth(ctx.params, ctx.step);
+    const k = Math.max(0, ctx.step - 1);
+    return {
+      ...commerceKpis(view),
+      aggregators: g.aggregators[k]!,
+      sellers: g.sellers[k]!,
+      buyers: g.buyers[k]!,
+    };
+  },
+};

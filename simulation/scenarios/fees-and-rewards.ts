@@ -1,0 +1,126 @@
+/**
+ * fees-and-rewards: a small market that exercises only the fee and rewards mechanisms.
+ * A fixed set of sellers and buyers trade without disputes; governance walks the fee
+ * up a schedule (each offer keeps the fee it was created with); rewards follow a
+ * halving schedule. It shares the engine and the agents with boson-commerce and needs
+ * nothing of its own but parameters, a population and a governance policy.
+ */
+import {
+  aggregatorPolicy,
+  buyerPolicy,
+  ecosystemFundPolicy,
+  keeperPolicy,
+  sellerPolicy,
+  treasuryPolicy,
+} from "../agents/commerce";
+import type { CommerceView, Market } from "../agents/market";
+import { amount, bps, int, type ParamsOf } from "../engine/params";
+import type { AgentSpec, Scenario } from "../engine/types";
+import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemConfig } from "../model/system";
+import type { World } from "../model/world";
+import { lockstepMechanisms } from "../system";
+import { checkSystem } from "./boson-commerce";
+import { checkCommerce, commerceKpis, commerceScenarioParts, commerceSchema, COMMERCE_SUBSTEPS, MONTH_SECONDS } from "./common";
+
+const TOKEN = 10n ** 18n;
+
+export const feesAndRewardsSchema = {
+  population: {
+    sellers: int(1, 10_000, 4, "sellers"),
+    buyers: int(1, 100_000, 12, "buyers"),
+  },
+  fees: {
+    feeBps: bps(25),
+    maxFeeBps: bps(400),
+    ecoBps: bps(3_000),
+    rampEverySteps: int(0, 10_000, 4, "steps between fee raises; 0 = fixed fee"),
+    rampBps: bps(25),
+  },
+  rewards: {
+    emissionTotal: amount(1_000_000n * TOKEN),
+    cliffEpochs: int(0, 10_000, 1, "epochs"),
+    durationEpochs: int(0, 10_000, 0, "epochs (0: halving schedule)"),
+    halvingEpochs: int(0, 10_000, 6, "epochs per halving"),
+    aggregatorPointsBps: bps(2_500),
+  },
+  ...commerceSchema,
+  buyers: {
+    ...commerceSchema.buyers,
+    complaintBase: { ...commerceSchema.buyers.complaintBase, default: 0 },
+    complaintQualitySlope: { ...commerceSchema.buyers.complaintQualitySlope, default: 0 },
+    commitProbability: { ...commerceSchema.buyers.commitProbability, default: 0.6 },
+  },
+} as const;
+
+export type FeesAndRewardsParams = ParamsOf<typeof feesAndRewardsSchema>;
+
+function population(p: FeesAndRewardsParams): AgentSpec[] {
+  const out: AgentSpec[] = [
+    { id: DEPLOYER_ID, role: "treasury" },
+    { id: "keeper", role: "keeper" },
+    { id: ECOSYSTEM_FUND_ID, role: "ecosystemFund" },
+    { id: "resolver-0", role: "idle" },
+    { id: "aggregator-0", role: "aggregator" },
+  ];
+  for (let i = 0; i < p.population.sellers; i++) {
+    out.push({ id: `seller-${i}`, role: "seller", attrs: { aggregator: "aggregator-0", resolver: "resolver-0" } });
+  }
+  for (let i = 0; i < p.population.buyers; i++) out.push({ id: `buyer-${i}`, role: "buyer" });
+  return out;
+}
+
+function systemConfig(p: FeesAndRewardsParams, startTime: bigint): SystemConfig {
+  return {
+    fees: { feeBps: BigInt(p.fees.feeBps), maxFeeBps: BigInt(p.fees.maxFeeBps), ecoBps: BigInt(p.fees.ecoBps) },
+    escrow: { aggregatorPointsBps: BigInt(p.rewards.aggregatorPointsBps) },
+    rewards: {
+      startTimestamp: startTime,
+      epochSeconds: BigInt(MONTH_SECONDS),
+      emissionTotal: p.rewards.emissionTotal,
+      cliffEpochs: BigInt(p.rewards.cliffEpochs),
+      durationEpochs: BigInt(p.rewards.durationEpochs),
+      halvingEpochs: BigInt(p.rewards.halvingEpochs),
+    },
+    releases: [],
+  };
+}
+
+/** The fee after `step` steps of the ramp, capped at the maximum. */
+export function rampedFeeBps(p: FeesAndRewardsParams, step: number): number {
+  if (p.fees.rampEverySteps === 0) return p.fees.feeBps;
+  const raises = Math.floor(step / p.fees.rampEverySteps);
+  return Math.min(p.fees.maxFeeBps, p.fees.feeBps + raises * p.fees.rampBps);
+}
+
+export const feesAndRewards: Scenario<typeof feesAndRewardsSchema, Market, World, CommerceView> = {
+  name: "fees-and-rewards",
+  description: "A small dispute-free market: a governance fee ramp and a halving rewards schedule.",
+  schema: feesAndRewardsSchema,
+  check(p) {
+    checkSystem(p);
+    checkCommerce(p);
+  },
+  defaultSteps: 24,
+  stepSeconds: () => MONTH_SECONDS,
+  substeps: COMMERCE_SUBSTEPS,
+  population: (p) => population(p),
+  policies: {
+    treasury: treasuryPolicy((ctx) => {
+      const p = ctx.params as FeesAndRewardsParams;
+      if (ctx.step === 0) return [];
+      const now = rampedFeeBps(p, ctx.step);
+      return now !== rampedFeeBps(p, ctx.step - 1) ? [{ agent: ctx.self.id, kind: "setFeeBps", args: { bps: now } }] : [];
+    }),
+    keeper: keeperPolicy,
+    ecosystemFund: ecosystemFundPolicy,
+    idle: () => [],
+    aggregator: aggregatorPolicy,
+    seller: sellerPolicy,
+    buyer: buyerPolicy,
+  },
+  mechanisms: lockstepMechanisms(systemConfig),
+  init: commerceScenarioParts.init,
+  view: commerceScenarioParts.view,
+  observe: commerceScenarioParts.observe,
+  kpis: (view, ctx) => ({ ...commerceKpis(view), fee_bps: rampedFeeBps(ctx.params, Math.max(0, ctx.step - 1)) }),
+};
