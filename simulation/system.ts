@@ -14,6 +14,7 @@ import { applyToWorld, createWorld, type World } from "./model/world";
 
 export function lockstepMechanisms<P>(configOf: (params: P, startTime: bigint) => SystemConfig): Mechanisms<P, World> {
   return {
+    config: configOf,
     async chain(params, env, target) {
       if (target.kind !== "in-process") throw new Error("Remote networks are not supported yet.");
       await target.fresh();

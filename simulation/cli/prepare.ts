@@ -5,6 +5,7 @@
 import { ParamError, UserError } from "../engine/errors";
 import { applyAssignments, defaults, parseAssignment, type Assignment } from "../engine/params";
 import { MODES, type Mode } from "../engine/types";
+import { toJson } from "../analysis/files";
 import { scenarioByName, type AnyScenario } from "../scenarios";
 
 export const MAX_STEPS = 100_000;
@@ -91,6 +92,16 @@ export function prepareRun(req: RunRequest): PreparedRun {
   const params = applyAssignments(defaults(scenario.schema), set);
   checkParams(scenario, params, "");
   const modelParams = applyAssignments(params, modelSet);
-  if (modelSet.length > 0) checkParams(scenario, modelParams, "in --model-set");
+  if (modelSet.length > 0) {
+    checkParams(scenario, modelParams, "in --model-set");
+    const { config } = scenario.mechanisms;
+    if (toJson(config(params, 0n)) === toJson(config(modelParams, 0n))) {
+      throw optionError(
+        "model-set",
+        req.modelSet ?? "",
+        "a change to a mechanism parameter (fees, rewards, releases, ...): agent parameters drive both sides alike",
+      );
+    }
+  }
   return { scenario, params, modelParams, set, modelSet, steps, seed, mode };
 }

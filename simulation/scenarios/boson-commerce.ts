@@ -43,7 +43,7 @@ export const bosonCommerceSchema = {
     feeBps: bps(50),
     maxFeeBps: bps(500),
     ecoBps: bps(5_000),
-    changeAtStep: int(0, 1_000_000, 0, "step at which governance sets newFeeBps; 0 = never"),
+    changeAtStep: int(0, 1_000_000, 0, "step at which governance sets newFeeBps (above maxFeeBps it reverts); 0 = never"),
     newFeeBps: bps(100),
   },
   rewards: {
@@ -172,14 +172,11 @@ function systemConfig(p: BosonCommerceParams, startTime: bigint): SystemConfig {
 
 /** Checks shared by every scenario built on the full system. */
 export function checkSystem(p: {
-  fees: { feeBps: number; maxFeeBps: number; newFeeBps?: number };
+  fees: { feeBps: number; maxFeeBps: number };
   rewards: { durationEpochs: number; halvingEpochs: number };
 }): void {
   if (p.fees.feeBps > p.fees.maxFeeBps) {
     throw new ParamError("params.fees.feeBps", p.fees.feeBps, `at most params.fees.maxFeeBps (${p.fees.maxFeeBps})`);
-  }
-  if (p.fees.newFeeBps !== undefined && p.fees.newFeeBps > p.fees.maxFeeBps) {
-    throw new ParamError("params.fees.newFeeBps", p.fees.newFeeBps, `at most params.fees.maxFeeBps (${p.fees.maxFeeBps})`);
   }
   if ((p.rewards.durationEpochs === 0) === (p.rewards.halvingEpochs === 0)) {
     throw new ParamError(

@@ -59,6 +59,8 @@ export function commerceKpis(view: CommerceView): Record<string, number | bigint
   };
 }
 
+const round = (x: number): number => Number(x.toFixed(12));
+
 /** Cross-field checks of the commerce groups, each failing with the field, value and rule. */
 export function checkCommerce(p: CommerceParams): void {
   if (p.offers.priceMin > p.offers.priceMax) {
@@ -74,14 +76,14 @@ export function checkCommerce(p: CommerceParams): void {
     throw new ParamError(
       "params.buyers.cancelProbability",
       p.buyers.cancelProbability,
-      `at most 1 - params.buyers.redeemProbability (${1 - p.buyers.redeemProbability})`,
+      `at most 1 - params.buyers.redeemProbability (${round(1 - p.buyers.redeemProbability)})`,
     );
   }
   if (p.resolvers.idleProbability + p.resolvers.refuseProbability > 1) {
     throw new ParamError(
       "params.resolvers.refuseProbability",
       p.resolvers.refuseProbability,
-      `at most 1 - params.resolvers.idleProbability (${1 - p.resolvers.idleProbability})`,
+      `at most 1 - params.resolvers.idleProbability (${round(1 - p.resolvers.idleProbability)})`,
     );
   }
 }

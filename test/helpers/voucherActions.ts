@@ -419,7 +419,7 @@ async function nextAction(
 
   const sellerAt = (i: number): Address => actors.sellers[i % actors.sellers.length] ?? actors.stranger;
   if (step < 3) return timed({ kind: "registerSeller", sender: sellerAt(step), aggregator: rng.pick(actors.aggregators) });
-  if (step < 6) return timed({ kind: "depositFunds", sender: sellerAt(step - 3), amount: 20_000n });
+  if (step < 6) return timed({ kind: "depositFunds", sender: sellerAt(step - 3), amount: 5_000n });
   if (step < 9) return timed({ kind: "createOffer", sender: sellerAt(step - 6), params: randomOfferParams(rng, actors) });
 
   const offerCount = await peek.offerCount();
@@ -433,7 +433,7 @@ async function nextAction(
     case 1: {
       const sender = rng.chance(0.8) ? rng.pick(actors.sellers) : rng.pick(actors.buyers);
       const roll = rng.int(20);
-      const amount = roll === 0 ? 0n : roll === 1 ? 10n ** 13n : rng.bigint(1n, 20_000n);
+      const amount = roll === 0 ? 0n : roll === 1 ? 10n ** 13n : rng.bigint(1n, 6_000n);
       return timed({ kind: "depositFunds", sender, amount });
     }
     case 2:

@@ -703,6 +703,12 @@ async function runRewardsDifferential(
       balanceOf(rewardToken, distributor) >= s.rewardsOwed + s.carriedRewardDust,
       `reward invariant, ${context}`,
     ).to.equal(true);
+    expect(s.rewardsOwed + s.carriedRewardDust, `emission accounting, ${context}`).to.equal(
+      s.totalEmitted - s.totalRewardsClaimed,
+    );
+    expect(s.feesOwed + s.carriedFeeDust, `fee accounting, ${context}`).to.equal(
+      s.totalFeesReceived - s.totalFeesClaimed,
+    );
   }
 
   // Every epoch's points, at the end.
