@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import type { ActionRecord, RunSink } from "../engine/run";
 import { BufferedFile, csvCell, toJson } from "./files";
+import { traceHeader, traceRow, type StepSample, type TraceLayout } from "./trace";
 
 /**
  * A run's folder: `trace.csv` (cadCAD's shape), `actions.ndjson`, `manifest.json`.
@@ -24,12 +25,15 @@ export class RunFolder implements RunSink {
     this.actions = new BufferedFile(join(this.partialPath, "actions.ndjson"));
   }
 
-  columns(columns: readonly string[]): void {
-    this.trace.write(columns.map(csvCell).join(",") + "\n");
+  private layout: TraceLayout | undefined;
+
+  begin(layout: TraceLayout): void {
+    this.layout = layout;
+    this.trace.write(traceHeader(layout).map(csvCell).join(",") + "\n");
   }
 
-  row(cells: readonly string[]): void {
-    this.trace.write(cells.map(csvCell).join(",") + "\n");
+  sample(sample: StepSample): void {
+    this.trace.write(traceRow(this.layout!, sample).map(csvCell).join(",") + "\n");
   }
 
   action(record: ActionRecord): void {

@@ -19,6 +19,7 @@ import type {
 } from "./types";
 import { describeOutcome, sameOutcome, withinTolerance } from "../analysis/parity";
 import { encodeValue, formatArgs } from "../analysis/values";
+import { traceHeader, traceRow, type StepSample, type TraceLayout } from "../analysis/trace";
 
 /** One Action as it happened: where in the run, on which backend, with what result. */
 export interface ActionRecord {
@@ -55,10 +56,11 @@ export interface Divergence {
   readonly actions: readonly ActionRecord[];
 }
 
-/** Where a run's rows and actions go; storage implements it (files, DuckDB, ...). */
+/** Where a run's samples and actions go; storage implements it (files, DuckDB, ...). */
 export interface RunSink {
-  columns(columns: readonly string[]): void | Promise<void>;
-  row(cells: readonly string[]): void | Promise<void>;
+  /** Once, before the first sample. */
+  begin(layout: TraceLayout): void | Promise<void>;
+  sample(sample: StepSample): void | Promise<void>;
   action(record: ActionRecord): void | Promise<void>;
 }
 
@@ -143,8 +145,8 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(spec: RunS
   };
 
   const hash = createHash("sha256");
-  let columns: string[] = [];
-  let variableNames: string[] = [];
+  let layout: TraceLayout | undefined;
+  let variableNames: readonly string[] = [];
   const comparisons = new Map<string, Comparison | false | undefined>();
   let comparisonsDone = 0;
   let divergences = 0;
@@ -156,40 +158,34 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(spec: RunS
   let kpis: Record<string, number | bigint> = {};
   let stepActions: ActionRecord[] = [];
 
-  const emit = async (cells: string[]): Promise<void> => {
-    hash.update(cells.join(",") + "\n");
-    await spec.sink?.row(cells);
-  };
-
   const sampleAndCompare = async (timestep: number, substep: string): Promise<void> => {
     const chainVars: Variables | undefined = useChain ? await chain!.sample(allAccounts) : undefined;
     const modelVars: Variables | undefined = useModel ? model.sample(allAccounts) : undefined;
     kpis = scenario.kpis(scenario.view(model.world, state), stepCtx(timestep));
-    if (columns.length === 0) {
-      const names = new Set<string>([...(modelVars?.keys() ?? []), ...(chainVars?.keys() ?? [])]);
-      variableNames = [...names];
+    if (layout === undefined) {
+      variableNames = [...new Set<string>([...(modelVars?.keys() ?? []), ...(chainVars?.keys() ?? [])])];
       for (const v of variableNames) comparisons.set(v, scenario.compare?.(v));
-      columns = ["simulation", "subset", "run", "timestep", "substep"];
-      for (const v of variableNames) {
-        if (useModel) columns.push(`${v}:model`);
-        if (useChain) columns.push(`${v}:chain`);
-      }
-      for (const k of Object.keys(kpis)) columns.push(`kpi:${k}`);
-      columns.push("diverged");
-      await spec.sink?.columns(columns);
-      hash.update(columns.join(",") + "\n");
+      layout = {
+        simulation,
+        subset,
+        run: runIndex,
+        variables: variableNames,
+        kpis: Object.keys(kpis),
+        model: useModel,
+        chain: useChain,
+      };
+      hash.update(traceHeader(layout).join(",") + "\n");
+      await spec.sink?.begin(layout);
     }
-    const cells = [String(simulation), String(subset), String(runIndex), String(timestep), substep];
     const diverged: string[] = [];
-    for (const v of variableNames) {
-      const m = modelVars?.get(v);
-      const c = chainVars?.get(v);
-      if (useModel) cells.push(m === undefined ? "" : encodeValue(m));
-      if (useChain) cells.push(c === undefined ? "" : encodeValue(c));
-      const cmp = comparisons.get(v);
-      if (!useModel || !useChain || cmp === false) continue;
-      comparisonsDone++;
-      if (m === undefined || c === undefined || !withinTolerance(m, c, cmp)) {
+    if (useModel && useChain) {
+      for (const v of variableNames) {
+        const cmp = comparisons.get(v);
+        if (cmp === false) continue;
+        comparisonsDone++;
+        const m = modelVars!.get(v);
+        const c = chainVars!.get(v);
+        if (m !== undefined && c !== undefined && withinTolerance(m, c, cmp)) continue;
         diverged.push(v);
         divergences++;
         firstDivergence ??= {
@@ -203,9 +199,16 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(spec: RunS
         };
       }
     }
-    for (const k of Object.keys(kpis)) cells.push(encodeValue(kpis[k]!));
-    cells.push(diverged.join(";"));
-    await emit(cells);
+    const sample: StepSample = {
+      timestep,
+      substep,
+      ...(modelVars !== undefined ? { model: modelVars } : {}),
+      ...(chainVars !== undefined ? { chain: chainVars } : {}),
+      kpis,
+      diverged,
+    };
+    hash.update(traceRow(layout, sample).join(",") + "\n");
+    await spec.sink?.sample(sample);
   };
 
   const live = new Set<string>();

@@ -154,6 +154,8 @@ export interface Scenario<Schema extends SchemaNode, S, W, V> {
   observe?(view: V, action: Action, outcome: Outcome, ctx: StepContext<ParamsOf<Schema>>): void;
   /** Which variables to compare and how; the rest are compared exactly. Return false to skip one. */
   compare?(variable: string): Comparison | false | undefined;
+  /** The value flows of the stock-and-flow diagram, each totalled from the trace. */
+  readonly flows?: readonly Flow[];
   /** KPIs at the end of a step. */
   kpis(view: V, ctx: StepContext<ParamsOf<Schema>>): Record<string, number | bigint>;
 }
@@ -187,4 +189,19 @@ export interface Mechanisms<P, W> {
   config(params: P, startTime: bigint): unknown;
   chain(params: P, env: SystemEnv, target: ChainTarget): Promise<{ backend: ChainBackend; deployment: unknown }>;
   model(params: P, env: SystemEnv, deployment: unknown): ModelBackend<W>;
+}
+
+/**
+ * One arrow of a scenario's stock-and-flow diagram: value moving from one stock to
+ * another. `total` names the cumulative trace column (a variable, or `kpi:<name>`)
+ * whose final value is what flowed during the run, in `unit`.
+ */
+export interface Flow {
+  readonly from: string;
+  readonly to: string;
+  readonly label: string;
+  readonly total: string;
+  readonly unit: string;
+  /** Decimals of `unit`: 18 for tokens in wei, 0 for counts. */
+  readonly decimals: number;
 }

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -137,7 +138,11 @@ describe("cli: sim run", function () {
     expect(manifest.params.fees.feeBps).to.equal(25);
     expect(manifest.params.tokens.buyerBudget).to.equal("2000000000000000000000");
 
-    const trace = readFileSync(join(dir, "trace.csv"), "utf8").trim().split("\n");
+    const traceText = readFileSync(join(dir, "trace.csv"), "utf8");
+    expect(createHash("sha256").update(traceText).digest("hex"), "traceHash is the hash of trace.csv").to.equal(
+      manifest.traceHash,
+    );
+    const trace = traceText.trim().split("\n");
     const header = trace[0]!.split(",");
     expect(header.slice(0, 5)).to.deep.equal(["simulation", "subset", "run", "timestep", "substep"]);
     expect(header).to.include.members(["escrow.protocolFeesCollected:model", "escrow.protocolFeesCollected:chain"]);
