@@ -8,25 +8,13 @@ import { encodeValue } from "../analysis/values";
 import { UserError } from "../engine/errors";
 import { executeRun, DEFAULT_START_TIME } from "../engine/execute";
 import type { RunResult } from "../engine/run";
-import type { ChainTarget } from "../engine/types";
+import { inProcessTarget } from "../chain/inprocess";
 import { bytecodeHashes, gitCommit, toolchain } from "./manifest";
 import { optionError, prepareRun, type PreparedRun, type RunRequest } from "./prepare";
 import { progressBar } from "./progress";
 
 export interface RunArgs extends RunRequest {
   readonly out?: string | undefined;
-}
-
-/** The in-process Hardhat network as a chain target: a reset gives each run a fresh chain. */
-export function inProcessTarget(hre: HardhatRuntimeEnvironment): ChainTarget {
-  return {
-    provider: hre.network.provider,
-    kind: "in-process",
-    async fresh() {
-      const helpers = await import("@nomicfoundation/hardhat-network-helpers");
-      await helpers.reset();
-    },
-  };
 }
 
 /** `<scenario>-<seed>-<8 hex of the inputs' hash>`: the same inputs name the same folder. */

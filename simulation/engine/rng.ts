@@ -1,9 +1,12 @@
+import { createHash } from "node:crypto";
 import seedrandom from "seedrandom";
 
 /**
  * A seeded random stream. Every agent of every run draws from its own stream, keyed by
- * `seed/scenario/subset/run/agentId`, so adding an agent never shifts another's draws
- * and one seed reproduces a run bit for bit.
+ * the run's seed, the scenario and the agent id, so adding an agent never shifts
+ * another's draws and one seed reproduces a run bit for bit. Experiments derive each
+ * run's seed from the base seed, the subset and the run (`deriveSeed`), or from the base
+ * seed and the run alone where arms must share common random numbers (A/B, optimisation).
  */
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -23,17 +26,20 @@ export interface Rng {
 export interface StreamKey {
   readonly seed: number;
   readonly scenario: string;
-  readonly subset: number;
-  readonly run: number;
   readonly stream: string;
 }
 
 export function streamKey(key: StreamKey): string {
-  return `${key.seed}/${key.scenario}/${key.subset}/${key.run}/${key.stream}`;
+  return `${key.seed}/${key.scenario}/${key.stream}`;
 }
 
 export function createRng(key: StreamKey): Rng {
   return rngFromString(streamKey(key));
+}
+
+/** A run's seed from the experiment's base seed and its coordinates: a uint32, stable across versions. */
+export function deriveSeed(base: number, ...coordinates: readonly (string | number)[]): number {
+  return createHash("sha256").update([base, ...coordinates].join("/")).digest().readUInt32BE(0);
 }
 
 export function rngFromString(seed: string): Rng {

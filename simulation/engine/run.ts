@@ -106,7 +106,9 @@ export interface RunResult {
  * and (unless mode is "model") the chain apply them, and after every step the two
  * states are sampled and compared variable by variable.
  */
-export async function runScenario<Schema extends SchemaNode, S, W, V>(spec: RunSpec<Schema, S, W, V>): Promise<RunResult> {
+export async function runScenario<Schema extends SchemaNode, S, W, V>(
+  spec: RunSpec<Schema, S, W, V>,
+): Promise<RunResult> {
   const started = performance.now();
   const { scenario, params, mode, seed, steps, model, chain } = spec;
   const simulation = spec.simulation ?? 0;
@@ -118,7 +120,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(spec: RunS
   const useModel = mode !== "chain";
   const useChain = mode !== "model";
   const clock = createClock(spec.startTime, scenario.stepSeconds(params), scenario.substeps);
-  const state = scenario.init(params, (name) => createRng({ seed, scenario: scenario.name, subset, run: runIndex, stream: `env/${name}` }));
+  const state = scenario.init(params, (name) => createRng({ seed, scenario: scenario.name, stream: `env/${name}` }));
   const stepCtx = (step: number) => ({ params, step });
 
   // Accounts: every agent the horizon will see, so the trace's columns are fixed from the start.
@@ -138,7 +140,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(spec: RunS
   const rngOf = (id: string): Rng => {
     let r = rngs.get(id);
     if (r === undefined) {
-      r = createRng({ seed, scenario: scenario.name, subset, run: runIndex, stream: id });
+      r = createRng({ seed, scenario: scenario.name, stream: id });
       rngs.set(id, r);
     }
     return r;
@@ -232,7 +234,8 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(spec: RunS
       const batch: { action: Action; sender: `0x${string}` }[] = [];
       for (const agent of population) {
         const policy = scenario.policies[agent.role];
-        if (policy === undefined) throw new InternalError(`scenario ${scenario.name} has no policy for role ${agent.role}`);
+        if (policy === undefined)
+          throw new InternalError(`scenario ${scenario.name} has no policy for role ${agent.role}`);
         const actions = policy(view, {
           ...tick,
           params,

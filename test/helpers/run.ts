@@ -1,5 +1,5 @@
 import hre from "hardhat";
-import { inProcessTarget } from "../../simulation/cli/run";
+import { inProcessTarget } from "../../simulation/chain/inprocess";
 import { prepareRun, type RunRequest } from "../../simulation/cli/prepare";
 import { executeRun, type Executed, type ExecuteOptions } from "../../simulation/engine/execute";
 

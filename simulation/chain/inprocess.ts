@@ -1,0 +1,14 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { ChainTarget } from "../engine/types";
+
+/** The in-process Hardhat network as a chain target: a reset gives each run a fresh chain. */
+export function inProcessTarget(hre: HardhatRuntimeEnvironment): ChainTarget {
+  return {
+    provider: hre.network.provider,
+    kind: "in-process",
+    async fresh() {
+      const helpers = await import("@nomicfoundation/hardhat-network-helpers");
+      await helpers.reset();
+    },
+  };
+}

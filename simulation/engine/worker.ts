@@ -1,0 +1,57 @@
+/**
+ * A worker process of the experiment pool: loads Hardhat (its own in-process chain),
+ * then runs the tasks its parent sends, streaming samples and actions back in batches.
+ */
+import hre from "hardhat";
+import { inProcessTarget } from "../chain/inprocess";
+import { scenarioByName } from "../scenarios";
+import { executeRun } from "./execute";
+import { BatchingSink, type ParentMessage, type WorkerMessage } from "./pool";
+
+// The parent decides when to stop (Ctrl-C reaches the whole process group).
+process.on("SIGINT", () => {});
+
+let stopRequested = false;
+const send = (m: WorkerMessage): void => {
+  process.send?.(m);
+};
+
+/** Test hook: `LOCKSTEP_TEST_CRASH=<subset>:<run>:<step>` kills this worker mid-run, to prove the pool survives it. */
+const crashAt = process.env["LOCKSTEP_TEST_CRASH"]?.split(":").map(Number);
+
+process.on("message", (m: ParentMessage) => {
+  if (m.type === "stop") {
+    stopRequested = true;
+    return;
+  }
+  const task = m.task;
+  const sink = new BatchingSink(send);
+  void (async () => {
+    try {
+      const { result } = await executeRun(
+        { ...task, scenario: scenarioByName(task.scenario) },
+        {
+          target: inProcessTarget(hre),
+          sink,
+          simulation: task.simulation,
+          subset: task.subset,
+          run: task.run,
+          shouldStop: () => stopRequested,
+          onStep: (step) => {
+            if (crashAt !== undefined && crashAt[0] === task.subset && crashAt[1] === task.run && crashAt[2] === step) {
+              process.exit(70);
+            }
+          },
+        },
+      );
+      sink.flush();
+      send({ type: "done", result });
+    } catch (e) {
+      sink.flush();
+      send({ type: "failed", error: e instanceof Error ? e.message : String(e) });
+    }
+  })();
+});
+
+process.on("disconnect", () => process.exit(0));
+send({ type: "ready" });
