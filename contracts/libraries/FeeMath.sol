@@ -23,7 +23,7 @@ library FeeMath {
 
     /// @notice Splits `fee` into an ecosystem part, `bpsOfDown(fee, ecoBps)`, and a rewards part, the rest.
     /// @dev Exact: `eco + rewards == fee`; the rounding dust goes to the rewards part. Reverts with
-    /// `Panic(0x11)` when `ecoBps > 10_000` and `fee > 0` (the ecosystem part would exceed the fee).
+    /// `Panic(0x11)` when the ecosystem part would exceed the fee, which needs `ecoBps > 10_000`.
     /// @param fee The fee to split, in token wei.
     /// @param ecoBps The ecosystem share, in basis points.
     /// @return eco The ecosystem part, in token wei, rounded down.

@@ -22,7 +22,10 @@ export interface FeeSplit {
   readonly rewards: bigint;
 }
 
-/** Mirrors FeeMath.splitFee: `eco = bpsOfDown(fee, ecoBps)`, `rewards = fee - eco` (`Panic(0x11)` if eco > fee). */
+/**
+ * Mirrors FeeMath.splitFee: `eco = bpsOfDown(fee, ecoBps)`, `rewards = fee - eco`, exact; `Panic(0x11)` if eco
+ * would exceed the fee (only possible for ecoBps > 10_000).
+ */
 export function splitFee(fee: bigint, ecoBps: bigint): FeeSplit {
   const eco = bpsOfDown(fee, ecoBps);
   return { eco, rewards: checkedSub(fee, eco) };

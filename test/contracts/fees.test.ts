@@ -153,10 +153,11 @@ describe("FeeMath", () => {
     expect(await harness.bpsOfDown(2n ** 200n, 20_000n)).to.equal(2n ** 201n);
   });
 
-  it("FeeMath: splitFee panics 0x11 when ecoBps is above 10_000 and the fee is not zero", async () => {
+  it("FeeMath: splitFee panics 0x11 when the ecosystem part would exceed the fee (ecoBps above 10_000)", async () => {
     const { harness } = await loadFixture(deployFees);
     await expect(harness.splitFee(10_000n, 10_001n)).to.be.revertedWithPanic(0x11);
     expect(() => FeeMath.splitFee(10_000n, 10_001n)).to.throw("Panic(17)");
+    expect(await harness.splitFee(9_999n, 10_001n)).to.deep.equal([9_999n, 0n]);
     expect(await harness.splitFee(0n, 10_001n)).to.deep.equal([0n, 0n]);
   });
 });

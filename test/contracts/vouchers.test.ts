@@ -4,7 +4,14 @@ import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import type { VoucherEscrow } from "../../typechain-types";
-import { ActionGenerator, actorsOf, applyToChain, chainContext, chainPeek, describeAction } from "../helpers/voucherActions";
+import {
+  ActionGenerator,
+  actorsOf,
+  applyToChain,
+  chainContext,
+  chainPeek,
+  describeAction,
+} from "../helpers/voucherActions";
 import { ecoPart, escalationDeposit, expectedPayoff, type Ending, type Terms } from "../helpers/voucherPayoffs";
 import {
   AGGREGATOR_POINTS_BPS,
@@ -28,7 +35,10 @@ const DISPUTE_PERIOD = 500n;
 const RESOLUTION_PERIOD = 300n;
 const ESCALATION_PERIOD = 200n;
 
-function params(resolver: string, overrides: Partial<VoucherEscrow.OfferParamsStruct> = {}): VoucherEscrow.OfferParamsStruct {
+function params(
+  resolver: string,
+  overrides: Partial<VoucherEscrow.OfferParamsStruct> = {},
+): VoucherEscrow.OfferParamsStruct {
   return {
     price: TERMS.price,
     sellerDeposit: TERMS.sellerDeposit,
@@ -319,7 +329,9 @@ describe("VoucherEscrow", () => {
 
     it("VoucherEscrow: getOffer and getExchange revert for unknown ids", async () => {
       const f = await loadFixture(offerFixture);
-      await expect(f.escrow.getOffer(2n)).to.be.revertedWithCustomError(f.escrow, "VoucherEscrowNoSuchOffer").withArgs(2n);
+      await expect(f.escrow.getOffer(2n))
+        .to.be.revertedWithCustomError(f.escrow, "VoucherEscrowNoSuchOffer")
+        .withArgs(2n);
       await expect(f.escrow.getExchange(1n))
         .to.be.revertedWithCustomError(f.escrow, "VoucherEscrowNoSuchExchange")
         .withArgs(1n);
@@ -332,7 +344,9 @@ describe("VoucherEscrow", () => {
       const t = BigInt(await time.latest()) + 10n;
       await time.setNextBlockTimestamp(t);
       const tx = f.escrow.connect(f.buyer).commitToOffer(1n);
-      await expect(tx).to.emit(f.escrow, "VoucherCommitted").withArgs(1n, 1n, f.buyer.address, t + VALIDITY);
+      await expect(tx)
+        .to.emit(f.escrow, "VoucherCommitted")
+        .withArgs(1n, 1n, f.buyer.address, t + VALIDITY);
       await expect(tx).to.changeTokenBalances(f.token, [f.buyer, f.escrow], [-TERMS.price, TERMS.price]);
       expect(await f.escrow.availableFunds(f.seller.address)).to.equal(10_000n - 300n);
       expect(await f.escrow.totalEncumbered()).to.equal(1_300n);
@@ -386,7 +400,9 @@ describe("VoucherEscrow", () => {
 
     it("VoucherEscrow: commitToOffer panics when now + voucherValidity overflows", async () => {
       const f = await loadFixture(offerFixture);
-      await f.escrow.connect(f.seller).createOffer(params(f.resolver.address, { voucherValiditySeconds: ethers.MaxUint256 }));
+      await f.escrow
+        .connect(f.seller)
+        .createOffer(params(f.resolver.address, { voucherValiditySeconds: ethers.MaxUint256 }));
       await expect(f.escrow.connect(f.buyer).commitToOffer(2n)).to.be.revertedWithPanic(0x11);
     });
   });
@@ -885,7 +901,13 @@ describe("VoucherEscrow", () => {
           resolver: after.resolver - before.resolver,
           eco: after.eco - before.eco,
           sink: after.sink - before.sink,
-        }).to.deep.equal({ seller: want.seller, buyer: want.buyer, resolver: want.resolver, eco, sink: want.fee - eco });
+        }).to.deep.equal({
+          seller: want.seller,
+          buyer: want.buyer,
+          resolver: want.resolver,
+          eco,
+          sink: want.fee - eco,
+        });
         expect(encumberedBefore).to.equal(1_300n);
         expect(await f.escrow.totalEncumbered()).to.equal(0n);
         expect(await f.escrow.protocolFeesCollected()).to.equal(want.fee);
@@ -940,8 +962,10 @@ describe("VoucherEscrow", () => {
       await e.connect(f.buyer).redeemVoucher(3n);
       await e.connect(f.buyer).raiseDispute(3n);
       await e.connect(f.buyer).escalateDispute(3n);
-      const byState = async (): Promise<bigint[]> => Promise.all(Object.values(S).map((s) => e.exchangeCountByState(s)));
-      const byDispute = async (): Promise<bigint[]> => Promise.all(Object.values(D).map((s) => e.disputeCountByState(s)));
+      const byState = async (): Promise<bigint[]> =>
+        Promise.all(Object.values(S).map((s) => e.exchangeCountByState(s)));
+      const byDispute = async (): Promise<bigint[]> =>
+        Promise.all(Object.values(D).map((s) => e.disputeCountByState(s)));
       // None, Committed, Revoked, Canceled, Redeemed, Completed, Disputed
       expect(await byState()).to.deep.equal([0n, 1n, 0n, 1n, 1n, 0n, 1n]);
       // None, Resolving, Retracted, Resolved, Escalated, Decided, Refused

@@ -20,7 +20,8 @@ export class Prng {
 
   /** A uniform integer in [0, n), for n in 1..2^32. */
   int(n: number): number {
-    if (!Number.isInteger(n) || n < 1 || n > 2 ** 32) throw new Error(`Prng.int: n must be an integer in 1..2^32, got ${n}`);
+    if (!Number.isInteger(n) || n < 1 || n > 2 ** 32)
+      throw new Error(`Prng.int: n must be an integer in 1..2^32, got ${n}`);
     return Math.floor((this.nextU32() / 2 ** 32) * n);
   }
 

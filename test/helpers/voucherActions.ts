@@ -418,9 +418,11 @@ async function nextAction(
   const timed = (action: Action): TimedAction => ({ action, now });
 
   const sellerAt = (i: number): Address => actors.sellers[i % actors.sellers.length] ?? actors.stranger;
-  if (step < 3) return timed({ kind: "registerSeller", sender: sellerAt(step), aggregator: rng.pick(actors.aggregators) });
+  if (step < 3)
+    return timed({ kind: "registerSeller", sender: sellerAt(step), aggregator: rng.pick(actors.aggregators) });
   if (step < 6) return timed({ kind: "depositFunds", sender: sellerAt(step - 3), amount: 5_000n });
-  if (step < 9) return timed({ kind: "createOffer", sender: sellerAt(step - 6), params: randomOfferParams(rng, actors) });
+  if (step < 9)
+    return timed({ kind: "createOffer", sender: sellerAt(step - 6), params: randomOfferParams(rng, actors) });
 
   const offerCount = await peek.offerCount();
   const exchangeCount = await peek.exchangeCount();
@@ -787,13 +789,19 @@ async function compareStep(
     pairs.push([`token.balanceOf(${holder})`, erc20.balanceOf(m.token, holder), sys.token.balanceOf(holder)]);
   }
   const escrowBalance = erc20.balanceOf(m.token, ctx.escrowAddress);
-  pairs.push(["model invariant: balance - encumbered - available", escrowBalance - s.totalEncumbered - s.totalAvailable, Promise.resolve(0n)]);
+  pairs.push([
+    "model invariant: balance - encumbered - available",
+    escrowBalance - s.totalEncumbered - s.totalAvailable,
+    Promise.resolve(0n),
+  ]);
   pairs.push([
     "chain invariant: balance - encumbered - available",
     0n,
-    Promise.all([sys.token.balanceOf(ctx.escrowAddress), sys.escrow.totalEncumbered(), sys.escrow.totalAvailable()]).then(
-      ([b, e, a]) => b - e - a,
-    ),
+    Promise.all([
+      sys.token.balanceOf(ctx.escrowAddress),
+      sys.escrow.totalEncumbered(),
+      sys.escrow.totalAvailable(),
+    ]).then(([b, e, a]) => b - e - a),
   ]);
   pairs.push(["feeManager.feeBps", m.fees.feeBps, sys.feeManager.feeBps()]);
   pairs.push(["feeManager.ecoBps", m.fees.ecoBps, sys.feeManager.ecoBps()]);

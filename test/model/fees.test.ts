@@ -9,6 +9,13 @@ import { toAddress, ZERO_ADDRESS } from "../../simulation/model/types";
 const GOV = toAddress("0x00000000000000000000000000000000000000a1");
 const OTHER = toAddress("0x00000000000000000000000000000000000000a2");
 
+/** A readable test-name form of an amount. */
+function fmt(v: bigint): string {
+  if (v === MAX_UINT256) return "2^256-1";
+  if (v === MAX_UINT256 / 2n) return "(2^256-1)/2";
+  return v > 10n ** 15n ? `~2^${v.toString(2).length}` : v.toString();
+}
+
 function expectRevert(fn: () => unknown, name: string, ...args: ErrorArg[]): void {
   try {
     fn();
@@ -38,7 +45,7 @@ describe("model/feeMath", () => {
     [MAX_UINT256, 1n, MAX_UINT256 / 10_000n],
   ];
   for (const [amount, bps, want] of bpsTable) {
-    it(`model/feeMath: bpsOfDown(${amount}, ${bps}) = ${want}`, () => {
+    it(`model/feeMath: bpsOfDown(${fmt(amount)}, ${bps}) = ${fmt(want)}`, () => {
       expect(bpsOfDown(amount, bps)).to.equal(want);
     });
   }
@@ -58,14 +65,15 @@ describe("model/feeMath", () => {
     [MAX_UINT256, 5_000n, MAX_UINT256 / 2n, MAX_UINT256 - MAX_UINT256 / 2n],
   ];
   for (const [fee, ecoBps, eco, rewards] of splitTable) {
-    it(`model/feeMath: splitFee(${fee}, ${ecoBps}) = (${eco}, ${rewards}), adding up to the fee`, () => {
+    it(`model/feeMath: splitFee(${fmt(fee)}, ${ecoBps}) = (${fmt(eco)}, ${fmt(rewards)}), adding up to the fee`, () => {
       expect(splitFee(fee, ecoBps)).to.deep.equal({ eco, rewards });
       expect(eco + rewards).to.equal(fee);
     });
   }
 
-  it("model/feeMath: splitFee panics 0x11 when ecoBps is above 10_000 and the fee is not zero", () => {
-    expectRevert(() => splitFee(1n, 10_001n), "Panic", 0x11n);
+  it("model/feeMath: splitFee panics 0x11 when the ecosystem part would exceed the fee (ecoBps above 10_000)", () => {
+    expectRevert(() => splitFee(10_000n, 10_001n), "Panic", 0x11n);
+    expect(splitFee(9_999n, 10_001n)).to.deep.equal({ eco: 9_999n, rewards: 0n }); // floor(9_999 * 1.0001) = 9_999
     expect(splitFee(0n, 10_001n)).to.deep.equal({ eco: 0n, rewards: 0n });
   });
 });

@@ -58,7 +58,11 @@ interface TestWorld extends ModelSystem {
 function newWorld(feeBps = FEE_BPS, ecoBps = ECO_BPS): TestWorld {
   const token = erc20.newErc20();
   // The buyer can pay the largest price (the model's token does not cap the supply; the escrow's balance does).
-  for (const [who, amount] of [[SELLER, MAX_UINT256 / 4n], [BUYER, MAX_UINT256], [OTHER, MAX_UINT256 / 4n]] as const) {
+  for (const [who, amount] of [
+    [SELLER, MAX_UINT256 / 4n],
+    [BUYER, MAX_UINT256],
+    [OTHER, MAX_UINT256 / 4n],
+  ] as const) {
     erc20.mint(token, who, amount);
     erc20.approve(token, who, ESCROW, MAX_UINT256);
   }
@@ -188,8 +192,14 @@ const PATHS: Record<string, { readonly ending: Ending; readonly drive: Path }> =
       V.completeExchange(w.vouchers, ev(OTHER, 51n), id);
     },
   },
-  Revoked: { ending: { terminal: "Revoked", escalated: false }, drive: (w, id) => V.revokeVoucher(w.vouchers, ev(SELLER, 1n), id) },
-  Canceled: { ending: { terminal: "Canceled", escalated: false }, drive: (w, id) => V.cancelVoucher(w.vouchers, ev(BUYER, 1n), id) },
+  Revoked: {
+    ending: { terminal: "Revoked", escalated: false },
+    drive: (w, id) => V.revokeVoucher(w.vouchers, ev(SELLER, 1n), id),
+  },
+  Canceled: {
+    ending: { terminal: "Canceled", escalated: false },
+    drive: (w, id) => V.cancelVoucher(w.vouchers, ev(BUYER, 1n), id),
+  },
   "Canceled by expiry": {
     ending: { terminal: "Canceled", escalated: false },
     drive: (w, id) => V.expireVoucher(w.vouchers, ev(OTHER, 100n), id),
@@ -425,14 +435,7 @@ describe("model/vouchers", () => {
         run: () => {
           const w = newWorld();
           expectRevert(w, () => V.depositFunds(s(w), at(SELLER, T0), 0n), "VoucherEscrowZeroAmount");
-          expectRevert(
-            w,
-            () => V.depositFunds(s(w), at(GOV, T0), 1n),
-            "ERC20InsufficientAllowance",
-            ESCROW,
-            0n,
-            1n,
-          );
+          expectRevert(w, () => V.depositFunds(s(w), at(GOV, T0), 1n), "ERC20InsufficientAllowance", ESCROW, 0n, 1n);
           erc20.approve(w.token, GOV, ESCROW, 5n);
           expectRevert(w, () => V.depositFunds(s(w), at(GOV, T0), 5n), "ERC20InsufficientBalance", GOV, 0n, 5n);
         },
@@ -595,7 +598,13 @@ describe("model/vouchers", () => {
         name: "complete/raise: InvalidState from Committed; raiseDispute NotBuyer",
         run: () => {
           const { w, id } = inState("Committed");
-          expectRevert(w, () => V.completeExchange(s(w), at(BUYER, T0), id), "VoucherEscrowInvalidState", id, S.Committed);
+          expectRevert(
+            w,
+            () => V.completeExchange(s(w), at(BUYER, T0), id),
+            "VoucherEscrowInvalidState",
+            id,
+            S.Committed,
+          );
           expectRevert(w, () => V.raiseDispute(s(w), at(BUYER, T0), id), "VoucherEscrowInvalidState", id, S.Committed);
           V.redeemVoucher(s(w), ev(BUYER, 1n), id);
           expectRevert(w, () => V.raiseDispute(s(w), ev(SELLER, 2n), id), "VoucherEscrowNotBuyer", id, SELLER);
@@ -677,7 +686,13 @@ describe("model/vouchers", () => {
           expectRevert(w, () => V.acceptResolution(s(w), ev(BUYER, 4n), id), "VoucherEscrowNoProposal", id);
           V.escalateDispute(s(w), ev(BUYER, 4n), id);
           expectRevert(w, () => V.decideDispute(s(w), ev(SELLER, 5n), id, 1n), "VoucherEscrowNotResolver", id, SELLER);
-          expectRevert(w, () => V.refuseEscalatedDispute(s(w), ev(BUYER, 5n), id), "VoucherEscrowNotResolver", id, BUYER);
+          expectRevert(
+            w,
+            () => V.refuseEscalatedDispute(s(w), ev(BUYER, 5n), id),
+            "VoucherEscrowNotResolver",
+            id,
+            BUYER,
+          );
           expectRevert(w, () => V.decideDispute(s(w), ev(RES, 5n), id, 10_001n), "VoucherEscrowInvalidBps", 10_001n);
           // The buyer's standing proposal survives the escalation; the seller accepts it.
           V.acceptResolution(s(w), ev(SELLER, 6n), id);
@@ -688,7 +703,12 @@ describe("model/vouchers", () => {
         name: "vouchers: setApprovalForAll / safeTransferFrom revert as OpenZeppelin ERC1155 plus NonTransferable",
         run: () => {
           const { w } = inState("Committed");
-          expectRevert(w, () => V.setApprovalForAll(s(w), at(BUYER, T0), ZERO_ADDRESS, true), "ERC1155InvalidOperator", ZERO_ADDRESS);
+          expectRevert(
+            w,
+            () => V.setApprovalForAll(s(w), at(BUYER, T0), ZERO_ADDRESS, true),
+            "ERC1155InvalidOperator",
+            ZERO_ADDRESS,
+          );
           expectRevert(
             w,
             () => V.safeTransferFrom(s(w), at(OTHER, T0), BUYER, OTHER, 1n, 1n),
@@ -696,10 +716,23 @@ describe("model/vouchers", () => {
             OTHER,
             BUYER,
           );
-          expectRevert(w, () => V.safeTransferFrom(s(w), at(BUYER, T0), BUYER, ZERO_ADDRESS, 1n, 1n), "ERC1155InvalidReceiver", ZERO_ADDRESS);
-          expectRevert(w, () => V.safeTransferFrom(s(w), at(BUYER, T0), BUYER, OTHER, 1n, 1n), "VoucherEscrowNonTransferable");
+          expectRevert(
+            w,
+            () => V.safeTransferFrom(s(w), at(BUYER, T0), BUYER, ZERO_ADDRESS, 1n, 1n),
+            "ERC1155InvalidReceiver",
+            ZERO_ADDRESS,
+          );
+          expectRevert(
+            w,
+            () => V.safeTransferFrom(s(w), at(BUYER, T0), BUYER, OTHER, 1n, 1n),
+            "VoucherEscrowNonTransferable",
+          );
           V.setApprovalForAll(s(w), at(BUYER, T0), OTHER, true);
-          expectRevert(w, () => V.safeTransferFrom(s(w), at(OTHER, T0), BUYER, OTHER, 1n, 1n), "VoucherEscrowNonTransferable");
+          expectRevert(
+            w,
+            () => V.safeTransferFrom(s(w), at(OTHER, T0), BUYER, OTHER, 1n, 1n),
+            "VoucherEscrowNonTransferable",
+          );
           expect(V.balanceOf(s(w), BUYER, 1n)).to.equal(1n);
         },
       },
@@ -737,17 +770,116 @@ describe("model/vouchers", () => {
       readonly bound: bigint;
     }
     const rows: Boundary[] = [
-      { name: "expireVoucher at validUntil", setup: "Committed", sender: OTHER, call: V.expireVoucher, ok: 100n, fail: 99n, error: "VoucherEscrowTooEarly", bound: 100n },
-      { name: "redeemVoucher at validUntil", setup: "Committed", sender: BUYER, call: V.redeemVoucher, ok: 100n, fail: 101n, error: "VoucherEscrowTooLate", bound: 100n },
-      { name: "completeExchange by another at redeemedAt + disputePeriod", setup: "Redeemed", sender: OTHER, call: V.completeExchange, ok: 51n, fail: 50n, error: "VoucherEscrowTooEarly", bound: 51n },
-      { name: "raiseDispute before redeemedAt + disputePeriod", setup: "Redeemed", sender: BUYER, call: V.raiseDispute, ok: 50n, fail: 51n, error: "VoucherEscrowTooLate", bound: 50n },
-      { name: "expireDispute after the resolution timeout", setup: "Resolving", sender: OTHER, call: V.expireDispute, ok: 33n, fail: 32n, error: "VoucherEscrowTooEarly", bound: 33n },
-      { name: "escalateDispute until the resolution timeout", setup: "Resolving", sender: BUYER, call: V.escalateDispute, ok: 32n, fail: 33n, error: "VoucherEscrowTooLate", bound: 32n },
-      { name: "proposeResolution until the resolution timeout", setup: "Resolving", sender: SELLER, call: (s, e, id) => V.proposeResolution(s, e, id, 5_000n), ok: 32n, fail: 33n, error: "VoucherEscrowTooLate", bound: 32n },
-      { name: "proposeResolution until the escalation timeout", setup: "Escalated", sender: BUYER, call: (s, e, id) => V.proposeResolution(s, e, id, 5_000n), ok: 23n, fail: 24n, error: "VoucherEscrowTooLate", bound: 23n },
-      { name: "decideDispute until the escalation timeout", setup: "Escalated", sender: RES, call: (s, e, id) => V.decideDispute(s, e, id, 5_000n), ok: 23n, fail: 24n, error: "VoucherEscrowTooLate", bound: 23n },
-      { name: "refuseEscalatedDispute until the escalation timeout", setup: "Escalated", sender: RES, call: V.refuseEscalatedDispute, ok: 23n, fail: 24n, error: "VoucherEscrowTooLate", bound: 23n },
-      { name: "expireEscalatedDispute after the escalation timeout", setup: "Escalated", sender: OTHER, call: V.expireEscalatedDispute, ok: 24n, fail: 23n, error: "VoucherEscrowTooEarly", bound: 24n },
+      {
+        name: "expireVoucher at validUntil",
+        setup: "Committed",
+        sender: OTHER,
+        call: V.expireVoucher,
+        ok: 100n,
+        fail: 99n,
+        error: "VoucherEscrowTooEarly",
+        bound: 100n,
+      },
+      {
+        name: "redeemVoucher at validUntil",
+        setup: "Committed",
+        sender: BUYER,
+        call: V.redeemVoucher,
+        ok: 100n,
+        fail: 101n,
+        error: "VoucherEscrowTooLate",
+        bound: 100n,
+      },
+      {
+        name: "completeExchange by another at redeemedAt + disputePeriod",
+        setup: "Redeemed",
+        sender: OTHER,
+        call: V.completeExchange,
+        ok: 51n,
+        fail: 50n,
+        error: "VoucherEscrowTooEarly",
+        bound: 51n,
+      },
+      {
+        name: "raiseDispute before redeemedAt + disputePeriod",
+        setup: "Redeemed",
+        sender: BUYER,
+        call: V.raiseDispute,
+        ok: 50n,
+        fail: 51n,
+        error: "VoucherEscrowTooLate",
+        bound: 50n,
+      },
+      {
+        name: "expireDispute after the resolution timeout",
+        setup: "Resolving",
+        sender: OTHER,
+        call: V.expireDispute,
+        ok: 33n,
+        fail: 32n,
+        error: "VoucherEscrowTooEarly",
+        bound: 33n,
+      },
+      {
+        name: "escalateDispute until the resolution timeout",
+        setup: "Resolving",
+        sender: BUYER,
+        call: V.escalateDispute,
+        ok: 32n,
+        fail: 33n,
+        error: "VoucherEscrowTooLate",
+        bound: 32n,
+      },
+      {
+        name: "proposeResolution until the resolution timeout",
+        setup: "Resolving",
+        sender: SELLER,
+        call: (s, e, id) => V.proposeResolution(s, e, id, 5_000n),
+        ok: 32n,
+        fail: 33n,
+        error: "VoucherEscrowTooLate",
+        bound: 32n,
+      },
+      {
+        name: "proposeResolution until the escalation timeout",
+        setup: "Escalated",
+        sender: BUYER,
+        call: (s, e, id) => V.proposeResolution(s, e, id, 5_000n),
+        ok: 23n,
+        fail: 24n,
+        error: "VoucherEscrowTooLate",
+        bound: 23n,
+      },
+      {
+        name: "decideDispute until the escalation timeout",
+        setup: "Escalated",
+        sender: RES,
+        call: (s, e, id) => V.decideDispute(s, e, id, 5_000n),
+        ok: 23n,
+        fail: 24n,
+        error: "VoucherEscrowTooLate",
+        bound: 23n,
+      },
+      {
+        name: "refuseEscalatedDispute until the escalation timeout",
+        setup: "Escalated",
+        sender: RES,
+        call: V.refuseEscalatedDispute,
+        ok: 23n,
+        fail: 24n,
+        error: "VoucherEscrowTooLate",
+        bound: 23n,
+      },
+      {
+        name: "expireEscalatedDispute after the escalation timeout",
+        setup: "Escalated",
+        sender: OTHER,
+        call: V.expireEscalatedDispute,
+        ok: 24n,
+        fail: 23n,
+        error: "VoucherEscrowTooEarly",
+        bound: 24n,
+      },
     ];
     const setup = (state: Boundary["setup"]): { w: TestWorld; id: bigint } => {
       const w = newWorld();
@@ -760,7 +892,14 @@ describe("model/vouchers", () => {
     for (const row of rows) {
       it(`model/vouchers: ${row.name}: reverts at T0+${row.fail}, succeeds at T0+${row.ok}`, () => {
         const { w, id } = setup(row.setup);
-        expectRevert(w, () => row.call(w.vouchers, ev(row.sender, row.fail), id), row.error, id, T0 + row.fail, T0 + row.bound);
+        expectRevert(
+          w,
+          () => row.call(w.vouchers, ev(row.sender, row.fail), id),
+          row.error,
+          id,
+          T0 + row.fail,
+          T0 + row.bound,
+        );
         row.call(w.vouchers, ev(row.sender, row.ok), id);
         expectInvariant(w);
       });
@@ -879,7 +1018,10 @@ describe("model/vouchers", () => {
         "setFeeBps",
         "setEcoBps",
       ];
-      expect(transitions.filter((k) => (successes.get(k) ?? 0) === 0), "transitions never taken").to.deep.equal([]);
+      expect(
+        transitions.filter((k) => (successes.get(k) ?? 0) === 0),
+        "transitions never taken",
+      ).to.deep.equal([]);
       const errors = [
         "VoucherEscrowInvalidState",
         "VoucherEscrowInvalidDisputeState",
@@ -896,7 +1038,10 @@ describe("model/vouchers", () => {
         "ERC20InsufficientAllowance",
         "ERC20InsufficientBalance",
       ];
-      expect(errors.filter((k) => (reverts.get(k) ?? 0) === 0), "errors never raised").to.deep.equal([]);
+      expect(
+        errors.filter((k) => (reverts.get(k) ?? 0) === 0),
+        "errors never raised",
+      ).to.deep.equal([]);
     });
 
     it("model/vouchers: the differential catches a perturbed mirror at the first step it matters", async () => {
