@@ -249,8 +249,8 @@ contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger {
 
     /// @notice Pulls `amount` exchange-token wei from the caller (who must have approved it) into the caller's
     /// available funds.
-    /// @dev Check order: `VoucherEscrowZeroAmount()`, then the token's own errors (OpenZeppelin ERC20:
-    /// allowance, then balance). Emits {FundsDeposited}.
+    /// @dev Check order: `VoucherEscrowZeroAmount()`, `Panic(0x11)` if the credit overflows, then the token's own
+    /// errors (OpenZeppelin ERC20: allowance, then balance). Emits {FundsDeposited}.
     /// @param amount The amount, in exchange-token wei.
     function depositFunds(uint256 amount) external nonReentrant {
         if (amount == 0) revert VoucherEscrowZeroAmount();
@@ -320,10 +320,11 @@ contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger {
 
     /// @notice Buys one voucher of `offerId`: reserves the seller's deposit and the resolver's fee from the
     /// seller's available funds, pulls the price from the caller and mints the voucher to the caller.
-    /// @dev Check order: `VoucherEscrowNoSuchOffer(offerId)`, `VoucherEscrowSoldOut(offerId)`,
-    /// `VoucherEscrowInsufficientDeposit(seller, available, sellerDeposit + drFee)`, `Panic(0x11)` if
-    /// `now + voucherValiditySeconds` overflows, then the token's errors on the price pull. Exchange ids start
-    /// at 1. The voucher is valid until `now + voucherValiditySeconds` inclusive. Emits {VoucherCommitted}.
+    /// @dev Check order: `VoucherEscrowNoSuchOffer(offerId)`, `VoucherEscrowSoldOut(offerId)`, `Panic(0x11)` if
+    /// `sellerDeposit + drFee` overflows, `VoucherEscrowInsufficientDeposit(seller, available, sellerDeposit +
+    /// drFee)`, `Panic(0x11)` if `now + voucherValiditySeconds` or then `totalEncumbered + price + sellerDeposit
+    /// + drFee` overflows, then the token's errors on the price pull. Exchange ids start at 1. The voucher is valid
+    /// until `now + voucherValiditySeconds` inclusive. Emits {VoucherCommitted}.
     /// @param offerId The offer.
     /// @return exchangeId The new exchange's id.
     function commitToOffer(uint256 offerId) external nonReentrant returns (uint256 exchangeId) {
@@ -561,8 +562,8 @@ contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger {
     /// @dev Check order: `VoucherEscrowNoSuchExchange`, `VoucherEscrowInvalidState` (not Disputed),
     /// `VoucherEscrowInvalidDisputeState` (not Resolving), `VoucherEscrowNotBuyer`,
     /// `VoucherEscrowTooLate(id, now, timeout)` unless `now <= timeout`, `Panic(0x11)` if
-    /// `now + escalationResponsePeriod` overflows, then the token's errors on the deposit pull. The new timeout is
-    /// `now + escalationResponsePeriod`. Emits {DisputeEscalated}.
+    /// `now + escalationResponsePeriod` or `totalEncumbered + E` overflows, then the token's errors on the deposit
+    /// pull. The new timeout is `now + escalationResponsePeriod`. Emits {DisputeEscalated}.
     /// @param exchangeId The exchange.
     function escalateDispute(uint256 exchangeId) external nonReentrant {
         Exchange storage ex = _exchange(exchangeId);

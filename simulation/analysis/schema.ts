@@ -61,11 +61,16 @@ export const VARIABLES_DDL = `CREATE TABLE IF NOT EXISTS variables (
   diverged BOOLEAN NOT NULL
 )`;
 
-/** Every action of every run, as actions.ndjson has it. */
+/**
+ * Every action of every run, as actions.ndjson has it. `seq` is the action's position in
+ * its run (0, 1, ...: the order actions.ndjson lists them, the chain's execution order):
+ * a table has no row order, and the order of a substep's actions decides its outcome.
+ */
 export const ACTIONS_DDL = `CREATE TABLE IF NOT EXISTS actions (
   simulation INTEGER NOT NULL,
   subset INTEGER NOT NULL,
   run INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
   step INTEGER NOT NULL,
   substep VARCHAR NOT NULL,
   agent VARCHAR NOT NULL,

@@ -76,130 +76,205 @@ export class BatchingSink implements RunSink {
   }
 }
 
+/** Runs tasks once: in this process (workers = 0) or in a pool started and closed for them. */
 export async function runTasks(tasks: readonly RunTask[], options: PoolOptions): Promise<PoolOutcome> {
+  if (options.workers <= 0) return runInProcess(tasks, options);
+  const pool = new WorkerPool(Math.min(options.workers, Math.max(1, tasks.length)));
+  try {
+    return await pool.run(tasks, options);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function runInProcess(tasks: readonly RunTask[], options: PoolOptions): Promise<PoolOutcome> {
   const shouldStop = options.shouldStop ?? (() => false);
+  if (options.inProcess === undefined) throw new Error("runTasks: workers = 0 needs an in-process runner");
   let completed = 0;
   let failed = 0;
-  const progress = (): void => options.onProgress?.(completed, failed, tasks.length);
-  if (options.workers <= 0) {
-    if (options.inProcess === undefined) throw new Error("runTasks: workers = 0 needs an in-process runner");
-    for (const task of tasks) {
-      if (shouldStop()) return { completed, failed, stopped: true };
-      const sink: RunSink = {
-        begin: (layout) => options.sink.begin(task, layout),
-        sample: (s) => options.sink.samples(task, [s]),
-        action: (r) => options.sink.actions(task, [r]),
-      };
-      try {
-        const result = await options.inProcess(task, sink, shouldStop);
-        await options.sink.done(task, result);
-        completed++;
-      } catch (e) {
-        await options.sink.failed(task, e instanceof Error ? e.message : String(e));
-        failed++;
-      }
-      progress();
+  for (const task of tasks) {
+    if (shouldStop()) return { completed, failed, stopped: true };
+    const sink: RunSink = {
+      begin: (layout) => options.sink.begin(task, layout),
+      sample: (s) => options.sink.samples(task, [s]),
+      action: (r) => options.sink.actions(task, [r]),
+    };
+    try {
+      const result = await options.inProcess(task, sink, shouldStop);
+      await options.sink.done(task, result);
+      completed++;
+    } catch (e) {
+      await options.sink.failed(task, e instanceof Error ? e.message : String(e));
+      failed++;
     }
-    return { completed, failed, stopped: shouldStop() };
+    options.onProgress?.(completed, failed, tasks.length);
   }
-  return runInWorkers(tasks, options, shouldStop, (ok) => {
-    if (ok) completed++;
-    else failed++;
-    progress();
-  }).then((stopped) => ({ completed, failed, stopped }));
+  return { completed, failed, stopped: shouldStop() };
 }
 
 const WORKER_ENTRY = join(__dirname, "worker.ts");
 
-function startWorker(): ChildProcess {
-  return fork(WORKER_ENTRY, [], {
-    execArgv: ["-r", "ts-node/register/transpile-only"],
-    serialization: "advanced",
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+interface Worker {
+  readonly child: ChildProcess;
+  ready: boolean;
+  current: RunTask | undefined;
+  /** The sink's calls for one run happen in order: chained here. */
+  writes: Promise<void>;
 }
 
-function runInWorkers(
-  tasks: readonly RunTask[],
-  options: PoolOptions,
-  shouldStop: () => boolean,
-  finished: (ok: boolean) => void,
-): Promise<boolean> {
-  const queue = [...tasks];
-  const size = Math.max(1, Math.min(options.workers, tasks.length));
-  let live = 0;
-  let stopped = false;
-  return new Promise<boolean>((resolve) => {
-    // The sink's calls for a run must happen in order; chain them per worker.
-    const spawn = (): void => {
-      const child = startWorker();
-      live++;
-      let current: RunTask | undefined;
-      let chainOfWrites: Promise<void> = Promise.resolve();
-      const write = (f: () => void | Promise<void>): void => {
-        chainOfWrites = chainOfWrites.then(f);
+/**
+ * Worker processes that outlive one batch of tasks (an optimiser evaluates generation
+ * after generation on the same pool, without paying the start-up each time).
+ */
+export class WorkerPool {
+  private readonly workers = new Set<Worker>();
+  private closed = false;
+  private batch:
+    | {
+        readonly queue: RunTask[];
+        readonly options: PoolOptions;
+        readonly shouldStop: () => boolean;
+        completed: number;
+        failed: number;
+        stopped: boolean;
+        inFlight: number;
+        readonly total: number;
+        readonly resolve: (o: PoolOutcome) => void;
+      }
+    | undefined;
+  private stopTimer: NodeJS.Timeout | undefined;
+
+  constructor(readonly size: number) {
+    for (let i = 0; i < size; i++) this.spawn();
+  }
+
+  run(tasks: readonly RunTask[], options: PoolOptions): Promise<PoolOutcome> {
+    if (this.batch !== undefined) throw new Error("WorkerPool.run: a batch is already running");
+    return new Promise<PoolOutcome>((resolve) => {
+      this.batch = {
+        queue: [...tasks],
+        options,
+        shouldStop: options.shouldStop ?? (() => false),
+        completed: 0,
+        failed: 0,
+        stopped: false,
+        inFlight: 0,
+        total: tasks.length,
+        resolve,
       };
-      const next = (): void => {
-        if (shouldStop()) stopped = true;
-        const task = stopped ? undefined : queue.shift();
-        if (task === undefined) {
-          current = undefined;
-          child.send({ type: "stop" } satisfies ParentMessage);
-          child.disconnect();
-          return;
-        }
-        current = task;
-        child.send({ type: "run", task } satisfies ParentMessage);
-      };
-      const stopTimer = setInterval(() => {
-        if (!stopped && shouldStop()) {
-          stopped = true;
-          if (child.connected) child.send({ type: "stop" } satisfies ParentMessage);
-        }
-      }, 200);
-      child.on("message", (m: WorkerMessage) => {
-        const task = current;
-        switch (m.type) {
-          case "ready":
-            next();
-            return;
-          case "begin":
-            if (task !== undefined) write(() => options.sink.begin(task, m.layout));
-            return;
-          case "batch":
-            if (task === undefined) return;
-            if (m.samples.length > 0) write(() => options.sink.samples(task, m.samples));
-            if (m.actions.length > 0) write(() => options.sink.actions(task, m.actions));
-            return;
-          case "done":
-          case "failed":
-            if (task === undefined) return;
-            write(async () => {
-              if (m.type === "done") await options.sink.done(task, m.result);
-              else await options.sink.failed(task, m.error);
-              finished(m.type === "done");
-            });
-            current = undefined;
-            write(() => next());
-            return;
-        }
-      });
-      child.on("exit", (code, signal) => {
-        clearInterval(stopTimer);
-        live--;
-        const lost = current;
-        current = undefined;
-        write(async () => {
-          if (lost !== undefined) {
-            await options.sink.failed(lost, `worker process exited (code ${code ?? "none"}, signal ${signal ?? "none"}) during the run`);
-            finished(false);
-            if (!stopped && !shouldStop() && queue.length > 0) spawn();
-          }
-          if (live === 0) resolve(stopped || shouldStop());
-        });
-      });
-    };
-    for (let i = 0; i < size; i++) spawn();
-  });
+      this.stopTimer = setInterval(() => this.checkStop(), 200);
+      for (const w of this.workers) this.dispatch(w);
+      this.maybeFinish();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const exits = [...this.workers].map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
+          w.child.once("exit", () => resolve());
+          if (w.child.connected) w.child.disconnect();
+        }),
+    );
+    await Promise.all(exits);
+  }
+
+  private spawn(): void {
+    const child = fork(WORKER_ENTRY, [], {
+      execArgv: ["-r", "ts-node/register/transpile-only"],
+      serialization: "advanced",
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    const w: Worker = { child, ready: false, current: undefined, writes: Promise.resolve() };
+    this.workers.add(w);
+    child.on("message", (m: WorkerMessage) => this.onMessage(w, m));
+    child.on("exit", (code, signal) => this.onExit(w, code, signal));
+  }
+
+  private write(w: Worker, f: () => void | Promise<void>): void {
+    w.writes = w.writes.then(f);
+  }
+
+  private checkStop(): void {
+    const b = this.batch;
+    if (b === undefined || b.stopped || !b.shouldStop()) return;
+    b.stopped = true;
+    for (const w of this.workers) if (w.current !== undefined && w.child.connected) w.child.send({ type: "stop" } satisfies ParentMessage);
+    this.maybeFinish();
+  }
+
+  private dispatch(w: Worker): void {
+    const b = this.batch;
+    if (b === undefined || !w.ready || w.current !== undefined || !w.child.connected) return;
+    if (b.shouldStop()) b.stopped = true;
+    if (b.stopped) return;
+    const task = b.queue.shift();
+    if (task === undefined) return;
+    w.current = task;
+    b.inFlight++;
+    w.child.send({ type: "run", task } satisfies ParentMessage);
+  }
+
+  private finishRun(w: Worker, task: RunTask, ok: boolean, report: () => void | Promise<void>): void {
+    const b = this.batch!;
+    w.current = undefined;
+    this.write(w, async () => {
+      await report();
+      if (ok) b.completed++;
+      else b.failed++;
+      b.inFlight--;
+      b.options.onProgress?.(b.completed, b.failed, b.total);
+      this.dispatch(w);
+      this.maybeFinish();
+    });
+    void task;
+  }
+
+  private maybeFinish(): void {
+    const b = this.batch;
+    if (b === undefined || b.inFlight > 0) return;
+    if (!b.stopped && b.queue.length > 0) return;
+    clearInterval(this.stopTimer);
+    this.batch = undefined;
+    b.resolve({ completed: b.completed, failed: b.failed, stopped: b.stopped });
+  }
+
+  private onMessage(w: Worker, m: WorkerMessage): void {
+    const task = w.current;
+    const sink = this.batch?.options.sink;
+    switch (m.type) {
+      case "ready":
+        w.ready = true;
+        this.dispatch(w);
+        return;
+      case "begin":
+        if (task !== undefined && sink !== undefined) this.write(w, () => sink.begin(task, m.layout));
+        return;
+      case "batch":
+        if (task === undefined || sink === undefined) return;
+        if (m.samples.length > 0) this.write(w, () => sink.samples(task, m.samples));
+        if (m.actions.length > 0) this.write(w, () => sink.actions(task, m.actions));
+        return;
+      case "done":
+        if (task !== undefined && sink !== undefined) this.finishRun(w, task, true, () => sink.done(task, m.result));
+        return;
+      case "failed":
+        if (task !== undefined && sink !== undefined) this.finishRun(w, task, false, () => sink.failed(task, m.error));
+        return;
+    }
+  }
+
+  private onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    this.workers.delete(w);
+    const lost = w.current;
+    const b = this.batch;
+    if (lost !== undefined && b !== undefined) {
+      const message = `worker process exited (code ${code ?? "none"}, signal ${signal ?? "none"}) during the run`;
+      this.finishRun(w, lost, false, () => b.options.sink.failed(lost, message));
+    }
+    if (!this.closed) this.spawn();
+  }
 }

@@ -13,7 +13,8 @@ process.on("SIGINT", () => {});
 
 let stopRequested = false;
 const send = (m: WorkerMessage): void => {
-  process.send?.(m);
+  // The parent may have closed the pool while this worker was starting.
+  if (process.connected) process.send?.(m);
 };
 
 /** Test hook: `LOCKSTEP_TEST_CRASH=<subset>:<run>:<step>` kills this worker mid-run, to prove the pool survives it. */

@@ -23,7 +23,16 @@ import { GOVERNANCE_TOKEN_TOTAL_SUPPLY } from "../model/governanceToken";
 import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemConfig } from "../model/system";
 import type { World } from "../model/world";
 import { lockstepMechanisms } from "../system";
-import { checkCommerce, commerceKpis, commerceScenarioParts, commerceSchema, COMMERCE_SUBSTEPS, MONTH_SECONDS } from "./common";
+import {
+  checkCommerce,
+  COMMERCE_FLOWS,
+  commerceKpis,
+  commerceScenarioParts,
+  commerceSchema,
+  COMMERCE_SUBSTEPS,
+  MONTH_SECONDS,
+  vestingFlows,
+} from "./common";
 
 const TOKEN = 10n ** 18n;
 const MILLION = 1_000_000n * TOKEN;
@@ -234,6 +243,14 @@ export const bosonCommerce: Scenario<typeof bosonCommerceSchema, Market, World, 
   init: commerceScenarioParts.init,
   view: commerceScenarioParts.view,
   observe: commerceScenarioParts.observe,
+  flows: [
+    ...COMMERCE_FLOWS,
+    ...vestingFlows([
+      { name: "team", label: "Team vesting" },
+      { name: "investors", label: "Investor vesting" },
+      { name: "ecosystemProducts", label: "Ecosystem products vesting" },
+    ]),
+  ],
   kpis: (view, ctx) => {
     const g = growth(ctx.params, ctx.step);
     const k = Math.max(0, ctx.step - 1);

@@ -1,11 +1,12 @@
 /** Pieces both commerce scenarios share: substeps, KPIs, the view and the observer. */
 import { ParamError } from "../engine/errors";
-import type { Substep } from "../engine/types";
+import type { Flow, Substep } from "../engine/types";
 import { commerceSchema, type CommerceParams } from "../agents/commerce";
 import { newMarket, observeMarket, type CommerceView } from "../agents/market";
 import type { Rng } from "../engine/rng";
 import { balanceOf } from "../model/erc20";
-import { availableFunds } from "../model/vouchers";
+import { ZERO_ADDRESS } from "../model/types";
+import { availableFunds, DisputeState, ExchangeState } from "../model/vouchers";
 import type { World } from "../model/world";
 
 export const DAY_SECONDS = 86_400;
@@ -56,7 +57,99 @@ export function commerceKpis(view: CommerceView): Record<string, number | bigint
     rewards_pool: balanceOf(world.exchangeToken, r.address) + availableFunds(world.escrow, r.address),
     rewards_paid: r.totalRewardsClaimed,
     circulating_supply: world.governanceToken.totalSupply - locked,
+    ...priceFlows(world),
+    ...claimsByRole(world),
   };
+}
+
+/**
+ * Where the prices buyers paid into the escrow went, cumulative, in exchange-token wei, read off each exchange's
+ * state: to sellers (the price net of the protocol fee on completion or retraction; the cancel penalty on a
+ * cancellation or expiry), back to buyers (revocation; cancellation less the penalty; refusal), or split between
+ * the two by an agreed resolution or a resolver's decision. What is left is the price of open exchanges; the
+ * protocol's share is `protocol_revenue`. Escalation deposits and seller deposits are not prices and not counted.
+ */
+function priceFlows(world: World): Record<string, bigint> {
+  const escrow = world.escrow;
+  let paid = 0n;
+  let toSellers = 0n;
+  let refunded = 0n;
+  let split = 0n;
+  for (const ex of escrow.exchanges.values()) {
+    const offer = escrow.offers.get(ex.offerId);
+    if (offer === undefined) continue;
+    const price = offer.price;
+    paid += price;
+    if (ex.state === ExchangeState.Completed) toSellers += price - offer.protocolFee;
+    else if (ex.state === ExchangeState.Revoked) refunded += price;
+    else if (ex.state === ExchangeState.Canceled) {
+      toSellers += offer.buyerCancelPenalty;
+      refunded += price - offer.buyerCancelPenalty;
+    } else if (ex.state === ExchangeState.Disputed) {
+      if (ex.disputeState === DisputeState.Retracted) toSellers += price - offer.protocolFee;
+      else if (ex.disputeState === DisputeState.Refused) refunded += price;
+      else if (ex.disputeState === DisputeState.Resolved || ex.disputeState === DisputeState.Decided) split += price;
+    }
+  }
+  return { buyer_payments: paid, seller_proceeds: toSellers, buyer_refunds: refunded, dispute_splits: split };
+}
+
+/**
+ * Rewards claimed from the distributor, cumulative, split between aggregators and sellers (the only earners of
+ * points): fees in exchange-token wei, emissions in governance-token wei. Aggregators receive tokens only by
+ * claiming, so their balances are what they claimed; the sellers' part is the rest of the distributor's totals.
+ */
+function claimsByRole(world: World): Record<string, bigint> {
+  let fees = 0n;
+  let rewards = 0n;
+  for (const aggregator of new Set(world.escrow.sellerAggregator.values())) {
+    if (aggregator === ZERO_ADDRESS) continue;
+    fees += balanceOf(world.exchangeToken, aggregator);
+    rewards += balanceOf(world.governanceToken, aggregator);
+  }
+  const r = world.rewards;
+  return {
+    fees_paid_aggregators: fees,
+    fees_paid_sellers: r.totalFeesClaimed - fees,
+    rewards_paid_aggregators: rewards,
+    rewards_paid_sellers: r.totalRewardsClaimed - rewards,
+  };
+}
+
+const XUSD = { unit: "xUSD", decimals: 18 } as const;
+const LSG = { unit: "LSG", decimals: 18 } as const;
+
+/**
+ * The value flows every commerce scenario has, for the report's stock-and-flow diagram: prices through the escrow,
+ * protocol fees into the ecosystem fund and the rewards pool, and rewards (fees and emissions) claimed by
+ * aggregators and sellers, whose claims are circulating supply.
+ */
+export const COMMERCE_FLOWS: readonly Flow[] = [
+  { from: "Buyers", to: "Escrow", label: "prices paid", total: "kpi:buyer_payments", ...XUSD },
+  { from: "Escrow", to: "Sellers", label: "sale proceeds", total: "kpi:seller_proceeds", ...XUSD },
+  { from: "Escrow", to: "Refunds to buyers", label: "refunds", total: "kpi:buyer_refunds", ...XUSD },
+  { from: "Escrow", to: "Dispute splits", label: "split by resolution", total: "kpi:dispute_splits", ...XUSD },
+  { from: "Escrow", to: "Protocol fees", label: "protocol fees", total: "escrow.protocolFeesCollected", ...XUSD },
+  { from: "Protocol fees", to: "Ecosystem fund", label: "ecosystem share", total: "escrow.ecosystemFeesCredited", ...XUSD },
+  { from: "Protocol fees", to: "Rewards pool", label: "rewards share", total: "escrow.rewardsFeesCredited", ...XUSD },
+  { from: "Rewards pool", to: "Aggregators", label: "fees claimed", total: "kpi:fees_paid_aggregators", ...XUSD },
+  { from: "Rewards pool", to: "Sellers", label: "fees claimed", total: "kpi:fees_paid_sellers", ...XUSD },
+  { from: "Emission schedule", to: "Rewards pool", label: "emitted", total: "rewards.totalEmitted", ...LSG },
+  { from: "Rewards pool", to: "Aggregators", label: "rewards claimed", total: "kpi:rewards_paid_aggregators", ...LSG },
+  { from: "Rewards pool", to: "Sellers", label: "rewards claimed", total: "kpi:rewards_paid_sellers", ...LSG },
+  { from: "Aggregators", to: "Circulating supply", label: "held", total: "kpi:rewards_paid_aggregators", ...LSG },
+  { from: "Sellers", to: "Circulating supply", label: "held", total: "kpi:rewards_paid_sellers", ...LSG },
+];
+
+/** Vesting releases into circulating supply, one flow per release wallet (`release.<name>.released`). */
+export function vestingFlows(wallets: readonly { name: string; label: string }[]): Flow[] {
+  return wallets.map(({ name, label }) => ({
+    from: label,
+    to: "Circulating supply",
+    label: "released",
+    total: `release.${name}.released`,
+    ...LSG,
+  }));
 }
 
 const round = (x: number): number => Number(x.toFixed(12));

@@ -20,7 +20,15 @@ import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemConfig } from "../model/syst
 import type { World } from "../model/world";
 import { lockstepMechanisms } from "../system";
 import { checkSystem } from "./boson-commerce";
-import { checkCommerce, commerceKpis, commerceScenarioParts, commerceSchema, COMMERCE_SUBSTEPS, MONTH_SECONDS } from "./common";
+import {
+  checkCommerce,
+  COMMERCE_FLOWS,
+  commerceKpis,
+  commerceScenarioParts,
+  commerceSchema,
+  COMMERCE_SUBSTEPS,
+  MONTH_SECONDS,
+} from "./common";
 
 const TOKEN = 10n ** 18n;
 
@@ -122,5 +130,6 @@ export const feesAndRewards: Scenario<typeof feesAndRewardsSchema, Market, World
   init: commerceScenarioParts.init,
   view: commerceScenarioParts.view,
   observe: commerceScenarioParts.observe,
+  flows: COMMERCE_FLOWS,
   kpis: (view, ctx) => ({ ...commerceKpis(view), fee_bps: rampedFeeBps(ctx.params, Math.max(0, ctx.step - 1)) }),
 };
