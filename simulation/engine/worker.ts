@@ -14,7 +14,7 @@ process.on("SIGINT", () => {});
 let stopRequested = false;
 const send = (m: WorkerMessage): void => {
   // The parent may have closed the pool while this worker was starting.
-  if (process.connected) process.send?.(m);
+  if (process.connected) process.send?.(m, undefined, {}, () => {});
 };
 
 /** Test hook: `LOCKSTEP_TEST_CRASH=<subset>:<run>:<step>` kills this worker mid-run, to prove the pool survives it. */
