@@ -229,6 +229,11 @@ export class Store {
     return this.kpiColumns;
   }
 
+  /** Rows appended since the last flush: never more than `flushRows`. */
+  get bufferedRows(): number {
+    return this.unflushed;
+  }
+
   /** A RunSink writing one run into this store. */
   sinkFor(ids: RunIds, options: SinkOptions): RunSink {
     return messageSink(ids, options, (m) => this.write(m));

@@ -20,3 +20,76 @@ sim
     const { simRun } = await import("./run");
     process.exitCode = await simRun(hre, args);
   });
+
+sim
+  .task(
+    "sweep",
+    "Parameter sweep: the cartesian product of the --grid axes, each parameter subset run with --runs Monte Carlo seeds",
+  )
+  .addOptionalParam("scenario", "Scenario name", "boson-commerce")
+  .addOptionalParam(
+    "grid",
+    'Swept parameters, space-separated path=v1,v2,...: "fees.feeBps=25,50,100 fees.ecoBps=3000,5000" (their cartesian product)',
+  )
+  .addOptionalParam("runs", "Monte Carlo runs per subset (default 10); seeds derive from --seed, subset and run")
+  .addOptionalParam("workers", "Worker processes, each with its own chain (default 2; 0 runs in this process)")
+  .addOptionalParam("mode", "model (default) or lockstep")
+  .addOptionalParam("steps", "Steps per run (default: the scenario's)")
+  .addOptionalParam("seed", "Base seed (default 1)")
+  .addOptionalParam("set", "Base parameters for every subset, space-separated path=value")
+  .addOptionalParam("out", "Results folder (default results)")
+  .setAction(async (args: Record<string, string | undefined>, hre) => {
+    const { simSweep } = await import("./experiment");
+    process.exitCode = await simSweep(hre, args);
+  });
+
+sim
+  .task("ab", "A/B test: both arms on the same seeds (common random numbers); paired differences with intervals")
+  .addOptionalParam("scenario", "Scenario name", "boson-commerce")
+  .addOptionalParam("a", 'Arm A, space-separated path=value: "fees.feeBps=50"')
+  .addOptionalParam("b", 'Arm B, space-separated path=value: "fees.feeBps=100"')
+  .addOptionalParam("runs", "Paired runs (default 30)")
+  .addOptionalParam("workers", "Worker processes (default 2; 0 runs in this process)")
+  .addOptionalParam("mode", "model (default) or lockstep")
+  .addOptionalParam("steps", "Steps per run (default: the scenario's)")
+  .addOptionalParam("seed", "Base seed (default 1)")
+  .addOptionalParam("set", "Parameters for both arms, space-separated path=value")
+  .addOptionalParam("out", "Results folder (default results)")
+  .setAction(async (args: Record<string, string | undefined>, hre) => {
+    const { simAb } = await import("./experiment");
+    process.exitCode = await simAb(hre, args);
+  });
+
+sim
+  .task(
+    "optimize",
+    "Evolutionary search (CMA-ES) of parameters on model mode; the best candidates confirmed in lockstep on the contracts",
+  )
+  .addOptionalParam("scenario", "Scenario name", "boson-commerce")
+  .addOptionalParam("objective", "The KPI to optimise, e.g. quality_redemptions")
+  .addFlag("maximize", "Maximise the objective (the default)")
+  .addFlag("minimize", "Minimise the objective")
+  .addOptionalParam("param", 'Searched parameters, space-separated path=min..max: "fees.feeBps=0..300"')
+  .addOptionalParam("constraint", 'Constraints on mean KPIs, space-separated: "complaint_rate<=0.05 commits>=100"')
+  .addOptionalParam("budget", "Candidates to evaluate (default 200)")
+  .addOptionalParam("runsPerEval", "Seeds per candidate, shared by all candidates (default 5)")
+  .addOptionalParam("confirm", "Best candidates re-run in lockstep mode (default 3)")
+  .addOptionalParam("population", "Candidates per generation (default CMA-ES's 4 + 3 ln n)")
+  .addOptionalParam("workers", "Worker processes (default 2; 0 runs in this process)")
+  .addOptionalParam("steps", "Steps per run (default: the scenario's)")
+  .addOptionalParam("seed", "Seed of the search and of the runs (default 1)")
+  .addOptionalParam("set", "Fixed parameters, space-separated path=value")
+  .addOptionalParam("out", "Results folder (default results)")
+  .setAction(async (args: Record<string, string | boolean | undefined>, hre) => {
+    const { simOptimize } = await import("./experiment");
+    process.exitCode = await simOptimize(hre, args);
+  });
+
+sim
+  .task("export", "Export a run's or an experiment's results.duckdb as Parquet or CSV (runs, steps, variables, actions)")
+  .addOptionalParam("in", "The run or experiment folder")
+  .addOptionalParam("format", "parquet (default) or csv")
+  .setAction(async (args: Record<string, string | undefined>) => {
+    const { simExport } = await import("./experiment");
+    process.exitCode = await simExport(args);
+  });
