@@ -7,7 +7,7 @@ import type { Mode } from "../engine/types";
 import { toJson } from "./files";
 import { ACTIONS_DDL, quoteIdent, RUNS_DDL, stepsDdl, VARIABLES_DDL } from "./schema";
 import type { StepSample, TraceLayout } from "./trace";
-import { encodeValue, toPlotNumber } from "./values";
+import { toPlotNumber } from "./values";
 
 /**
  * The DuckDB results store (the tables of `schema.ts`): one writer, many readers.
@@ -480,9 +480,14 @@ function runKey(ids: RunIds): string {
   return `${ids.simulation}/${ids.subset}/${ids.run}`;
 }
 
+/**
+ * The exact text of a value: a bigint's decimal digits; a number's shortest round-trip
+ * form (`String`), which, unlike trace.csv's 12 significant digits, reads back to the
+ * same double.
+ */
 function appendExact(a: DuckDBAppender, v: bigint | number | undefined): void {
   if (v === undefined) a.appendNull();
-  else a.appendVarchar(encodeValue(v));
+  else a.appendVarchar(String(v));
 }
 
 function appendFloat(a: DuckDBAppender, v: bigint | number | undefined): void {

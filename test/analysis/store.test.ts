@@ -18,7 +18,10 @@ import {
 } from "../../simulation/analysis/store";
 import { toPlotNumber } from "../../simulation/analysis/values";
 import { rngFromString } from "../../simulation/engine/rng";
-import type { RunSink } from "../../simulation/engine/run";
+import type { ActionRecord, RunSink } from "../../simulation/engine/run";
+import type { StepSample, TraceLayout } from "../../simulation/analysis/trace";
+import { prepareRun } from "../../simulation/cli/prepare";
+import { executeRun } from "../../simulation/engine/execute";
 import {
   actionOf,
   BIG,
@@ -399,6 +402,54 @@ describe("store", () => {
     store = await openStore(path);
     await writeRun(store, store.sinkFor({ ...ids, run: 1 }, ALL), { ...ids, run: 1 }, 1);
     expect(await query(store, "SELECT count(*) AS n FROM steps")).to.deep.equal([{ n: 5 }]);
+  });
+
+  it("sinkFor: stores a real model-mode run as the engine produced it (fees-and-rewards, 4 steps)", async () => {
+    const prepared = prepareRun({ scenario: "fees-and-rewards", mode: "model", steps: "4", seed: "3" });
+    const ids = { simulation: 0, subset: 1, run: 2 };
+    const store_ = store.sinkFor(ids, ALL);
+    let layout: TraceLayout | undefined;
+    const samples: StepSample[] = [];
+    const actions: ActionRecord[] = [];
+    const tee: RunSink = {
+      begin: (l) => ((layout = l), store_.begin(l)),
+      sample: (x) => (samples.push(x), store_.sample(x)),
+      action: (r) => (actions.push(r), store_.action(r)),
+    };
+    const { result } = await executeRun(prepared, { sink: tee, ...ids });
+    const base = { ...ids, scenario: prepared.scenario.name, mode: prepared.mode, seed: prepared.seed, steps: prepared.steps };
+    const row = runRowFromResult({ ...base, params: prepared.params, modelParams: prepared.modelParams }, result);
+    await store.recordRun(row);
+
+    expect(samples).to.have.length(5);
+    expect(store.kpis).to.deep.equal(layout!.kpis);
+    const steps = await query(store, "SELECT * FROM steps ORDER BY timestep");
+    expect(steps).to.deep.equal(
+      samples.map((x) => {
+        const kpis: Record<string, number> = {};
+        for (const k of layout!.kpis) {
+          const v = x.kpis[k]!;
+          kpis[k] = typeof v === "bigint" ? toPlotNumber(v) : v;
+        }
+        return { ...ids, timestep: x.timestep, substep: x.substep, ...kpis };
+      }),
+    );
+    const variables = await query(store, "SELECT timestep, variable, model, chain FROM variables");
+    expect(variables).to.have.length(5 * layout!.variables.length);
+    expect(variables.every((v) => v["chain"] === null)).to.equal(true);
+    const last = samples[4]!;
+    for (const v of variables.filter((r) => r["timestep"] === 4)) {
+      expect(v["model"], String(v["variable"])).to.equal(String(last.model!.get(String(v["variable"]))));
+    }
+    const stored = await query(store, "SELECT seq, step, agent, kind, args FROM actions ORDER BY seq");
+    expect(stored).to.have.length(result.actions.total);
+    expect(stored).to.deep.equal(
+      actions.map((r, seq) => ({ seq, step: r.step, agent: r.agent, kind: r.kind, args: JSON.stringify(r.args) })),
+    );
+    const [back] = await readRuns(store);
+    expect(back).to.deep.equal({ ...row, params: prepared.params, modelParams: prepared.modelParams });
+    const [final] = await readFinalKpis(store);
+    expect(final!.exact).to.deep.equal(result.kpis);
   });
 
   it("openStore: refuses to open a missing database read-only", async () => {

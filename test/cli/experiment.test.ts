@@ -1,0 +1,157 @@
+import { expect } from "chai";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import hre from "hardhat";
+import { simAb, simExport, simSweep } from "../../simulation/cli/experiment";
+import { openStore } from "../../simulation/analysis/store";
+import { runSeed } from "../../simulation/engine/plan";
+
+/** Runs a command in this process with its output captured. */
+async function quietly<T>(f: () => Promise<T>): Promise<{ value: T; stdout: string; stderr: string }> {
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  let stdout = "";
+  let stderr = "";
+  process.stdout.write = ((c: string | Uint8Array) => ((stdout += c.toString()), true)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array) => ((stderr += c.toString()), true)) as typeof process.stderr.write;
+  try {
+    return { value: await f(), stdout, stderr };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}
+
+function onlyFolder(dir: string): string {
+  const entries = readdirSync(dir).filter((e) => !e.startsWith("."));
+  expect(entries).to.have.length(1);
+  return join(dir, entries[0]!);
+}
+
+describe("cli: experiments", function () {
+  this.timeout(600_000);
+  let out: string;
+  beforeEach(() => (out = mkdtempSync(join(tmpdir(), "lockstep-exp-"))));
+  afterEach(() => rmSync(out, { recursive: true, force: true }));
+
+  it("sim sweep: the grid's cartesian product times the runs lands in DuckDB, run by run, on two workers", async function () {
+    const { value: code } = await quietly(() =>
+      simSweep(hre, {
+        scenario: "fees-and-rewards",
+        grid: "fees.feeBps=25,100 fees.ecoBps=1000,9000",
+        runs: "2",
+        steps: "4",
+        seed: "9",
+        workers: "2",
+        out,
+      }),
+    );
+    expect(code).to.equal(0);
+    const folder = onlyFolder(out);
+    const manifest = JSON.parse(readFileSync(join(folder, "experiment.json"), "utf8"));
+    expect(manifest.kind).to.equal("sweep");
+    expect(manifest.status).to.equal("complete");
+    expect(manifest.runs).to.deep.equal({ total: 8, completed: 8, failed: 0 });
+    expect(manifest.subsets.map((s: { assignments: { value: number }[] }) => s.assignments.map((a) => a.value))).to.deep.equal([
+      [25, 1000],
+      [25, 9000],
+      [100, 1000],
+      [100, 9000],
+    ]);
+    const store = await openStore(join(folder, "results.duckdb"), { readOnly: true });
+    try {
+      const runs = await store.query(
+        "SELECT subset, run, seed, status, json_extract(params, '$.fees.feeBps')::INT AS fee, json_extract(params, '$.fees.ecoBps')::INT AS eco FROM runs ORDER BY subset, run",
+      );
+      expect(runs).to.have.length(8);
+      for (const r of runs) {
+        expect(r["status"]).to.equal("model-only");
+        expect(r["seed"]).to.equal(runSeed(9, Number(r["subset"]), Number(r["run"]), false));
+        expect([r["fee"], r["eco"]]).to.deep.equal(manifest.subsets[Number(r["subset"])].assignments.map((a: { value: number }) => a.value));
+      }
+      const steps = await store.query("SELECT count(*) AS n, count(DISTINCT timestep) AS t FROM steps");
+      expect(steps[0]).to.deep.equal({ n: 8 * 5, t: 5 });
+      // A higher ecosystem share moves fees from the rewards pool to the ecosystem fund, run by run.
+      const eco = await store.query(
+        'SELECT subset, run, "ecosystem_fund" AS e, "rewards_pool" AS p FROM steps WHERE timestep = 4 ORDER BY subset, run',
+      );
+      expect(Number(eco[2]!["e"])).to.be.greaterThan(Number(eco[0]!["e"]));
+    } finally {
+      await store.close();
+    }
+    const { value: exportCode } = await quietly(() => simExport({ in: folder, format: "csv" }));
+    expect(exportCode).to.equal(0);
+    const header = readFileSync(join(folder, "export", "steps.csv"), "utf8").split("\n")[0]!;
+    expect(header.split(",").slice(0, 5)).to.deep.equal(["simulation", "subset", "run", "timestep", "substep"]);
+    expect(header).to.include("fees.feeBps");
+  });
+
+  it("sim ab: the paired difference of a case with a known answer (revenue scales with the fee on common seeds)", async function () {
+    // For 4 steps the fee ramp has not started: arm B charges exactly 4x arm A's fee, agents act the same
+    // on common seeds, and prices are whole cents, so each pair's revenue differs by exactly 3x arm A's.
+    const { value: code, stdout } = await quietly(() =>
+      simAb(hre, {
+        scenario: "fees-and-rewards",
+        a: "fees.feeBps=25",
+        b: "fees.feeBps=100",
+        runs: "5",
+        steps: "4",
+        workers: "0",
+        out,
+      }),
+    );
+    expect(code, stdout).to.equal(0);
+    const manifest = JSON.parse(readFileSync(join(onlyFolder(out), "experiment.json"), "utf8"));
+    const revenue = manifest.ab.kpis.protocol_revenue;
+    expect(manifest.ab.pairs).to.equal(5);
+    expect(revenue.meanB).to.be.closeTo(4 * revenue.meanA, 1e-6 * revenue.meanB);
+    expect(revenue.meanDiff).to.be.closeTo(3 * revenue.meanA, 1e-6 * revenue.meanB);
+    expect(revenue.ci[0]).to.be.lessThan(revenue.meanDiff);
+    expect(revenue.ci[1]).to.be.greaterThan(revenue.meanDiff);
+    expect(revenue.pValue).to.be.lessThan(0.01);
+    const commits = manifest.ab.kpis.commits;
+    expect(commits.meanDiff).to.equal(0);
+    expect(commits.status).to.equal("zero-variance");
+    expect(commits.pValue).to.equal(1);
+  });
+
+  it("sim sweep: a run whose worker dies is recorded as failed with its error, and the others complete", async function () {
+    process.env["LOCKSTEP_TEST_CRASH"] = "1:1:2";
+    let code: number;
+    try {
+      ({ value: code } = await quietly(() =>
+        simSweep(hre, { scenario: "fees-and-rewards", grid: "fees.feeBps=25,50", runs: "2", steps: "3", workers: "2", out }),
+      ));
+    } finally {
+      delete process.env["LOCKSTEP_TEST_CRASH"];
+    }
+    expect(code).to.equal(1);
+    const folder = onlyFolder(out);
+    const store = await openStore(join(folder, "results.duckdb"), { readOnly: true });
+    try {
+      const runs = await store.query("SELECT subset, run, status, error FROM runs ORDER BY subset, run");
+      expect(runs.map((r) => r["status"])).to.deep.equal(["model-only", "model-only", "model-only", "failed"]);
+      expect(runs[3]!["error"]).to.equal("Error: worker process exited (code 70, signal none) during the run");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("sim sweep: rejects bad input with one line and exit code 2, leaving nothing behind", async function () {
+    const cases: [Record<string, string>, string][] = [
+      [{ grid: "" }, 'Missing option --grid: expected path=v1,v2,..., for example --grid "fees.feeBps=25,50,100".'],
+      [{ grid: "fees.feeBps=25,99999" }, "Invalid parameter params.fees.feeBps = 99999: expected an integer in 0..10000 (basis points)."],
+      [{ grid: "fees.feeBps=25 fees.feeBps=50" }, "Parameter params.fees.feeBps is swept twice in --grid: give it once."],
+      [{ grid: "fees.feeBps=25", workers: "-2" }, 'Invalid option --workers = "-2": expected an integer in 0..64.'],
+      [{ grid: "fees.feeBps=25", mode: "chain" }, 'Invalid option --mode = "chain": expected model or lockstep.'],
+      [{ grid: "fees.feeBps=600" }, "Invalid parameter params.fees.feeBps = 600: expected at most params.fees.maxFeeBps (400) (in --grid)."],
+    ];
+    for (const [args, message] of cases) {
+      const { value: code, stderr } = await quietly(() => simSweep(hre, { scenario: "fees-and-rewards", out, ...args }));
+      expect(stderr, JSON.stringify(args)).to.equal(`error: ${message}\n`);
+      expect(code).to.equal(2);
+      expect(readdirSync(out)).to.deep.equal([]);
+    }
+  });
+});
