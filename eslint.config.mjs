@@ -13,6 +13,11 @@ export default tseslint.config(
     },
   },
   {
+    // chai's property assertions (`expect(x).to.be.true`) are expressions.
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-unused-expressions": "off" },
+  },
+  {
     // The model and the engine are deterministic: randomness comes only from seeded per-agent streams.
     files: ["simulation/**/*.ts"],
     rules: {

@@ -105,7 +105,11 @@ export function treasuryPolicy(governance: (ctx: Ctx) => readonly Action[] = () 
     if (ctx.substep === "onboard") {
       for (const a of ctx.newcomers) {
         const budget =
-          a.role === "seller" ? ctx.params.tokens.sellerBudget : a.role === "buyer" ? ctx.params.tokens.buyerBudget : 0n;
+          a.role === "seller"
+            ? ctx.params.tokens.sellerBudget
+            : a.role === "buyer"
+              ? ctx.params.tokens.buyerBudget
+              : 0n;
         if (budget > 0n) out.push(act(ctx, "mint", { to: a.address, amount: budget }));
       }
       out.push(...governance(ctx));
@@ -245,7 +249,8 @@ export const buyerPolicy: CommercePolicy = (view, ctx) => {
         const fault = view.market.faults.get(id) === true;
         const fair = ex.sellerProposed && (fault ? ex.sellerProposalBps >= 5_000n : true);
         if (fair && ctx.rng.chance(b.acceptProbability)) out.push(act(ctx, "acceptResolution", { exchangeId: id }));
-        else if (fault && ctx.rng.chance(b.escalateProbability)) out.push(act(ctx, "escalateDispute", { exchangeId: id }));
+        else if (fault && ctx.rng.chance(b.escalateProbability))
+          out.push(act(ctx, "escalateDispute", { exchangeId: id }));
         else if (ctx.rng.chance(b.retractProbability)) out.push(act(ctx, "retractDispute", { exchangeId: id }));
       }
       return out;

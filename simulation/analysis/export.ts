@@ -33,7 +33,11 @@ export type ExportResultsReturnType = Promise<string[]>;
  * read it back with the source types, and with `allow_quoted_nulls = false` to tell an
  * empty string ("") from a missing value.
  */
-export async function exportResults(folder: string, format: ExportFormat, options: ExportOptions = {}): Promise<string[]> {
+export async function exportResults(
+  folder: string,
+  format: ExportFormat,
+  options: ExportOptions = {},
+): Promise<string[]> {
   if (format !== "parquet" && format !== "csv") {
     throw new UserError(`Invalid export format ${JSON.stringify(format)}: expected parquet or csv.`);
   }
@@ -74,7 +78,10 @@ export async function stepsExportSql(store: Store): Promise<string> {
   let modelColumns: string[] = [];
   if (leaves.length > 0) {
     const differs = leaves
-      .map((leaf, i) => `bool_or(json_extract(params, ${jsonPath(leaf.path)}) IS DISTINCT FROM json_extract(model_params, ${jsonPath(leaf.path)})) AS d${i}`)
+      .map(
+        (leaf, i) =>
+          `bool_or(json_extract(params, ${jsonPath(leaf.path)}) IS DISTINCT FROM json_extract(model_params, ${jsonPath(leaf.path)})) AS d${i}`,
+      )
       .join(", ");
     const [row] = await store.query(`SELECT ${differs} FROM runs`);
     modelColumns = leaves
@@ -104,7 +111,18 @@ interface ParamLeaf {
   readonly json: boolean;
 }
 
-const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"]);
+const INTEGER_TYPES = new Set([
+  "TINYINT",
+  "SMALLINT",
+  "INTEGER",
+  "BIGINT",
+  "HUGEINT",
+  "UTINYINT",
+  "USMALLINT",
+  "UINTEGER",
+  "UBIGINT",
+  "UHUGEINT",
+]);
 
 /** The leaves of `json_group_structure(params)`, with the column type each becomes. */
 function paramLeaves(node: unknown, path: readonly string[]): ParamLeaf[] {
@@ -121,7 +139,9 @@ function paramLeaves(node: unknown, path: readonly string[]): ParamLeaf[] {
 
 function paramColumn(source: string, leaf: ParamLeaf, name: string): string {
   const p = jsonPath(leaf.path);
-  const value = leaf.json ? `CAST(json_extract(${source}, ${p}) AS VARCHAR)` : `CAST(json_extract_string(${source}, ${p}) AS ${leaf.type})`;
+  const value = leaf.json
+    ? `CAST(json_extract(${source}, ${p}) AS VARCHAR)`
+    : `CAST(json_extract_string(${source}, ${p}) AS ${leaf.type})`;
   return `${value} AS ${quoteIdent(name)}`;
 }
 

@@ -3,7 +3,11 @@ import type { Comparison, DecodedError, Outcome } from "../engine/types";
 /** Compares a model value with a chain value: exactly, or within the stated tolerance. */
 export function withinTolerance(model: bigint | number, chain: bigint | number, cmp: Comparison | undefined): boolean {
   if (cmp === undefined) return model === chain || (typeof model !== typeof chain && Number(model) === Number(chain));
-  if (typeof model === "bigint" && typeof chain === "bigint" && (cmp.abs === undefined || typeof cmp.abs === "bigint")) {
+  if (
+    typeof model === "bigint" &&
+    typeof chain === "bigint" &&
+    (cmp.abs === undefined || typeof cmp.abs === "bigint")
+  ) {
     const diff = model > chain ? model - chain : chain - model;
     if (cmp.abs !== undefined && diff <= cmp.abs) return true;
     if (cmp.rel !== undefined) {

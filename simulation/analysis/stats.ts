@@ -139,7 +139,17 @@ export function pairedDifference(a: readonly number[], b: readonly number[], con
   const se = s / Math.sqrt(n);
   const t = m / se;
   const half = studentTQuantile(1 - (1 - confidence) / 2, df) * se;
-  return { n, meanDiff: m, sd: s, ci: [m - half, m + half], t, df, pValue: studentTTwoSided(t, df), confidence, status: "ok" };
+  return {
+    n,
+    meanDiff: m,
+    sd: s,
+    ci: [m - half, m + half],
+    t,
+    df,
+    pValue: studentTTwoSided(t, df),
+    confidence,
+    status: "ok",
+  };
 }
 
 /** P(T <= t) for Student's t with df degrees of freedom (df > 0, not necessarily an integer). */
@@ -233,7 +243,9 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
   for (let j = 1; j <= 10_000; j++) {
     const m = Math.floor(j / 2);
     const dj =
-      j % 2 === 1 ? (-(a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1)) : (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m));
+      j % 2 === 1
+        ? (-(a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1))
+        : (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m));
     d = 1 + dj * d;
     if (Math.abs(d) < tiny) d = tiny;
     d = 1 / d;

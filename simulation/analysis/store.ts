@@ -434,13 +434,15 @@ export class Store {
 
   private writable(): void {
     if (this.closed) throw new UserError(`The results store ${this.path} is closed: open it again to write.`);
-    if (this.readOnly) throw new UserError(`The results store ${this.path} is open read-only: open it without readOnly to write.`);
+    if (this.readOnly)
+      throw new UserError(`The results store ${this.path} is open read-only: open it without readOnly to write.`);
   }
 
   private openRun(ids: RunIds, what: string): OpenRun {
     this.writable();
     const open = this.open.get(runKey(ids));
-    if (open === undefined) throw new InternalError(`${what} for run ${runKey(ids)}, which has not begun (or has ended)`);
+    if (open === undefined)
+      throw new InternalError(`${what} for run ${runKey(ids)}, which has not begun (or has ended)`);
     return open;
   }
 
@@ -639,7 +641,9 @@ export interface FinalKpis extends RunIds {
 
 /** Every run's final KPIs, in (simulation, subset, run) order; failed runs have none. */
 export async function readFinalKpis(store: Store): Promise<FinalKpis[]> {
-  const rows = await store.query("SELECT simulation, subset, run, seed, status, kpis FROM runs ORDER BY simulation, subset, run");
+  const rows = await store.query(
+    "SELECT simulation, subset, run, seed, status, kpis FROM runs ORDER BY simulation, subset, run",
+  );
   return rows.map((r) => {
     const exact = r["kpis"] === null ? {} : reviveKpis(JSON.parse(String(r["kpis"])));
     const kpis: Record<string, number> = {};

@@ -24,10 +24,16 @@ export async function deploySystem(sender: TxSender, config: SystemConfig, keys:
     const tx = await sender.send(deployer, { to, data });
     if (!tx.ok) throw new Error(`Deployment step ${name} failed (tx ${tx.hash}).`);
   };
-  const deployData = (factory: { bytecode: string }, iface: { encodeDeploy(args: readonly unknown[]): string }, args: unknown[]) =>
-    factory.bytecode + iface.encodeDeploy(args).slice(2);
+  const deployData = (
+    factory: { bytecode: string },
+    iface: { encodeDeploy(args: readonly unknown[]): string },
+    args: unknown[],
+  ) => factory.bytecode + iface.encodeDeploy(args).slice(2);
 
-  const exchangeToken = await create("ExchangeToken", deployData(CONTRACTS.exchangeToken, IFACE.exchangeToken, [deployer]));
+  const exchangeToken = await create(
+    "ExchangeToken",
+    deployData(CONTRACTS.exchangeToken, IFACE.exchangeToken, [deployer]),
+  );
   const governanceToken = await create(
     "GovernanceToken",
     deployData(CONTRACTS.governanceToken, IFACE.governanceToken, [deployer]),
@@ -79,7 +85,11 @@ export async function deploySystem(sender: TxSender, config: SystemConfig, keys:
         rel.cliffSeconds,
       ]),
     );
-    await call(`fund ${rel.name}`, governanceToken, IFACE.governanceToken.encodeFunctionData("transfer", [wallet, rel.amount]));
+    await call(
+      `fund ${rel.name}`,
+      governanceToken,
+      IFACE.governanceToken.encodeFunctionData("transfer", [wallet, rel.amount]),
+    );
     releases.push(wallet);
   }
   const lens = await create(

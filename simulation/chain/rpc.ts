@@ -4,7 +4,11 @@ export function toQuantity(n: bigint | number): string {
   return "0x" + BigInt(n).toString(16);
 }
 
-export async function rpc<T = unknown>(provider: Eip1193Provider, method: string, params: readonly unknown[] = []): Promise<T> {
+export async function rpc<T = unknown>(
+  provider: Eip1193Provider,
+  method: string,
+  params: readonly unknown[] = [],
+): Promise<T> {
   return (await provider.request({ method, params })) as T;
 }
 

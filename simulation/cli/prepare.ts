@@ -82,12 +82,17 @@ export function prepareRun(req: RunRequest): PreparedRun {
   const steps = req.steps === undefined ? scenario.defaultSteps : parseIntegerOption("steps", req.steps, 1, MAX_STEPS);
   const seed = req.seed === undefined ? 1 : parseIntegerOption("seed", req.seed, 0, MAX_SEED);
   const modeText = (req.mode ?? "lockstep").trim();
-  if (!(MODES as readonly string[]).includes(modeText)) throw optionError("mode", modeText, `one of ${MODES.join(", ")}`);
+  if (!(MODES as readonly string[]).includes(modeText))
+    throw optionError("mode", modeText, `one of ${MODES.join(", ")}`);
   const mode = modeText as Mode;
   const set = parseAssignments(scenario, req.set, "--set");
   const modelSet = parseAssignments(scenario, req.modelSet, "--model-set");
   if (modelSet.length > 0 && mode !== "lockstep") {
-    throw optionError("model-set", req.modelSet ?? "", `no --model-set outside lockstep mode (mode is ${mode}): it changes the model against the chain`);
+    throw optionError(
+      "model-set",
+      req.modelSet ?? "",
+      `no --model-set outside lockstep mode (mode is ${mode}): it changes the model against the chain`,
+    );
   }
   const params = applyAssignments(defaults(scenario.schema), set);
   checkParams(scenario, params, "");

@@ -1,5 +1,8 @@
 /** A one-line progress bar on a terminal; a line per tenth of the way elsewhere (CI logs). */
-export function progressBar(label: string, stream: NodeJS.WriteStream = process.stderr): (done: number, total: number) => void {
+export function progressBar(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): (done: number, total: number) => void {
   const started = performance.now();
   let lastTenth = -1;
   return (done, total) => {

@@ -105,18 +105,27 @@ export function printSummary(p: PreparedRun, r: RunResult, path: string): void {
   const width = Math.max(...Object.keys(r.kpis).map((k) => k.length));
   for (const [k, v] of Object.entries(r.kpis)) lines.push(`  ${k.padEnd(width)}  ${encodeValue(v)}`);
   if (p.mode === "lockstep") {
-    lines.push(`Parity: ${r.variables} variables x ${r.stepsRun + 1} samples = ${r.comparisons} comparisons, ${r.divergences} divergences.`);
+    lines.push(
+      `Parity: ${r.variables} variables x ${r.stepsRun + 1} samples = ${r.comparisons} comparisons, ${r.divergences} divergences.`,
+    );
   }
   const d = r.firstDivergence;
   if (d !== undefined) {
-    lines.push(`First divergence: step ${d.step}, substep ${d.substep}, ${d.variable}: model ${d.model}, chain ${d.chain} (seed ${d.seed}).`);
+    lines.push(
+      `First divergence: step ${d.step}, substep ${d.substep}, ${d.variable}: model ${d.model}, chain ${d.chain} (seed ${d.seed}).`,
+    );
     const shown = d.actions.slice(0, 10);
-    if (shown.length > 0) lines.push(`Actions of that ${d.variable.startsWith("outcome") ? "substep" : "step"} (${d.actions.length}, first ${shown.length}):`);
+    if (shown.length > 0)
+      lines.push(
+        `Actions of that ${d.variable.startsWith("outcome") ? "substep" : "step"} (${d.actions.length}, first ${shown.length}):`,
+      );
     for (const a of shown) {
       lines.push(
         `  ${a.substep} ${a.agent} ${a.kind}(${Object.entries(a.args)
           .map(([k, v]) => `${k}=${v}`)
-          .join(", ")}) model=${a.model?.status ?? "-"}${a.model?.error ? " " + a.model.error : ""} chain=${a.chain?.status ?? "-"}${a.chain?.error ? " " + a.chain.error : ""}`,
+          .join(
+            ", ",
+          )}) model=${a.model?.status ?? "-"}${a.model?.error ? " " + a.model.error : ""} chain=${a.chain?.status ?? "-"}${a.chain?.error ? " " + a.chain.error : ""}`,
       );
     }
   }

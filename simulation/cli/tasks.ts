@@ -86,7 +86,10 @@ sim
   });
 
 sim
-  .task("export", "Export a run's or an experiment's results.duckdb as Parquet or CSV (runs, steps, variables, actions)")
+  .task(
+    "export",
+    "Export a run's or an experiment's results.duckdb as Parquet or CSV (runs, steps, variables, actions)",
+  )
   .addOptionalParam("in", "The run or experiment folder")
   .addOptionalParam("format", "parquet (default) or csv")
   .setAction(async (args: Record<string, string | undefined>) => {

@@ -170,7 +170,9 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
     for (let i = 0; i < n; i++) {
       const p = params[i]!;
       const real = lo[i]! + x[i]! * width[i]!;
-      out[p.path] = p.integer ? Math.min(p.max, Math.max(p.min, Math.round(real))) + 0 : Math.min(p.max, Math.max(p.min, real));
+      out[p.path] = p.integer
+        ? Math.min(p.max, Math.max(p.min, Math.round(real))) + 0
+        : Math.min(p.max, Math.max(p.min, real));
     }
     return out;
   };
@@ -182,7 +184,10 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
     for (let k = 0; k < lambda; k++) {
       const z = Array.from({ length: n }, () => rng.normal(0, 1));
       // y = B D z ~ N(0, C); x = m + sigma y, repaired into the box.
-      const y = matVec(eigen.B, z.map((zi, i) => eigen.d[i]! * zi));
+      const y = matVec(
+        eigen.B,
+        z.map((zi, i) => eigen.d[i]! * zi),
+      );
       const x = y.map((yi, i) => clamp01(mean[i]! + sigma * yi));
       xs.push(x);
       candidates.push({ id: nextId++, generation, values: valuesOf(x) });
@@ -202,20 +207,25 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
           `Optimizer.tell(): unknown candidate id ${r.id}: expected ids of generation ${generation} (${candidates[0]!.id}..${candidates[candidates.length - 1]!.id}).`,
         );
       }
-      if (byId.has(r.id)) throw new UserError(`Optimizer.tell(): candidate ${r.id} told twice: expected one result each.`);
+      if (byId.has(r.id))
+        throw new UserError(`Optimizer.tell(): candidate ${r.id} told twice: expected one result each.`);
       if (r.feasible && !Number.isFinite(r.objective)) {
         throw new UserError(
           `Optimizer.tell(): candidate ${r.id} is feasible with objective ${r.objective}: expected a finite number (mark failed runs infeasible, violation Infinity).`,
         );
       }
       if (!(r.violation >= 0)) {
-        throw new UserError(`Optimizer.tell(): candidate ${r.id} has violation ${r.violation}: expected a number >= 0.`);
+        throw new UserError(
+          `Optimizer.tell(): candidate ${r.id} has violation ${r.violation}: expected a number >= 0.`,
+        );
       }
       byId.set(r.id, r);
     }
     if (byId.size !== candidates.length) {
       const missing = candidates.filter((c) => !byId.has(c.id)).map((c) => c.id);
-      throw new UserError(`Optimizer.tell(): no result for candidates ${missing.join(", ")}: expected one per candidate asked.`);
+      throw new UserError(
+        `Optimizer.tell(): no result for candidates ${missing.join(", ")}: expected one per candidate asked.`,
+      );
     }
     const evals = candidates.map((c) => byId.get(c.id)!);
 
@@ -228,7 +238,15 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
       const key = pointKey(params, c.values);
       let agg = archive.get(key);
       if (agg === undefined) {
-        agg = { values: c.values, id: c.id, generation: c.generation, n: 0, feasibleN: 0, objectiveSum: 0, violationSum: 0 };
+        agg = {
+          values: c.values,
+          id: c.id,
+          generation: c.generation,
+          n: 0,
+          feasibleN: 0,
+          objectiveSum: 0,
+          violationSum: 0,
+        };
         archive.set(key, agg);
       }
       agg.n++;
@@ -258,7 +276,8 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
     const ps = Math.sqrt(cSigma * (2 - cSigma) * muEff);
     pSigma = pSigma.map((p, j) => (1 - cSigma) * p + ps * invSqrtY[j]!);
     const pSigmaNorm = Math.sqrt(pSigma.reduce((s, v) => s + v * v, 0));
-    const hSigma = pSigmaNorm / Math.sqrt(1 - (1 - cSigma) ** (2 * (generation + 1))) < (1.4 + 2 / (n + 1)) * chiN ? 1 : 0;
+    const hSigma =
+      pSigmaNorm / Math.sqrt(1 - (1 - cSigma) ** (2 * (generation + 1))) < (1.4 + 2 / (n + 1)) * chiN ? 1 : 0;
     const pcs = hSigma * Math.sqrt(cc * (2 - cc) * muEff);
     pc = pc.map((p, j) => (1 - cc) * p + pcs * yw[j]!);
     const deltaH = (1 - hSigma) * cc * (2 - cc);
@@ -351,16 +370,22 @@ function pointKey(params: readonly OptimizerParam[], values: Readonly<Record<str
 
 function checkOptions(options: OptimizerOptions): readonly OptimizerParam[] {
   const params = options.params;
-  if (params.length === 0) throw new UserError("No parameters to optimise: expected at least one { path, min, max, integer }.");
+  if (params.length === 0)
+    throw new UserError("No parameters to optimise: expected at least one { path, min, max, integer }.");
   const seen = new Set<string>();
   for (const p of params) {
-    if (seen.has(p.path)) throw new UserError(`Optimiser parameter ${p.path} is listed twice: expected each path once.`);
+    if (seen.has(p.path))
+      throw new UserError(`Optimiser parameter ${p.path} is listed twice: expected each path once.`);
     seen.add(p.path);
     if (!Number.isFinite(p.min) || !Number.isFinite(p.max) || p.min > p.max) {
-      throw new UserError(`Invalid optimiser range ${p.path} = ${p.min}..${p.max}: expected finite bounds with min <= max.`);
+      throw new UserError(
+        `Invalid optimiser range ${p.path} = ${p.min}..${p.max}: expected finite bounds with min <= max.`,
+      );
     }
     if (p.integer && (!Number.isInteger(p.min) || !Number.isInteger(p.max))) {
-      throw new UserError(`Invalid optimiser range ${p.path} = ${p.min}..${p.max}: expected integer bounds for an integer parameter.`);
+      throw new UserError(
+        `Invalid optimiser range ${p.path} = ${p.min}..${p.max}: expected integer bounds for an integer parameter.`,
+      );
     }
     const s = options.start?.[p.path];
     if (s !== undefined && !(s >= p.min && s <= p.max)) {

@@ -222,7 +222,10 @@ export function parseAssignment(schema: SchemaNode, text: string, flag: string):
   if (eq <= 0 || eq === text.length - 1) {
     throw new UserError(`Malformed ${flag} ${JSON.stringify(text)}: expected path=value, for example fees.feeBps=75.`);
   }
-  const path = text.slice(0, eq).trim().replace(/^params\./, "");
+  const path = text
+    .slice(0, eq)
+    .trim()
+    .replace(/^params\./, "");
   const leaf = leafAt(schema, path);
   return { path, value: parseLeaf(leaf, text.slice(eq + 1), `params.${path}`) };
 }

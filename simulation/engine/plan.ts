@@ -32,9 +32,14 @@ export interface GridAxis {
 export function parseGridAxis(schema: SchemaNode, text: string, flag = "--grid"): GridAxis {
   const eq = text.indexOf("=");
   if (eq <= 0 || eq === text.length - 1) {
-    throw new UserError(`Malformed ${flag} ${JSON.stringify(text)}: expected path=v1,v2,..., for example fees.feeBps=25,50,100.`);
+    throw new UserError(
+      `Malformed ${flag} ${JSON.stringify(text)}: expected path=v1,v2,..., for example fees.feeBps=25,50,100.`,
+    );
   }
-  const path = text.slice(0, eq).trim().replace(/^params\./, "");
+  const path = text
+    .slice(0, eq)
+    .trim()
+    .replace(/^params\./, "");
   const leaf = leafAt(schema, path);
   const values = text
     .slice(eq + 1)

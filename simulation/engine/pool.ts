@@ -202,7 +202,8 @@ export class WorkerPool {
     const b = this.batch;
     if (b === undefined || b.stopped || !b.shouldStop()) return;
     b.stopped = true;
-    for (const w of this.workers) if (w.current !== undefined && w.child.connected) w.child.send({ type: "stop" } satisfies ParentMessage);
+    for (const w of this.workers)
+      if (w.current !== undefined && w.child.connected) w.child.send({ type: "stop" } satisfies ParentMessage);
     this.maybeFinish();
   }
 

@@ -39,7 +39,10 @@ export function createRng(key: StreamKey): Rng {
 
 /** A run's seed from the experiment's base seed and its coordinates: a uint32, stable across versions. */
 export function deriveSeed(base: number, ...coordinates: readonly (string | number)[]): number {
-  return createHash("sha256").update([base, ...coordinates].join("/")).digest().readUInt32BE(0);
+  return createHash("sha256")
+    .update([base, ...coordinates].join("/"))
+    .digest()
+    .readUInt32BE(0);
 }
 
 export function rngFromString(seed: string): Rng {

@@ -27,7 +27,11 @@ export interface World {
 }
 
 /** Mirrors the deployment (simulation/chain/deploy.ts) step by step, in the same order. */
-export function createWorld(config: SystemConfig, addresses: SystemAddresses, beneficiaryOf: (id: string) => Address): World {
+export function createWorld(
+  config: SystemConfig,
+  addresses: SystemAddresses,
+  beneficiaryOf: (id: string) => Address,
+): World {
   const deployer = addresses.deployer;
   const exchangeToken = erc20.newErc20();
   const governanceToken = newGovernanceToken(deployer);
@@ -55,7 +59,14 @@ export function createWorld(config: SystemConfig, addresses: SystemAddresses, be
     ecosystemFund: addresses.ecosystemFund,
     aggregatorPointsBps: config.escrow.aggregatorPointsBps,
     accruePoints: (seller, points, aggregator, aggregatorPoints, now) =>
-      rewards.accruePoints(rewardsState, { sender: addresses.escrow, now }, seller, points, aggregator, aggregatorPoints),
+      rewards.accruePoints(
+        rewardsState,
+        { sender: addresses.escrow, now },
+        seller,
+        points,
+        aggregator,
+        aggregatorPoints,
+      ),
   });
   // RewardsDistributor.closeEpoch: ledger.withdrawFunds(ledger.availableFunds(this)) when nonzero.
   rewardsState.pullFees = (now) => {

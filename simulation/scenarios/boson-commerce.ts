@@ -52,7 +52,12 @@ export const bosonCommerceSchema = {
     feeBps: bps(50),
     maxFeeBps: bps(500),
     ecoBps: bps(5_000),
-    changeAtStep: int(0, 1_000_000, 0, "step at which governance sets newFeeBps (above maxFeeBps it reverts); 0 = never"),
+    changeAtStep: int(
+      0,
+      1_000_000,
+      0,
+      "step at which governance sets newFeeBps (above maxFeeBps it reverts); 0 = never",
+    ),
     newFeeBps: bps(100),
   },
   rewards: {
@@ -217,7 +222,11 @@ export const bosonCommerce: Scenario<typeof bosonCommerceSchema, Market, World, 
       ["investor", r.investorCliffMonths, r.investorMonths],
     ] as const) {
       if (cliff > total) {
-        throw new ParamError(`params.releases.${name}CliffMonths`, cliff, `at most params.releases.${name}Months (${total})`);
+        throw new ParamError(
+          `params.releases.${name}CliffMonths`,
+          cliff,
+          `at most params.releases.${name}Months (${total})`,
+        );
       }
     }
   },

@@ -29,8 +29,12 @@ export const COMMERCE_SUBSTEPS: readonly Substep[] = [
 export const commerceScenarioParts = {
   init: (_params: unknown, stream: (name: string) => Rng) => newMarket(stream),
   view: (world: World, market: ReturnType<typeof newMarket>): CommerceView => ({ world, market }),
-  observe: (view: CommerceView, action: Parameters<typeof observeMarket>[1], outcome: Parameters<typeof observeMarket>[2], ctx: { params: CommerceParams }) =>
-    observeMarket(view, action, outcome, ctx.params.market.complaintPopularityPenalty),
+  observe: (
+    view: CommerceView,
+    action: Parameters<typeof observeMarket>[1],
+    outcome: Parameters<typeof observeMarket>[2],
+    ctx: { params: CommerceParams },
+  ) => observeMarket(view, action, outcome, ctx.params.market.complaintPopularityPenalty),
 };
 
 /** The commerce KPIs every commerce scenario reports. Amounts in wei. */
@@ -130,7 +134,13 @@ export const COMMERCE_FLOWS: readonly Flow[] = [
   { from: "Escrow", to: "Refunds to buyers", label: "refunds", total: "kpi:buyer_refunds", ...XUSD },
   { from: "Escrow", to: "Dispute splits", label: "split by resolution", total: "kpi:dispute_splits", ...XUSD },
   { from: "Escrow", to: "Protocol fees", label: "protocol fees", total: "escrow.protocolFeesCollected", ...XUSD },
-  { from: "Protocol fees", to: "Ecosystem fund", label: "ecosystem share", total: "escrow.ecosystemFeesCredited", ...XUSD },
+  {
+    from: "Protocol fees",
+    to: "Ecosystem fund",
+    label: "ecosystem share",
+    total: "escrow.ecosystemFeesCredited",
+    ...XUSD,
+  },
   { from: "Protocol fees", to: "Rewards pool", label: "rewards share", total: "escrow.rewardsFeesCredited", ...XUSD },
   { from: "Rewards pool", to: "Aggregators", label: "fees claimed", total: "kpi:fees_paid_aggregators", ...XUSD },
   { from: "Rewards pool", to: "Sellers", label: "fees claimed", total: "kpi:fees_paid_sellers", ...XUSD },
@@ -157,13 +167,21 @@ const round = (x: number): number => Number(x.toFixed(12));
 /** Cross-field checks of the commerce groups, each failing with the field, value and rule. */
 export function checkCommerce(p: CommerceParams): void {
   if (p.offers.priceMin > p.offers.priceMax) {
-    throw new ParamError("params.offers.priceMin", p.offers.priceMin, `at most params.offers.priceMax (${p.offers.priceMax})`);
+    throw new ParamError(
+      "params.offers.priceMin",
+      p.offers.priceMin,
+      `at most params.offers.priceMax (${p.offers.priceMax})`,
+    );
   }
   if (p.offers.priceMin < 10n ** 16n) {
     throw new ParamError("params.offers.priceMin", p.offers.priceMin, "at least 10000000000000000 (0.01 token)");
   }
   if (p.offers.quantityMin > p.offers.quantityMax) {
-    throw new ParamError("params.offers.quantityMin", p.offers.quantityMin, `at most params.offers.quantityMax (${p.offers.quantityMax})`);
+    throw new ParamError(
+      "params.offers.quantityMin",
+      p.offers.quantityMin,
+      `at most params.offers.quantityMax (${p.offers.quantityMax})`,
+    );
   }
   if (p.buyers.redeemProbability + p.buyers.cancelProbability > 1) {
     throw new ParamError(

@@ -117,7 +117,9 @@ export const feesAndRewards: Scenario<typeof feesAndRewardsSchema, Market, World
       const p = ctx.params as FeesAndRewardsParams;
       if (ctx.step === 0) return [];
       const now = rampedFeeBps(p, ctx.step);
-      return now !== rampedFeeBps(p, ctx.step - 1) ? [{ agent: ctx.self.id, kind: "setFeeBps", args: { bps: now } }] : [];
+      return now !== rampedFeeBps(p, ctx.step - 1)
+        ? [{ agent: ctx.self.id, kind: "setFeeBps", args: { bps: now } }]
+        : [];
     }),
     keeper: keeperPolicy,
     ecosystemFund: ecosystemFundPolicy,

@@ -14,7 +14,9 @@ export const SCENARIOS: ReadonlyMap<string, AnyScenario> = new Map(
 export function scenarioByName(name: string): AnyScenario {
   const s = SCENARIOS.get(name);
   if (s === undefined) {
-    throw new UserError(`Unknown scenario ${JSON.stringify(name)}: expected one of ${[...SCENARIOS.keys()].join(", ")}.`);
+    throw new UserError(
+      `Unknown scenario ${JSON.stringify(name)}: expected one of ${[...SCENARIOS.keys()].join(", ")}.`,
+    );
   }
   return s;
 }

@@ -72,17 +72,24 @@ describe("store", () => {
     await writeRun(store, store.sinkFor(b, ALL), b, 2);
     const rows = await query(store, "SELECT * FROM steps ORDER BY subset, run, timestep");
     expect(rows).to.have.length(4 + 3);
-    expect(Object.keys(rows[0]!)).to.deep.equal(["simulation", "subset", "run", "timestep", "substep", "revenue", "quality"]);
-    const expected = [
-      ...[0, 1, 2, 3].map((t) => [a, t] as const),
-      ...[0, 1, 2].map((t) => [b, t] as const),
-    ].map(([ids, t]) => ({
-      ...ids,
-      timestep: t,
-      substep: t === 0 ? "init" : "settle",
-      revenue: toPlotNumber(revenueAt(ids, t)),
-      quality: qualityAt(ids, t),
-    }));
+    expect(Object.keys(rows[0]!)).to.deep.equal([
+      "simulation",
+      "subset",
+      "run",
+      "timestep",
+      "substep",
+      "revenue",
+      "quality",
+    ]);
+    const expected = [...[0, 1, 2, 3].map((t) => [a, t] as const), ...[0, 1, 2].map((t) => [b, t] as const)].map(
+      ([ids, t]) => ({
+        ...ids,
+        timestep: t,
+        substep: t === 0 ? "init" : "settle",
+        revenue: toPlotNumber(revenueAt(ids, t)),
+        quality: qualityAt(ids, t),
+      }),
+    );
     expect(rows).to.deep.equal(expected);
     expect(store.kpis).to.deep.equal(["revenue", "quality"]);
   });
@@ -103,7 +110,17 @@ describe("store", () => {
         chain_f64: toPlotNumber(BIG + 3n),
         diverged: true,
       },
-      { ...ids, timestep: 2, substep: "settle", variable: "rate", model: "0.5", chain: "0.5", model_f64: 0.5, chain_f64: 0.5, diverged: false },
+      {
+        ...ids,
+        timestep: 2,
+        substep: "settle",
+        variable: "rate",
+        model: "0.5",
+        chain: "0.5",
+        model_f64: 0.5,
+        chain_f64: 0.5,
+        diverged: false,
+      },
       {
         ...ids,
         timestep: 2,
@@ -131,7 +148,10 @@ describe("store", () => {
     await sink.begin({ ...layoutOf(modelOnly), chain: false });
     const { chain: _chain, ...sample } = sampleOf(modelOnly, 0);
     await sink.sample(sample);
-    const rows = await query(store, "SELECT variable, model, chain, model_f64, chain_f64 FROM variables WHERE run = 1 ORDER BY variable");
+    const rows = await query(
+      store,
+      "SELECT variable, model, chain, model_f64, chain_f64 FROM variables WHERE run = 1 ORDER BY variable",
+    );
     expect(rows.map((r) => [r["variable"], r["chain"], r["chain_f64"]])).to.deep.equal([
       ["balance:alice", null, null],
       ["rate", null, null],
@@ -203,14 +223,27 @@ describe("store", () => {
     await store.recordRun(runRowFromError(base, new RangeError("step 2: out of gas")));
     const runs = await readRuns(store);
     expect(runs).to.deep.equal([
-      { ...ids, scenario: "x", mode: "model", seed: 1, steps: 3, params: {}, modelParams: {}, status: "failed", error: "RangeError: step 2: out of gas" },
+      {
+        ...ids,
+        scenario: "x",
+        mode: "model",
+        seed: 1,
+        steps: 3,
+        params: {},
+        modelParams: {},
+        status: "failed",
+        error: "RangeError: step 2: out of gas",
+      },
     ]);
   });
 
   it("runRowFromResult: takes status, counts, KPIs and wall time from the RunResult", async () => {
     const ids = { simulation: 1, subset: 0, run: 2 };
     const params = paramsFor(ids);
-    const row = runRowFromResult({ ...ids, scenario: "s", mode: "model", seed: 9, steps: 3, params, modelParams: params }, resultOf(3));
+    const row = runRowFromResult(
+      { ...ids, scenario: "s", mode: "model", seed: 9, steps: 3, params, modelParams: params },
+      resultOf(3),
+    );
     expect(row).to.deep.equal({
       ...ids,
       scenario: "s",
@@ -256,10 +289,21 @@ describe("store", () => {
       expect(row.simulation).to.equal(0);
       expect(row.n).to.equal(9);
       for (const k of ["mean", "sd", "p5", "p50", "p95"] as const) {
-        expect(Math.abs(row[k] - s[k]), `${k} at ${row.subset}/${row.timestep}`).to.be.below(1e-12 * Math.max(1, Math.abs(s[k])));
+        expect(Math.abs(row[k] - s[k]), `${k} at ${row.subset}/${row.timestep}`).to.be.below(
+          1e-12 * Math.max(1, Math.abs(s[k])),
+        );
       }
     }
-    expect(summary.map((r) => `${r.subset}/${r.timestep}`)).to.deep.equal(["0/0", "0/1", "0/2", "0/3", "1/0", "1/1", "1/2", "1/3"]);
+    expect(summary.map((r) => `${r.subset}/${r.timestep}`)).to.deep.equal([
+      "0/0",
+      "0/1",
+      "0/2",
+      "0/3",
+      "1/0",
+      "1/1",
+      "1/2",
+      "1/3",
+    ]);
   });
 
   it("readStepsSummary: gives NaN sd for a single run and names the KPIs when asked for an unknown one", async () => {
@@ -277,20 +321,30 @@ describe("store", () => {
     const a = { simulation: 0, subset: 0, run: 0 };
     const b = { simulation: 0, subset: 0, run: 1 };
     await store.recordRun(runRowOf(a, 5));
-    await store.recordRun(runRowFromError({ ...b, scenario: "x", mode: "model", seed: 2, steps: 5, params: {}, modelParams: {} }, "boom"));
+    await store.recordRun(
+      runRowFromError({ ...b, scenario: "x", mode: "model", seed: 2, steps: 5, params: {}, modelParams: {} }, "boom"),
+    );
     const finals = await readFinalKpis(store);
     expect(finals).to.have.length(2);
     expect(finals[0]!.exact).to.deep.equal({ revenue: revenueAt(a, 5), quality: qualityAt(a, 5), nothing: NaN });
-    expect(finals[0]!.kpis).to.deep.equal({ revenue: toPlotNumber(revenueAt(a, 5)), quality: qualityAt(a, 5), nothing: NaN });
+    expect(finals[0]!.kpis).to.deep.equal({
+      revenue: toPlotNumber(revenueAt(a, 5)),
+      quality: qualityAt(a, 5),
+      nothing: NaN,
+    });
     expect(finals[0]).to.include({ seed: 4_000_000_000, status: "diverged" });
     expect(finals[1]).to.deep.equal({ ...b, seed: 2, status: "failed", kpis: {}, exact: {} });
   });
 
   it("query: returns plain rows, bigints as numbers when safe and as decimal strings otherwise", async () => {
-    const rows = await query(store, "SELECT 42::BIGINT AS small, (2::HUGEINT ** 100)::HUGEINT AS big, $1 AS p, [1, 2]::BIGINT[] AS l, {'a': 9007199254740993::UBIGINT} AS s", [
-      "text",
+    const rows = await query(
+      store,
+      "SELECT 42::BIGINT AS small, (2::HUGEINT ** 100)::HUGEINT AS big, $1 AS p, [1, 2]::BIGINT[] AS l, {'a': 9007199254740993::UBIGINT} AS s",
+      ["text"],
+    );
+    expect(rows).to.deep.equal([
+      { small: 42, big: (2n ** 100n).toString(), p: "text", l: [1, 2], s: { a: "9007199254740993" } },
     ]);
-    expect(rows).to.deep.equal([{ small: 42, big: (2n ** 100n).toString(), p: "text", l: [1, 2], s: { a: "9007199254740993" } }]);
   });
 
   it("write: gives the same tables when the rows travel as structured-cloned messages (a worker's path)", async () => {
@@ -324,7 +378,9 @@ describe("store", () => {
     pending.push(store.write({ type: "begin", ids: a, layout: layoutOf(a), options: ALL }));
     pending.push(store.write({ type: "sample", ids: a, sample: sampleOf(a, 0) }));
     pending.push(store.write({ type: "begin", ids: b, layout: layoutOf(b, ["revenue", "fresh"]), options: ALL }));
-    pending.push(store.write({ type: "sample", ids: b, sample: { ...sampleOf(b, 0), kpis: { revenue: 1n, fresh: 2.5 } } }));
+    pending.push(
+      store.write({ type: "sample", ids: b, sample: { ...sampleOf(b, 0), kpis: { revenue: 1n, fresh: 2.5 } } }),
+    );
     for (let t = 1; t <= 3; t++) {
       pending.push(store.write({ type: "action", ids: a, record: actionOf(t - 1, 0) }));
       pending.push(store.write({ type: "sample", ids: a, sample: sampleOf(a, t) }));
@@ -333,7 +389,13 @@ describe("store", () => {
     expect(store.kpis).to.deep.equal(["revenue", "quality", "fresh"]);
     const rows = await query(store, "SELECT run, timestep, revenue, quality, fresh FROM steps ORDER BY run, timestep");
     expect(rows).to.deep.equal([
-      ...[0, 1, 2, 3].map((t) => ({ run: 0, timestep: t, revenue: toPlotNumber(revenueAt(a, t)), quality: qualityAt(a, t), fresh: null })),
+      ...[0, 1, 2, 3].map((t) => ({
+        run: 0,
+        timestep: t,
+        revenue: toPlotNumber(revenueAt(a, t)),
+        quality: qualityAt(a, t),
+        fresh: null,
+      })),
       { run: 1, timestep: 0, revenue: 1, quality: null, fresh: 2.5 },
     ]);
     expect(await query(store, "SELECT seq, step FROM actions ORDER BY seq")).to.deep.equal([
@@ -379,11 +441,17 @@ describe("store", () => {
       "run 0/0/0 began twice: discardRun(ids) before running it again (this is a bug in Lockstep; please report it with the run folder)",
     );
     const other = { simulation: 0, subset: 0, run: 1 };
-    expect(() => store.appendSample(other, sampleOf(other, 0))).to.throw("sample for run 0/0/1, which has not begun (or has ended)");
+    expect(() => store.appendSample(other, sampleOf(other, 0))).to.throw(
+      "sample for run 0/0/1, which has not begun (or has ended)",
+    );
     expect(() => store.appendAction(other, actionOf(0, 0))).to.throw("action for run 0/0/1, which has not begun");
-    expect(() => store.beginRun(other, layoutOf(ids), ALL)).to.throw("the sink of run 0/0/1 received the layout of run 0/0/0");
+    expect(() => store.beginRun(other, layoutOf(ids), ALL)).to.throw(
+      "the sink of run 0/0/1 received the layout of run 0/0/0",
+    );
     await store.recordRun(runRowOf(ids, 0));
-    expect(() => store.appendSample(ids, sampleOf(ids, 1))).to.throw("sample for run 0/0/0, which has not begun (or has ended)");
+    expect(() => store.appendSample(ids, sampleOf(ids, 1))).to.throw(
+      "sample for run 0/0/0, which has not begun (or has ended)",
+    );
   });
 
   it("openStore: reopens a store with its KPI columns and rows, and read-only refuses writes", async () => {
@@ -407,17 +475,23 @@ describe("store", () => {
   it("sinkFor: stores a real model-mode run as the engine produced it (fees-and-rewards, 4 steps)", async () => {
     const prepared = prepareRun({ scenario: "fees-and-rewards", mode: "model", steps: "4", seed: "3" });
     const ids = { simulation: 0, subset: 1, run: 2 };
-    const store_ = store.sinkFor(ids, ALL);
+    const inner = store.sinkFor(ids, ALL);
     let layout: TraceLayout | undefined;
     const samples: StepSample[] = [];
     const actions: ActionRecord[] = [];
     const tee: RunSink = {
-      begin: (l) => ((layout = l), store_.begin(l)),
-      sample: (x) => (samples.push(x), store_.sample(x)),
-      action: (r) => (actions.push(r), store_.action(r)),
+      begin: (l) => ((layout = l), inner.begin(l)),
+      sample: (x) => (samples.push(x), inner.sample(x)),
+      action: (r) => (actions.push(r), inner.action(r)),
     };
     const { result } = await executeRun(prepared, { sink: tee, ...ids });
-    const base = { ...ids, scenario: prepared.scenario.name, mode: prepared.mode, seed: prepared.seed, steps: prepared.steps };
+    const base = {
+      ...ids,
+      scenario: prepared.scenario.name,
+      mode: prepared.mode,
+      seed: prepared.seed,
+      steps: prepared.steps,
+    };
     const row = runRowFromResult({ ...base, params: prepared.params, modelParams: prepared.modelParams }, result);
     await store.recordRun(row);
 

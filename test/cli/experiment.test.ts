@@ -53,7 +53,9 @@ describe("cli: experiments", function () {
     expect(manifest.kind).to.equal("sweep");
     expect(manifest.status).to.equal("complete");
     expect(manifest.runs).to.deep.equal({ total: 8, completed: 8, failed: 0 });
-    expect(manifest.subsets.map((s: { assignments: { value: number }[] }) => s.assignments.map((a) => a.value))).to.deep.equal([
+    expect(
+      manifest.subsets.map((s: { assignments: { value: number }[] }) => s.assignments.map((a) => a.value)),
+    ).to.deep.equal([
       [25, 1000],
       [25, 9000],
       [100, 1000],
@@ -68,7 +70,9 @@ describe("cli: experiments", function () {
       for (const r of runs) {
         expect(r["status"]).to.equal("model-only");
         expect(r["seed"]).to.equal(runSeed(9, Number(r["subset"]), Number(r["run"]), false));
-        expect([r["fee"], r["eco"]]).to.deep.equal(manifest.subsets[Number(r["subset"])].assignments.map((a: { value: number }) => a.value));
+        expect([r["fee"], r["eco"]]).to.deep.equal(
+          manifest.subsets[Number(r["subset"])].assignments.map((a: { value: number }) => a.value),
+        );
       }
       const steps = await store.query("SELECT count(*) AS n, count(DISTINCT timestep) AS t FROM steps");
       expect(steps[0]).to.deep.equal({ n: 8 * 5, t: 5 });
@@ -121,7 +125,14 @@ describe("cli: experiments", function () {
     let code: number;
     try {
       ({ value: code } = await quietly(() =>
-        simSweep(hre, { scenario: "fees-and-rewards", grid: "fees.feeBps=25,50", runs: "2", steps: "3", workers: "2", out }),
+        simSweep(hre, {
+          scenario: "fees-and-rewards",
+          grid: "fees.feeBps=25,50",
+          runs: "2",
+          steps: "3",
+          workers: "2",
+          out,
+        }),
       ));
     } finally {
       delete process.env["LOCKSTEP_TEST_CRASH"];
@@ -141,14 +152,25 @@ describe("cli: experiments", function () {
   it("sim sweep: rejects bad input with one line and exit code 2, leaving nothing behind", async function () {
     const cases: [Record<string, string>, string][] = [
       [{ grid: "" }, 'Missing option --grid: expected path=v1,v2,..., for example --grid "fees.feeBps=25,50,100".'],
-      [{ grid: "fees.feeBps=25,99999" }, "Invalid parameter params.fees.feeBps = 99999: expected an integer in 0..10000 (basis points)."],
-      [{ grid: "fees.feeBps=25 fees.feeBps=50" }, "Parameter params.fees.feeBps is swept twice in --grid: give it once."],
+      [
+        { grid: "fees.feeBps=25,99999" },
+        "Invalid parameter params.fees.feeBps = 99999: expected an integer in 0..10000 (basis points).",
+      ],
+      [
+        { grid: "fees.feeBps=25 fees.feeBps=50" },
+        "Parameter params.fees.feeBps is swept twice in --grid: give it once.",
+      ],
       [{ grid: "fees.feeBps=25", workers: "-2" }, 'Invalid option --workers = "-2": expected an integer in 0..64.'],
       [{ grid: "fees.feeBps=25", mode: "chain" }, 'Invalid option --mode = "chain": expected model or lockstep.'],
-      [{ grid: "fees.feeBps=600" }, "Invalid parameter params.fees.feeBps = 600: expected at most params.fees.maxFeeBps (400) (in --grid)."],
+      [
+        { grid: "fees.feeBps=600" },
+        "Invalid parameter params.fees.feeBps = 600: expected at most params.fees.maxFeeBps (400) (in --grid).",
+      ],
     ];
     for (const [args, message] of cases) {
-      const { value: code, stderr } = await quietly(() => simSweep(hre, { scenario: "fees-and-rewards", out, ...args }));
+      const { value: code, stderr } = await quietly(() =>
+        simSweep(hre, { scenario: "fees-and-rewards", out, ...args }),
+      );
       expect(stderr, JSON.stringify(args)).to.equal(`error: ${message}\n`);
       expect(code).to.equal(2);
       expect(readdirSync(out)).to.deep.equal([]);

@@ -152,7 +152,10 @@ describe("cli: sim run", function () {
     expect(last[3]).to.equal("3");
     expect(last[col]).to.match(/^\d+$/); // exact decimal string, never a float
 
-    const actions = readFileSync(join(dir, "actions.ndjson"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const actions = readFileSync(join(dir, "actions.ndjson"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(actions.length).to.equal(manifest.actions.total);
     const commit = actions.find((a) => a.kind === "commitToOffer");
     expect(commit.chain.txHash).to.match(/^0x[0-9a-f]{64}$/);
@@ -175,10 +178,24 @@ describe("cli: sim run", function () {
 
     const diverging = spawnSync(
       "npx",
-      ["hardhat", "sim", "run", "--scenario", "fees-and-rewards", "--steps", "2", "--out", out, "--model-set", "fees.ecoBps=2000"],
+      [
+        "hardhat",
+        "sim",
+        "run",
+        "--scenario",
+        "fees-and-rewards",
+        "--steps",
+        "2",
+        "--out",
+        out,
+        "--model-set",
+        "fees.ecoBps=2000",
+      ],
       { encoding: "utf8" },
     );
     expect(diverging.status, diverging.stderr).to.equal(1);
-    expect(diverging.stdout).to.include("First divergence: step 0, substep init, fees.ecoBps: model 2000, chain 3000 (seed 1).");
+    expect(diverging.stdout).to.include(
+      "First divergence: step 0, substep init, fees.ecoBps: model 2000, chain 3000 (seed 1).",
+    );
   });
 });

@@ -10,7 +10,11 @@ import {
 type Objective = (v: Readonly<Record<string, number>>) => Omit<Evaluation, "id">;
 
 /** Runs `generations` ask/tell rounds, evaluating each generation in reverse order (as parallel workers might). */
-function optimize(options: OptimizerOptions, f: Objective, generations: number): { opt: Optimizer; asked: Candidate[][] } {
+function optimize(
+  options: OptimizerOptions,
+  f: Objective,
+  generations: number,
+): { opt: Optimizer; asked: Candidate[][] } {
   const opt = createOptimizer(options);
   const asked: Candidate[][] = [];
   for (let g = 0; g < generations; g++) {
@@ -56,7 +60,9 @@ describe("optimize", () => {
     expect(away.length).to.be.above(0);
     expect(away.length).to.be.below(late.length / 2);
     for (const c of away) {
-      expect(Math.abs(c.values["x"]! - 7) + Math.abs(c.values["y"]! + 13) + Math.abs(c.values["z"]! - 22)).to.be.at.most(2);
+      expect(
+        Math.abs(c.values["x"]! - 7) + Math.abs(c.values["y"]! + 13) + Math.abs(c.values["z"]! - 22),
+      ).to.be.at.most(2);
     }
   });
 
@@ -231,14 +237,21 @@ describe("optimize", () => {
   });
 
   it("tell: rejects unknown, repeated and missing candidates, and feasible non-finite objectives", () => {
-    const opt = createOptimizer({ params: [{ path: "x", min: 0, max: 1, integer: false }], seed: 6, populationSize: 3, maximize: true });
+    const opt = createOptimizer({
+      params: [{ path: "x", min: 0, max: 1, integer: false }],
+      seed: 6,
+      populationSize: 3,
+      maximize: true,
+    });
     expect(() => opt.tell([])).to.throw("Optimizer.tell() called before ask(): ask for a generation first.");
     const cs = opt.ask();
     const ok = cs.map((c) => ({ id: c.id, ...free(1) }));
     expect(() => opt.tell([...ok, { id: 99, ...free(1) }])).to.throw(
       "Optimizer.tell(): unknown candidate id 99: expected ids of generation 0 (0..2).",
     );
-    expect(() => opt.tell([...ok, ok[0]!])).to.throw("Optimizer.tell(): candidate 0 told twice: expected one result each.");
+    expect(() => opt.tell([...ok, ok[0]!])).to.throw(
+      "Optimizer.tell(): candidate 0 told twice: expected one result each.",
+    );
     expect(() => opt.tell(ok.slice(1))).to.throw(
       "Optimizer.tell(): no result for candidates 0: expected one per candidate asked.",
     );
@@ -258,12 +271,12 @@ describe("optimize", () => {
     expect(() => createOptimizer({ ...base, params: [] })).to.throw(
       "No parameters to optimise: expected at least one { path, min, max, integer }.",
     );
-    expect(() => createOptimizer({ ...base, params: [{ path: "fees.feeBps", min: 100, max: 50, integer: true }] })).to.throw(
-      "Invalid optimiser range fees.feeBps = 100..50: expected finite bounds with min <= max.",
-    );
-    expect(() => createOptimizer({ ...base, params: [{ path: "fees.feeBps", min: 0.5, max: 50, integer: true }] })).to.throw(
-      "Invalid optimiser range fees.feeBps = 0.5..50: expected integer bounds for an integer parameter.",
-    );
+    expect(() =>
+      createOptimizer({ ...base, params: [{ path: "fees.feeBps", min: 100, max: 50, integer: true }] }),
+    ).to.throw("Invalid optimiser range fees.feeBps = 100..50: expected finite bounds with min <= max.");
+    expect(() =>
+      createOptimizer({ ...base, params: [{ path: "fees.feeBps", min: 0.5, max: 50, integer: true }] }),
+    ).to.throw("Invalid optimiser range fees.feeBps = 0.5..50: expected integer bounds for an integer parameter.");
     const x = { path: "x", min: 0, max: 1, integer: false };
     expect(() => createOptimizer({ ...base, params: [x, x] })).to.throw(
       "Optimiser parameter x is listed twice: expected each path once.",

@@ -50,9 +50,15 @@ describe("engine: parameter schemas", function () {
   }
 
   const bad: [string, string][] = [
-    ["fees.feeBps=10001", "Invalid parameter params.fees.feeBps = 10001: expected an integer in 0..10000 (basis points)."],
+    [
+      "fees.feeBps=10001",
+      "Invalid parameter params.fees.feeBps = 10001: expected an integer in 0..10000 (basis points).",
+    ],
     ["fees.feeBps=-1", "Invalid parameter params.fees.feeBps = -1: expected an integer in 0..10000 (basis points)."],
-    ["fees.feeBps=1.5", 'Invalid parameter params.fees.feeBps = "1.5": expected an integer in 0..10000 (basis points).'],
+    [
+      "fees.feeBps=1.5",
+      'Invalid parameter params.fees.feeBps = "1.5": expected an integer in 0..10000 (basis points).',
+    ],
     ["p=1.01", "Invalid parameter params.p = 1.01: expected a number in 0..1."],
     ["p=NaN", 'Invalid parameter params.p = "NaN": expected a number in 0..1.'],
     ["price=0", "Invalid parameter params.price = 0: expected an integer amount in 1..2^256-1 (wei)."],
@@ -76,7 +82,10 @@ describe("engine: parameter schemas", function () {
     expect(validate(schema, defaults(schema))).to.deep.equal(defaults(schema));
     const tree = { ...defaults(schema), fees: { feeBps: 50, maxFeeBps: "500" } };
     expect(() => validate(schema, tree)).to.throw(ParamError, 'Invalid parameter params.fees.maxFeeBps = "500"');
-    expect(() => validate(schema, { ...defaults(schema), extra: 1 })).to.throw(UserError, "Unknown parameter params.extra");
+    expect(() => validate(schema, { ...defaults(schema), extra: 1 })).to.throw(
+      UserError,
+      "Unknown parameter params.extra",
+    );
   });
 
   it("applyAssignments: copies, never mutates the base", function () {

@@ -25,7 +25,10 @@ describe("engine: experiment plans", function () {
   });
 
   it("parseGridAxis: values are parsed and checked as the parameter's type", function () {
-    expect(parseGridAxis(schema, "fees.feeBps=25,50,100")).to.deep.equal({ path: "fees.feeBps", values: [25, 50, 100] });
+    expect(parseGridAxis(schema, "fees.feeBps=25,50,100")).to.deep.equal({
+      path: "fees.feeBps",
+      values: [25, 50, 100],
+    });
     expect(parseGridAxis(schema, "offers.priceMin=1e18,2.5e18").values).to.deep.equal([10n ** 18n, 25n * 10n ** 17n]);
     expect(() => parseGridAxis(schema, "fees.feeBps=25,20000")).to.throw(
       UserError,
@@ -40,7 +43,8 @@ describe("engine: experiment plans", function () {
 
   it("runSeed: derived from the base seed, subset and run; with common seeds, from the base and run alone", function () {
     const seeds = new Set<number>();
-    for (let subset = 0; subset < 4; subset++) for (let run = 0; run < 25; run++) seeds.add(runSeed(1, subset, run, false));
+    for (let subset = 0; subset < 4; subset++)
+      for (let run = 0; run < 25; run++) seeds.add(runSeed(1, subset, run, false));
     expect(seeds.size).to.equal(100);
     expect(runSeed(1, 0, 3, false)).to.equal(runSeed(1, 0, 3, false));
     expect(runSeed(1, 0, 3, false)).to.not.equal(runSeed(2, 0, 3, false));

@@ -64,7 +64,10 @@ describe("engine: worker pool", function () {
   this.timeout(300_000);
 
   it("pool: two worker processes give the same results as one run after another in this process, run by run", async function () {
-    const tasks = [...smallSweep("model", 2, 6), ...smallSweep("lockstep", 1, 3).map((t) => ({ ...t, run: t.run + 10 }))];
+    const tasks = [
+      ...smallSweep("model", 2, 6),
+      ...smallSweep("lockstep", 1, 3).map((t) => ({ ...t, run: t.run + 10 })),
+    ];
     const serial = collector();
     await runTasks(tasks, { workers: 0, sink: serial.sink, inProcess });
     const parallel = collector();

@@ -14,7 +14,14 @@ describe("parity: boson-commerce", function () {
       // The run exercised the mechanisms, reverts included (the model predicted each one).
       expect(r.actions.total).to.be.greaterThan(5_000);
       expect(r.actions.reverted).to.be.greaterThan(0);
-      for (const kind of ["commitToOffer", "redeemVoucher", "completeExchange", "raiseDispute", "closeEpoch", "claim"]) {
+      for (const kind of [
+        "commitToOffer",
+        "redeemVoucher",
+        "completeExchange",
+        "raiseDispute",
+        "closeEpoch",
+        "claim",
+      ]) {
         expect(r.actions.byKind[kind] ?? 0, kind).to.be.greaterThan(0);
       }
       expect(r.comparisons).to.equal(r.variables * 61);

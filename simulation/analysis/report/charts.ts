@@ -11,7 +11,18 @@ export const COLORS = {
   model: "#f59e0b",
   diverged: "#dc2626",
   difference: "#7c3aed",
-  palette: ["#1d4ed8", "#059669", "#f59e0b", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#ea580c", "#4b5563", "#9333ea"],
+  palette: [
+    "#1d4ed8",
+    "#059669",
+    "#f59e0b",
+    "#7c3aed",
+    "#db2777",
+    "#0891b2",
+    "#65a30d",
+    "#ea580c",
+    "#4b5563",
+    "#9333ea",
+  ],
 } as const;
 
 /** The axis name of a unit: token amounts say they are whole tokens. */
@@ -56,7 +67,13 @@ export function frame(title: string, subtitle?: string): EChartsOption {
       textStyle: { fontSize: 13, fontWeight: 600, width: 380, overflow: "truncate" },
       subtextStyle: { fontSize: 11, color: "#6b7280" },
     },
-    legend: { top: subtitle !== undefined ? 44 : 26, left: 8, itemWidth: 16, itemHeight: 8, textStyle: { fontSize: 11 } },
+    legend: {
+      top: subtitle !== undefined ? 44 : 26,
+      left: 8,
+      itemWidth: 16,
+      itemHeight: 8,
+      textStyle: { fontSize: 11 },
+    },
     tooltip: { trigger: "axis", confine: true },
     grid: { left: 12, right: 20, top: subtitle !== undefined ? 86 : 70, bottom: 34, containLabel: true },
   };
@@ -81,7 +98,11 @@ export function lineSeries(l: Line): SeriesOption {
     symbolSize: 4,
     connectNulls: false,
     ...(l.step === true ? { step: "end" } : {}),
-    lineStyle: { width: l.width ?? 2, ...(l.dashed === true ? { type: [6, 4] } : {}), ...(l.color ? { color: l.color } : {}) },
+    lineStyle: {
+      width: l.width ?? 2,
+      ...(l.dashed === true ? { type: [6, 4] } : {}),
+      ...(l.color ? { color: l.color } : {}),
+    },
     ...(l.color !== undefined ? { itemStyle: { color: l.color } } : {}),
     ...(l.area === true ? { areaStyle: { opacity: 0.12 } } : {}),
   } as SeriesOption;
@@ -106,7 +127,8 @@ export interface ComparisonInput {
 
 /** A compared variable: the chain's value solid, the model's dashed on top, divergences as red triangles. */
 export function comparisonChart(c: ComparisonInput): Chart {
-  const pairs = (ys: readonly (number | null)[]): [number, number | null][] => c.timesteps.map((t, i) => [t, ys[i] ?? null]);
+  const pairs = (ys: readonly (number | null)[]): [number, number | null][] =>
+    c.timesteps.map((t, i) => [t, ys[i] ?? null]);
   const series: SeriesOption[] = [];
   if (c.chain !== undefined) {
     series.push(lineSeries({ name: c.chainName ?? "chain", data: pairs(c.chain), color: COLORS.chain, width: 3 }));
@@ -130,7 +152,13 @@ export function comparisonChart(c: ComparisonInput): Chart {
   const yAxis: YAXisOption[] = [valueAxis(unitAxisName(c.unit))];
   if (c.difference !== undefined) {
     series.push({
-      ...lineSeries({ name: `chain − model (${c.unit.decimals > 0 ? "wei" : c.unit.label})`, data: pairs(c.difference), color: COLORS.difference, step: true, width: 1.5 }),
+      ...lineSeries({
+        name: `chain − model (${c.unit.decimals > 0 ? "wei" : c.unit.label})`,
+        data: pairs(c.difference),
+        color: COLORS.difference,
+        step: true,
+        width: 1.5,
+      }),
       yAxisIndex: 1,
     } as SeriesOption);
     yAxis.push(
@@ -184,7 +212,12 @@ export function linesChart(input: {
  * A fan: the p5–p95 band as a stacked area over an invisible p5 line, the p25–p75 band likewise, the median on
  * top. `rows` are [timestep, p5, p25, p50, p75, p95].
  */
-export function fanSeries(name: string, rows: readonly (readonly number[])[], color: string, stackId: string): SeriesOption[] {
+export function fanSeries(
+  name: string,
+  rows: readonly (readonly number[])[],
+  color: string,
+  stackId: string,
+): SeriesOption[] {
   const col = (i: number): [number, number][] => rows.map((r) => [r[0]!, r[i]!]);
   const diff = (hi: number, lo: number): [number, number][] => rows.map((r) => [r[0]!, r[hi]! - r[lo]!]);
   const band = (label: string, data: [number, number][], stack: string, opacity: number): SeriesOption =>

@@ -158,7 +158,10 @@ function firstDivergence(d: Record<string, unknown>, path: string): FirstDiverge
     isString(d["chain"]) &&
     isNumber(d["seed"]) &&
     Array.isArray(d["actions"]);
-  if (!ok) throw new RunFolderError(`Invalid ${path}: field firstDivergence: expected step, substep, variable, model, chain, seed, actions.`);
+  if (!ok)
+    throw new RunFolderError(
+      `Invalid ${path}: field firstDivergence: expected step, substep, variable, model, chain, seed, actions.`,
+    );
   return {
     step: d["step"] as number,
     substep: d["substep"] as string,
@@ -193,7 +196,8 @@ function readTrace(path: string): Trace {
   }
   const timesteps = rows.map((r, i) => {
     const t = Number(r[3]);
-    if (!Number.isInteger(t)) throw new RunFolderError(`Invalid ${path}: row ${i + 2} has timestep ${JSON.stringify(r[3])}.`);
+    if (!Number.isInteger(t))
+      throw new RunFolderError(`Invalid ${path}: row ${i + 2} has timestep ${JSON.stringify(r[3])}.`);
     return t;
   });
   const cache = new Map<string, (bigint | number | undefined)[]>();

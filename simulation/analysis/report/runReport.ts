@@ -88,31 +88,54 @@ function overview({ run }: Ctx): Section {
     { label: "mode", value: m.mode },
     { label: "steps", value: String(m.steps) },
     { label: "seed", value: String(m.seed) },
-    { label: "status", value: m.status, tone: m.status === "parity" ? "ok" : m.status === "diverged" ? "bad" : "muted" },
+    {
+      label: "status",
+      value: m.status,
+      tone: m.status === "parity" ? "ok" : m.status === "diverged" ? "bad" : "muted",
+    },
   ];
   if (m.comparisons !== undefined) {
-    facts.push({ label: "comparisons", value: `${m.variables ?? "?"} variables × ${run.trace.timesteps.length} samples = ${m.comparisons}` });
+    facts.push({
+      label: "comparisons",
+      value: `${m.variables ?? "?"} variables × ${run.trace.timesteps.length} samples = ${m.comparisons}`,
+    });
   }
-  if (m.divergences !== undefined) facts.push({ label: "divergences", value: String(m.divergences), tone: m.divergences > 0 ? "bad" : "ok" });
-  if (m.actions !== undefined) facts.push({ label: "actions", value: `${m.actions.total} (${m.actions.reverted} reverted)` });
+  if (m.divergences !== undefined)
+    facts.push({ label: "divergences", value: String(m.divergences), tone: m.divergences > 0 ? "bad" : "ok" });
+  if (m.actions !== undefined)
+    facts.push({ label: "actions", value: `${m.actions.total} (${m.actions.reverted} reverted)` });
   if (m.gasUsed !== undefined) facts.push({ label: "gas used", value: formatExact(BigInt(m.gasUsed), 0) });
   if (m.wallSeconds !== undefined) facts.push({ label: "wall time", value: `${m.wallSeconds.toFixed(1)} s` });
   if (m.git !== undefined) facts.push({ label: "git commit", value: m.git });
   if (m.toolchain !== undefined) {
-    facts.push({ label: "toolchain", value: Object.entries(m.toolchain).map(([k, v]) => `${k} ${v}`).join(", ") });
+    facts.push({
+      label: "toolchain",
+      value: Object.entries(m.toolchain)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", "),
+    });
   }
-  if (m.chain !== undefined) facts.push({ label: "chain", value: Object.entries(m.chain).map(([k, v]) => `${k} ${v}`).join(", ") });
+  if (m.chain !== undefined)
+    facts.push({
+      label: "chain",
+      value: Object.entries(m.chain)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", "),
+    });
   if (m.traceHash !== undefined) facts.push({ label: "trace hash", value: m.traceHash });
   const blocks: Block[] = [{ kind: "facts", facts }];
   if (m.set.length > 0 || m.modelSet.length > 0) {
     const text = [
       ...m.set.map((a) => `--set        ${a.path}=${a.value}   (model and chain)`),
-      ...m.modelSet.map((a) => `--model-set  ${a.path}=${a.value}   (model only: an assumption checked against the contracts)`),
+      ...m.modelSet.map(
+        (a) => `--model-set  ${a.path}=${a.value}   (model only: an assumption checked against the contracts)`,
+      ),
     ].join("\n");
     blocks.push({ kind: "code", title: "Parameter changes", text });
   }
   blocks.push({ kind: "code", title: "Replay this run", text: replayCommand(run) });
-  if (m.params !== undefined) blocks.push({ kind: "code", title: "Parameters (chain and agents)", text: toJson(m.params, 2), collapsed: true });
+  if (m.params !== undefined)
+    blocks.push({ kind: "code", title: "Parameters (chain and agents)", text: toJson(m.params, 2), collapsed: true });
   if (m.modelParams !== undefined && m.modelSet.length > 0) {
     blocks.push({ kind: "code", title: "Parameters (model)", text: toJson(m.modelParams, 2), collapsed: true });
   }
@@ -136,7 +159,11 @@ function parity(ctx: Ctx): Section {
   const blocks: Block[] = [];
   const d = m.firstDivergence;
   if (m.mode !== "lockstep") {
-    blocks.push({ kind: "note", tone: "info", text: `A ${m.mode}-mode run compares nothing: only the ${m.mode === "model" ? "model" : "chain"} ran.` });
+    blocks.push({
+      kind: "note",
+      tone: "info",
+      text: `A ${m.mode}-mode run compares nothing: only the ${m.mode === "model" ? "model" : "chain"} ran.`,
+    });
     return { id: "parity", title: "Parity", blocks };
   }
   if (d === undefined) {
@@ -168,10 +195,22 @@ function parity(ctx: Ctx): Section {
     ],
   });
   const sampled = !d.variable.startsWith("outcome");
-  blocks.push(actionsTable(d.actions, sampled ? `Actions of step ${d.step} (the state is sampled after the step)` : `Actions of substep ${d.substep} of step ${d.step}`));
+  blocks.push(
+    actionsTable(
+      d.actions,
+      sampled
+        ? `Actions of step ${d.step} (the state is sampled after the step)`
+        : `Actions of substep ${d.substep} of step ${d.step}`,
+    ),
+  );
   const rows = [...divergedAt.entries()]
     .map(([v, ts]) => ({ v, ts, first: ts[0] ?? 0 }))
-    .sort((a, b) => a.first - b.first || Number(entityOf(a.v) !== undefined) - Number(entityOf(b.v) !== undefined) || a.v.localeCompare(b.v));
+    .sort(
+      (a, b) =>
+        a.first - b.first ||
+        Number(entityOf(a.v) !== undefined) - Number(entityOf(b.v) !== undefined) ||
+        a.v.localeCompare(b.v),
+    );
   const table: TableBlock = {
     kind: "table",
     title: `Diverged variables (${rows.length})`,
@@ -189,7 +228,8 @@ function parity(ctx: Ctx): Section {
     blocks.push({
       kind: "charts",
       title: "Every diverged variable",
-      intro: "Chain solid, model dashed, red triangles where the two differ beyond tolerance; the violet steps (right axis) are chain − model in the raw unit, so a one-wei difference shows.",
+      intro:
+        "Chain solid, model dashed, red triangles where the two differ beyond tolerance; the violet steps (right axis) are chain − model in the raw unit, so a one-wei difference shows.",
       columns: 2,
       charts: rows.map(({ v }) => variableChart(ctx, v, `div-${slug(v)}`, true)),
     });
@@ -229,7 +269,12 @@ function actionsTable(actions: readonly ActionRow[], title: string): TableBlock 
       a.substep,
       a.agent,
       a.diverged ? { text: a.kind, tone: "bad", title: "model and chain disagree on this action's outcome" } : a.kind,
-      { text: shortArgs(a.args), title: Object.entries(a.args).map(([k, v]) => `${k}=${v}`).join("\n") },
+      {
+        text: shortArgs(a.args),
+        title: Object.entries(a.args)
+          .map(([k, v]) => `${k}=${v}`)
+          .join("\n"),
+      },
       outcomeCell(a.model),
       outcomeCell(a.chain),
       a.chain?.gasUsed ?? "–",
@@ -262,7 +307,9 @@ function variableChart(ctx: Ctx, v: string, id: string, withDifference = false):
     withDifference && ms !== undefined && cs !== undefined
       ? ms.map((mv, i) => {
           const cv = cs[i];
-          return typeof mv === "bigint" && typeof cv === "bigint" ? plotValue(cv - mv, { label: "", decimals: 0 }) : null;
+          return typeof mv === "bigint" && typeof cv === "bigint"
+            ? plotValue(cv - mv, { label: "", decimals: 0 })
+            : null;
         })
       : undefined;
   return comparisonChart({
@@ -286,8 +333,13 @@ function kpis(ctx: Ctx): Section {
   const rows: Cell[][] = t.kpis.map((k) => {
     const unit = unitOf(`kpi:${k}`, ctx.flows);
     const raw = finals[k];
-    const v = raw === undefined ? undefined : typeof raw === "number" ? raw : /^-?\d+$/.test(raw) ? BigInt(raw) : Number(raw);
-    return [k, { text: formatInUnit(v, unit), title: raw === undefined ? "" : `${raw}${unit.decimals > 0 ? " wei" : ""}` }, unit.label];
+    const v =
+      raw === undefined ? undefined : typeof raw === "number" ? raw : /^-?\d+$/.test(raw) ? BigInt(raw) : Number(raw);
+    return [
+      k,
+      { text: formatInUnit(v, unit), title: raw === undefined ? "" : `${raw}${unit.decimals > 0 ? " wei" : ""}` },
+      unit.label,
+    ];
   });
   const charts = t.kpis.map((k, i) => {
     const unit = unitOf(`kpi:${k}`, ctx.flows);
@@ -311,7 +363,8 @@ function kpis(ctx: Ctx): Section {
   return {
     id: "kpis",
     title: "KPIs",
-    intro: "The scenario's key indicators after every step (the model's view). Counts are cumulative unless named a rate.",
+    intro:
+      "The scenario's key indicators after every step (the model's view). Counts are cumulative unless named a rate.",
     blocks: [
       { kind: "table", title: "At the end of the run", columns: ["KPI", "final value", "unit"], numeric: [1], rows },
       { kind: "charts", columns: 3, charts },
@@ -325,7 +378,11 @@ function flowsSection(ctx: Ctx): Section {
   const { run, flows } = ctx;
   const blocks: Block[] = [];
   if (flows.length === 0) {
-    blocks.push({ kind: "note", tone: "info", text: `Scenario ${run.manifest.scenario} declares no flows, so there is no stock-and-flow diagram.` });
+    blocks.push({
+      kind: "note",
+      tone: "info",
+      text: `Scenario ${run.manifest.scenario} declares no flows, so there is no stock-and-flow diagram.`,
+    });
     return { id: "flows", title: "Value flows", blocks };
   }
   const finalOf = (column: string): bigint | number | undefined => {
@@ -350,7 +407,8 @@ function flowsSection(ctx: Ctx): Section {
   for (const [unitLabel, list] of byUnit) {
     const unit: Unit = { label: unitLabel, decimals: list[0]!.flow.decimals };
     const live = list.filter(({ total }) => (typeof total === "bigint" ? total > 0n : total > 0));
-    for (const { flow } of list.filter((x) => !live.includes(x))) zero.push(`${flow.from} → ${flow.to} (${flow.label}, ${unitLabel})`);
+    for (const { flow } of list.filter((x) => !live.includes(x)))
+      zero.push(`${flow.from} → ${flow.to} (${flow.label}, ${unitLabel})`);
     if (live.length === 0) continue;
     charts.push(sankey(`flows-${slug(unitLabel)}`, unit, live));
   }
@@ -361,9 +419,14 @@ function flowsSection(ctx: Ctx): Section {
     columns: 1,
     charts,
   });
-  if (zero.length > 0) blocks.push({ kind: "note", tone: "info", text: `Nothing flowed during this run along: ${zero.join("; ")}.` });
+  if (zero.length > 0)
+    blocks.push({ kind: "note", tone: "info", text: `Nothing flowed during this run along: ${zero.join("; ")}.` });
   if (missing.length > 0) {
-    blocks.push({ kind: "note", tone: "warn", text: `Declared flows whose total is not a column of this run's trace (skipped): ${missing.join("; ")}.` });
+    blocks.push({
+      kind: "note",
+      tone: "warn",
+      text: `Declared flows whose total is not a column of this run's trace (skipped): ${missing.join("; ")}.`,
+    });
   }
   blocks.push({
     kind: "table",
@@ -372,7 +435,13 @@ function flowsSection(ctx: Ctx): Section {
     numeric: [3],
     rows: flows.map((f) => {
       const total = finalOf(f.total);
-      return [f.from, f.to, f.label, { text: formatInUnit(total, { label: f.unit, decimals: f.decimals }), title: String(total ?? "") }, f.total];
+      return [
+        f.from,
+        f.to,
+        f.label,
+        { text: formatInUnit(total, { label: f.unit, decimals: f.decimals }), title: String(total ?? "") },
+        f.total,
+      ];
     }),
   });
   return { id: "flows", title: "Value flows", blocks };
@@ -394,13 +463,23 @@ function sankey(id: string, unit: Unit, list: readonly { flow: Flow; total: bigi
       edgeLabel: { show: true, formatter: `${flow.label}: ${formatNumber(value)}` },
     };
   });
-  const height = Math.max(320, 70 * Math.max(...[...new Set(list.map((x) => x.flow.from))].map((n) => list.filter((x) => x.flow.from === n).length), 4));
+  const height = Math.max(
+    320,
+    70 *
+      Math.max(
+        ...[...new Set(list.map((x) => x.flow.from))].map((n) => list.filter((x) => x.flow.from === n).length),
+        4,
+      ),
+  );
   return {
     id,
     height,
     format: { unit: unit.label },
     option: {
-      ...frame(`Value flows in ${unit.label} over the run`, `arrow labels: what flowed, in whole ${unit.label} tokens; box labels: the larger of in- and outflow`),
+      ...frame(
+        `Value flows in ${unit.label} over the run`,
+        `arrow labels: what flowed, in whole ${unit.label} tokens; box labels: the larger of in- and outflow`,
+      ),
       tooltip: { trigger: "item", confine: true },
       legend: { show: true, top: 44, right: 8, left: "auto", data: [`${unit.label} flows`] },
       series: [
@@ -422,7 +501,9 @@ function sankey(id: string, unit: Unit, list: readonly { flow: Flow; total: bigi
           data: names.map((n, i) => ({
             name: n,
             itemStyle: { color: COLORS.palette[i % COLORS.palette.length]! },
-            label: { formatter: `${n}\n${formatNumber(Math.max(inflow.get(n) ?? 0, outflow.get(n) ?? 0))} ${unit.label}` },
+            label: {
+              formatter: `${n}\n${formatNumber(Math.max(inflow.get(n) ?? 0, outflow.get(n) ?? 0))} ${unit.label}`,
+            },
           })),
           links,
         } as SeriesOption,
@@ -498,7 +579,11 @@ const CATEGORY_COLORS: Readonly<Record<string, string>> = {
 function activity({ run }: Ctx): Section {
   const actions = run.actions;
   if (actions.length === 0) {
-    return { id: "activity", title: "Actions and gas", blocks: [{ kind: "note", tone: "info", text: "No actions.ndjson in this run folder (or no actions)." }] };
+    return {
+      id: "activity",
+      title: "Actions and gas",
+      blocks: [{ kind: "note", tone: "info", text: "No actions.ndjson in this run folder (or no actions)." }],
+    };
   }
   const steps = run.manifest.steps;
   const counts = new Map<string, number[]>();
@@ -515,7 +600,10 @@ function activity({ run }: Ctx): Section {
     height: 340,
     format: { unit: "" },
     option: {
-      ...frame("Actions per step, by kind", "stacked; reverted actions (on the chain, or the model in model mode) counted apart"),
+      ...frame(
+        "Actions per step, by kind",
+        "stacked; reverted actions (on the chain, or the model in model mode) counted apart",
+      ),
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, confine: true },
       xAxis: { type: "category", data: stepsAxis, name: "step (month)", nameLocation: "middle", nameGap: 26 },
       yAxis: valueAxis("actions per step"),
@@ -547,7 +635,9 @@ function activity({ run }: Ctx): Section {
     }
     gas.set(a.kind, g);
   }
-  const kinds = [...gas.entries()].filter(([, g]) => g.n > 0).sort((a, b) => Number(b[1].total / BigInt(b[1].n) - a[1].total / BigInt(a[1].n)));
+  const kinds = [...gas.entries()]
+    .filter(([, g]) => g.n > 0)
+    .sort((a, b) => Number(b[1].total / BigInt(b[1].n) - a[1].total / BigInt(a[1].n)));
   const allGas = kinds.reduce((s, [, g]) => s + g.total, 0n);
   const blocks: Block[] = [{ kind: "charts", columns: 1, charts: [mix] }];
   if (kinds.length > 0) {
@@ -564,11 +654,35 @@ function activity({ run }: Ctx): Section {
             ...frame("Gas per action, by kind", "successful transactions; bar = mean, whisker marks = min and max"),
             tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, confine: true },
             xAxis: { type: "value", name: "gas per transaction", nameLocation: "middle", nameGap: 26 },
-            yAxis: { type: "category", data: kinds.map(([k]) => k).reverse(), name: "action kind", axisLabel: { fontSize: 11 } },
+            yAxis: {
+              type: "category",
+              data: kinds.map(([k]) => k).reverse(),
+              name: "action kind",
+              axisLabel: { fontSize: 11 },
+            },
             series: [
-              { type: "bar", name: "mean gas", data: kinds.map(([, g]) => mean(g)).reverse(), itemStyle: { color: COLORS.chain } },
-              { type: "scatter", name: "min", symbol: "rect", symbolSize: [2, 12], data: kinds.map(([, g]) => Number(g.min)).reverse(), itemStyle: { color: "#111827" } },
-              { type: "scatter", name: "max", symbol: "rect", symbolSize: [2, 12], data: kinds.map(([, g]) => Number(g.max)).reverse(), itemStyle: { color: COLORS.diverged } },
+              {
+                type: "bar",
+                name: "mean gas",
+                data: kinds.map(([, g]) => mean(g)).reverse(),
+                itemStyle: { color: COLORS.chain },
+              },
+              {
+                type: "scatter",
+                name: "min",
+                symbol: "rect",
+                symbolSize: [2, 12],
+                data: kinds.map(([, g]) => Number(g.min)).reverse(),
+                itemStyle: { color: "#111827" },
+              },
+              {
+                type: "scatter",
+                name: "max",
+                symbol: "rect",
+                symbolSize: [2, 12],
+                data: kinds.map(([, g]) => Number(g.max)).reverse(),
+                itemStyle: { color: COLORS.diverged },
+              },
             ],
           },
         },
@@ -580,7 +694,12 @@ function activity({ run }: Ctx): Section {
             ...frame("Total gas, by kind", `${formatExact(allGas, 0)} gas over the run`),
             tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, confine: true },
             xAxis: { type: "value", name: "gas over the run", nameLocation: "middle", nameGap: 26 },
-            yAxis: { type: "category", data: [...kinds].sort((a, b) => Number(a[1].total - b[1].total)).map(([k]) => k), name: "action kind", axisLabel: { fontSize: 11 } },
+            yAxis: {
+              type: "category",
+              data: [...kinds].sort((a, b) => Number(a[1].total - b[1].total)).map(([k]) => k),
+              name: "action kind",
+              axisLabel: { fontSize: 11 },
+            },
             series: [
               {
                 type: "bar",
@@ -615,7 +734,13 @@ function activity({ run }: Ctx): Section {
     if (!failed(a)) continue;
     const error = (a.chain ?? a.model)?.error ?? "(no error data)";
     const key = `${a.kind} ${error.replace(/\(.*$/, "")}`;
-    const r = reverts.get(key) ?? { kind: a.kind, error: error.replace(/\(.*$/, ""), n: 0, steps: new Set<number>(), diverged: 0 };
+    const r = reverts.get(key) ?? {
+      kind: a.kind,
+      error: error.replace(/\(.*$/, ""),
+      n: 0,
+      steps: new Set<number>(),
+      diverged: 0,
+    };
     r.n++;
     r.steps.add(a.step + 1);
     if (a.diverged) r.diverged++;
@@ -631,7 +756,13 @@ function activity({ run }: Ctx): Section {
           numeric: [2, 4],
           rows: [...reverts.values()]
             .sort((a, b) => b.n - a.n)
-            .map((r) => [r.kind, r.error, r.n, [...r.steps].join(", "), r.diverged > 0 ? { text: String(r.diverged), tone: "bad" } : 0]),
+            .map((r) => [
+              r.kind,
+              r.error,
+              r.n,
+              [...r.steps].join(", "),
+              r.diverged > 0 ? { text: String(r.diverged), tone: "bad" } : 0,
+            ]),
         },
   );
   return {
@@ -654,7 +785,11 @@ function systemVariables(ctx: Ctx): Section {
       flat.push(v);
       continue;
     }
-    const g = v.startsWith("release.") ? "release wallets" : v.startsWith("exchangeToken.") || v.startsWith("governanceToken.") ? "tokens" : v.split(".")[0]!;
+    const g = v.startsWith("release.")
+      ? "release wallets"
+      : v.startsWith("exchangeToken.") || v.startsWith("governanceToken.")
+        ? "tokens"
+        : v.split(".")[0]!;
     const list = groups.get(g) ?? [];
     list.push(v);
     groups.set(g, list);
@@ -665,7 +800,12 @@ function systemVariables(ctx: Ctx): Section {
     columns: 3 as const,
     charts: vars.map((v) => variableChart(ctx, v, `var-${slug(v)}`)),
   }));
-  if (flat.length > 0) blocks.push({ kind: "note", tone: "info", text: `0 at every step on both sides (not charted): ${flat.join(", ")}.` });
+  if (flat.length > 0)
+    blocks.push({
+      kind: "note",
+      tone: "info",
+      text: `0 at every step on both sides (not charted): ${flat.join(", ")}.`,
+    });
   return {
     id: "system",
     title: "System variables",
@@ -675,7 +815,8 @@ function systemVariables(ctx: Ctx): Section {
 }
 
 function isFlatZero(run: RunData, v: string): boolean {
-  const zero = (col: readonly Value[] | undefined) => col === undefined || col.every((x) => x === undefined || x === 0n || x === 0);
+  const zero = (col: readonly Value[] | undefined) =>
+    col === undefined || col.every((x) => x === undefined || x === 0n || x === 0);
   return zero(run.trace.column(`${v}:model`)) && zero(run.trace.column(`${v}:chain`));
 }
 
@@ -714,7 +855,9 @@ function roles(ctx: Ctx): Section {
       const sum = (side: "model" | "chain"): (bigint | undefined)[] | undefined => {
         const cols = members.map((e) => t.column(`${e}.${field}:${side}`));
         if (cols.every((c) => c === undefined)) return undefined;
-        return t.timesteps.map((_, i) => cols.reduce<bigint>((s, c) => s + (typeof c?.[i] === "bigint" ? (c[i] as bigint) : 0n), 0n));
+        return t.timesteps.map((_, i) =>
+          cols.reduce<bigint>((s, c) => s + (typeof c?.[i] === "bigint" ? (c[i] as bigint) : 0n), 0n),
+        );
       };
       const ms = sum("model");
       const cs = sum("chain");
@@ -727,7 +870,8 @@ function roles(ctx: Ctx): Section {
         divergedMembers++;
         for (const ts of at) diverged.add(ts);
       }
-      const zero = (s: (bigint | undefined)[] | undefined) => s === undefined || s.every((x) => x === undefined || x === 0n);
+      const zero = (s: (bigint | undefined)[] | undefined) =>
+        s === undefined || s.every((x) => x === undefined || x === 0n);
       if (zero(ms) && zero(cs) && diverged.size === 0) {
         flat.push(`${role}.${field}`);
         continue;
@@ -751,7 +895,12 @@ function roles(ctx: Ctx): Section {
     }
     if (charts.length > 0) blocks.push({ kind: "charts", title: `${role} (${members.length})`, columns: 3, charts });
   }
-  if (flat.length > 0) blocks.push({ kind: "note", tone: "info", text: `0 at every step on both sides for every member (not charted): ${flat.join(", ")}.` });
+  if (flat.length > 0)
+    blocks.push({
+      kind: "note",
+      tone: "info",
+      text: `0 at every step on both sides for every member (not charted): ${flat.join(", ")}.`,
+    });
   return {
     id: "roles",
     title: "Per-role totals",
@@ -767,7 +916,12 @@ function entities(ctx: Ctx): Section {
   const { run } = ctx;
   const t = run.trace;
   const { entities: ids } = indexEntities(run);
-  if (ids.length === 0) return { id: "entities", title: "Entities", blocks: [{ kind: "note", tone: "info", text: "This run has no per-entity variables." }] };
+  if (ids.length === 0)
+    return {
+      id: "entities",
+      title: "Entities",
+      blocks: [{ kind: "note", tone: "info", text: "This run has no per-entity variables." }],
+    };
   const data: Record<string, Record<string, FieldSeries>> = {};
   const divergedCount = new Map<string, number>();
   for (const e of ids) {
@@ -793,7 +947,7 @@ function entities(ctx: Ctx): Section {
     (a, b) =>
       (divergedCount.get(b) ?? 0) - (divergedCount.get(a) ?? 0) ||
       roleOf(a).localeCompare(roleOf(b)) ||
-      (Number(a.match(/(\d+)$/)?.[1] ?? -1) - Number(b.match(/(\d+)$/)?.[1] ?? -1)) ||
+      Number(a.match(/(\d+)$/)?.[1] ?? -1) - Number(b.match(/(\d+)$/)?.[1] ?? -1) ||
       a.localeCompare(b),
   );
   const initial = order.find((e) => divergedCount.has(e)) ?? order.find((e) => roleOf(e) === "seller") ?? order[0]!;
@@ -823,7 +977,12 @@ function entities(ctx: Ctx): Section {
   const table: TableBlock = {
     kind: "table",
     title: `Entities (${ids.length}), at the end of the run`,
-    columns: ["entity", "role", ...ENTITY_FIELDS.map((f) => `${f} (${ENTITY_FIELD_UNITS[f]!.label})`), "diverged samples"],
+    columns: [
+      "entity",
+      "role",
+      ...ENTITY_FIELDS.map((f) => `${f} (${ENTITY_FIELD_UNITS[f]!.label})`),
+      "diverged samples",
+    ],
     numeric: [2, 3, 4, 5, 6, 7],
     searchable: true,
     picks: "explorer",
