@@ -32,8 +32,9 @@ export const RUNS_DDL = `CREATE TABLE IF NOT EXISTS runs (
 
 /**
  * One row per sample (timestep 0 is the initial state), one DOUBLE column per KPI, named
- * as the KPI (quoted identifiers). Created when the first run begins, since the KPI set
- * is the scenario's.
+ * as the KPI (quoted identifiers). The store creates it with no KPI columns when it opens
+ * and adds each KPI's column (`ALTER TABLE steps ADD COLUMN`) when the first run that
+ * reports it begins, since the KPI set is the scenario's.
  */
 export function stepsDdl(kpis: readonly string[]): string {
   const cols = kpis.map((k) => `  ${quoteIdent(k)} DOUBLE`).join(",\n");

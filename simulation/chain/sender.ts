@@ -27,6 +27,12 @@ export interface TxSender {
 
 /** Gas limit of every transaction: above any single action's need, so a revert is the contract's, never out-of-gas. */
 export const TX_GAS_LIMIT = 15_000_000n;
+/**
+ * Fee caps sent with every in-process transaction. Given explicitly, they spare Hardhat's
+ * automatic gas-price lookup (an extra call per transaction, a fifth of the throughput).
+ */
+const MAX_FEE_PER_GAS = toQuantity(100n * 10n ** 9n);
+const MAX_PRIORITY_FEE_PER_GAS = "0x0";
 /** Ether given to each in-process account for gas (1,000,000 ETH). */
 const IN_PROCESS_BALANCE = 10n ** 24n;
 
@@ -52,7 +58,9 @@ export function createInProcessSender(provider: Eip1193Provider): TxSender {
       let hash: string;
       let revertData: string | undefined;
       try {
-        hash = await rpc<string>(provider, "eth_sendTransaction", [{ from, ...call, gas }]);
+        hash = await rpc<string>(provider, "eth_sendTransaction", [
+          { from, ...call, gas, maxFeePerGas: MAX_FEE_PER_GAS, maxPriorityFeePerGas: MAX_PRIORITY_FEE_PER_GAS },
+        ]);
       } catch (e) {
         // Hardhat mines a reverting transaction, then throws with its hash and revert data.
         const err = e as ProviderErrorShape;

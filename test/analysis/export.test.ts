@@ -8,7 +8,13 @@ import { actionOf, BIG, layoutOf, paramsFor, runRowOf, sampleOf, tempFolder } fr
 const TABLES = ["runs", "steps", "variables", "actions"] as const;
 
 /** Writes a run: samples 0..steps, two actions per step, its runs row (unless `recorded` is false). */
-async function writeRun(store: Store, ids: RunIds, steps: number, modelGrowth?: number, recorded = true): Promise<void> {
+async function writeRun(
+  store: Store,
+  ids: RunIds,
+  steps: number,
+  modelGrowth?: number,
+  recorded = true,
+): Promise<void> {
   const sink = store.sinkFor(ids, { variables: true });
   await sink.begin(layoutOf(ids));
   await sink.sample(sampleOf(ids, 0));
@@ -19,7 +25,9 @@ async function writeRun(store: Store, ids: RunIds, steps: number, modelGrowth?: 
   }
   if (!recorded) return;
   const row = runRowOf(ids, steps);
-  await store.recordRun(modelGrowth === undefined ? row : { ...row, modelParams: { ...row.params, growth: modelGrowth } });
+  await store.recordRun(
+    modelGrowth === undefined ? row : { ...row, modelParams: { ...row.params, growth: modelGrowth } },
+  );
 }
 
 /** Two subsets (fees.feeBps 50 and 75) of two runs, written out of order; run 0/1/1 changed a model assumption. */
@@ -81,7 +89,10 @@ describe("export", () => {
       expect(await columnTypes(store, `SELECT * FROM ${file}`), table).to.deep.equal(
         await columnTypes(store, `SELECT * FROM ${table}`),
       );
-      const [counts] = await query(store, `SELECT (SELECT count(*) FROM ${table}) AS a, (SELECT count(*) FROM ${file}) AS b`);
+      const [counts] = await query(
+        store,
+        `SELECT (SELECT count(*) FROM ${table}) AS a, (SELECT count(*) FROM ${file}) AS b`,
+      );
       expect(counts!["a"], table).to.equal(counts!["b"]);
       expect(counts!["a"], table).to.be.above(0);
     }
@@ -126,7 +137,9 @@ describe("export", () => {
       });
     }
     // What df.groupby("fees.feeBps").size() would give.
-    expect(await query(store, `SELECT "fees.feeBps" AS fee, count(*) AS n FROM ${file} GROUP BY ALL ORDER BY fee`)).to.deep.equal([
+    expect(
+      await query(store, `SELECT "fees.feeBps" AS fee, count(*) AS n FROM ${file} GROUP BY ALL ORDER BY fee`),
+    ).to.deep.equal([
       { fee: 50, n: 8 },
       { fee: 75, n: 6 },
     ]);
@@ -140,7 +153,10 @@ describe("export", () => {
       const source = table === "steps" ? await stepsExportSql(store) : `SELECT * FROM ${table}`;
       const back = await readCsv(store, join(dir, "export", `${table}.csv`), source);
       expect(await difference(store, source, back), table).to.equal(0);
-      const [counts] = await query(store, `SELECT (SELECT count(*) FROM (${source})) AS a, (SELECT count(*) FROM (${back})) AS b`);
+      const [counts] = await query(
+        store,
+        `SELECT (SELECT count(*) FROM (${source})) AS a, (SELECT count(*) FROM (${back})) AS b`,
+      );
       expect(counts!["a"], table).to.equal(counts!["b"]);
       expect(counts!["a"], table).to.be.above(0);
     }
@@ -185,9 +201,9 @@ describe("export", () => {
     await sink.sample({ ...sampleOf(ids, 0), kpis: { growth: 3n } });
     await store.recordRun(runRowOf(ids, 0));
     await exportResults(dir, "parquet", { store });
-    const names = (await columnTypes(store, `SELECT * FROM read_parquet('${join(dir, "export", "steps.parquet")}')`)).map(
-      ([n]) => n,
-    );
+    const names = (
+      await columnTypes(store, `SELECT * FROM read_parquet('${join(dir, "export", "steps.parquet")}')`)
+    ).map(([n]) => n);
     expect(names).to.include("growth");
     expect(names).to.include("params.growth");
   });
