@@ -6,7 +6,7 @@
  * parameters (any params object with the CommerceParams groups).
  */
 import { amount, bps, int, num, type ParamsOf } from "../engine/params";
-import type { Action, ActionArg, AgentContext, Policy } from "../engine/types";
+import { actsIn, type Action, type ActionArg, type AgentContext, type Policy } from "../engine/types";
 import { balanceOf, MAX_UINT256 } from "../model/erc20";
 import { claimableFees, claimableRewards } from "../model/rewards";
 import { DEPLOYER_ID } from "../model/system";
@@ -122,7 +122,9 @@ export function treasuryPolicy(governance: (ctx: Ctx) => readonly Action[] = () 
 }
 
 /** Aggregators recruit sellers (the population does that) and claim the rewards their sellers earn them. */
-export const aggregatorPolicy: CommercePolicy = (view, ctx) => claimIfAny(view, ctx);
+export const aggregatorPolicy: CommercePolicy = actsIn(["rewards"], (view: CommerceView, ctx: Ctx) =>
+  claimIfAny(view, ctx),
+);
 
 function claimIfAny(view: CommerceView, ctx: Ctx): Action[] {
   if (ctx.substep !== "rewards") return [];
@@ -132,50 +134,56 @@ function claimIfAny(view: CommerceView, ctx: Ctx): Action[] {
 }
 
 /** A seller lists one product (restocked when sold out), keeps its deposit topped up, answers disputes, claims rewards. */
-export const sellerPolicy: CommercePolicy = (view, ctx) => {
-  const me = ctx.self.address;
-  const w = view.world;
-  const out: Action[] = [];
-  switch (ctx.substep) {
-    case "onboard": {
-      const isNew = ctx.newcomers.some((a) => a.id === ctx.self.id);
-      const latest = view.market.latestOffer.get(me);
-      const soldOut = latest !== undefined && w.escrow.offers.get(latest)!.quantityAvailable === 0n;
-      if (!isNew && !soldOut) return topUp(view, ctx, out);
-      const terms = offerTerms(ctx);
-      const perUnit = (terms["sellerDeposit"] as bigint) + (terms["disputeResolverFee"] as bigint);
-      if (isNew) {
-        out.push(act(ctx, "approve", { token: "exchange", spender: w.addresses.escrow, amount: MAX_UINT256 }));
-        out.push(act(ctx, "registerSeller", { aggregator: ctx.addressOf(String(ctx.self.attrs["aggregator"])) }));
-        out.push(act(ctx, "depositFunds", { amount: perUnit * BigInt(ctx.params.sellers.topUpUnits) }));
-      }
-      out.push(act(ctx, "createOffer", terms));
-      return out;
-    }
-    case "redeem":
-      for (const id of view.market.openBySeller.get(me) ?? []) {
-        const ex = w.escrow.exchanges.get(id)!;
-        if (ex.state === ExchangeState.Committed && ctx.rng.chance(ctx.params.sellers.revokeProbability)) {
-          out.push(act(ctx, "revokeVoucher", { exchangeId: id }));
+export const sellerPolicy: CommercePolicy = actsIn(
+  ["onboard", "redeem", "resolve", "rewards"],
+  (view: CommerceView, ctx: Ctx) => {
+    const me = ctx.self.address;
+    const w = view.world;
+    const out: Action[] = [];
+    switch (ctx.substep) {
+      case "onboard": {
+        const isNew = ctx.newcomers.some((a) => a.id === ctx.self.id);
+        const latest = view.market.latestOffer.get(me);
+        const soldOut = latest !== undefined && w.escrow.offers.get(latest)!.quantityAvailable === 0n;
+        if (!isNew && !soldOut) return topUp(view, ctx, out);
+        const terms = offerTerms(ctx);
+        const perUnit = (terms["sellerDeposit"] as bigint) + (terms["disputeResolverFee"] as bigint);
+        if (isNew) {
+          out.push(act(ctx, "approve", { token: "exchange", spender: w.addresses.escrow, amount: MAX_UINT256 }));
+          out.push(act(ctx, "registerSeller", { aggregator: ctx.addressOf(String(ctx.self.attrs["aggregator"])) }));
+          out.push(act(ctx, "depositFunds", { amount: perUnit * BigInt(ctx.params.sellers.topUpUnits) }));
         }
+        out.push(act(ctx, "createOffer", terms));
+        return out;
       }
-      return out;
-    case "resolve":
-      for (const id of view.market.openBySeller.get(me) ?? []) {
-        const ex = w.escrow.exchanges.get(id)!;
-        if (ex.disputeState !== DisputeState.Resolving || ex.sellerProposed) continue;
-        const fault = view.market.faults.get(id) === true;
-        out.push(
-          act(ctx, "proposeResolution", { exchangeId: id, buyerPercentBps: fault ? ctx.params.sellers.refundBps : 0 }),
-        );
-      }
-      return out;
-    case "rewards":
-      return claimIfAny(view, ctx);
-    default:
-      return out;
-  }
-};
+      case "redeem":
+        for (const id of view.market.openBySeller.get(me) ?? []) {
+          const ex = w.escrow.exchanges.get(id)!;
+          if (ex.state === ExchangeState.Committed && ctx.rng.chance(ctx.params.sellers.revokeProbability)) {
+            out.push(act(ctx, "revokeVoucher", { exchangeId: id }));
+          }
+        }
+        return out;
+      case "resolve":
+        for (const id of view.market.openBySeller.get(me) ?? []) {
+          const ex = w.escrow.exchanges.get(id)!;
+          if (ex.disputeState !== DisputeState.Resolving || ex.sellerProposed) continue;
+          const fault = view.market.faults.get(id) === true;
+          out.push(
+            act(ctx, "proposeResolution", {
+              exchangeId: id,
+              buyerPercentBps: fault ? ctx.params.sellers.refundBps : 0,
+            }),
+          );
+        }
+        return out;
+      case "rewards":
+        return claimIfAny(view, ctx);
+      default:
+        return out;
+    }
+  },
+);
 
 function topUp(view: CommerceView, ctx: Ctx, out: Action[]): Action[] {
   const me = ctx.self.address;
@@ -192,80 +200,84 @@ function topUp(view: CommerceView, ctx: Ctx, out: Action[]): Action[] {
 }
 
 /** A buyer commits to products by popularity and price, redeems or cancels, complains by quality, settles disputes. */
-export const buyerPolicy: CommercePolicy = (view, ctx) => {
-  const me = ctx.self.address;
-  const w = view.world;
-  const b = ctx.params.buyers;
-  const out: Action[] = [];
-  const mine = view.market.openByBuyer.get(me) ?? new Set<bigint>();
-  switch (ctx.substep) {
-    case "onboard":
-      if (ctx.newcomers.some((a) => a.id === ctx.self.id)) {
-        out.push(act(ctx, "approve", { token: "exchange", spender: w.addresses.escrow, amount: MAX_UINT256 }));
-      }
-      return out;
-    case "commit": {
-      if (!ctx.rng.chance(b.commitProbability)) return out;
-      const offers = [...view.market.activeOffers];
-      const weights = offers.map((id) => {
-        const o = w.escrow.offers.get(id)!;
-        if (o.quantityAvailable === 0n) return 0;
-        const pop = view.market.popularity.get(id) ?? 1;
-        const priceTokens = Number(o.price / 10n ** 16n) / 100;
-        return Math.pow(pop, b.popularityExponent) / Math.pow(priceTokens, b.priceExponent);
-      });
-      const pick = ctx.rng.weighted(weights);
-      if (pick < 0) return out;
-      const offerId = offers[pick]!;
-      if (balanceOf(w.exchangeToken, me) < w.escrow.offers.get(offerId)!.price) return out;
-      out.push(act(ctx, "commitToOffer", { offerId }));
-      return out;
-    }
-    case "redeem":
-      for (const id of mine) {
-        if (w.escrow.exchanges.get(id)!.state !== ExchangeState.Committed) continue;
-        const r = ctx.rng.next();
-        if (r < b.redeemProbability) out.push(act(ctx, "redeemVoucher", { exchangeId: id }));
-        else if (r < b.redeemProbability + b.cancelProbability) out.push(act(ctx, "cancelVoucher", { exchangeId: id }));
-      }
-      return out;
-    case "complete":
-      for (const id of mine) {
-        const ex = w.escrow.exchanges.get(id)!;
-        if (ex.state !== ExchangeState.Redeemed) continue;
-        const offer = w.escrow.offers.get(ex.offerId)!;
-        const q = qualityOf(view.market, offer.seller, ctx.params.sellers.qualityMean, ctx.params.sellers.qualitySd);
-        if (ctx.rng.chance(Math.min(1, b.complaintBase + b.complaintQualitySlope * (1 - q)))) {
-          out.push(act(ctx, "raiseDispute", { exchangeId: id }, { fault: ctx.rng.chance(1 - q) }));
-        } else if (ctx.rng.chance(b.completeProbability)) {
-          out.push(act(ctx, "completeExchange", { exchangeId: id }));
+export const buyerPolicy: CommercePolicy = actsIn(
+  ["onboard", "commit", "redeem", "complete", "respond", "rewards"],
+  (view: CommerceView, ctx: Ctx) => {
+    const me = ctx.self.address;
+    const w = view.world;
+    const b = ctx.params.buyers;
+    const out: Action[] = [];
+    const mine = view.market.openByBuyer.get(me) ?? new Set<bigint>();
+    switch (ctx.substep) {
+      case "onboard":
+        if (ctx.newcomers.some((a) => a.id === ctx.self.id)) {
+          out.push(act(ctx, "approve", { token: "exchange", spender: w.addresses.escrow, amount: MAX_UINT256 }));
         }
+        return out;
+      case "commit": {
+        if (!ctx.rng.chance(b.commitProbability)) return out;
+        const offers = [...view.market.activeOffers];
+        const weights = offers.map((id) => {
+          const o = w.escrow.offers.get(id)!;
+          if (o.quantityAvailable === 0n) return 0;
+          const pop = view.market.popularity.get(id) ?? 1;
+          const priceTokens = Number(o.price / 10n ** 16n) / 100;
+          return Math.pow(pop, b.popularityExponent) / Math.pow(priceTokens, b.priceExponent);
+        });
+        const pick = ctx.rng.weighted(weights);
+        if (pick < 0) return out;
+        const offerId = offers[pick]!;
+        if (balanceOf(w.exchangeToken, me) < w.escrow.offers.get(offerId)!.price) return out;
+        out.push(act(ctx, "commitToOffer", { offerId }));
+        return out;
       }
-      return out;
-    case "respond":
-      for (const id of mine) {
-        const ex = w.escrow.exchanges.get(id)!;
-        if (ex.disputeState !== DisputeState.Resolving) continue;
-        const fault = view.market.faults.get(id) === true;
-        const fair = ex.sellerProposed && (fault ? ex.sellerProposalBps >= 5_000n : true);
-        if (fair && ctx.rng.chance(b.acceptProbability)) out.push(act(ctx, "acceptResolution", { exchangeId: id }));
-        else if (fault && ctx.rng.chance(b.escalateProbability))
-          out.push(act(ctx, "escalateDispute", { exchangeId: id }));
-        else if (ctx.rng.chance(b.retractProbability)) out.push(act(ctx, "retractDispute", { exchangeId: id }));
+      case "redeem":
+        for (const id of mine) {
+          if (w.escrow.exchanges.get(id)!.state !== ExchangeState.Committed) continue;
+          const r = ctx.rng.next();
+          if (r < b.redeemProbability) out.push(act(ctx, "redeemVoucher", { exchangeId: id }));
+          else if (r < b.redeemProbability + b.cancelProbability)
+            out.push(act(ctx, "cancelVoucher", { exchangeId: id }));
+        }
+        return out;
+      case "complete":
+        for (const id of mine) {
+          const ex = w.escrow.exchanges.get(id)!;
+          if (ex.state !== ExchangeState.Redeemed) continue;
+          const offer = w.escrow.offers.get(ex.offerId)!;
+          const q = qualityOf(view.market, offer.seller, ctx.params.sellers.qualityMean, ctx.params.sellers.qualitySd);
+          if (ctx.rng.chance(Math.min(1, b.complaintBase + b.complaintQualitySlope * (1 - q)))) {
+            out.push(act(ctx, "raiseDispute", { exchangeId: id }, { fault: ctx.rng.chance(1 - q) }));
+          } else if (ctx.rng.chance(b.completeProbability)) {
+            out.push(act(ctx, "completeExchange", { exchangeId: id }));
+          }
+        }
+        return out;
+      case "respond":
+        for (const id of mine) {
+          const ex = w.escrow.exchanges.get(id)!;
+          if (ex.disputeState !== DisputeState.Resolving) continue;
+          const fault = view.market.faults.get(id) === true;
+          const fair = ex.sellerProposed && (fault ? ex.sellerProposalBps >= 5_000n : true);
+          if (fair && ctx.rng.chance(b.acceptProbability)) out.push(act(ctx, "acceptResolution", { exchangeId: id }));
+          else if (fault && ctx.rng.chance(b.escalateProbability))
+            out.push(act(ctx, "escalateDispute", { exchangeId: id }));
+          else if (ctx.rng.chance(b.retractProbability)) out.push(act(ctx, "retractDispute", { exchangeId: id }));
+        }
+        return out;
+      case "rewards": {
+        const refund = availableFunds(w.escrow, me);
+        if (refund > 0n) out.push(act(ctx, "withdrawFunds", { amount: refund }));
+        return out;
       }
-      return out;
-    case "rewards": {
-      const refund = availableFunds(w.escrow, me);
-      if (refund > 0n) out.push(act(ctx, "withdrawFunds", { amount: refund }));
-      return out;
+      default:
+        return out;
     }
-    default:
-      return out;
-  }
-};
+  },
+);
 
 /** A dispute resolver decides escalated disputes on the facts (refund on a fault), sometimes refuses or idles. */
-export const resolverPolicy: CommercePolicy = (view, ctx) => {
+export const resolverPolicy: CommercePolicy = actsIn(["decide"], (view: CommerceView, ctx: Ctx) => {
   if (ctx.substep !== "decide") return [];
   const out: Action[] = [];
   const r = ctx.params.resolvers;
@@ -281,10 +293,10 @@ export const resolverPolicy: CommercePolicy = (view, ctx) => {
     }
   }
   return out;
-};
+});
 
 /** Anyone may finish what time has decided; the keeper does, and now and then tries too early. */
-export const keeperPolicy: CommercePolicy = (view, ctx) => {
+export const keeperPolicy: CommercePolicy = actsIn(["settle"], (view: CommerceView, ctx: Ctx) => {
   if (ctx.substep !== "settle") return [];
   const out: Action[] = [];
   const now = ctx.time;
@@ -305,13 +317,13 @@ export const keeperPolicy: CommercePolicy = (view, ctx) => {
     }
   }
   return out;
-};
+});
 
 /** The ecosystem fund withdraws the fee share credited to it. */
-export const ecosystemFundPolicy: CommercePolicy = (view, ctx) => {
+export const ecosystemFundPolicy: CommercePolicy = actsIn(["rewards"], (view: CommerceView, ctx: Ctx) => {
   if (ctx.substep !== "rewards") return [];
   const funds = availableFunds(view.world.escrow, ctx.self.address);
   return funds > 0n ? [act(ctx, "withdrawFunds", { amount: funds })] : [];
-};
+});
 
 export { DEPLOYER_ID };

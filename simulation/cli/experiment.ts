@@ -579,7 +579,8 @@ export async function simOptimize(hre: HardhatRuntimeEnvironment, args: Optimize
       let knownKpis: string[] | undefined;
       try {
         while (evaluations < budget && !stop()) {
-          const asked = optimizer.ask().slice(0, budget - evaluations);
+          // Whole generations only (CMA-ES updates on a full generation): the budget rounds up to one.
+          const asked = optimizer.ask();
           const tasks: RunTask[] = [];
           const subsetOf = new Map<number, number>();
           for (const c of asked) {

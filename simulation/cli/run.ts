@@ -15,6 +15,8 @@ import { progressBar } from "./progress";
 
 export interface RunArgs extends RunRequest {
   readonly out?: string | undefined;
+  /** Write the run's HTML report into its folder too. */
+  readonly report?: boolean | undefined;
 }
 
 /** `<scenario>-<seed>-<8 hex of the inputs' hash>`: the same inputs name the same folder. */
@@ -91,6 +93,11 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
   };
   const path = folder.finish(manifest);
   printSummary(prepared, result, path);
+  if (args.report === true) {
+    const { report } = await import("./report");
+    const written = await report({ in: path });
+    process.stdout.write(`Report: ${written.path}\n`);
+  } else process.stdout.write(`Next: npx hardhat sim report --in ${path}\n`);
   return result.divergences > 0 ? 1 : 0;
 }
 

@@ -15,10 +15,12 @@ sim
   .addOptionalParam("mode", "lockstep (default), model, or chain")
   .addOptionalParam("set", 'Parameters for both sides, space-separated: "fees.feeBps=75 offers.priceMin=5e18"')
   .addOptionalParam("modelSet", "Parameters for the model only (a model assumption to check against the contracts)")
-  .setAction(async (args: Record<string, string | undefined>, hre) => {
+  .addFlag("report", "Also write the run's HTML report (report.html in the run folder)")
+  .setAction(async (args: Record<string, string | boolean | undefined>, hre) => {
     await hre.run("compile", { quiet: true });
     const { simRun } = await import("./run");
-    process.exitCode = await simRun(hre, args);
+    const { report, ...rest } = args;
+    process.exitCode = await simRun(hre, { ...(rest as Record<string, string | undefined>), report: report === true });
   });
 
 sim
@@ -71,7 +73,7 @@ sim
   .addFlag("minimize", "Minimise the objective")
   .addOptionalParam("param", 'Searched parameters, space-separated path=min..max: "fees.feeBps=0..300"')
   .addOptionalParam("constraint", 'Constraints on mean KPIs, space-separated: "complaint_rate<=0.05 commits>=100"')
-  .addOptionalParam("budget", "Candidates to evaluate (default 200)")
+  .addOptionalParam("budget", "Candidates to evaluate (default 200), rounded up to whole generations")
   .addOptionalParam("runsPerEval", "Seeds per candidate, shared by all candidates (default 5)")
   .addOptionalParam("confirm", "Best candidates re-run in lockstep mode (default 3)")
   .addOptionalParam("population", "Candidates per generation (default CMA-ES's 4 + 3 ln n)")
@@ -95,4 +97,14 @@ sim
   .setAction(async (args: Record<string, string | undefined>) => {
     const { simExport } = await import("./experiment");
     process.exitCode = await simExport(args);
+  });
+
+sim
+  .task("report", "Write the HTML report of a run or experiment folder: one self-contained file, charts included")
+  .addOptionalParam("in", "The run or experiment folder")
+  .addOptionalParam("out", "The HTML file to write (default <folder>/report.html)")
+  .setAction(async (args: Record<string, string | undefined>, hre) => {
+    await hre.run("compile", { quiet: true });
+    const { simReport } = await import("./report");
+    process.exitCode = await simReport(args);
   });

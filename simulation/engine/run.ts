@@ -236,6 +236,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
         const policy = scenario.policies[agent.role];
         if (policy === undefined)
           throw new InternalError(`scenario ${scenario.name} has no policy for role ${agent.role}`);
+        if (policy.substeps !== undefined && !policy.substeps.includes(tick.substep)) continue;
         const actions = policy(view, {
           ...tick,
           params,

@@ -72,7 +72,18 @@ export interface AgentContext<P> extends Tick {
 }
 
 /** An agent is a policy: a view and a context in, Actions out. */
-export type Policy<P, V> = (view: V, ctx: AgentContext<P>) => readonly Action[];
+export type Policy<P, V> = ((view: V, ctx: AgentContext<P>) => readonly Action[]) & {
+  /** The substeps in which the policy can act; the engine does not call it in others. All when absent. */
+  readonly substeps?: readonly string[];
+};
+
+/** A policy that acts only in the named substeps. */
+export function actsIn<P, V>(
+  substeps: readonly string[],
+  policy: (view: V, ctx: AgentContext<P>) => readonly Action[],
+): Policy<P, V> {
+  return Object.assign(policy, { substeps });
+}
 
 /**
  * The model side of a run: pure updates on an in-memory world. `apply` mirrors one

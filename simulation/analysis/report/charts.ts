@@ -2,7 +2,7 @@
  * Chart builders shared by the run and experiment reports. Every chart gets a title, named axes with units, a
  * legend and a tooltip; animation is off so a report renders the same every time.
  */
-import type { EChartsOption, SeriesOption, XAXisOption, YAXisOption } from "echarts";
+import type { EChartsOption, SeriesOption, XAXisComponentOption as XAXisOption, YAXisComponentOption as YAXisOption } from "echarts";
 import type { Chart } from "./page";
 import type { Unit } from "./units";
 

@@ -6,7 +6,7 @@ import type { SeriesOption } from "echarts";
 import type { Flow } from "../../engine/types";
 import { GLOBAL_VARIABLES } from "../../model/variables";
 import { toJson } from "../files";
-import { COLORS, comparisonChart, frame, linesChart, slug, unitAxisName, valueAxis } from "./charts";
+import { COLORS, comparisonChart, frame, linesChart, slug, valueAxis } from "./charts";
 import { formatExact, formatInUnit, formatNumber, plotValue } from "./format";
 import type { Block, Cell, Chart, ExplorerBlock, FieldSeries, ReportPage, Section, TableBlock } from "./page";
 import type { ActionRow, RunData } from "./readRunFolder";
@@ -348,7 +348,7 @@ function kpis(ctx: Ctx): Section {
       id: `kpi-${slug(k)}`,
       title: k,
       unit,
-      xMax: t.timesteps[t.timesteps.length - 1],
+      xMax: t.timesteps[t.timesteps.length - 1] ?? 0,
       height: 240,
       lines: [
         {
@@ -1005,4 +1005,3 @@ function entities(ctx: Ctx): Section {
   };
 }
 
-export { unitAxisName };

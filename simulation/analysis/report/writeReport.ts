@@ -5,8 +5,7 @@
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { UserError } from "../../engine/errors";
-import type { Flow } from "../../engine/types";
-import { experimentReport, isExperimentFolder } from "./experimentReport";
+import { experimentReport, isExperimentFolder, type ScenarioInfo } from "./experimentReport";
 import type { ReportPage } from "./page";
 import { isRunFolder, readRunFolder } from "./readRunFolder";
 import { renderHtml } from "./renderHtml";
@@ -17,8 +16,8 @@ export interface WriteReportParameters {
   readonly in: string;
   /** The HTML file to write; default `<in>/report.html`. */
   readonly out?: string;
-  /** The flows of a scenario by name (the scenario registry); none when a scenario is unknown. */
-  readonly flowsOf?: (scenario: string) => readonly Flow[];
+  /** A scenario's flows and parameter schema by name (the scenario registry); undefined when unknown. */
+  readonly scenarioOf?: (scenario: string) => ScenarioInfo | undefined;
 }
 
 export interface WriteReportReturnType {
@@ -32,13 +31,13 @@ export async function writeReport(p: WriteReportParameters): Promise<WriteReport
   const dir = resolve(p.in);
   if (!existsSync(dir)) throw new UserError(`Invalid option --in = ${JSON.stringify(p.in)}: no such folder.`);
   if (!statSync(dir).isDirectory()) throw new UserError(`Invalid option --in = ${JSON.stringify(p.in)}: expected a run or experiment folder, not a file.`);
-  const flowsOf = p.flowsOf ?? (() => []);
+  const scenarioOf = p.scenarioOf ?? (() => undefined);
   let page: ReportPage;
   if (isRunFolder(dir)) {
     const run = readRunFolder(dir);
-    page = runReport(run, flowsOf(run.manifest.scenario));
+    page = runReport(run, scenarioOf(run.manifest.scenario)?.flows ?? []);
   } else if (isExperimentFolder(dir)) {
-    page = await experimentReport(dir, flowsOf);
+    page = await experimentReport(dir, scenarioOf);
   } else {
     throw new UserError(
       `Invalid option --in = ${JSON.stringify(p.in)}: expected a run folder (manifest.json and trace.csv) or an experiment folder (experiment.json or results.duckdb).`,

@@ -1,0 +1,38 @@
+/** `sim report`: the HTML report of a run or experiment folder. */
+import { UserError } from "../engine/errors";
+import type { ScenarioInfo } from "../analysis/report/experimentReport";
+import { writeReport, type WriteReportReturnType } from "../analysis/report/writeReport";
+import { SCENARIOS } from "../scenarios";
+
+export interface ReportArgs {
+  readonly in?: string | undefined;
+  readonly out?: string | undefined;
+}
+
+/** The scenarios' flows and schemas, for units and flow diagrams. */
+export function scenarioInfo(name: string): ScenarioInfo | undefined {
+  const s = SCENARIOS.get(name);
+  return s === undefined ? undefined : { flows: s.flows ?? [], schema: s.schema };
+}
+
+/** Writes the report; returns the exit code (0 written, 2 bad input). */
+export async function simReport(args: ReportArgs): Promise<number> {
+  try {
+    const r = await report(args);
+    process.stdout.write(`Report (${r.kind}, ${r.charts} charts, ${(r.bytes / 1e6).toFixed(1)} MB): ${r.path}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof UserError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+export async function report(args: ReportArgs): Promise<WriteReportReturnType> {
+  if (args.in === undefined || args.in.trim() === "") {
+    throw new UserError("Missing option --in: expected a run folder or an experiment folder, for example results/boson-commerce-1-0a7c687b.");
+  }
+  return writeReport({ in: args.in, ...(args.out !== undefined ? { out: args.out } : {}), scenarioOf: scenarioInfo });
+}
