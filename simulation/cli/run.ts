@@ -90,6 +90,7 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
     actions: result.actions,
     gasUsed: result.gasUsed,
     wallSeconds: result.wallMs / 1000,
+    timing: result.timing,
   };
   const path = folder.finish(manifest);
   printSummary(prepared, result, path);

@@ -2,7 +2,7 @@
  * Hardhat tasks of the `sim` scope. Their actions import the simulation lazily: it uses the
  * TypeChain bindings, which exist only once the contracts are compiled.
  */
-import { scope } from "hardhat/config";
+import { scope, task } from "hardhat/config";
 
 const sim = scope("sim", "Lockstep: run token-engineering simulations against the contracts and their model");
 
@@ -107,4 +107,15 @@ sim
     await hre.run("compile", { quiet: true });
     const { simReport } = await import("./report");
     process.exitCode = await simReport(args);
+  });
+
+task("bench", "Benchmark: Lockstep against raw EDR and a ganache + ethers peer; ratios in bench/results.json")
+  .addFlag("quick", "A short version (under a minute) that checks the benchmark works")
+  .addOptionalParam("memoryProbe", "(internal) run N lockstep steps and print the peak RSS")
+  .addOptionalParam("scenario", "(internal) the memory probe's scenario", "fees-and-rewards")
+  .setAction(async (args: { quick: boolean; memoryProbe?: string; scenario: string }, hre) => {
+    await hre.run("compile", { quiet: true });
+    const { bench, memoryProbe } = await import("./bench");
+    if (args.memoryProbe !== undefined) await memoryProbe(hre, args.scenario, Number(args.memoryProbe));
+    else await bench(hre, args.quick);
   });

@@ -52,13 +52,19 @@ export class BatchingSink implements RunSink {
   private actionsBuf: ActionRecord[] = [];
   constructor(
     private readonly emit: (m: WorkerMessage) => void,
+    /** Keep each sample's variables (lockstep parity data); without, a sample is its KPIs, far cheaper to send. */
+    private readonly variables = true,
     private readonly limit = 2_000,
   ) {}
   begin(layout: TraceLayout): void {
     this.emit({ type: "begin", layout });
   }
   sample(sample: StepSample): void {
-    this.samplesBuf.push(sample);
+    this.samplesBuf.push(
+      this.variables
+        ? sample
+        : { timestep: sample.timestep, substep: sample.substep, kpis: sample.kpis, diverged: sample.diverged },
+    );
     this.maybeFlush();
   }
   action(record: ActionRecord): void {

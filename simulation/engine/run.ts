@@ -98,6 +98,13 @@ export interface RunResult {
   readonly actions: { readonly total: number; readonly reverted: number; readonly byKind: Record<string, number> };
   readonly gasUsed: bigint;
   readonly wallMs: number;
+  /** Where the wall time went: chain transactions, chain sampling, model updates, model sampling (the rest: agents, comparison, storage). */
+  readonly timing: {
+    readonly chainExecuteMs: number;
+    readonly chainSampleMs: number;
+    readonly modelApplyMs: number;
+    readonly modelSampleMs: number;
+  };
   readonly accounts: readonly Account[];
 }
 
@@ -159,10 +166,15 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
   let gasUsed = 0n;
   let kpis: Record<string, number | bigint> = {};
   let stepActions: ActionRecord[] = [];
+  const timing = { chainExecuteMs: 0, chainSampleMs: 0, modelApplyMs: 0, modelSampleMs: 0 };
 
   const sampleAndCompare = async (timestep: number, substep: string): Promise<void> => {
+    let t = performance.now();
     const chainVars: Variables | undefined = useChain ? await chain!.sample(allAccounts) : undefined;
+    timing.chainSampleMs += performance.now() - t;
+    t = performance.now();
     const modelVars: Variables | undefined = useModel ? model.sample(allAccounts) : undefined;
+    timing.modelSampleMs += performance.now() - t;
     kpis = scenario.kpis(scenario.view(model.world, state), stepCtx(timestep));
     if (layout === undefined) {
       variableNames = [...new Set<string>([...(modelVars?.keys() ?? []), ...(chainVars?.keys() ?? [])])];
@@ -249,12 +261,16 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
         for (const action of actions) batch.push({ action, sender: addressOf(action.agent) });
       }
       if (batch.length === 0) continue;
+      const tExec = performance.now();
       const chainOutcomes = useChain ? await chain!.execute(batch, tick.time) : undefined;
+      timing.chainExecuteMs += performance.now() - tExec;
       const order = executionOrder(batch.length, chainOutcomes);
       for (const i of order) {
         const { action, sender } = batch[i]!;
         const c = chainOutcomes?.[i];
+        const tModel = performance.now();
         const m = model.apply(action, sender, c?.timestamp ?? tick.time);
+        timing.modelApplyMs += performance.now() - tModel;
         const decisive = useChain ? c! : m;
         const diverged = useModel && useChain && !sameOutcome(m, c!);
         const record: ActionRecord = {
@@ -316,6 +332,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
     actions: { total, reverted, byKind },
     gasUsed,
     wallMs: performance.now() - started,
+    timing,
     accounts: allAccounts,
   };
 }

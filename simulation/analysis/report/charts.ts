@@ -48,7 +48,7 @@ export function valueAxis(name: string, extra: YAXisOption = {}): YAXisOption {
     type: "value",
     name,
     nameLocation: "end",
-    nameTextStyle: { align: "left", padding: [0, 0, 0, -40] },
+    nameTextStyle: { align: "left" },
     scale: false,
     splitLine: { lineStyle: { color: "#e5e7eb" } },
     ...extra,
@@ -118,8 +118,9 @@ export interface ComparisonInput {
   /** Timesteps where the variable was outside its tolerance. */
   readonly diverged: readonly number[];
   readonly unit: Unit;
-  /** chain − model at each timestep, in the raw unit (wei for amounts), drawn on a second axis. */
+  /** chain − model at each timestep, drawn on a second axis named `differenceUnit`. */
   readonly difference?: readonly (number | null)[];
+  readonly differenceUnit?: string;
   readonly modelName?: string;
   readonly chainName?: string;
   readonly height?: number;

@@ -20,6 +20,25 @@ export function formatExact(v: bigint, decimals: number): string {
   return `${negative ? "-" : ""}${whole}${frac === "" ? "" : "." + frac}`;
 }
 
+/** `v / 10^decimals` rounded (half up) to at most `places` decimals, grouped. */
+export function formatRounded(v: bigint, decimals: number, places = 6): string {
+  if (decimals <= places) return formatExact(v, decimals);
+  const step = 10n ** BigInt(decimals - places);
+  const abs = v < 0n ? -v : v;
+  const rounded = (abs + step / 2n) / step;
+  return `${v < 0n && rounded > 0n ? "-" : ""}${formatExact(rounded, places)}`;
+}
+
+/**
+ * A difference of two amounts, readable: in whole tokens, rounded, or in wei when it is dust (under a millionth of a
+ * token), so a one-wei rounding difference reads as "1 wei" and a real one as "0.0459 xUSD".
+ */
+export function formatGap(v: bigint, unit: Unit): string {
+  if (unit.decimals === 0) return formatExact(v, 0);
+  const abs = v < 0n ? -v : v;
+  return abs < 10n ** BigInt(Math.max(0, unit.decimals - 6)) ? `${formatExact(v, 0)} wei` : `${formatRounded(v, unit.decimals, 6)} ${unit.label}`;
+}
+
 /** A value in its unit: whole tokens for amounts, exact; the unit's label appended unless it is a plain count. */
 export function formatInUnit(v: bigint | number | undefined, unit: Unit): string {
   if (v === undefined) return "–";

@@ -37,6 +37,8 @@ export interface TableBlock {
   readonly columns: readonly string[];
   /** Columns holding numbers (right-aligned). */
   readonly numeric?: readonly number[];
+  /** Columns of long text, wrapped. */
+  readonly wrap?: readonly number[];
   readonly rows: readonly (readonly Cell[])[];
   /** A search box filtering the rows. */
   readonly searchable?: boolean;

@@ -103,6 +103,7 @@ export function renderHtml(page: ReportPage): string {
 
 function table(b: TableBlock, id: string): string {
   const numeric = new Set(b.numeric ?? []);
+  const wrap = new Set(b.wrap ?? []);
   const limit = b.limit ?? Infinity;
   const head = b.columns.map((c, i) => `<th${numeric.has(i) ? ' class="num"' : ""}>${esc(c)}</th>`).join("");
   const rows = b.rows
@@ -111,7 +112,7 @@ function table(b: TableBlock, id: string): string {
       const pick = b.picks !== undefined ? ` data-pick="${esc(b.picks)}" data-entity="${esc(cellText(row[0] ?? ""))}"` : "";
       return (
         `<tr${extra ? ' class="extra" hidden' : ""}${pick}>` +
-        row.map((c, i) => cell(c, numeric.has(i))).join("") +
+        row.map((c, i) => cell(c, numeric.has(i), wrap.has(i))).join("") +
         `</tr>`
       );
     })
@@ -131,8 +132,9 @@ function cellText(c: Cell): string {
   return typeof c === "object" ? c.text : String(c);
 }
 
-function cell(c: Cell, numeric: boolean): string {
-  const cls = [numeric ? "num" : "", typeof c === "object" && c.tone !== undefined ? `tone-${c.tone}` : ""].filter((x) => x !== "");
+function cell(c: Cell, numeric: boolean, wrap: boolean): string {
+  const tone = typeof c === "object" && c.tone !== undefined ? `tone-${c.tone}` : "";
+  const cls = [numeric ? "num" : "", wrap ? "wrap" : "", tone].filter((x) => x !== "");
   const title = typeof c === "object" && c.title !== undefined && c.title !== "" ? ` title="${esc(c.title)}"` : "";
   return `<td${cls.length > 0 ? ` class="${cls.join(" ")}"` : ""}${title}>${esc(cellText(c))}</td>`;
 }

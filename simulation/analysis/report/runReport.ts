@@ -7,7 +7,7 @@ import type { Flow } from "../../engine/types";
 import { GLOBAL_VARIABLES } from "../../model/variables";
 import { toJson } from "../files";
 import { COLORS, comparisonChart, frame, linesChart, slug, valueAxis } from "./charts";
-import { formatExact, formatInUnit, formatNumber, plotValue } from "./format";
+import { formatExact, formatGap, formatInUnit, formatNumber, formatRounded, plotValue } from "./format";
 import type { Block, Cell, Chart, ExplorerBlock, FieldSeries, ReportPage, Section, TableBlock } from "./page";
 import type { ActionRow, RunData } from "./readRunFolder";
 import { ENTITY_FIELD_UNITS, unitOf, type Unit } from "./units";
@@ -124,6 +124,14 @@ function overview({ run }: Ctx): Section {
     });
   if (m.traceHash !== undefined) facts.push({ label: "trace hash", value: m.traceHash });
   const blocks: Block[] = [{ kind: "facts", facts }];
+  const d = m.firstDivergence;
+  if (d !== undefined) {
+    blocks.push({
+      kind: "note",
+      tone: "bad",
+      text: `First divergence: step ${d.step}, substep ${d.substep}, ${d.variable}: model ${d.model}, chain ${d.chain} (seed ${d.seed}). Details under Parity.`,
+    });
+  }
   if (m.set.length > 0 || m.modelSet.length > 0) {
     const text = [
       ...m.set.map((a) => `--set        ${a.path}=${a.value}   (model and chain)`),
@@ -189,7 +197,7 @@ function parity(ctx: Ctx): Section {
         { text: d.variable, tone: "bad" },
         exactCell(d.model, mv, unit),
         exactCell(d.chain, cv, unit),
-        mv !== undefined && cv !== undefined ? `${formatExact(cv - mv, 0)}${unit.decimals > 0 ? " wei" : ""}` : "–",
+        mv !== undefined && cv !== undefined ? { text: formatGap(cv - mv, unit), title: `${formatExact(cv - mv, 0)}${unit.decimals > 0 ? " wei" : ""}` } : "–",
         d.seed,
       ],
     ],
@@ -242,7 +250,7 @@ function exactCell(text: string, v: bigint | undefined, unit: Unit): Cell {
   return { text: formatInUnit(v, unit), title: `${text}${unit.decimals > 0 ? " wei" : ""}` };
 }
 
-function maxGap(run: RunData, v: string, unit: Unit): string {
+function maxGap(run: RunData, v: string, unit: Unit): Cell {
   const ms = run.trace.column(`${v}:model`) ?? [];
   const cs = run.trace.column(`${v}:chain`) ?? [];
   let best: bigint | undefined;
@@ -253,7 +261,7 @@ function maxGap(run: RunData, v: string, unit: Unit): string {
     if (best === undefined || gap > best) best = gap;
   });
   if (best === undefined) return "–";
-  return unit.decimals > 0 ? `${formatExact(best, 0)} wei` : formatExact(best, 0);
+  return { text: formatGap(best, unit), title: `${formatExact(best, 0)}${unit.decimals > 0 ? " wei" : ""}` };
 }
 
 function actionsTable(actions: readonly ActionRow[], title: string): TableBlock {
@@ -262,6 +270,7 @@ function actionsTable(actions: readonly ActionRow[], title: string): TableBlock 
     title: `${title}: ${actions.length}`,
     columns: ["step", "substep", "agent", "action", "arguments", "model", "chain", "gas"],
     numeric: [0, 7],
+    wrap: [4],
     searchable: actions.length > 20,
     limit: 30,
     rows: actions.map((a) => [
@@ -303,15 +312,18 @@ function variableChart(ctx: Ctx, v: string, id: string, withDifference = false):
   const ms = run.trace.column(`${v}:model`);
   const cs = run.trace.column(`${v}:chain`);
   const plot = (col: readonly Value[]) => col.map((x) => (x === undefined ? null : plotValue(x, unit)));
-  const difference =
+  const gaps =
     withDifference && ms !== undefined && cs !== undefined
       ? ms.map((mv, i) => {
           const cv = cs[i];
-          return typeof mv === "bigint" && typeof cv === "bigint"
-            ? plotValue(cv - mv, { label: "", decimals: 0 })
-            : null;
+          return typeof mv === "bigint" && typeof cv === "bigint" ? cv - mv : undefined;
         })
       : undefined;
+  // Dust (under a millionth of a token) is drawn in wei, anything larger in whole tokens.
+  const largest = (gaps ?? []).reduce<bigint>((a, g) => (g === undefined ? a : g < 0n ? (-g > a ? -g : a) : g > a ? g : a), 0n);
+  const gapUnit: Unit =
+    unit.decimals > 0 && largest < 10n ** BigInt(Math.max(0, unit.decimals - 6)) ? { label: "wei", decimals: 0 } : unit;
+  const difference = gaps?.map((g) => (g === undefined ? null : plotValue(g, gapUnit)));
   return comparisonChart({
     id,
     title: v,
@@ -320,7 +332,7 @@ function variableChart(ctx: Ctx, v: string, id: string, withDifference = false):
     ...(cs !== undefined ? { chain: plot(cs) } : {}),
     diverged: divergedAt.get(v) ?? [],
     unit,
-    ...(difference !== undefined ? { difference } : {}),
+    ...(difference !== undefined ? { difference, differenceUnit: gapUnit.label } : {}),
   });
 }
 
@@ -992,7 +1004,8 @@ function entities(ctx: Ctx): Section {
       roleOf(e),
       ...ENTITY_FIELDS.map((f) => {
         const v = decisive(run, `${e}.${f}`)[last];
-        return typeof v === "bigint" ? formatExact(v, ENTITY_FIELD_UNITS[f]!.decimals) : "–";
+        const dec = ENTITY_FIELD_UNITS[f]!.decimals;
+        return typeof v === "bigint" ? { text: formatRounded(v, dec, 4), title: `${formatExact(v, dec)} (${v} wei)` } : "–";
       }),
       divergedCount.has(e) ? { text: String(divergedCount.get(e)), tone: "bad" } : 0,
     ]),
