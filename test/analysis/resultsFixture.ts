@@ -117,6 +117,7 @@ export function resultOf(steps: number): RunResult {
     actions: { total: 4, reverted: 1, byKind: { commit: 4 } },
     gasUsed: 123_456n,
     wallMs: 2500,
+    timing: { chainExecuteMs: 0, chainSampleMs: 0, modelApplyMs: 0, modelSampleMs: 0 },
     accounts: [],
   };
 }

@@ -422,7 +422,13 @@ function flowsSection(ctx: Ctx): Section {
     for (const { flow } of list.filter((x) => !live.includes(x)))
       zero.push(`${flow.from} → ${flow.to} (${flow.label}, ${unitLabel})`);
     if (live.length === 0) continue;
-    charts.push(sankey(`flows-${slug(unitLabel)}`, unit, live));
+    // Flows under 2% of the largest would be hairlines with overlapping labels: they are drawn again, enlarged.
+    const value = (x: { total: bigint | number }) => plotValue(x.total, unit);
+    const largest = Math.max(...live.map(value));
+    const small = live.filter((x) => value(x) < SMALL_FLOW * largest);
+    const zoom = small.length > 0 && small.length < live.length;
+    charts.push(sankey(`flows-${slug(unitLabel)}`, unit, live, zoom ? new Set(small.map((x) => x.flow)) : new Set()));
+    if (zoom) charts.push(sankey(`flows-${slug(unitLabel)}-small`, unit, small, new Set(), true));
   }
   blocks.push({
     kind: "charts",
@@ -459,7 +465,16 @@ function flowsSection(ctx: Ctx): Section {
   return { id: "flows", title: "Value flows", blocks };
 }
 
-function sankey(id: string, unit: Unit, list: readonly { flow: Flow; total: bigint | number }[]): Chart {
+/** Flows under this share of a diagram's largest are labelled in a second, enlarged diagram. */
+const SMALL_FLOW = 0.02;
+
+function sankey(
+  id: string,
+  unit: Unit,
+  list: readonly { flow: Flow; total: bigint | number }[],
+  unlabelled: ReadonlySet<Flow>,
+  enlarged = false,
+): Chart {
   const names: string[] = [];
   const inflow = new Map<string, number>();
   const outflow = new Map<string, number>();
@@ -472,26 +487,24 @@ function sankey(id: string, unit: Unit, list: readonly { flow: Flow; total: bigi
       source: flow.from,
       target: flow.to,
       value,
-      edgeLabel: { show: true, formatter: `${flow.label}: ${formatNumber(value)}` },
+      edgeLabel: { show: !unlabelled.has(flow), formatter: `${flow.label}: ${formatNumber(value)}` },
     };
   });
-  const height = Math.max(
-    320,
-    70 *
-      Math.max(
-        ...[...new Set(list.map((x) => x.flow.from))].map((n) => list.filter((x) => x.flow.from === n).length),
-        4,
-      ),
-  );
+  const through = (n: string) => Math.max(inflow.get(n) ?? 0, outflow.get(n) ?? 0);
+  const largest = Math.max(...names.map(through));
+  // A stock all of whose flows are unlabelled here is labelled in the enlarged diagram.
+  const quiet = (n: string) =>
+    list.filter((x) => x.flow.from === n || x.flow.to === n).every((x) => unlabelled.has(x.flow));
+  const subtitle = enlarged
+    ? `flows under ${SMALL_FLOW * 100}% of the largest, enlarged; in whole ${unit.label} tokens`
+    : `arrows: what flowed, in whole ${unit.label} tokens; boxes: the larger of in- and outflow` +
+      (unlabelled.size > 0 ? `; flows under ${SMALL_FLOW * 100}% of the largest are labelled below` : "");
   return {
     id,
-    height,
+    height: Math.max(340, 110 + 58 * names.length),
     format: { unit: unit.label },
     option: {
-      ...frame(
-        `Value flows in ${unit.label} over the run`,
-        `arrow labels: what flowed, in whole ${unit.label} tokens; box labels: the larger of in- and outflow`,
-      ),
+      ...frame(enlarged ? `Small value flows in ${unit.label}` : `Value flows in ${unit.label} over the run`, subtitle),
       tooltip: { trigger: "item", confine: true },
       legend: { show: true, top: 44, right: 8, left: "auto", data: [`${unit.label} flows`] },
       series: [
@@ -499,22 +512,26 @@ function sankey(id: string, unit: Unit, list: readonly { flow: Flow; total: bigi
           type: "sankey",
           name: `${unit.label} flows`,
           left: 16,
-          right: 190,
-          top: 80,
+          right: 200,
+          top: 86,
           bottom: 16,
-          nodeGap: 22,
+          nodeGap: 34,
           nodeWidth: 16,
           draggable: false,
-          layoutIterations: 64,
+          // Nodes keep the order the scenario declares its flows in, which keeps its arrows from crossing.
+          layoutIterations: 0,
           emphasis: { focus: "adjacency" },
           lineStyle: { color: "gradient", opacity: 0.35, curveness: 0.5 },
-          edgeLabel: { show: true, fontSize: 10, color: "#374151" },
-          label: { fontSize: 12, color: "#111827" },
+          edgeLabel: { show: true, fontSize: 11, color: "#1f2937", textBorderColor: "#ffffff", textBorderWidth: 3 },
+          label: { fontSize: 12, color: "#111827", textBorderColor: "#ffffff", textBorderWidth: 3 },
           data: names.map((n, i) => ({
             name: n,
             itemStyle: { color: COLORS.palette[i % COLORS.palette.length]! },
             label: {
-              formatter: `${n}\n${formatNumber(Math.max(inflow.get(n) ?? 0, outflow.get(n) ?? 0))} ${unit.label}`,
+              show: !quiet(n) || through(n) >= SMALL_FLOW * largest,
+              position: "top",
+              align: "left",
+              formatter: `${n}: ${formatNumber(through(n))} ${unit.label}`,
             },
           })),
           links,
