@@ -28,6 +28,15 @@ const config: HardhatUserConfig = {
   networks: {
     // Same-second blocks let every transaction of a substep carry the substep's timestamp.
     hardhat: { hardfork: "prague", allowBlocksWithSameTimestamp: true },
+    // `--network sepolia`, only when its endpoint is set; the agents' keys and the funder come from the mnemonic.
+    ...(process.env.SEPOLIA_RPC_URL
+      ? {
+          sepolia: {
+            url: process.env.SEPOLIA_RPC_URL,
+            ...(process.env.LOCKSTEP_MNEMONIC ? { accounts: { mnemonic: process.env.LOCKSTEP_MNEMONIC } } : {}),
+          },
+        }
+      : {}),
   },
   gasReporter: { enabled: process.env.REPORT_GAS === "1", currency: "USD", offline: true },
   mocha: { timeout: 120_000 },

@@ -7,6 +7,8 @@ import { canonicalArg } from "./analysis/values";
 import { createChainBackend } from "./chain/backend";
 import { deploySystem, predictAddresses } from "./chain/deploy";
 import { createInProcessSender } from "./chain/sender";
+import { remoteSenderOf } from "./chain/remote";
+import { scaleDurations } from "./engine/timeScale";
 import type { Account, Mechanisms, ModelBackend, Outcome } from "./engine/types";
 import type { SystemAddresses, SystemConfig } from "./model/system";
 import { modelWords, toVariables } from "./model/variables";
@@ -16,15 +18,15 @@ export function lockstepMechanisms<P>(configOf: (params: P, startTime: bigint) =
   return {
     config: configOf,
     async chain(params, env, target) {
-      if (target.kind !== "in-process") throw new Error("Remote networks are not supported yet.");
-      await target.fresh();
-      const sender = createInProcessSender(target.provider);
-      const config = configOf(params, env.startTime);
+      // A remote target brings its own sender (signing, nonces, journal); an in-process chain is reset and impersonated.
+      if (target.kind === "in-process") await target.fresh();
+      const sender = target.kind === "remote" ? remoteSenderOf(target) : createInProcessSender(target.provider);
+      const config = scaleDurations(configOf(params, env.startTime), env.timeScale);
       const addresses = await deploySystem(sender, config, env.keys);
       return { backend: createChainBackend(target.provider, sender, config, addresses), deployment: addresses };
     },
     model(params, env, deployment) {
-      const config = configOf(params, env.startTime);
+      const config = scaleDurations(configOf(params, env.startTime), env.timeScale);
       const addresses = (deployment as SystemAddresses | undefined) ?? predictAddresses(config, env.keys);
       return createModelBackend(createWorld(config, addresses, (id) => env.keys.addressOf(id)));
     },

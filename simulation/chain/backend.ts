@@ -1,10 +1,10 @@
-import type { Account, Action, ChainBackend, Outcome } from "../engine/types";
+import type { Account, Action, ChainBackend, Outcome, Tick } from "../engine/types";
 import type { SystemAddresses, SystemConfig } from "../model/system";
 import { toVariables } from "../model/variables";
 import { encodeAction, type CallContext } from "./calls";
 import { ERRORS, IFACE } from "./contracts";
 import { rpc } from "./rpc";
-import type { TxSender } from "./sender";
+import type { BatchTx, SentTx, TxSender } from "./sender";
 import type { Eip1193Provider } from "../engine/types";
 
 /** The chain side of a run on the deployed system: Actions become transactions, state is read through the Lens. */
@@ -29,19 +29,31 @@ export function createChainBackend(
     async prepare(accounts) {
       await sender.prepare(accounts.map((a) => a.address));
     },
-    async execute(batch: readonly { action: Action; sender: `0x${string}` }[], time: bigint): Promise<Outcome[]> {
-      const out: Outcome[] = [];
-      for (const { action, sender: from } of batch) {
-        const tx = await sender.send(from, encodeAction(ctx, action), time);
-        out.push({
+    async execute(batch: readonly { action: Action; sender: `0x${string}` }[], time: bigint, tick?: Tick) {
+      const txs: BatchTx[] = batch.map(({ action, sender: from }) => ({
+        from,
+        call: encodeAction(ctx, action),
+        agent: action.agent,
+        kind: action.kind,
+      }));
+      let sent: SentTx[];
+      if (sender.sendBatch !== undefined) sent = await sender.sendBatch(txs, time, tick);
+      else {
+        sent = [];
+        for (const { from, call } of txs) sent.push(await sender.send(from, call, time));
+      }
+      return sent.map(
+        (tx): Outcome => ({
           ok: tx.ok,
           ...(tx.ok ? {} : { error: ERRORS.decode(tx.revertData) }),
-          timestamp: sender.canWarpTime ? time : tx.timestamp,
+          // The block's own timestamp: where time is set it is `time`; where it is not, the model follows the chain.
+          timestamp: tx.timestamp,
           txHash: tx.hash,
           gasUsed: tx.gasUsed,
-        });
-      }
-      return out;
+          // Chain order (block, index in block), so the model applies a batch the chain reordered in the chain's order.
+          ...(tx.transactionIndex !== undefined ? { order: (tx.blockNumber << 32n) | tx.transactionIndex } : {}),
+        }),
+      );
     },
     async sample(accounts: readonly Account[]) {
       // The calldata depends only on the account list, which a run keeps: encode it once.

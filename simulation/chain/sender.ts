@@ -10,6 +10,22 @@ export interface SentTx {
   readonly timestamp: bigint;
   readonly revertData?: string;
   readonly contractAddress?: string;
+  /** Position in its block, where several transactions share one (remote chains). */
+  readonly transactionIndex?: bigint;
+}
+
+/** One transaction of a substep's batch, with the Action it carries (a remote sender journals both). */
+export interface BatchTx {
+  readonly from: string;
+  readonly call: { readonly to?: string; readonly data: string };
+  readonly agent?: string;
+  readonly kind?: string;
+}
+
+/** Where a batch belongs in the run. */
+export interface BatchPlace {
+  readonly step: number;
+  readonly substep: string;
 }
 
 /**
@@ -23,6 +39,11 @@ export interface TxSender {
   /** Sends and waits for the receipt; `at` is the block timestamp to use where time can be set. */
   send(from: string, call: { readonly to?: string; readonly data: string }, at?: bigint): Promise<SentTx>;
   call(to: string, data: string): Promise<string>;
+  /**
+   * Sends a substep's transactions at (or, where time cannot be set, after) `at` and waits for all of them; one
+   * SentTx per BatchTx, same order. Optional: without it, `send` is called once per transaction.
+   */
+  sendBatch?(txs: readonly BatchTx[], at: bigint, place?: BatchPlace): Promise<SentTx[]>;
 }
 
 /** Gas limit of every transaction: above any single action's need, so a revert is the contract's, never out-of-gas. */

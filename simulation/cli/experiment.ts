@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:f
 import { join, resolve } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { toJson } from "../analysis/files";
-import { RESULTS_FILE } from "../analysis/schema";
+import { quoteIdent, RESULTS_FILE } from "../analysis/schema";
 import { pairedDifference, summarize, studentTQuantile, type Summary } from "../analysis/stats";
 import { openStore, readFinalKpis, runRowFromError, runRowFromResult, type Store } from "../analysis/store";
 import { encodeValue } from "../analysis/values";
@@ -182,8 +182,12 @@ async function runAll(
     inProcess: inProcessRunner(hre),
     shouldStop,
     onProgress: (() => {
-      const bar = progressBar(label);
-      return (done: number, failed: number, total: number) => bar(done + failed, total);
+      let failures = 0;
+      const bar = progressBar(label, process.stderr, () => (failures > 0 ? `, ${failures} failed` : ""));
+      return (done: number, failed: number, total: number) => {
+        failures = failed;
+        bar(done + failed, total);
+      };
     })(),
   };
   const outcome = pool !== undefined ? await pool.run(tasks, options) : await runTasks(tasks, options);
@@ -193,6 +197,28 @@ async function runAll(
 
 function provenance(hre: HardhatRuntimeEnvironment): Record<string, unknown> {
   return { git: gitCommit(hre.config.paths.root), toolchain: toolchain(hre), bytecode: bytecodeHashes() };
+}
+
+/**
+ * Monte Carlo summaries per KPI per step (mean, sd, p5, p50, p95 across runs), per
+ * simulation and subset, into the table `step_summaries`: what fan charts are drawn from.
+ */
+async function writeStepSummaries(store: Store): Promise<number> {
+  await store.query(`CREATE OR REPLACE TABLE step_summaries (
+    simulation INTEGER, subset INTEGER, timestep INTEGER, kpi VARCHAR,
+    n INTEGER, mean DOUBLE, sd DOUBLE, p5 DOUBLE, p50 DOUBLE, p95 DOUBLE)`);
+  for (const kpi of store.kpis) {
+    const col = quoteIdent(kpi);
+    await store.query(
+      `INSERT INTO step_summaries
+       SELECT simulation, subset, timestep, $1, count(${col}), avg(${col}), stddev_samp(${col}),
+              quantile_cont(${col}, 0.05), quantile_cont(${col}, 0.5), quantile_cont(${col}, 0.95)
+       FROM steps GROUP BY simulation, subset, timestep`,
+      [kpi],
+    );
+  }
+  const [row] = await store.query("SELECT count(*) AS n FROM step_summaries");
+  return Number(row?.["n"] ?? 0);
 }
 
 /** Per subset and KPI, the final values' summary across runs. */
@@ -320,6 +346,7 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
     },
     async (store, _folder, stop) => {
       const outcome = await runAll(hre, store, tasks, common.workers, `sweep: runs`, stop);
+      const summaryRows = await writeStepSummaries(store);
       const summary = await finalSummaries(store, subsets.length);
       const print = [
         `Sweep of ${common.scenario.name}: ${subsets.length} subsets (the cartesian product of ${axes.map((a) => `${a.path}: ${a.values.length}`).join(" x ")}) x ${common.runs} runs, ${common.mode} mode, ${common.steps} steps.`,
@@ -350,6 +377,7 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
           subsets: subsets.map((a, i) => ({ subset: i, assignments: a })),
           runs: { total: tasks.length, completed: outcome.completed, failed: outcome.failed },
           summary: summary.map((kpis, subset) => ({ subset, kpis })),
+          stepSummaries: { table: "step_summaries", rows: summaryRows },
         },
         print,
         code: outcome.failed > 0 ? 1 : 0,
@@ -407,6 +435,7 @@ export async function simAb(hre: HardhatRuntimeEnvironment, args: AbArgs): Promi
     },
     async (store, _folder, stop) => {
       const outcome = await runAll(hre, store, tasks, common.workers, "a/b: runs", stop);
+      const summaryRows = await writeStepSummaries(store);
       const finals = (await readFinalKpis(store)).filter((f) => f.status !== "failed");
       const bySeed = (subset: number) => new Map(finals.filter((f) => f.subset === subset).map((f) => [f.run, f.kpis]));
       const armA = bySeed(0);
@@ -444,6 +473,7 @@ export async function simAb(hre: HardhatRuntimeEnvironment, args: AbArgs): Promi
           subsets: arms.map((a, i) => ({ subset: i, arm: i === 0 ? "A" : "B", assignments: a })),
           runs: { total: tasks.length, completed: outcome.completed, failed: outcome.failed },
           ab: { difference: "B - A", pairs: pairedRuns.length, kpis },
+          stepSummaries: { table: "step_summaries", rows: summaryRows },
         },
         print,
         code: outcome.failed > 0 ? 1 : 0,

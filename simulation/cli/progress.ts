@@ -2,13 +2,14 @@
 export function progressBar(
   label: string,
   stream: NodeJS.WriteStream = process.stderr,
+  extra: () => string = () => "",
 ): (done: number, total: number) => void {
   const started = performance.now();
   let lastTenth = -1;
   return (done, total) => {
     const elapsed = (performance.now() - started) / 1000;
     const eta = done > 0 ? (elapsed / done) * (total - done) : 0;
-    const text = `${label} ${done}/${total} (${elapsed.toFixed(1)}s, eta ${eta.toFixed(1)}s)`;
+    const text = `${label} ${done}/${total}${extra()} (${elapsed.toFixed(1)}s, eta ${eta.toFixed(1)}s)`;
     if (stream.isTTY) {
       const width = 30;
       const filled = Math.round((done / total) * width);

@@ -32,7 +32,9 @@ export async function simReport(args: ReportArgs): Promise<number> {
 
 export async function report(args: ReportArgs): Promise<WriteReportReturnType> {
   if (args.in === undefined || args.in.trim() === "") {
-    throw new UserError("Missing option --in: expected a run folder or an experiment folder, for example results/boson-commerce-1-0a7c687b.");
+    throw new UserError(
+      "Missing option --in: expected a run folder or an experiment folder, for example results/boson-commerce-1-0a7c687b.",
+    );
   }
   return writeReport({ in: args.in, ...(args.out !== undefined ? { out: args.out } : {}), scenarioOf: scenarioInfo });
 }

@@ -17,6 +17,11 @@ export interface RunArgs extends RunRequest {
   readonly out?: string | undefined;
   /** Write the run's HTML report into its folder too. */
   readonly report?: boolean | undefined;
+  /** Remote networks (remoteRun.ts): a JSON-RPC endpoint, confirmations, wall-clock step length, a run to resume. */
+  readonly rpcUrl?: string | undefined;
+  readonly confirmations?: string | undefined;
+  readonly stepSeconds?: string | undefined;
+  readonly resume?: string | undefined;
 }
 
 /** `<scenario>-<seed>-<8 hex of the inputs' hash>`: the same inputs name the same folder. */
@@ -34,6 +39,16 @@ export function checkOutDir(out: string): string {
 
 /** `sim run`: one run, written to its folder; returns the exit code (0 parity, 1 divergence, 2 bad input). */
 export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Promise<number> {
+  if (args.rpcUrl !== undefined || args.resume !== undefined || hre.network.name !== "hardhat") {
+    const { simRunRemote } = await import("./remoteRun");
+    return simRunRemote(hre, args);
+  }
+  if (args.confirmations !== undefined || args.stepSeconds !== undefined) {
+    process.stderr.write(
+      `error: ${optionError(args.confirmations !== undefined ? "confirmations" : "step-seconds", args.confirmations ?? args.stepSeconds ?? "", "a remote network: give --rpc-url or --network too").message}\n`,
+    );
+    return 2;
+  }
   let prepared: PreparedRun;
   let outDir: string;
   try {

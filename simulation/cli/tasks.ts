@@ -16,6 +16,13 @@ sim
   .addOptionalParam("set", 'Parameters for both sides, space-separated: "fees.feeBps=75 offers.priceMin=5e18"')
   .addOptionalParam("modelSet", "Parameters for the model only (a model assumption to check against the contracts)")
   .addFlag("report", "Also write the run's HTML report (report.html in the run folder)")
+  .addOptionalParam("rpcUrl", "Run on this JSON-RPC endpoint (a Hardhat node, a testnet) instead of in-process")
+  .addOptionalParam("confirmations", "Remote runs: blocks a transaction must be under before it counts (default 1)")
+  .addOptionalParam(
+    "stepSeconds",
+    "Remote runs: seconds per step, the scenario's clock scaled (needed in wall-clock mode)",
+  )
+  .addOptionalParam("resume", "Resume an interrupted remote run from its folder (its journal.ndjson)")
   .setAction(async (args: Record<string, string | boolean | undefined>, hre) => {
     await hre.run("compile", { quiet: true });
     const { simRun } = await import("./run");

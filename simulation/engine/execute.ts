@@ -3,6 +3,7 @@ import { InternalError } from "./errors";
 import type { SchemaNode } from "./params";
 import { runScenario, type RunResult, type RunSink } from "./run";
 import type { ChainBackend, ChainTarget, Mode, Scenario } from "./types";
+import type { TimeScale } from "./timeScale";
 
 /** 2030-03-17T17:46:40Z: every run's clock starts here, so traces do not depend on the day they ran. */
 export const DEFAULT_START_TIME = 1_900_000_000n;
@@ -22,6 +23,8 @@ export interface ExecuteOptions {
   readonly sink?: RunSink;
   readonly keys?: KeyRing;
   readonly startTime?: bigint;
+  /** Wall-clock runs on a chain that cannot warp: the scenario's clock compressed (see timeScale.ts). */
+  readonly timeScale?: TimeScale;
   readonly simulation?: number;
   readonly subset?: number;
   readonly run?: number;
@@ -40,7 +43,11 @@ export interface Executed {
 /** Builds a run's backends from its scenario's mechanisms and runs it. */
 export async function executeRun(spec: ExecuteSpec, options: ExecuteOptions = {}): Promise<Executed> {
   const keys = options.keys ?? createKeyRing();
-  const env = { startTime: options.startTime ?? DEFAULT_START_TIME, keys };
+  const env = {
+    startTime: options.startTime ?? DEFAULT_START_TIME,
+    keys,
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+  };
   let chain: ChainBackend | undefined;
   let deployment: unknown;
   if (spec.mode !== "model") {
@@ -63,6 +70,7 @@ export async function executeRun(spec: ExecuteSpec, options: ExecuteOptions = {}
       model,
       ...(chain !== undefined ? { chain } : {}),
       ...(options.sink !== undefined ? { sink: options.sink } : {}),
+      ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
       ...(options.simulation !== undefined ? { simulation: options.simulation } : {}),
       ...(options.subset !== undefined ? { subset: options.subset } : {}),
       ...(options.run !== undefined ? { run: options.run } : {}),

@@ -4,6 +4,7 @@ import { createClock } from "./clock";
 import { InternalError } from "./errors";
 import type { ParamsOf, SchemaNode } from "./params";
 import { createRng, type Rng } from "./rng";
+import { scaleAction, scaleClock, type TimeScale } from "./timeScale";
 import type {
   Account,
   Action,
@@ -77,6 +78,8 @@ export interface RunSpec<Schema extends SchemaNode, S, W, V> {
   readonly keys: KeyRing;
   readonly model: ModelBackend<W>;
   readonly chain?: ChainBackend;
+  /** Wall-clock runs: the scenario's clock and `…Seconds` durations in chain time (see timeScale.ts). */
+  readonly timeScale?: TimeScale;
   readonly simulation?: number;
   readonly subset?: number;
   readonly run?: number;
@@ -126,7 +129,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
   }
   const useModel = mode !== "chain";
   const useChain = mode !== "model";
-  const clock = createClock(spec.startTime, scenario.stepSeconds(params), scenario.substeps);
+  const clock = scaleClock(createClock(spec.startTime, scenario.stepSeconds(params), scenario.substeps), spec.timeScale);
   const state = scenario.init(params, (name) => createRng({ seed, scenario: scenario.name, stream: `env/${name}` }));
   const stepCtx = (step: number) => ({ params, step });
 
@@ -258,11 +261,12 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
           population,
           newcomers,
         });
-        for (const action of actions) batch.push({ action, sender: addressOf(action.agent) });
+        for (const action of actions)
+          batch.push({ action: scaleAction(action, spec.timeScale), sender: addressOf(action.agent) });
       }
       if (batch.length === 0) continue;
       const tExec = performance.now();
-      const chainOutcomes = useChain ? await chain!.execute(batch, tick.time) : undefined;
+      const chainOutcomes = useChain ? await chain!.execute(batch, tick.time, tick) : undefined;
       timing.chainExecuteMs += performance.now() - tExec;
       const order = executionOrder(batch.length, chainOutcomes);
       for (const i of order) {

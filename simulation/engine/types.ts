@@ -102,8 +102,11 @@ export interface ModelBackend<W> {
 export interface ChainBackend {
   /** Makes accounts ready to send (gas, unlocking); called once per new account. */
   prepare(accounts: readonly Account[]): Promise<void>;
-  /** Executes a substep's Actions at (or, on a network that cannot warp, after) `time`; one Outcome per Action, same order. */
-  execute(batch: readonly { action: Action; sender: `0x${string}` }[], time: bigint): Promise<Outcome[]>;
+  /**
+   * Executes a substep's Actions at (or, on a network that cannot warp, after) `time`; one Outcome per Action, same
+   * order. `tick` says where in the run the batch belongs (a remote backend journals it).
+   */
+  execute(batch: readonly { action: Action; sender: `0x${string}` }[], time: bigint, tick?: Tick): Promise<Outcome[]>;
   /** Samples the comparable state in one call. */
   sample(accounts: readonly Account[]): Promise<Variables>;
   /** Chain facts for the manifest. */
@@ -189,6 +192,8 @@ export interface ChainTarget {
 export interface SystemEnv {
   readonly startTime: bigint;
   readonly keys: import("./accounts").KeyRing;
+  /** Wall-clock runs compress the scenario's clock: every `…Seconds` duration of the system config scales by it. */
+  readonly timeScale?: import("./timeScale").TimeScale;
 }
 
 /**

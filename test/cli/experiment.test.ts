@@ -76,6 +76,17 @@ describe("cli: experiments", function () {
       }
       const steps = await store.query("SELECT count(*) AS n, count(DISTINCT timestep) AS t FROM steps");
       expect(steps[0]).to.deep.equal({ n: 8 * 5, t: 5 });
+      // Monte Carlo summaries per KPI per step: the median of two runs is their mean.
+      const summary = await store.query(
+        "SELECT s.mean, s.p50, s.n, (SELECT avg(commits) FROM steps WHERE subset = 3 AND timestep = 4) AS direct FROM step_summaries s WHERE kpi = 'commits' AND subset = 3 AND timestep = 4",
+      );
+      expect(summary).to.have.length(1);
+      expect(summary[0]!["n"]).to.equal(2);
+      expect(summary[0]!["mean"]).to.equal(summary[0]!["direct"]);
+      expect(summary[0]!["p50"]).to.equal(summary[0]!["mean"]);
+      expect(manifest.stepSummaries.rows).to.equal(
+        manifest.subsets.length * 5 * Object.keys(manifest.summary[0].kpis).length,
+      );
       // A higher ecosystem share moves fees from the rewards pool to the ecosystem fund, run by run.
       const eco = await store.query(
         'SELECT subset, run, "ecosystem_fund" AS e, "rewards_pool" AS p FROM steps WHERE timestep = 4 ORDER BY subset, run',

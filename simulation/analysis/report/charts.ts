@@ -2,7 +2,12 @@
  * Chart builders shared by the run and experiment reports. Every chart gets a title, named axes with units, a
  * legend and a tooltip; animation is off so a report renders the same every time.
  */
-import type { EChartsOption, SeriesOption, XAXisComponentOption as XAXisOption, YAXisComponentOption as YAXisOption } from "echarts";
+import type {
+  EChartsOption,
+  SeriesOption,
+  XAXisComponentOption as XAXisOption,
+  YAXisComponentOption as YAXisOption,
+} from "echarts";
 import type { Chart } from "./page";
 import type { Unit } from "./units";
 
@@ -75,7 +80,7 @@ export function frame(title: string, subtitle?: string): EChartsOption {
       textStyle: { fontSize: 11 },
     },
     tooltip: { trigger: "axis", confine: true },
-    grid: { left: 12, right: 20, top: subtitle !== undefined ? 86 : 70, bottom: 34, containLabel: true },
+    grid: { left: 12, right: 20, top: subtitle !== undefined ? 96 : 76, bottom: 34, containLabel: true },
   };
 }
 
@@ -218,13 +223,14 @@ export function fanSeries(
   rows: readonly (readonly number[])[],
   color: string,
   stackId: string,
+  oneLegendEntry = false,
 ): SeriesOption[] {
   const col = (i: number): [number, number][] => rows.map((r) => [r[0]!, r[i]!]);
   const diff = (hi: number, lo: number): [number, number][] => rows.map((r) => [r[0]!, r[hi]! - r[lo]!]);
   const band = (label: string, data: [number, number][], stack: string, opacity: number): SeriesOption =>
     ({
       type: "line",
-      name: label,
+      name: oneLegendEntry ? name : label.trim(),
       data,
       stack,
       showSymbol: false,
@@ -236,7 +242,7 @@ export function fanSeries(
   const base = (stack: string, data: [number, number][]): SeriesOption =>
     ({
       type: "line",
-      name: `${name} base ${stack}`,
+      name: oneLegendEntry ? name : `${name} base ${stack}`,
       data,
       stack,
       showSymbol: false,
@@ -252,7 +258,7 @@ export function fanSeries(
     band(`${name} p25–p75`, diff(4, 2), `${stackId}-inner`, 0.26),
     {
       type: "line",
-      name: `${name} median`,
+      name: oneLegendEntry ? name : `${name} median`.trim(),
       data: col(3),
       showSymbol: false,
       lineStyle: { width: 2, color },
@@ -262,9 +268,9 @@ export function fanSeries(
   ];
 }
 
-/** Legend entries of a chart, leaving out helper series whose name contains " base ". */
+/** Legend entries of a chart, once each, leaving out helper series whose name contains " base ". */
 export function legendOf(series: readonly SeriesOption[]): string[] {
-  return series.map((s) => String(s.name ?? "")).filter((n) => n !== "" && !n.includes(" base "));
+  return [...new Set(series.map((s) => String(s.name ?? "")).filter((n) => n !== "" && !n.includes(" base ")))];
 }
 
 /** A safe element id from any text. */

@@ -25,7 +25,10 @@ export interface ScenarioInfo {
 /** Subsets drawn as fans in one chart; beyond this, medians only. */
 const MAX_FANS = 4;
 
-export async function experimentReport(dir: string, scenarioOf: (name: string) => ScenarioInfo | undefined): Promise<ReportPage> {
+export async function experimentReport(
+  dir: string,
+  scenarioOf: (name: string) => ScenarioInfo | undefined,
+): Promise<ReportPage> {
   const data = await readExperiment(dir);
   const info = data.scenario !== undefined ? scenarioOf(data.scenario) : undefined;
   const ctx = new Ctx(data, info);
@@ -72,7 +75,9 @@ class Ctx {
     readonly info: ScenarioInfo | undefined,
   ) {
     this.flows = info?.flows ?? [];
-    this.subsets = [...new Set([...data.runs.map((r) => r.subset), ...[...data.fans.values()].flatMap((m) => [...m.keys()])])].sort((a, b) => a - b);
+    this.subsets = [
+      ...new Set([...data.runs.map((r) => r.subset), ...[...data.fans.values()].flatMap((m) => [...m.keys()])]),
+    ].sort((a, b) => a - b);
     const flat = data.runs.map((r) => flatten(r.params));
     const paths = new Set(flat.flatMap((f) => [...f.keys()]));
     this.swept = [...paths].filter((p) => new Set(flat.map((f) => JSON.stringify(f.get(p) ?? null))).size > 1);
@@ -143,12 +148,14 @@ class Ctx {
   paramNumber(path: string, v: unknown): number | undefined {
     if (typeof v === "number") return v;
     if (typeof v === "boolean") return v ? 1 : 0;
-    if (typeof v === "string" && /^-?\d+$/.test(v)) return toPlotNumber(BigInt(v), this.leaf(path)?.type === "amount" ? 18 : 0);
+    if (typeof v === "string" && /^-?\d+$/.test(v))
+      return toPlotNumber(BigInt(v), this.leaf(path)?.type === "amount" ? 18 : 0);
     return undefined;
   }
 
   paramText(path: string, v: unknown): string {
-    if (typeof v === "string" && /^-?\d+$/.test(v) && this.leaf(path)?.type === "amount") return formatExact(BigInt(v), 18);
+    if (typeof v === "string" && /^-?\d+$/.test(v) && this.leaf(path)?.type === "amount")
+      return formatExact(BigInt(v), 18);
     return typeof v === "string" ? v : JSON.stringify(v);
   }
 
@@ -184,10 +191,18 @@ export function flatten(tree: unknown, prefix = "", out = new Map<string, unknow
   return out;
 }
 
+/** A/B arms by subset, from experiment.json's `subsets: [{ subset, arm, assignments }]`: "A (fees.feeBps=50)". */
 function armNames(spec: Readonly<Record<string, unknown>> | undefined): string[] {
-  const arms = spec?.["arms"] ?? (isRecord(spec?.["ab"]) ? spec["ab"]["arms"] : undefined);
-  if (!Array.isArray(arms)) return [];
-  return arms.map((a, i) => (isRecord(a) && typeof a["name"] === "string" ? a["name"] : typeof a === "string" ? a : `arm ${"AB"[i] ?? i}`));
+  const subsets = spec?.["subsets"];
+  if (!Array.isArray(subsets)) return [];
+  const out: string[] = [];
+  for (const s of subsets) {
+    if (!isRecord(s) || typeof s["arm"] !== "string" || typeof s["subset"] !== "number") continue;
+    const assignments = Array.isArray(s["assignments"]) ? s["assignments"].filter(isRecord) : [];
+    const what = assignments.map((a) => `${String(a["path"])}=${String(a["value"])}`).join(" ");
+    out[s["subset"]] = what === "" ? s["arm"] : `${s["arm"]} (${what})`;
+  }
+  return out;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -216,7 +231,10 @@ function overview(ctx: Ctx): Section {
     { label: "scenario", value: data.scenario ?? "unknown" },
     { label: "runs", value: String(data.runs.length) },
     { label: "parameter sets (subsets)", value: String(ctx.subsets.length) },
-    { label: "runs per set", value: perSubset.length > 0 ? `${Math.min(...perSubset)}–${Math.max(...perSubset)}` : "–" },
+    {
+      label: "runs per set",
+      value: perSubset.length > 0 ? `${Math.min(...perSubset)}–${Math.max(...perSubset)}` : "–",
+    },
     { label: "swept parameters", value: ctx.swept.length > 0 ? ctx.swept.join(", ") : "none" },
     { label: "steps", value: [...new Set(data.runs.map((r) => r.steps))].join(", ") || "–" },
     { label: "modes", value: [...new Set(data.runs.map((r) => r.mode))].join(", ") || "–" },
@@ -227,9 +245,14 @@ function overview(ctx: Ctx): Section {
   const blocks: Block[] = [{ kind: "facts", facts }];
   for (const n of data.notes) blocks.push({ kind: "note", tone: "warn", text: n });
   if (ctx.info === undefined && data.scenario !== undefined) {
-    blocks.push({ kind: "note", tone: "warn", text: `Scenario ${data.scenario} is not known to this Lockstep: units of its KPIs may be raw values.` });
+    blocks.push({
+      kind: "note",
+      tone: "warn",
+      text: `Scenario ${data.scenario} is not known to this Lockstep: units of its KPIs may be raw values.`,
+    });
   }
-  if (data.spec !== undefined) blocks.push({ kind: "code", title: "experiment.json", text: toJson(data.spec, 2), collapsed: true });
+  if (data.spec !== undefined)
+    blocks.push({ kind: "code", title: "experiment.json", text: toJson(data.spec, 2), collapsed: true });
   return { id: "overview", title: "Experiment", blocks };
 }
 
@@ -240,11 +263,21 @@ function fans(ctx: Ctx): Section {
   const section = (blocks: Block[]): Section => ({
     id: "fans",
     title: "KPIs across runs",
-    intro: "Each KPI over the steps across the runs of each parameter set: the p5–p95 band, the p25–p75 band and the median.",
+    intro:
+      "Each KPI over the steps across the runs of each parameter set: the p5–p95 band, the p25–p75 band and the median.",
     blocks,
   });
-  if (data.fans.size === 0) return section([{ kind: "note", tone: "info", text: "Skipped: no per-step KPIs (the steps table) in this experiment." }]);
-  const { varying, constant } = ctx.varying();
+  if (data.fans.size === 0)
+    return section([
+      { kind: "note", tone: "info", text: "Skipped: no per-step KPIs (the steps table) in this experiment." },
+    ]);
+  // A KPI is charted when it changes across runs or over the steps.
+  const moves = (k: string) => {
+    const rows = [...(data.fans.get(k)?.values() ?? [])].flat();
+    return rows.some((r) => r[1] !== r[5] || r[3] !== rows[0]![3]);
+  };
+  const varying = data.stepKpis.filter(moves);
+  const constant = data.stepKpis.filter((k) => !moves(k));
   const subsets = ctx.subsets.filter((s) => [...data.fans.values()].some((m) => m.has(s)));
   const banded = subsets.length <= MAX_FANS;
   const charts: Chart[] = [];
@@ -257,14 +290,22 @@ function fans(ctx: Ctx): Section {
     let runs = 0;
     let maxT = 0;
     subsets.forEach((s, i) => {
-      const rows = (fan.get(s) ?? []).map((r) => [r[0]!, ...r.slice(1, 6).map((x) => Number((x * scale).toPrecision(12))), r[6]!]);
+      const rows = (fan.get(s) ?? []).map((r) => [
+        r[0]!,
+        ...r.slice(1, 6).map((x) => Number((x * scale).toPrecision(12))),
+        r[6]!,
+      ]);
       if (rows.length === 0) return;
       runs = Math.max(runs, ...rows.map((r) => r[6]!));
       maxT = Math.max(maxT, ...rows.map((r) => r[0]!));
       const color = COLORS.palette[i % COLORS.palette.length]!;
-      const name = subsets.length > 1 ? ctx.subsetName(s) : kpi;
-      if (banded) series.push(...fanSeries(name, rows, color, `s${s}`));
-      else series.push(lineSeries({ name: `${name} median`, data: rows.map((r) => [r[0]!, r[3]!] as const), color }));
+      const name = subsets.length > 1 ? ctx.subsetName(s) : "";
+      // Several sets: one legend entry per set (its bands and median share its name); one set: one per band.
+      if (banded) series.push(...fanSeries(name, rows, color, `s${s}`, subsets.length > 1));
+      else
+        series.push(
+          lineSeries({ name: `${name} median`.trim(), data: rows.map((r) => [r[0]!, r[3]!] as const), color }),
+        );
     });
     charts.push({
       id: `fan-${slug(kpi)}`,
@@ -280,8 +321,14 @@ function fans(ctx: Ctx): Section {
     });
   }
   const blocks: Block[] = [{ kind: "charts", columns: subsets.length > 1 ? 2 : 3, charts }];
-  if (!banded) blocks.unshift({ kind: "note", tone: "info", text: `${subsets.length} parameter sets: medians only (bands are drawn for up to ${MAX_FANS}).` });
-  if (constant.length > 0) blocks.push({ kind: "note", tone: "info", text: `The same in every run (not charted): ${constant.join(", ")}.` });
+  if (!banded)
+    blocks.unshift({
+      kind: "note",
+      tone: "info",
+      text: `${subsets.length} parameter sets: medians only (bands are drawn for up to ${MAX_FANS}).`,
+    });
+  if (constant.length > 0)
+    blocks.push({ kind: "note", tone: "info", text: `The same in every run (not charted): ${constant.join(", ")}.` });
   return section(blocks);
 }
 
@@ -292,17 +339,25 @@ function sweep(ctx: Ctx): Section {
   const section = (blocks: Block[]): Section => ({
     id: "sweep",
     title: "KPIs against swept parameters",
-    intro: "The final value of each KPI against each parameter that varies across runs: the mean over runs with the line, the p5–p95 range of the runs as a band.",
+    intro:
+      "The final value of each KPI against each parameter that varies across runs: the mean over runs with the line, the p5–p95 range of the runs as a band.",
     blocks,
   });
-  if (swept.length === 0) return section([{ kind: "note", tone: "info", text: "Skipped: no parameter varies across the runs (this is not a sweep)." }]);
-  if (data.runs.length === 0) return section([{ kind: "note", tone: "info", text: "Skipped: no runs table, so no final KPIs." }]);
+  if (swept.length === 0)
+    return section([
+      { kind: "note", tone: "info", text: "Skipped: no parameter varies across the runs (this is not a sweep)." },
+    ]);
+  if (data.runs.length === 0)
+    return section([{ kind: "note", tone: "info", text: "Skipped: no runs table, so no final KPIs." }]);
   const { varying, constant } = ctx.varying();
   const flat = new Map(data.runs.map((r) => [r, flatten(r.params)]));
   const blocks: Block[] = [];
   if (swept.length === 2) {
     const [pa, pb] = swept as [string, string];
-    const values = (p: string) => [...new Map(data.runs.map((r) => [JSON.stringify(flat.get(r)!.get(p)), flat.get(r)!.get(p)])).values()].sort(byParam(ctx, p));
+    const values = (p: string) =>
+      [...new Map(data.runs.map((r) => [JSON.stringify(flat.get(r)!.get(p)), flat.get(r)!.get(p)])).values()].sort(
+        byParam(ctx, p),
+      );
     const va = values(pa);
     const vb = values(pb);
     const charts: Chart[] = varying.map((kpi) => {
@@ -312,7 +367,11 @@ function sweep(ctx: Ctx): Section {
       va.forEach((a, i) =>
         vb.forEach((b, j) => {
           const xs = data.runs
-            .filter((r) => JSON.stringify(flat.get(r)!.get(pa)) === JSON.stringify(a) && JSON.stringify(flat.get(r)!.get(pb)) === JSON.stringify(b))
+            .filter(
+              (r) =>
+                JSON.stringify(flat.get(r)!.get(pa)) === JSON.stringify(a) &&
+                JSON.stringify(flat.get(r)!.get(pb)) === JSON.stringify(b),
+            )
             .map((r) => ctx.final(r, kpi))
             .filter((x): x is number => x !== undefined);
           const mean = xs.length > 0 ? Number((xs.reduce((s, x) => s + x, 0) / xs.length).toPrecision(12)) : null;
@@ -333,8 +392,20 @@ function sweep(ctx: Ctx): Section {
           tooltip: { trigger: "item", confine: true },
           legend: { show: true, top: 44, data: [`mean ${kpi}`] },
           grid: { left: 12, right: 90, top: 80, bottom: 40, containLabel: true },
-          xAxis: { type: "category", data: va.map((v) => ctx.paramText(pa, v)), name: ctx.paramAxis(pa), nameLocation: "middle", nameGap: 28, splitArea: { show: true } },
-          yAxis: { type: "category", data: vb.map((v) => ctx.paramText(pb, v)), name: ctx.paramAxis(pb), splitArea: { show: true } },
+          xAxis: {
+            type: "category",
+            data: va.map((v) => ctx.paramText(pa, v)),
+            name: ctx.paramAxis(pa),
+            nameLocation: "middle",
+            nameGap: 28,
+            splitArea: { show: true },
+          },
+          yAxis: {
+            type: "category",
+            data: vb.map((v) => ctx.paramText(pb, v)),
+            name: ctx.paramAxis(pb),
+            splitArea: { show: true },
+          },
           visualMap: {
             min: Number.isFinite(lo) ? lo : 0,
             max: Number.isFinite(hi) && hi > lo ? hi : (Number.isFinite(lo) ? lo : 0) + 1,
@@ -346,16 +417,29 @@ function sweep(ctx: Ctx): Section {
             inRange: { color: ["#eff6ff", "#93c5fd", "#1d4ed8", "#1e3a8a"] },
             text: [unit.label, ""],
           },
-          series: [{ type: "heatmap", name: `mean ${kpi}`, data: cells, label: { show: va.length * vb.length <= 36, fontSize: 10 } }],
+          series: [
+            {
+              type: "heatmap",
+              name: `mean ${kpi}`,
+              data: cells,
+              label: { show: va.length * vb.length <= 36, fontSize: 10 },
+            },
+          ],
         },
       };
     });
     blocks.push({ kind: "charts", title: `Heatmaps: ${pa} × ${pb}`, columns: 2, charts });
   } else if (swept.length > 2) {
-    blocks.push({ kind: "note", tone: "info", text: `${swept.length} parameters vary: each chart shows one, averaged over the others.` });
+    blocks.push({
+      kind: "note",
+      tone: "info",
+      text: `${swept.length} parameters vary: each chart shows one, averaged over the others.`,
+    });
   }
   for (const p of swept) {
-    const values = [...new Map(data.runs.map((r) => [JSON.stringify(flat.get(r)!.get(p)), flat.get(r)!.get(p)])).values()].sort(byParam(ctx, p));
+    const values = [
+      ...new Map(data.runs.map((r) => [JSON.stringify(flat.get(r)!.get(p)), flat.get(r)!.get(p)])).values(),
+    ].sort(byParam(ctx, p));
     const numeric = values.every((v) => ctx.paramNumber(p, v) !== undefined);
     const charts: Chart[] = varying.map((kpi, i) => {
       const unit = ctx.unit(kpi);
@@ -366,14 +450,28 @@ function sweep(ctx: Ctx): Section {
           .filter((x): x is number => x !== undefined)
           .sort((a, b) => a - b);
         const mean = xs.length > 0 ? xs.reduce((s, x) => s + x, 0) / xs.length : NaN;
-        return { x: numeric ? ctx.paramNumber(p, v)! : ctx.paramText(p, v), mean, p5: quantile(xs, 0.05), p95: quantile(xs, 0.95), n: xs.length };
+        return {
+          x: numeric ? ctx.paramNumber(p, v)! : ctx.paramText(p, v),
+          mean,
+          p5: quantile(xs, 0.05),
+          p95: quantile(xs, 0.95),
+          n: xs.length,
+        };
       });
       const many = stats.some((s) => s.n > 1);
       const color = COLORS.palette[i % COLORS.palette.length]!;
       const r12 = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(12)) : null);
       const series: SeriesOption[] = [];
       if (many) {
-        series.push({ type: "line", name: "p5 base", data: stats.map((s) => [s.x, r12(s.p5)]), stack: "band", showSymbol: false, lineStyle: { opacity: 0 }, tooltip: { show: false } } as SeriesOption);
+        series.push({
+          type: "line",
+          name: "p5 base",
+          data: stats.map((s) => [s.x, r12(s.p5)]),
+          stack: "band",
+          showSymbol: false,
+          lineStyle: { opacity: 0 },
+          tooltip: { show: false },
+        } as SeriesOption);
         series.push({
           type: "line",
           name: "p5–p95 of runs",
@@ -386,17 +484,33 @@ function sweep(ctx: Ctx): Section {
           tooltip: { show: false },
         } as SeriesOption);
       }
-      series.push({ type: "line", name: `mean ${kpi}`, data: stats.map((s) => [s.x, r12(s.mean)]), symbolSize: 7, lineStyle: { width: 2, color }, itemStyle: { color } } as SeriesOption);
+      series.push({
+        type: "line",
+        name: `mean ${kpi}`,
+        data: stats.map((s) => [s.x, r12(s.mean)]),
+        symbolSize: 7,
+        lineStyle: { width: 2, color },
+        itemStyle: { color },
+      } as SeriesOption);
       return {
         id: `sweep-${slug(p)}-${slug(kpi)}`,
         height: 280,
         format: { unit: unit.decimals > 0 ? unit.label : "" },
         option: {
-          ...frame(kpi, `final value against ${p}${many ? `; ${Math.max(...stats.map((s) => s.n))} runs per value` : ""}`),
+          ...frame(
+            kpi,
+            `final value against ${p}${many ? `; ${Math.max(...stats.map((s) => s.n))} runs per value` : ""}`,
+          ),
           legend: { top: 44, left: 8, data: legendOf(series).filter((n) => n !== "p5 base") },
           xAxis: numeric
             ? { type: "value", name: ctx.paramAxis(p), nameLocation: "middle", nameGap: 26, scale: true }
-            : { type: "category", name: ctx.paramAxis(p), nameLocation: "middle", nameGap: 26, data: stats.map((s) => String(s.x)) },
+            : {
+                type: "category",
+                name: ctx.paramAxis(p),
+                nameLocation: "middle",
+                nameGap: 26,
+                data: stats.map((s) => String(s.x)),
+              },
           yAxis: valueAxis(unitAxisName(unit)),
           series,
         },
@@ -404,7 +518,8 @@ function sweep(ctx: Ctx): Section {
     });
     blocks.push({ kind: "charts", title: `Against ${p}`, columns: 3, charts });
   }
-  if (constant.length > 0) blocks.push({ kind: "note", tone: "info", text: `The same in every run (not charted): ${constant.join(", ")}.` });
+  if (constant.length > 0)
+    blocks.push({ kind: "note", tone: "info", text: `The same in every run (not charted): ${constant.join(", ")}.` });
   return section(blocks);
 }
 
@@ -432,7 +547,11 @@ function abStats(spec: Readonly<Record<string, unknown>> | undefined): Map<strin
     if (!isRecord(v) || typeof v["meanDiff"] !== "number" || !Array.isArray(v["ci"])) continue;
     const [lo, hi] = v["ci"] as unknown[];
     if (typeof lo !== "number" || typeof hi !== "number") continue;
-    out.set(k, { meanDiff: v["meanDiff"], ci: [lo, hi], ...(typeof v["pValue"] === "number" ? { pValue: v["pValue"] } : {}) });
+    out.set(k, {
+      meanDiff: v["meanDiff"],
+      ci: [lo, hi],
+      ...(typeof v["pValue"] === "number" ? { pValue: v["pValue"] } : {}),
+    });
   }
   return out;
 }
@@ -443,14 +562,23 @@ function ab(ctx: Ctx): Section {
   const section = (blocks: Block[]): Section => ({
     id: "ab",
     title: "A/B test",
-    intro: "Each arm's final KPIs across its runs, and the paired difference B − A of runs that share a seed, with its interval.",
+    intro:
+      "Each arm's final KPIs across its runs, and the paired difference B − A of runs that share a seed, with its interval.",
     blocks,
   });
   if (data.kind !== "ab" && stats === undefined) {
-    return section([{ kind: "note", tone: "info", text: "Skipped: not an A/B test (experiment.json has no ab field)." }]);
+    return section([
+      { kind: "note", tone: "info", text: "Skipped: not an A/B test (experiment.json has no ab field)." },
+    ]);
   }
   if (ctx.subsets.length !== 2) {
-    return section([{ kind: "note", tone: "warn", text: `Skipped: an A/B test has two arms; this experiment has ${ctx.subsets.length} parameter sets.` }]);
+    return section([
+      {
+        kind: "note",
+        tone: "warn",
+        text: `Skipped: an A/B test has two arms; this experiment has ${ctx.subsets.length} parameter sets.`,
+      },
+    ]);
   }
   const [sa, sb] = ctx.subsets as [number, number];
   const nameA = ctx.subsetName(sa);
@@ -460,7 +588,12 @@ function ab(ctx: Ctx): Section {
   const B = runsOf(sb);
   const { varying } = ctx.varying();
   const blocks: Block[] = [];
-  if (stats === undefined) blocks.push({ kind: "note", tone: "info", text: "experiment.json has no ab field: differences are shown without an interval." });
+  if (stats === undefined)
+    blocks.push({
+      kind: "note",
+      tone: "info",
+      text: "experiment.json has no ab field: differences are shown without an interval.",
+    });
   const rows: Cell[][] = [];
   const charts: Chart[] = [];
   for (const kpi of varying) {
@@ -477,18 +610,27 @@ function ab(ctx: Ctx): Section {
       if (a !== undefined && b !== undefined) diffs.push(b - a);
       const ea = ra.kpis?.[kpi];
       const eb = rb.kpis?.[kpi];
-      if (typeof ea === "string" && typeof eb === "string" && /^-?\d+$/.test(ea) && /^-?\d+$/.test(eb)) rawDiffs.push(toPlotNumber(BigInt(eb) - BigInt(ea)));
+      if (typeof ea === "string" && typeof eb === "string" && /^-?\d+$/.test(ea) && /^-?\d+$/.test(eb))
+        rawDiffs.push(toPlotNumber(BigInt(eb) - BigInt(ea)));
     }
     const mean = diffs.length > 0 ? diffs.reduce((s, x) => s + x, 0) / diffs.length : NaN;
     const rawMean = rawDiffs.length > 0 ? rawDiffs.reduce((s, x) => s + x, 0) / rawDiffs.length : NaN;
     const given = stats?.get(kpi);
     // The experiment's statistics may be in wei or in whole tokens: take the reading that matches the data.
     const scale =
-      given === undefined || unit.decimals === 0 ? 1 : close(given.meanDiff, mean) ? 1 : close(given.meanDiff, rawMean) ? 10 ** -unit.decimals : 10 ** -unit.decimals;
+      given === undefined || unit.decimals === 0
+        ? 1
+        : close(given.meanDiff, mean)
+          ? 1
+          : close(given.meanDiff, rawMean)
+            ? 10 ** -unit.decimals
+            : 10 ** -unit.decimals;
     const ci = given !== undefined ? ([given.ci[0] * scale, given.ci[1] * scale] as const) : undefined;
     const box = (xs: number[]): number[] => {
       const s = [...xs].sort((p, q) => p - q);
-      return [s[0] ?? NaN, quantile(s, 0.25), quantile(s, 0.5), quantile(s, 0.75), s[s.length - 1] ?? NaN].map((x) => Number(x.toPrecision(12)));
+      return [s[0] ?? NaN, quantile(s, 0.25), quantile(s, 0.5), quantile(s, 0.75), s[s.length - 1] ?? NaN].map((x) =>
+        Number(x.toPrecision(12)),
+      );
     };
     charts.push({
       id: `ab-arms-${slug(kpi)}`,
@@ -500,7 +642,12 @@ function ab(ctx: Ctx): Section {
         xAxis: { type: "category", data: [nameA, nameB], name: "arm", nameLocation: "middle", nameGap: 26 },
         yAxis: valueAxis(unitAxisName(unit), { scale: true }),
         series: [
-          { type: "boxplot", name: "quartiles", data: [box(xa), box(xb)], itemStyle: { color: "#dbeafe", borderColor: COLORS.chain } },
+          {
+            type: "boxplot",
+            name: "quartiles",
+            data: [box(xa), box(xb)],
+            itemStyle: { color: "#dbeafe", borderColor: COLORS.chain },
+          },
           {
             type: "scatter",
             name: "runs",
@@ -513,8 +660,21 @@ function ab(ctx: Ctx): Section {
     });
     const dSorted = [...diffs].sort((p, q) => p - q);
     const diffSeries: SeriesOption[] = [
-      { type: "boxplot", name: "paired differences", data: [box(dSorted)], itemStyle: { color: "#ede9fe", borderColor: COLORS.difference } },
-      { type: "scatter", name: "mean difference", symbol: "diamond", symbolSize: 12, data: [["B − A", Number(mean.toPrecision(12))]], itemStyle: { color: COLORS.diverged }, z: 5 },
+      {
+        type: "boxplot",
+        name: "paired differences",
+        data: [box(dSorted)],
+        itemStyle: { color: "#ede9fe", borderColor: COLORS.difference },
+      },
+      {
+        type: "scatter",
+        name: "mean difference",
+        symbol: "diamond",
+        symbolSize: 12,
+        data: [["B − A", Number(mean.toPrecision(12))]],
+        itemStyle: { color: COLORS.diverged },
+        z: 5,
+      },
     ];
     if (ci !== undefined) {
       diffSeries.push({
@@ -536,13 +696,27 @@ function ab(ctx: Ctx): Section {
       height: 280,
       format: { unit: unit.decimals > 0 ? unit.label : "" },
       option: {
-        ...frame(`${kpi}: B − A, paired by seed`, `${diffs.length} pairs${ci !== undefined ? "; red bar = the experiment's interval" : ""}`),
+        ...frame(
+          `${kpi}: B − A, paired by seed`,
+          `${diffs.length} pairs${ci !== undefined ? "; red bar = the experiment's interval" : ""}`,
+        ),
         tooltip: { trigger: "item", confine: true },
         xAxis: { type: "category", data: ["B − A"], name: `${nameB} − ${nameA}`, nameLocation: "middle", nameGap: 26 },
         yAxis: valueAxis(unitAxisName(unit), { scale: true }),
         series: [
           ...diffSeries,
-          { type: "line", name: "no difference", data: [["B − A", 0]], markLine: { silent: true, symbol: "none", lineStyle: { color: "#9ca3af", type: "dashed" }, data: [{ yAxis: 0 }] }, showSymbol: false } as SeriesOption,
+          {
+            type: "line",
+            name: "no difference",
+            data: [["B − A", 0]],
+            markLine: {
+              silent: true,
+              symbol: "none",
+              lineStyle: { color: "#9ca3af", type: "dashed" },
+              data: [{ yAxis: 0 }],
+            },
+            showSymbol: false,
+          } as SeriesOption,
         ],
       },
     });
@@ -550,12 +724,20 @@ function ab(ctx: Ctx): Section {
       kpi,
       formatNumber(mean),
       ci !== undefined ? `[${formatNumber(ci[0])}, ${formatNumber(ci[1])}]` : "–",
-      given?.pValue !== undefined ? { text: formatNumber(given.pValue), tone: given.pValue < 0.05 ? "ok" : "muted" } : "–",
+      given?.pValue !== undefined
+        ? { text: formatNumber(given.pValue), tone: given.pValue < 0.05 ? "ok" : "muted" }
+        : "–",
       diffs.length,
       unit.label,
     ]);
   }
-  blocks.push({ kind: "table", title: `Paired differences (${nameB} − ${nameA})`, columns: ["KPI", "mean difference", "interval", "p-value", "pairs", "unit"], numeric: [1, 3, 4], rows });
+  blocks.push({
+    kind: "table",
+    title: `Paired differences (${nameB} − ${nameA})`,
+    columns: ["KPI", "mean difference", "interval", "p-value", "pairs", "unit"],
+    numeric: [1, 3, 4],
+    rows,
+  });
   blocks.push({ kind: "charts", columns: 2, charts });
   return section(blocks);
 }
@@ -572,14 +754,33 @@ function optimize(ctx: Ctx): Section {
     blocks,
   });
   if (!isRecord(opt)) {
-    return section([{ kind: "note", tone: "info", text: "Skipped: not an optimisation (experiment.json has no optimize field)." }]);
+    return section([
+      { kind: "note", tone: "info", text: "Skipped: not an optimisation (experiment.json has no optimize field)." },
+    ]);
   }
   const blocks: Block[] = [];
-  const objective = typeof opt["objective"] === "string" ? opt["objective"] : typeof spec?.["objective"] === "string" ? spec["objective"] : "objective";
+  const objective =
+    typeof opt["objective"] === "string"
+      ? opt["objective"]
+      : typeof spec?.["objective"] === "string"
+        ? spec["objective"]
+        : "objective";
+  // The optimiser scores runs by their final KPIs as `toPlotNumber` gives them (wei for amounts): shown in whole tokens.
+  const unit = ctx.unit(objective);
+  const scale = unit.decimals > 0 ? 10 ** -unit.decimals : 1;
+  const objectiveAxis = unit.decimals > 0 ? `${objective} (${unitAxisName(unit)})` : `${objective} (${unit.label})`;
+  const values = (v: unknown): string =>
+    isRecord(v)
+      ? Object.entries(v)
+          .map(([p, x]) => `${p}=${ctx.paramText(p, x)}`)
+          .join(", ")
+      : String(v ?? "–");
   const history = Array.isArray(opt["history"]) ? opt["history"].filter(isRecord) : [];
   if (history.length > 0) {
     const line = (key: string) =>
-      history.filter((h) => typeof h[key] === "number" && typeof h["generation"] === "number").map((h) => [h["generation"] as number, h[key] as number] as const);
+      history
+        .filter((h) => typeof h[key] === "number" && typeof h["generation"] === "number")
+        .map((h) => [h["generation"] as number, (h[key] as number) * scale] as const);
     const series = [
       lineSeries({ name: "best", data: line("best"), color: COLORS.chain, width: 3 }),
       lineSeries({ name: "mean", data: line("mean"), color: COLORS.model, dashed: true }),
@@ -595,25 +796,26 @@ function optimize(ctx: Ctx): Section {
           option: {
             ...frame(`${objective} per generation`, "best and mean candidate of each generation"),
             xAxis: { type: "value", name: "generation", nameLocation: "middle", nameGap: 26, minInterval: 1 },
-            yAxis: valueAxis(objective, { scale: true }),
+            yAxis: valueAxis(objectiveAxis, { scale: true }),
             series,
           },
         },
       ],
     });
-  } else blocks.push({ kind: "note", tone: "info", text: "No optimize.history in experiment.json: no progress chart." });
+  } else
+    blocks.push({ kind: "note", tone: "info", text: "No optimize.history in experiment.json: no progress chart." });
   const best = Array.isArray(opt["best"]) ? opt["best"].filter(isRecord) : [];
   if (best.length > 0) {
     const paths = [...new Set(best.flatMap((b) => (isRecord(b["values"]) ? Object.keys(b["values"]) : [])))];
     blocks.push({
       kind: "table",
       title: "Best candidates",
-      columns: ["rank", ...paths, objective],
+      columns: ["rank", ...paths, objectiveAxis],
       numeric: [0, ...paths.map((_, i) => i + 1), paths.length + 1],
       rows: best.map((b, i) => [
         i + 1,
         ...paths.map((p) => (isRecord(b["values"]) ? ctx.paramText(p, b["values"][p]) : "–")),
-        typeof b["objective"] === "number" ? formatNumber(b["objective"]) : String(b["objective"] ?? "–"),
+        typeof b["objective"] === "number" ? formatNumber(b["objective"] * scale) : String(b["objective"] ?? "–"),
       ]),
     });
   } else blocks.push({ kind: "note", tone: "info", text: "No optimize.best in experiment.json: no candidates table." });
@@ -628,13 +830,17 @@ function optimize(ctx: Ctx): Section {
         keys.map((k): Cell => {
           const v = c[k];
           if (k === "divergences" && typeof v === "number") return { text: String(v), tone: v > 0 ? "bad" : "ok" };
-          if (typeof v === "number") return formatNumber(v);
+          if (typeof v === "number") return formatNumber(/objective/i.test(k) ? v * scale : v);
+          if (k === "values") return values(v);
           if (typeof v === "string") return v;
           return v === undefined ? "–" : JSON.stringify(v);
         }),
       ),
     });
-    const numericKeys = keys.filter((k) => k !== "rank" && k !== "candidate" && confirmation.every((c) => typeof c[k] === "number" || c[k] === undefined));
+    const numericKeys = keys.filter(
+      (k) =>
+        k !== "rank" && k !== "candidate" && confirmation.every((c) => typeof c[k] === "number" || c[k] === undefined),
+    );
     const plotted = numericKeys.filter((k) => /objective|model|chain/i.test(k));
     if (plotted.length > 0) {
       blocks.push({
@@ -648,15 +854,36 @@ function optimize(ctx: Ctx): Section {
             option: {
               ...frame(`${objective}: model against chain`, "each best candidate re-run in lockstep"),
               tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, confine: true },
-              xAxis: { type: "category", data: confirmation.map((_, i) => `#${i + 1}`), name: "candidate", nameLocation: "middle", nameGap: 26 },
-              yAxis: valueAxis(objective, { scale: true }),
-              series: plotted.map((k, i) => ({ type: "bar", name: k, data: confirmation.map((c) => (typeof c[k] === "number" ? c[k] : null)), itemStyle: { color: COLORS.palette[i % COLORS.palette.length] } }) as SeriesOption),
+              xAxis: {
+                type: "category",
+                data: confirmation.map((_, i) => `#${i + 1}`),
+                name: "candidate",
+                nameLocation: "middle",
+                nameGap: 26,
+              },
+              yAxis: valueAxis(objectiveAxis, { scale: true }),
+              series: plotted.map(
+                (k, i) =>
+                  ({
+                    type: "bar",
+                    name: k,
+                    data: confirmation.map((c) =>
+                      typeof c[k] === "number" ? Number((c[k] * scale).toPrecision(12)) : null,
+                    ),
+                    itemStyle: { color: COLORS.palette[i % COLORS.palette.length] },
+                  }) as SeriesOption,
+              ),
             },
           },
         ],
       });
     }
-  } else blocks.push({ kind: "note", tone: "info", text: "No optimize.confirmation in experiment.json: the chain's confirmation is not reported." });
+  } else
+    blocks.push({
+      kind: "note",
+      tone: "info",
+      text: "No optimize.confirmation in experiment.json: the chain's confirmation is not reported.",
+    });
   return section(blocks);
 }
 
@@ -664,7 +891,12 @@ function optimize(ctx: Ctx): Section {
 
 function runsSection(ctx: Ctx): Section {
   const { data } = ctx;
-  if (data.runs.length === 0) return { id: "runs", title: "Runs", blocks: [{ kind: "note", tone: "info", text: "No runs table in results.duckdb." }] };
+  if (data.runs.length === 0)
+    return {
+      id: "runs",
+      title: "Runs",
+      blocks: [{ kind: "note", tone: "info", text: "No runs table in results.duckdb." }],
+    };
   const shown = ctx.kpis.slice(0, 4);
   return {
     id: "runs",
@@ -673,7 +905,16 @@ function runsSection(ctx: Ctx): Section {
       {
         kind: "table",
         title: `All ${data.runs.length} runs`,
-        columns: ["subset", "run", "seed", "status", "divergences", ...ctx.swept, ...shown.map((k) => `${k} (${ctx.unit(k).label})`), "wall s"],
+        columns: [
+          "subset",
+          "run",
+          "seed",
+          "status",
+          "divergences",
+          ...ctx.swept,
+          ...shown.map((k) => `${k} (${ctx.unit(k).label})`),
+          "wall s",
+        ],
         numeric: [0, 1, 4, ...shown.map((_, i) => 5 + ctx.swept.length + i), 5 + ctx.swept.length + shown.length],
         searchable: data.runs.length > 20,
         limit: 50,
@@ -683,7 +924,9 @@ function runsSection(ctx: Ctx): Section {
             r.subset,
             r.run,
             r.seed,
-            r.error !== undefined ? { text: r.status, tone: "bad", title: r.error } : { text: r.status, tone: r.status === "parity" ? "ok" : "muted" },
+            r.error !== undefined
+              ? { text: r.status, tone: "bad", title: r.error }
+              : { text: r.status, tone: r.status === "parity" ? "ok" : "muted" },
             (r.divergences ?? 0) > 0 ? { text: String(r.divergences), tone: "bad" } : (r.divergences ?? "–"),
             ...ctx.swept.map((p) => ctx.paramText(p, f.get(p))),
             ...shown.map((k) => {

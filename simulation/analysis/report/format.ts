@@ -36,7 +36,9 @@ export function formatRounded(v: bigint, decimals: number, places = 6): string {
 export function formatGap(v: bigint, unit: Unit): string {
   if (unit.decimals === 0) return formatExact(v, 0);
   const abs = v < 0n ? -v : v;
-  return abs < 10n ** BigInt(Math.max(0, unit.decimals - 6)) ? `${formatExact(v, 0)} wei` : `${formatRounded(v, unit.decimals, 6)} ${unit.label}`;
+  return abs < 10n ** BigInt(Math.max(0, unit.decimals - 6))
+    ? `${formatExact(v, 0)} wei`
+    : `${formatRounded(v, unit.decimals, 6)} ${unit.label}`;
 }
 
 /** A value in its unit: whole tokens for amounts, exact; the unit's label appended unless it is a plain count. */

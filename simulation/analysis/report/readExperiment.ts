@@ -63,7 +63,9 @@ export async function readExperiment(dir: string): Promise<ExperimentData> {
     try {
       raw = JSON.parse(readFileSync(specPath, "utf8"));
     } catch (e) {
-      throw new UserError(`Cannot read ${specPath}: ${(e as Error).message}. Expected the experiment's JSON description.`);
+      throw new UserError(
+        `Cannot read ${specPath}: ${(e as Error).message}. Expected the experiment's JSON description.`,
+      );
     }
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
       throw new UserError(`Invalid ${specPath}: expected a JSON object with kind and scenario.`);
@@ -81,11 +83,16 @@ export async function readExperiment(dir: string): Promise<ExperimentData> {
     const instance = await DuckDBInstance.create(dbPath, { access_mode: "READ_ONLY" });
     const db = await instance.connect();
     try {
-      const tables = new Set((await rows(db, "SELECT table_name FROM information_schema.tables")).map((r) => String(r["table_name"])));
+      const tables = new Set(
+        (await rows(db, "SELECT table_name FROM information_schema.tables")).map((r) => String(r["table_name"])),
+      );
       if (tables.has("runs")) runs = await readRuns(db);
       else notes.push(`${RESULTS_FILE} has no runs table: no final KPIs, parameters or statuses.`);
       if (tables.has("steps")) {
-        const cols = await rows(db, "SELECT column_name FROM information_schema.columns WHERE table_name = 'steps' ORDER BY ordinal_position");
+        const cols = await rows(
+          db,
+          "SELECT column_name FROM information_schema.columns WHERE table_name = 'steps' ORDER BY ordinal_position",
+        );
         stepKpis = cols.map((r) => String(r["column_name"])).filter((c) => !KEY_COLUMNS.has(c));
         for (const kpi of stepKpis) {
           const q = quoteIdent(kpi);
@@ -97,7 +104,9 @@ export async function readExperiment(dir: string): Promise<ExperimentData> {
           )) {
             const subset = Number(r["subset"]);
             const list = fan.get(subset) ?? [];
-            list.push([Number(r["timestep"]), ...(r["q"] as number[]).map(Number), Number(r["n"])]);
+            // 12 significant digits: interpolation must not make a constant KPI look spread (3 vs 2.9999999999999996).
+            const q = (r["q"] as unknown[]).map((x) => Number(Number(x).toPrecision(12)));
+            list.push([Number(r["timestep"]), ...q, Number(r["n"])]);
             fan.set(subset, list);
           }
           fans.set(kpi, fan);
@@ -176,7 +185,9 @@ function parseJson(v: unknown): unknown {
 }
 
 function isKpis(v: unknown): v is Record<string, string | number> {
-  return typeof v === "object" && v !== null && Object.values(v).every((x) => typeof x === "string" || typeof x === "number");
+  return (
+    typeof v === "object" && v !== null && Object.values(v).every((x) => typeof x === "string" || typeof x === "number")
+  );
 }
 
 /** Without experiment.json: several subsets is a sweep, one subset of several runs is Monte Carlo. */

@@ -26,6 +26,8 @@ export interface RunManifest {
   readonly git?: string;
   readonly toolchain?: Readonly<Record<string, string>>;
   readonly chain?: Readonly<Record<string, string | number>>;
+  /** Deployed contract addresses by name. */
+  readonly contracts?: Readonly<Record<string, unknown>>;
   readonly set: readonly Assignment[];
   readonly modelSet: readonly Assignment[];
   readonly params?: unknown;
@@ -52,6 +54,8 @@ export interface ActionRow {
   readonly step: number;
   readonly substep: string;
   readonly agent: string;
+  /** The agent's address. */
+  readonly sender?: string;
   readonly kind: string;
   readonly args: Readonly<Record<string, string | number | boolean>>;
   readonly model?: OutcomeRow;
@@ -144,6 +148,7 @@ function readManifest(path: string): RunManifest {
     ...defined("git", optional("git", isString)),
     ...defined("toolchain", optional("toolchain", isStringRecord)),
     ...defined("chain", optional("chain", isRecord) as Record<string, string | number> | undefined),
+    ...defined("contracts", optional("contracts", isRecord)),
     ...defined("params", m["params"]),
     ...defined("modelParams", m["modelParams"]),
   };
@@ -249,6 +254,7 @@ function actionRow(raw: unknown, where: string): ActionRow {
     step: a["step"],
     substep: a["substep"],
     agent: a["agent"],
+    ...(isString(a["sender"]) ? { sender: a["sender"] } : {}),
     kind: a["kind"],
     args: isRecord(a["args"]) ? (a["args"] as Record<string, string | number | boolean>) : {},
     ...(model !== undefined ? { model } : {}),

@@ -10,7 +10,8 @@ import type { Block, Cell, Chart, ReportPage, TableBlock } from "./page";
 /** The inlined charting library: its minified build and version. */
 export function chartingLibrary(): { readonly source: string; readonly version: string } {
   const source = readFileSync(require.resolve("echarts/dist/echarts.min.js"), "utf8");
-  const version = (JSON.parse(readFileSync(require.resolve("echarts/package.json"), "utf8")) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(require.resolve("echarts/package.json"), "utf8")) as { version: string })
+    .version;
   return { source, version };
 }
 
@@ -31,7 +32,8 @@ export function renderHtml(page: ReportPage): string {
   const block = (b: Block): string => {
     switch (b.kind) {
       case "charts": {
-        for (const c of b.charts) charts[c.id] = { option: c.option, ...(c.format !== undefined ? { format: c.format } : {}) };
+        for (const c of b.charts)
+          charts[c.id] = { option: c.option, ...(c.format !== undefined ? { format: c.format } : {}) };
         return (
           `<div class="block">${b.title !== undefined ? `<h3>${esc(b.title)}</h3>` : ""}` +
           `${b.intro !== undefined ? `<p class="intro">${esc(b.intro)}</p>` : ""}` +
@@ -44,13 +46,19 @@ export function renderHtml(page: ReportPage): string {
         return `<div class="block"><div class="note ${b.tone}">${esc(b.text)}</div></div>`;
       case "code": {
         const pre = `<pre class="code">${esc(b.text)}</pre>`;
-        if (b.collapsed === true) return `<div class="block"><details><summary>${esc(b.title ?? "Details")}</summary>${pre}</details></div>`;
+        if (b.collapsed === true)
+          return `<div class="block"><details><summary>${esc(b.title ?? "Details")}</summary>${pre}</details></div>`;
         return `<div class="block">${b.title !== undefined ? `<h3>${esc(b.title)}</h3>` : ""}${pre}</div>`;
       }
       case "facts":
         return (
           `<div class="block"><dl class="facts">` +
-          b.facts.map((f) => `<div><dt>${esc(f.label)}</dt><dd${f.tone ? ` class="tone-${f.tone}"` : ""}>${esc(f.value)}</dd></div>`).join("") +
+          b.facts
+            .map(
+              (f) =>
+                `<div><dt>${esc(f.label)}</dt><dd${f.tone ? ` class="tone-${f.tone}"` : ""}>${esc(f.value)}</dd></div>`,
+            )
+            .join("") +
           `</dl></div>`
         );
       case "explorer": {
@@ -76,7 +84,9 @@ export function renderHtml(page: ReportPage): string {
 
   html.push(`<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">`);
   html.push(`<meta name="viewport" content="width=device-width, initial-scale=1">`);
-  html.push(`<meta name="generator" content="${esc(page.generator || `Lockstep sim report, ECharts ${library.version}`)}">`);
+  html.push(
+    `<meta name="generator" content="${esc(page.generator || `Lockstep sim report, ECharts ${library.version}`)}">`,
+  );
   html.push(`<title>Lockstep ${page.kind} report: ${esc(page.title)}</title>`);
   html.push(`<style>\n${readAsset("report.css")}</style>\n</head>\n<body>`);
   html.push(
@@ -84,7 +94,9 @@ export function renderHtml(page: ReportPage): string {
       (page.status !== undefined ? ` <span class="badge ${page.status.tone}">${esc(page.status.text)}</span>` : "") +
       `</h1><p>${esc(page.subtitle)}</p></header>`,
   );
-  html.push(`<nav class="toc">${page.sections.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join("")}</nav>\n<main>`);
+  html.push(
+    `<nav class="toc">${page.sections.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join("")}</nav>\n<main>`,
+  );
   for (const s of page.sections) {
     html.push(
       `<section class="report" id="${esc(s.id)}"><h2>${esc(s.title)}</h2>` +
@@ -93,7 +105,9 @@ export function renderHtml(page: ReportPage): string {
         `</section>`,
     );
   }
-  html.push(`</main>\n<footer>${esc(page.generator || "Lockstep")}: charts by Apache ECharts ${esc(library.version)}, inlined; no network access needed.</footer>`);
+  html.push(
+    `</main>\n<footer>${esc(page.generator || "Lockstep")}: charts by Apache ECharts ${esc(library.version)}, inlined; no network access needed.</footer>`,
+  );
   html.push(`<script id="lockstep-data" type="application/json">${jsonForScript({ charts, explorers })}</script>`);
   html.push(`<script>\n${scriptSafe(library.source)}\n</script>`);
   html.push(`<script>\n${scriptSafe(readAsset("report.js"))}\n</script>`);
@@ -109,7 +123,8 @@ function table(b: TableBlock, id: string): string {
   const rows = b.rows
     .map((row, r) => {
       const extra = r >= limit;
-      const pick = b.picks !== undefined ? ` data-pick="${esc(b.picks)}" data-entity="${esc(cellText(row[0] ?? ""))}"` : "";
+      const pick =
+        b.picks !== undefined ? ` data-pick="${esc(b.picks)}" data-entity="${esc(cellText(row[0] ?? ""))}"` : "";
       return (
         `<tr${extra ? ' class="extra" hidden' : ""}${pick}>` +
         row.map((c, i) => cell(c, numeric.has(i), wrap.has(i))).join("") +
@@ -121,7 +136,8 @@ function table(b: TableBlock, id: string): string {
     b.searchable === true
       ? `<div class="table-tools"><input type="search" placeholder="Filter rows…" data-filter="${id}" aria-label="filter rows"><span class="count">${b.rows.length} rows</span></div>`
       : "";
-  const more = b.rows.length > limit ? `<button class="more" data-more="${id}">Show all ${b.rows.length} rows</button>` : "";
+  const more =
+    b.rows.length > limit ? `<button class="more" data-more="${id}">Show all ${b.rows.length} rows</button>` : "";
   return (
     `<div class="block">${b.title !== undefined ? `<h3>${esc(b.title)}</h3>` : ""}${tools}` +
     `<div class="table-wrap"><table id="${id}"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>${more}</div></div>`
@@ -150,7 +166,10 @@ export function esc(text: string): string {
 
 /** JSON that cannot close its <script> element (every `<` escaped). */
 function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 /** Script text that cannot close its <script> element early. */

@@ -197,7 +197,9 @@ function parity(ctx: Ctx): Section {
         { text: d.variable, tone: "bad" },
         exactCell(d.model, mv, unit),
         exactCell(d.chain, cv, unit),
-        mv !== undefined && cv !== undefined ? { text: formatGap(cv - mv, unit), title: `${formatExact(cv - mv, 0)}${unit.decimals > 0 ? " wei" : ""}` } : "–",
+        mv !== undefined && cv !== undefined
+          ? { text: formatGap(cv - mv, unit), title: `${formatExact(cv - mv, 0)}${unit.decimals > 0 ? " wei" : ""}` }
+          : "–",
         d.seed,
       ],
     ],
@@ -206,6 +208,7 @@ function parity(ctx: Ctx): Section {
   blocks.push(
     actionsTable(
       d.actions,
+      namesOf(run),
       sampled
         ? `Actions of step ${d.step} (the state is sampled after the step)`
         : `Actions of substep ${d.substep} of step ${d.step}`,
@@ -264,7 +267,17 @@ function maxGap(run: RunData, v: string, unit: Unit): Cell {
   return { text: formatGap(best, unit), title: `${formatExact(best, 0)}${unit.decimals > 0 ? " wei" : ""}` };
 }
 
-function actionsTable(actions: readonly ActionRow[], title: string): TableBlock {
+/** Addresses the run knows by name: every agent that sent an action, and the deployed contracts. */
+function namesOf(run: RunData): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const [name, address] of Object.entries(run.manifest.contracts ?? {})) {
+    if (typeof address === "string") names.set(address.toLowerCase(), name);
+  }
+  for (const a of run.actions) if (a.sender !== undefined) names.set(a.sender.toLowerCase(), a.agent);
+  return names;
+}
+
+function actionsTable(actions: readonly ActionRow[], names: ReadonlyMap<string, string>, title: string): TableBlock {
   return {
     kind: "table",
     title: `${title}: ${actions.length}`,
@@ -279,7 +292,7 @@ function actionsTable(actions: readonly ActionRow[], title: string): TableBlock 
       a.agent,
       a.diverged ? { text: a.kind, tone: "bad", title: "model and chain disagree on this action's outcome" } : a.kind,
       {
-        text: shortArgs(a.args),
+        text: shortArgs(a.args, names),
         title: Object.entries(a.args)
           .map(([k, v]) => `${k}=${v}`)
           .join("\n"),
@@ -291,14 +304,29 @@ function actionsTable(actions: readonly ActionRow[], title: string): TableBlock 
   };
 }
 
-function shortArgs(args: Readonly<Record<string, string | number | boolean>>): string {
+/**
+ * Arguments as a token engineer reads them: addresses by the agent or contract they belong to, amounts in wei as
+ * whole tokens in the command line's notation (`5000e18`), the uint256 maximum as `max`.
+ */
+function shortArgs(
+  args: Readonly<Record<string, string | number | boolean>>,
+  names: ReadonlyMap<string, string>,
+): string {
   return Object.entries(args)
     .map(([k, v]) => {
       const s = String(v);
-      return `${k}=${s.length > 14 ? `${s.slice(0, 8)}…${s.slice(-4)}` : s}`;
+      if (/^0x[0-9a-fA-F]{40}$/.test(s))
+        return `${k}=${names.get(s.toLowerCase()) ?? `${s.slice(0, 8)}…${s.slice(-4)}`}`;
+      if (/^\d{16,}$/.test(s)) {
+        const x = BigInt(s);
+        return `${k}=${x === MAX_UINT256 ? "max" : `${formatRounded(x, 18, 6).replace(/,/g, "")}e18`}`;
+      }
+      return `${k}=${s.length > 24 ? `${s.slice(0, 12)}…${s.slice(-6)}` : s}`;
     })
     .join(", ");
 }
+
+const MAX_UINT256 = (1n << 256n) - 1n;
 
 function outcomeCell(o: ActionRow["model"]): Cell {
   if (o === undefined) return "–";
@@ -320,7 +348,10 @@ function variableChart(ctx: Ctx, v: string, id: string, withDifference = false):
         })
       : undefined;
   // Dust (under a millionth of a token) is drawn in wei, anything larger in whole tokens.
-  const largest = (gaps ?? []).reduce<bigint>((a, g) => (g === undefined ? a : g < 0n ? (-g > a ? -g : a) : g > a ? g : a), 0n);
+  const largest = (gaps ?? []).reduce<bigint>(
+    (a, g) => (g === undefined ? a : g < 0n ? (-g > a ? -g : a) : g > a ? g : a),
+    0n,
+  );
   const gapUnit: Unit =
     unit.decimals > 0 && largest < 10n ** BigInt(Math.max(0, unit.decimals - 6)) ? { label: "wei", decimals: 0 } : unit;
   const difference = gaps?.map((g) => (g === undefined ? null : plotValue(g, gapUnit)));
@@ -512,8 +543,10 @@ function sankey(
           type: "sankey",
           name: `${unit.label} flows`,
           left: 16,
-          right: 200,
+          right: 240,
           top: 86,
+          // Sinks in the last column read best for the whole picture; a chain of small flows reads best left-aligned.
+          nodeAlign: enlarged ? "left" : "justify",
           bottom: 16,
           nodeGap: 34,
           nodeWidth: 16,
@@ -876,6 +909,9 @@ function roles(ctx: Ctx): Section {
   const { byRole } = indexEntities(run);
   const blocks: Block[] = [];
   const flat: string[] = [];
+  // Accounts that are a role of their own (deployer, keeper, funds, holders) share one block.
+  const singles: Chart[] = [];
+  const singleNames: string[] = [];
   const t = run.trace;
   for (const [role, members] of byRole) {
     const charts: Chart[] = [];
@@ -922,7 +958,19 @@ function roles(ctx: Ctx): Section {
         }),
       );
     }
-    if (charts.length > 0) blocks.push({ kind: "charts", title: `${role} (${members.length})`, columns: 3, charts });
+    if (charts.length === 0) continue;
+    if (members.length === 1) {
+      singles.push(...charts);
+      singleNames.push(role);
+    } else blocks.push({ kind: "charts", title: `${role} (${members.length})`, columns: 3, charts });
+  }
+  if (singles.length > 0) {
+    blocks.unshift({
+      kind: "charts",
+      title: `Single accounts: ${singleNames.join(", ")}`,
+      columns: 3,
+      charts: singles,
+    });
   }
   if (flat.length > 0)
     blocks.push({
@@ -1022,7 +1070,9 @@ function entities(ctx: Ctx): Section {
       ...ENTITY_FIELDS.map((f) => {
         const v = decisive(run, `${e}.${f}`)[last];
         const dec = ENTITY_FIELD_UNITS[f]!.decimals;
-        return typeof v === "bigint" ? { text: formatRounded(v, dec, 4), title: `${formatExact(v, dec)} (${v} wei)` } : "–";
+        return typeof v === "bigint"
+          ? { text: formatRounded(v, dec, 4), title: `${formatExact(v, dec)} (${v} wei)` }
+          : "–";
       }),
       divergedCount.has(e) ? { text: String(divergedCount.get(e)), tone: "bad" } : 0,
     ]),
@@ -1034,4 +1084,3 @@ function entities(ctx: Ctx): Section {
     blocks: [explorer, table],
   };
 }
-

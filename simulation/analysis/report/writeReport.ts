@@ -30,7 +30,10 @@ export interface WriteReportReturnType {
 export async function writeReport(p: WriteReportParameters): Promise<WriteReportReturnType> {
   const dir = resolve(p.in);
   if (!existsSync(dir)) throw new UserError(`Invalid option --in = ${JSON.stringify(p.in)}: no such folder.`);
-  if (!statSync(dir).isDirectory()) throw new UserError(`Invalid option --in = ${JSON.stringify(p.in)}: expected a run or experiment folder, not a file.`);
+  if (!statSync(dir).isDirectory())
+    throw new UserError(
+      `Invalid option --in = ${JSON.stringify(p.in)}: expected a run or experiment folder, not a file.`,
+    );
   const scenarioOf = p.scenarioOf ?? (() => undefined);
   let page: ReportPage;
   if (isRunFolder(dir)) {
@@ -52,5 +55,10 @@ export async function writeReport(p: WriteReportParameters): Promise<WriteReport
   const partial = `${out}.partial-${process.pid}`;
   writeFileSync(partial, html);
   renameSync(partial, out);
-  return { path: out, kind: page.kind, charts: (html.match(/class="chart"/g) ?? []).length, bytes: Buffer.byteLength(html) };
+  return {
+    path: out,
+    kind: page.kind,
+    charts: (html.match(/class="chart"/g) ?? []).length,
+    bytes: Buffer.byteLength(html),
+  };
 }

@@ -1,10 +1,10 @@
 /*
  * The report page's script, inlined after ECharts by renderHtml. It reads the page's embedded data
- * (<script id="lockstep-data">), renders each chart when it nears the viewport and the rest while the page is
+ * (the JSON element with id lockstep-data), renders each chart when it nears the viewport and the rest while the page is
  * idle, adds number formatters to the charts' options, filters tables, and fills the entity explorer.
  * No network access: everything it needs is in the page.
  */
-/* global echarts, document, window, IntersectionObserver, Intl, requestAnimationFrame */
+/* global echarts, document, window, IntersectionObserver */
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("lockstep-data").textContent);
@@ -164,7 +164,10 @@
         var q = input.value.trim().toLowerCase();
         var shown = 0;
         table.querySelectorAll("tbody tr").forEach(function (tr) {
-          var hit = q === "" ? !tr.classList.contains("extra") || table.classList.contains("all") : tr.textContent.toLowerCase().indexOf(q) >= 0;
+          var hit =
+            q === ""
+              ? !tr.classList.contains("extra") || table.classList.contains("all")
+              : tr.textContent.toLowerCase().indexOf(q) >= 0;
           tr.hidden = !hit;
           if (hit) shown += 1;
         });
@@ -234,5 +237,4 @@
       queue.forEach(render);
     },
   };
-  void requestAnimationFrame;
 })();

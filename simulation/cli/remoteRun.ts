@@ -1,0 +1,490 @@
+/**
+ * `sim run --rpc-url <url>` / `--network <name>` / `--resume <run folder>`: one run against a
+ * JSON-RPC chain. The steps, in the order nothing is sent before it is safe to:
+ *
+ * 1. validate the flags (or, resuming, read them back from the run's manifest.json);
+ * 2. look at the chain: chain id, and whether it lets us set block timestamps (warp mode,
+ *    a Hardhat node) or not (wall-clock mode, a public node: `--step-seconds` needed);
+ * 3. resolve the keys (agents, funder) without ever printing them;
+ * 4. dry-run the same run on a private in-process chain (gas per account, per action kind);
+ * 5. create the run folder (manifest status "running") and open its journal;
+ * 6. fund the agents from the funder, after checking the funder holds the total;
+ * 7. run: deployment and every action go through the remote sender, journal first;
+ * 8. write the final manifest, with `gasUsed`, the time mode and the chain.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { HardhatRuntimeEnvironment, HttpNetworkConfig } from "hardhat/types";
+import { formatEther } from "ethers";
+import { toJson } from "../analysis/files";
+import { createJsonRpcClient, redactUrl, RpcResponseError, RpcTransportError, urlHasSecret } from "../chain/jsonRpc";
+import { Journal, JournalError } from "../chain/journal";
+import {
+  createRemoteSender,
+  mapLimit,
+  probeChain,
+  remoteTarget,
+  RemoteError,
+  quoteFees,
+  type ChainProbe,
+  type TimeMode,
+} from "../chain/remote";
+import { rpc } from "../chain/rpc";
+import { UserError } from "../engine/errors";
+import { DEFAULT_START_TIME, executeRun } from "../engine/execute";
+import type { TimeScale } from "../engine/timeScale";
+import { DEPLOYER_ID } from "../model/system";
+import { dryRun, funderShort, planFunding } from "./dryRun";
+import { LiveRunFolder } from "./liveFolder";
+import { bytecodeHashes, gitCommit, toolchain } from "./manifest";
+import { optionError, parseIntegerOption, prepareRun, type PreparedRun } from "./prepare";
+import { progressBar } from "./progress";
+import { resolveAccounts } from "./remoteAccounts";
+import { checkOutDir, printSummary, runName, type RunArgs } from "./run";
+import { Secrets } from "./secrets";
+
+/** Exit code of a run the chain side failed (unreachable node, refused transaction): it can be resumed. */
+export const EXIT_REMOTE_FAILURE = 3;
+
+export const MAX_CONFIRMATIONS = 64;
+
+/** How a remote run was set up: what manifest.json records under `remote` (never a secret). */
+interface RemoteSettings {
+  readonly network: string;
+  /** The URL when it holds no secret; null when it had a path or query (an API key): give it again to resume. */
+  readonly rpcUrl: string | null;
+  readonly endpoint: string;
+  readonly chainId: string;
+  readonly client: string;
+  readonly timeMode: TimeMode;
+  readonly sameTimestamp: boolean;
+  readonly confirmations: number;
+  /** Chain seconds per step; the scenario's own step when the clock is not scaled. */
+  readonly stepSeconds: number;
+  readonly timeScale: TimeScale | null;
+  readonly startTime: string;
+  readonly startBlock: string;
+  readonly keys: string;
+  readonly deployer: string;
+  readonly funder: string;
+  readonly funderSource: string;
+}
+
+interface Setup {
+  readonly prepared: PreparedRun;
+  readonly url: string;
+  readonly confirmations: number;
+  readonly stepSeconds: number | undefined;
+  readonly folder: string | undefined;
+  readonly outDir: string;
+  readonly resumed: Record<string, unknown> | undefined;
+}
+
+export async function simRunRemote(hre: HardhatRuntimeEnvironment, args: RunArgs): Promise<number> {
+  const secrets = new Secrets();
+  secrets.add(process.env["LOCKSTEP_MNEMONIC"]);
+  secrets.add(process.env["LOCKSTEP_FUNDER_KEY"]);
+  if (args.rpcUrl !== undefined && urlHasSecret(args.rpcUrl)) secrets.add(args.rpcUrl);
+  const networkUrl = (hre.network.config as Partial<HttpNetworkConfig>).url;
+  if (networkUrl !== undefined && urlHasSecret(networkUrl)) secrets.add(networkUrl);
+  const unguard = secrets.guardStreams();
+  const folderRef: { path?: string } = {};
+  try {
+    return await remoteRun(hre, args, secrets, folderRef);
+  } catch (e) {
+    const message = secrets.scrub(e instanceof Error ? e.message : String(e));
+    if (e instanceof UserError) {
+      process.stderr.write(`error: ${message}\n`);
+      return 2;
+    }
+    if (
+      e instanceof RemoteError ||
+      e instanceof RpcTransportError ||
+      e instanceof RpcResponseError ||
+      e instanceof JournalError
+    ) {
+      process.stderr.write(`error: ${message}\n`);
+      if (folderRef.path !== undefined && !(e instanceof JournalError)) {
+        process.stderr.write(`Resume with: npx hardhat sim run --resume ${folderRef.path}\n`);
+      }
+      return EXIT_REMOTE_FAILURE;
+    }
+    const scrubbed = new Error(message);
+    scrubbed.stack = secrets.scrub((e as Error | undefined)?.stack ?? message);
+    throw scrubbed;
+  } finally {
+    unguard();
+  }
+}
+
+function setupFromArgs(hre: HardhatRuntimeEnvironment, args: RunArgs): Setup {
+  if (args.resume !== undefined) return setupFromManifest(hre, args);
+  const prepared = prepareRun(args);
+  if (prepared.mode === "model") {
+    throw optionError("mode", "model", "lockstep or chain on a remote network (model mode runs no chain)");
+  }
+  const outDir = checkOutDir(args.out ?? "results");
+  const scenarioStep = prepared.scenario.stepSeconds(prepared.params as never);
+  const stepSeconds =
+    args.stepSeconds === undefined ? undefined : parseIntegerOption("step-seconds", args.stepSeconds, 1, scenarioStep);
+  return {
+    prepared,
+    url: endpointUrl(hre, args.rpcUrl, undefined),
+    confirmations: parseConfirmations(args.confirmations, 1),
+    stepSeconds,
+    folder: undefined,
+    outDir,
+    resumed: undefined,
+  };
+}
+
+function parseConfirmations(text: string | undefined, fallback: number): number {
+  return text === undefined ? fallback : parseIntegerOption("confirmations", text, 1, MAX_CONFIRMATIONS);
+}
+
+/** The endpoint: --rpc-url, or the --network's URL, or (resuming) the recorded one. */
+function endpointUrl(hre: HardhatRuntimeEnvironment, rpcUrl: string | undefined, recorded: string | null | undefined) {
+  const network = hre.network.name;
+  if (network !== "hardhat" && rpcUrl !== undefined) {
+    throw new UserError(`Both --network ${network} and --rpc-url are given: give one of them.`);
+  }
+  let url: string | undefined = rpcUrl;
+  if (url === undefined && network !== "hardhat") {
+    url = (hre.network.config as Partial<HttpNetworkConfig>).url;
+    if (url === undefined) throw new UserError(`Network ${network} has no url in hardhat.config.ts.`);
+  }
+  url ??= recorded ?? undefined;
+  if (url === undefined) {
+    throw new UserError(
+      "The run's RPC URL held a secret (an API key), so its manifest does not record it: give it again with --rpc-url.",
+    );
+  }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    throw optionError("rpc-url", redactUrl(url), "an http:// or https:// URL of a JSON-RPC endpoint");
+  }
+  return url;
+}
+
+function setupFromManifest(hre: HardhatRuntimeEnvironment, args: RunArgs): Setup {
+  for (const [flag, value] of [
+    ["steps", args.steps],
+    ["seed", args.seed],
+    ["mode", args.mode],
+    ["set", args.set],
+    ["model-set", args.modelSet],
+    ["step-seconds", args.stepSeconds],
+    ["out", args.out],
+  ] as const) {
+    if (value !== undefined) {
+      throw optionError(
+        flag,
+        value,
+        `no --${flag} with --resume: a resumed run takes its settings from its manifest.json`,
+      );
+    }
+  }
+  const folder = resolve(args.resume!);
+  const path = join(folder, "manifest.json");
+  if (!existsSync(path)) throw optionError("resume", args.resume!, "a run folder (it has no manifest.json)");
+  let m: Record<string, unknown>;
+  try {
+    m = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  } catch (e) {
+    throw optionError("resume", args.resume!, `a run folder with a readable manifest.json (${(e as Error).message})`);
+  }
+  const remote = m["remote"] as RemoteSettings | undefined;
+  if (remote === undefined || !existsSync(join(folder, "journal.ndjson"))) {
+    throw optionError("resume", args.resume!, "the folder of a remote run (with a journal.ndjson)");
+  }
+  if (m["status"] !== "running" && m["status"] !== "interrupted") {
+    throw optionError("resume", args.resume!, `an unfinished run (its status is ${String(m["status"])})`);
+  }
+  const assignments = (v: unknown): string | undefined => {
+    const list = (Array.isArray(v) ? v : []) as { path: string; value: unknown }[];
+    return list.length === 0 ? undefined : list.map((a) => `${a.path}=${String(a.value)}`).join(" ");
+  };
+  const prepared = prepareRun({
+    scenario: String(m["scenario"]),
+    steps: String(m["steps"]),
+    seed: String(m["seed"]),
+    mode: String(m["mode"]),
+    set: assignments(m["set"]),
+    modelSet: assignments(m["modelSet"]),
+  });
+  if (toJson(prepared.params) !== toJson(m["params"]) || toJson(prepared.modelParams) !== toJson(m["modelParams"])) {
+    throw optionError("resume", args.resume!, "a run of this version of the scenario (its parameters no longer match)");
+  }
+  return {
+    prepared,
+    url: endpointUrl(hre, args.rpcUrl, remote.rpcUrl),
+    confirmations: parseConfirmations(args.confirmations, remote.confirmations),
+    stepSeconds: remote.timeScale === null ? undefined : remote.stepSeconds,
+    folder,
+    outDir: resolve(folder, ".."),
+    resumed: m,
+  };
+}
+
+async function remoteRun(
+  hre: HardhatRuntimeEnvironment,
+  args: RunArgs,
+  secrets: Secrets,
+  folderRef: { path?: string },
+): Promise<number> {
+  const setup = setupFromArgs(hre, args);
+  const { prepared } = setup;
+  const say = (line: string): void => void process.stdout.write(line + "\n");
+  const client = createJsonRpcClient({ url: setup.url, seed: `lockstep/rpc/${prepared.seed}` });
+  const probe = await probeChain(client);
+  const resumedRemote = setup.resumed?.["remote"] as RemoteSettings | undefined;
+  if (resumedRemote !== undefined && resumedRemote.chainId !== probe.chainId.toString()) {
+    throw new UserError(
+      `The run was on chain ${resumedRemote.chainId}, but ${client.endpoint} is chain ${probe.chainId}: resume it on its own chain.`,
+    );
+  }
+  const accounts = resolveAccounts(hre, probe.chainId, secrets);
+  const deployer = accounts.keys.addressOf(DEPLOYER_ID);
+  if (resumedRemote !== undefined && resumedRemote.deployer !== deployer) {
+    throw new UserError(
+      `The run's deployer was ${resumedRemote.deployer}, but the keys now give ${deployer}: resume it with the keys ` +
+        `it started with (${resumedRemote.keys}).`,
+    );
+  }
+
+  // Time: warp where the node lets us, the wall clock where it does not.
+  const scenarioStep = prepared.scenario.stepSeconds(prepared.params as never);
+  if (probe.timeMode === "wall-clock" && setup.stepSeconds === undefined) {
+    throw new UserError(
+      `${client.endpoint} does not let Lockstep set block timestamps (evm_setNextBlockTimestamp), so the run follows ` +
+        `the wall clock: give --step-seconds, the length of a step in seconds (the scenario's step is ` +
+        `${scenarioStep} s; 300 makes each step five minutes).`,
+    );
+  }
+  if (resumedRemote !== undefined && resumedRemote.timeMode !== probe.timeMode) {
+    throw new UserError(
+      `The run went in ${resumedRemote.timeMode} mode, but ${client.endpoint} now allows ${probe.timeMode} mode only.`,
+    );
+  }
+  const timeScale: TimeScale | undefined =
+    setup.stepSeconds === undefined
+      ? undefined
+      : { chainStepSeconds: setup.stepSeconds, scenarioStepSeconds: scenarioStep };
+  const startTime = resumedRemote !== undefined ? BigInt(resumedRemote.startTime) : chooseStartTime(probe);
+  const stepSeconds = setup.stepSeconds ?? scenarioStep;
+  say(
+    `Chain ${probe.chainId} at ${client.endpoint} (${probe.client}): ${probe.timeMode} mode, ` +
+      (probe.timeMode === "warp"
+        ? `block timestamps set to each substep's time (evm_setNextBlockTimestamp)`
+        : `the node cannot set block timestamps, so each substep waits for its time on the chain`) +
+      `; steps of ${stepSeconds} s` +
+      (timeScale !== undefined ? ` (the scenario's ${scenarioStep} s scaled by ${stepSeconds}/${scenarioStep})` : "") +
+      `; ${setup.confirmations} confirmation${setup.confirmations === 1 ? "" : "s"}.`,
+  );
+  say(`Keys: agents from ${accounts.keySource}; funder ${accounts.funder} (${accounts.funderSource}).`);
+
+  // The dry run: gas per account and per action kind, before anything is sent.
+  const dry = await dryRun(
+    hre,
+    prepared,
+    accounts.keys,
+    probe.timeMode === "warp" ? startTime : DEFAULT_START_TIME,
+    timeScale,
+  );
+  say(
+    `Dry run on an in-process chain: ${dry.sends.length} transactions, ${dry.gasUsed} gas, ` +
+      `${(dry.wallMs / 1000).toFixed(1)}s` +
+      (probe.timeMode === "warp" ? `; trace hash ${dry.traceHash.slice(0, 12)}, which this run must reproduce.` : "."),
+  );
+
+  // A fresh run checks the funder before it creates anything; a resumed one first waits for its journaled transfers.
+  const resumedJournal = setup.folder !== undefined ? Journal.open(join(setup.folder, "journal.ndjson")) : undefined;
+  const makeSender = (journal: Journal) =>
+    createRemoteSender({
+      provider: client,
+      chainId: probe.chainId,
+      keyOf: (a) => accounts.keyOf(a),
+      nameOf: (a) => accounts.nameOf(a),
+      journal,
+      timeMode: probe.timeMode,
+      sameTimestamp: probe.sameTimestamp,
+      confirmations: setup.confirmations,
+      gasHint: (kind) => dry.kindMax.get(kind),
+      latestTimestamp: probe.latestTimestamp,
+      clockSkewSeconds: clockSkew(probe),
+    });
+  let sender = resumedJournal !== undefined ? makeSender(resumedJournal) : undefined;
+  if (resumedJournal !== undefined) {
+    say(
+      `Resuming ${setup.folder}: ${resumedJournal.nextSeq} sends and ${resumedJournal.fundings().length} transfers ` +
+        `in its journal.`,
+    );
+    await sender!.settleFundings();
+  }
+  const fees = await quoteFees(client);
+  const holders = [...new Set(dry.sends.map((s) => s.from))];
+  if (holders.includes(accounts.funder)) {
+    throw new UserError(`The funder ${accounts.funder} is one of the run's agents: use another funder key.`);
+  }
+  const balances = new Map(
+    await mapLimit(
+      holders,
+      8,
+      async (a) => [a, BigInt(await rpc<string>(client, "eth_getBalance", [a, "latest"]))] as const,
+    ),
+  );
+  const plan = planFunding(
+    dry,
+    resumedJournal?.nextSeq ?? 0,
+    fees.maxFeePerGas,
+    balances,
+    probe.timeMode === "wall-clock",
+  );
+  const funderBalance = BigInt(await rpc<string>(client, "eth_getBalance", [accounts.funder, "latest"]));
+  if (plan.totalWei > funderBalance) throw funderShort(accounts.funder, funderBalance, plan);
+
+  // The run folder: written in place, status "running", before the first transaction.
+  const name = `${runName(prepared)}-chain${probe.chainId}-block${probe.latestBlock}`;
+  const path = setup.folder ?? join(setup.outDir, name);
+  if (setup.folder === undefined && existsSync(path)) {
+    throw new UserError(`${path} exists already: remove it, or resume it with --resume ${path}.`);
+  }
+  const folder = new LiveRunFolder(path);
+  folderRef.path = path;
+  const remote: RemoteSettings = {
+    network: hre.network.name,
+    rpcUrl: urlHasSecret(setup.url) ? null : setup.url,
+    endpoint: client.endpoint,
+    chainId: probe.chainId.toString(),
+    client: probe.client,
+    timeMode: probe.timeMode,
+    sameTimestamp: probe.sameTimestamp,
+    confirmations: setup.confirmations,
+    stepSeconds,
+    timeScale: timeScale ?? null,
+    startTime: startTime.toString(),
+    startBlock: resumedRemote?.startBlock ?? probe.latestBlock.toString(),
+    keys: accounts.keySource,
+    deployer,
+    funder: accounts.funder,
+    funderSource: accounts.funderSource,
+  };
+  const base = {
+    lockstep: "0.1.0",
+    scenario: prepared.scenario.name,
+    mode: prepared.mode,
+    steps: prepared.steps,
+    seed: prepared.seed,
+    startTime,
+    params: prepared.params,
+    modelParams: prepared.modelParams,
+    set: prepared.set,
+    modelSet: prepared.modelSet,
+    git: gitCommit(hre.config.paths.root),
+    toolchain: toolchain(hre),
+    bytecode: bytecodeHashes(),
+    remote,
+    dryRun: { transactions: dry.sends.length, gasUsed: dry.gasUsed, traceHash: dry.traceHash },
+  };
+  folder.writeManifest({ ...base, status: "running", resumes: resumeCount(setup) });
+  const journal = resumedJournal ?? Journal.open(join(path, "journal.ndjson"));
+  sender ??= makeSender(journal);
+
+  try {
+    say(
+      plan.topUps.length === 0
+        ? `Funding: the ${plan.accounts} accounts hold enough gas ether.`
+        : `Funding: ${formatEther(plan.totalWei)} ETH to ${plan.topUps.length} of ${plan.accounts} accounts ` +
+            `(max fee ${Number(plan.maxFeePerGas) / 1e9} gwei) from ${accounts.funder}, which holds ` +
+            `${formatEther(funderBalance)} ETH.`,
+    );
+    await sender.fund(accounts.funder, plan.topUps);
+
+    const executed = await executeRun(prepared, {
+      target: remoteTarget(client, sender),
+      sink: folder,
+      keys: accounts.keys,
+      startTime,
+      ...(timeScale !== undefined ? { timeScale } : {}),
+      onStep: progressBar(`${prepared.scenario.name} seed ${prepared.seed} on chain ${probe.chainId}: step`),
+    });
+    folder.close();
+    journal.close();
+    const { result } = executed;
+    const reproduced = probe.timeMode === "warp" ? result.traceHash === dry.traceHash : null;
+    folder.writeManifest({
+      ...base,
+      remote: { ...remote, stats: { ...sender.stats, requests: client.stats.requests, retries: client.stats.retries } },
+      dryRun: { ...base.dryRun, reproduced },
+      chain: executed.chain ?? null,
+      contracts: executed.deployment ?? null,
+      status: result.status,
+      resumes: resumeCount(setup),
+      divergences: result.divergences,
+      firstDivergence: result.firstDivergence ?? null,
+      traceHash: result.traceHash,
+      variables: result.variables,
+      comparisons: result.comparisons,
+      kpis: result.kpis,
+      actions: result.actions,
+      gasUsed: result.gasUsed,
+      wallSeconds: result.wallMs / 1000,
+      timing: result.timing,
+    });
+    printSummary(prepared, result, path);
+    const s = sender.stats;
+    say(
+      `Remote: ${s.sent} transactions sent, ${s.replayed} taken from the journal, ${s.rebroadcast} rebroadcast, ` +
+        `${s.resynced} nonce resynchronisations, ${s.outOfGas} out-of-gas resends; ${client.stats.requests} ` +
+        `requests, ${client.stats.retries} retried.` +
+        (reproduced === null
+          ? ""
+          : reproduced
+            ? " The trace hash equals the in-process dry run's."
+            : " The trace hash differs from the in-process dry run's."),
+    );
+    if (args.report === true) {
+      const { report } = await import("./report");
+      const written = await report({ in: path });
+      say(`Report: ${written.path}`);
+    } else say(`Next: npx hardhat sim report --in ${path}`);
+    return result.divergences > 0 ? 1 : 0;
+  } catch (e) {
+    journal.close();
+    folder.close();
+    folder.writeManifest({
+      ...base,
+      status: "interrupted",
+      resumes: resumeCount(setup),
+      error: secrets.scrub(e instanceof Error ? e.message : String(e)),
+    });
+    throw e;
+  }
+}
+
+function resumeCount(setup: Setup): number {
+  const before = setup.resumed?.["resumes"];
+  return setup.resumed === undefined ? 0 : (typeof before === "number" ? before : 0) + 1;
+}
+
+/**
+ * Warp mode: the in-process clock's start (so a run on a fresh node reproduces the in-process
+ * trace), or, on a chain already past it, the next whole day. Wall-clock mode: now.
+ */
+function chooseStartTime(probe: ChainProbe): bigint {
+  const wall = BigInt(Math.floor(Date.now() / 1000));
+  if (probe.timeMode === "wall-clock") return probe.latestTimestamp > wall ? probe.latestTimestamp : wall;
+  if (probe.latestTimestamp < DEFAULT_START_TIME) return DEFAULT_START_TIME;
+  return (probe.latestTimestamp / 86_400n + 1n) * 86_400n;
+}
+
+/** How far the chain runs ahead of the local clock (a node warped before), never negative. */
+function clockSkew(probe: ChainProbe): bigint {
+  const wall = BigInt(Math.floor(Date.now() / 1000));
+  return probe.latestTimestamp > wall ? probe.latestTimestamp - wall : 0n;
+}

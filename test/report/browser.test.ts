@@ -1,0 +1,139 @@
+/**
+ * The reports in a real browser: Debian's headless Chromium, driven by playwright-core, opening each report from
+ * file:// with no network. Any console error, page error or request leaving the file fails the test; every chart
+ * container must hold a drawn SVG; a screenshot of each report is kept in test-artifacts/.
+ */
+import { expect } from "chai";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { writeReport } from "../../simulation/analysis/report/writeReport";
+import { scenarioInfo } from "../../simulation/cli/report";
+import { divergedRun, sweepFolder } from "./fixtures";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = resolve(__dirname, "..", "..", "test-artifacts");
+
+interface Opened {
+  readonly page: Page;
+  readonly problems: string[];
+}
+
+describe("report: in headless Chromium", function () {
+  this.timeout(300_000);
+  let context: BrowserContext;
+  let profile: string;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `No Chromium at ${CHROMIUM}: install it with apt-get install -y --no-install-recommends chromium (.ci/run does).`,
+      );
+    }
+    profile = mkdtempSync(join(tmpdir(), "lockstep-chromium-"));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 900 },
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+
+  after(async function () {
+    await context?.close();
+    if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
+  });
+
+  async function open(file: string): Promise<Opened> {
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("request", (r) => {
+      if (!r.url().startsWith("file:")) problems.push(`request: ${r.url()}`);
+    });
+    page.on("requestfailed", (r) => problems.push(`failed request: ${r.url()}`));
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('body[data-charts="done"]', { timeout: 120_000 });
+    return { page, problems };
+  }
+
+  /** Ids of chart containers without a drawn SVG (an svg holding at least one path). */
+  async function undrawn(page: Page): Promise<{ total: number; empty: string[] }> {
+    return page.$$eval(".chart", (els) => ({
+      total: els.length,
+      empty: els.filter((e) => e.querySelector("svg path") === null).map((e) => e.id),
+    }));
+  }
+
+  it("browser: a run's report renders every chart with no console error, and its entity picker works", async function () {
+    const run = await divergedRun();
+    const { path } = await writeReport({ in: run.dir, scenarioOf: scenarioInfo });
+    const { page, problems } = await open(path);
+    const charts = await undrawn(page);
+    expect(charts.total).to.be.greaterThan(60);
+    expect(charts.empty).to.deep.equal([]);
+    // Every chart has a title and a legend.
+    const missing = await page.evaluate(() => {
+      const w = globalThis as unknown as {
+        lockstepReport: {
+          instances: Record<string, { getOption(): { title?: { text?: string }[]; legend?: unknown[] } }>;
+        };
+      };
+      return Object.entries(w.lockstepReport.instances)
+        .filter(([, c]) => !c.getOption().title?.[0]?.text || (c.getOption().legend ?? []).length === 0)
+        .map(([id]) => id);
+    });
+    expect(missing).to.deep.equal([]);
+    await page.screenshot({ path: join(ARTIFACTS, "report-run.png"), fullPage: true });
+    // Pick another entity; the explorer's charts follow it.
+    await page.fill("#explorer input", "buyer-3");
+    await page.dispatchEvent("#explorer input", "change");
+    expect(await page.textContent("#explorer .explorer-status")).to.equal("buyer-3 (buyer)");
+    const title = await page.evaluate(() => {
+      const w = globalThis as unknown as {
+        lockstepReport: { instances: Record<string, { getOption(): { title: { text: string }[] } }> };
+      };
+      return w.lockstepReport.instances["explorer-exchangeToken"]!.getOption().title[0]!.text;
+    });
+    expect(title).to.equal("buyer-3.exchangeToken");
+    // Filter the entity table.
+    const table = await page.$eval("tr[data-pick]", (tr) => tr.closest("table")!.id);
+    await page.fill(`input[data-filter="${table}"]`, "seller-1");
+    const shown = await page.$$eval(`#${table} tbody tr:not([hidden])`, (trs) =>
+      trs.map((tr) => tr.getAttribute("data-entity")),
+    );
+    expect(shown).to.deep.equal(["seller-1"]);
+    await page.click(`#${table} tr[data-entity="seller-1"]`);
+    expect(await page.textContent("#explorer .explorer-status")).to.equal("seller-1 (seller)");
+    await page.locator("#entities").screenshot({ path: join(ARTIFACTS, "report-run-entities.png") });
+    expect(problems).to.deep.equal([]);
+    await page.close();
+  });
+
+  it("browser: a sweep's report renders every chart with no console error", async function () {
+    const dir = await sweepFolder();
+    const { path } = await writeReport({ in: dir, out: join(dir, "browser.html"), scenarioOf: scenarioInfo });
+    const { page, problems } = await open(path);
+    const charts = await undrawn(page);
+    expect(charts.total).to.be.greaterThan(5);
+    expect(charts.empty).to.deep.equal([]);
+    await page.screenshot({ path: join(ARTIFACTS, "report-sweep.png"), fullPage: true });
+    expect(problems).to.deep.equal([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * Run folders and experiment folders for the report tests, made once per test process: a short lockstep run that
+ * agrees, one with a model assumption changed (so it diverges), and a small sweep fixture.
+ */
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import hre from "hardhat";
+import { simRun, type RunArgs } from "../../simulation/cli/run";
+import { buildExperimentFixture, SMALL_SWEEP } from "./experimentFixture";
+
+export const ROOT = mkdtempSync(join(tmpdir(), "lockstep-report-"));
+
+/** Runs `sim run` in this process, capturing what it prints. */
+export async function capture<T>(body: () => Promise<T>): Promise<{ value: T; stdout: string; stderr: string }> {
+  const writeErr = process.stderr.write.bind(process.stderr);
+  const writeOut = process.stdout.write.bind(process.stdout);
+  let stderr = "";
+  let stdout = "";
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += chunk.toString();
+    return true;
+  }) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += chunk.toString();
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    return { value: await body(), stdout, stderr };
+  } finally {
+    process.stderr.write = writeErr;
+    process.stdout.write = writeOut;
+  }
+}
+
+export interface MadeRun {
+  readonly dir: string;
+  readonly code: number;
+  readonly stdout: string;
+}
+
+const runs = new Map<string, Promise<MadeRun>>();
+
+/** One run folder per distinct request, made on first use. */
+export function runFolder(name: string, args: RunArgs): Promise<MadeRun> {
+  let made = runs.get(name);
+  if (made === undefined) {
+    made = (async () => {
+      const out = join(ROOT, name);
+      const { value: code, stdout } = await capture(() => simRun(hre, { ...args, out }));
+      const dirs = readdirSync(out).filter((d) => !d.startsWith("."));
+      if (dirs.length !== 1) throw new Error(`expected one run folder in ${out}, found ${dirs.join(", ")}`);
+      return { dir: join(out, dirs[0]!), code, stdout };
+    })();
+    runs.set(name, made);
+  }
+  return made;
+}
+
+/** boson-commerce, 4 steps, the model assuming another aggregator share than the contracts: diverges at step 2. */
+export const divergedRun = (): Promise<MadeRun> =>
+  runFolder("diverged", { scenario: "boson-commerce", steps: "4", modelSet: "rewards.aggregatorPointsBps=4000" });
+
+/** fees-and-rewards, 4 steps, model and chain agreeing; its report written by `--report`. */
+export const parityRun = (): Promise<MadeRun> =>
+  runFolder("parity", { scenario: "fees-and-rewards", steps: "4", report: true });
+
+let sweep: Promise<string> | undefined;
+
+/** The small sweep of experimentFixture, in an experiment folder. */
+export function sweepFolder(): Promise<string> {
+  sweep ??= buildExperimentFixture(join(ROOT, "sweep"), SMALL_SWEEP);
+  return sweep;
+}
+
+/** The JSON a report embeds for its script: chart options by id, explorers by id. */
+export interface EmbeddedData {
+  readonly charts: Record<string, { option: { series?: { name?: string; data?: unknown[] }[] } }>;
+  readonly explorers: Record<string, unknown>;
+}
+
+export function embeddedData(html: string): EmbeddedData {
+  const m = html.match(/<script id="lockstep-data" type="application\/json">([\s\S]*?)<\/script>/);
+  if (m === null) throw new Error("no embedded data in the report");
+  return JSON.parse(m[1]!) as EmbeddedData;
+}
+
+export function readJson(path: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+}
