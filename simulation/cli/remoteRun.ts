@@ -240,7 +240,7 @@ async function remoteRun(
   const setup = setupFromArgs(hre, args);
   const { prepared } = setup;
   const say = (line: string): void => void process.stdout.write(line + "\n");
-  const client = createJsonRpcClient({ url: setup.url, seed: `lockstep/rpc/${prepared.seed}` });
+  const client = createJsonRpcClient({ url: setup.url, seed: `lockstep/rpc/${prepared.seed}`, ...rpcTuning() });
   const probe = await probeChain(client);
   const resumedRemote = setup.resumed?.["remote"] as RemoteSettings | undefined;
   if (resumedRemote !== undefined && resumedRemote.chainId !== probe.chainId.toString()) {
@@ -465,6 +465,19 @@ async function remoteRun(
     });
     throw e;
   }
+}
+
+/** `LOCKSTEP_RPC_TIMEOUT_MS` and `LOCKSTEP_RPC_BACKOFF_MS`: the client's per-request timeout and first backoff. */
+function rpcTuning(): { timeoutMs?: number; backoffMs?: number } {
+  const read = (name: string): number | undefined => {
+    const v = process.env[name];
+    if (v === undefined || v.trim() === "") return undefined;
+    if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new UserError(`${name} = ${JSON.stringify(v)}: expected milliseconds, a positive integer.`);
+    return Number(v);
+  };
+  const timeoutMs = read("LOCKSTEP_RPC_TIMEOUT_MS");
+  const backoffMs = read("LOCKSTEP_RPC_BACKOFF_MS");
+  return { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(backoffMs !== undefined ? { backoffMs } : {}) };
 }
 
 function resumeCount(setup: Setup): number {

@@ -2,7 +2,7 @@
  * Run folders and experiment folders for the report tests, made once per test process: a short lockstep run that
  * agrees, one with a model assumption changed (so it diverges), and a small sweep fixture.
  */
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
@@ -37,6 +37,8 @@ export interface MadeRun {
   readonly dir: string;
   readonly code: number;
   readonly stdout: string;
+  /** Whether the run folder held report.html right after `sim run`. */
+  readonly reported: boolean;
 }
 
 const runs = new Map<string, Promise<MadeRun>>();
@@ -50,7 +52,8 @@ export function runFolder(name: string, args: RunArgs): Promise<MadeRun> {
       const { value: code, stdout } = await capture(() => simRun(hre, { ...args, out }));
       const dirs = readdirSync(out).filter((d) => !d.startsWith("."));
       if (dirs.length !== 1) throw new Error(`expected one run folder in ${out}, found ${dirs.join(", ")}`);
-      return { dir: join(out, dirs[0]!), code, stdout };
+      const dir = join(out, dirs[0]!);
+      return { dir, code, stdout, reported: existsSync(join(dir, "report.html")) };
     })();
     runs.set(name, made);
   }
