@@ -168,6 +168,7 @@ interface Signed {
 
 const GWEI = 10n ** 9n;
 const TRANSFER_GAS = 21_000n;
+const WALL_MARGIN_SECONDS = 2n;
 
 export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
   const { provider, journal } = options;
@@ -189,6 +190,8 @@ export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
   let lastTimestamp = options.latestTimestamp ?? 0n;
   let seq = 0;
   let deployIndex = 0;
+  /** The latest block holding one of the run's transactions: the state the run has reached. */
+  let runHead: bigint | undefined;
 
   const call = <T>(method: string, params: readonly unknown[] = []): Promise<T> => rpc<T>(provider, method, params);
   const name = (address: string): string => options.nameOf?.(address) ?? address;
@@ -251,14 +254,19 @@ export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
     }
   };
 
-  /** Waits until the chain's time reaches `at`: a block at or past it, or the (skew-corrected) clock. */
+  /**
+   * Waits until the chain's time reaches `at`: a block at or past it, or the local clock (corrected by the skew seen
+   * at the start) two seconds past it. The margin covers a node whose clock lags ours (a Hardhat node stamps blocks
+   * up to about a second and a half behind), and a node that mines only when sent something, whose latest block
+   * says nothing of its time.
+   */
   const waitUntil = async (at: bigint): Promise<void> => {
     for (;;) {
       const latest = BigInt((await latestBlock()).timestamp);
-      const wall = BigInt(Math.floor(Date.now() / 1000)) + skew;
-      const now = latest > wall ? latest : wall;
-      if (now >= at) return;
-      await sleep(Math.min(1_000, Number(at - now) * 1000));
+      if (latest >= at) return;
+      const wall = BigInt(Math.floor(Date.now() / 1000)) + skew - WALL_MARGIN_SECONDS;
+      if (wall >= at) return;
+      await sleep(Math.min(1_000, Number(at - wall) * 1000));
     }
   };
 
@@ -474,6 +482,8 @@ export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
       journal.append([again]);
       return settle(await broadcastNew(again, item), item, at);
     }
+    const blockNumber = BigInt(receipt.blockNumber);
+    if (runHead === undefined || blockNumber > runHead) runHead = blockNumber;
     return {
       hash: tx.hash,
       ok,
@@ -606,7 +616,17 @@ export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
       return pipelined(items, where);
     },
     async call(to, data) {
-      return call<string>("eth_call", [{ to, data }, "latest"]);
+      // At the run's own head, not "latest": a resumed run replays its early steps while the chain holds later ones.
+      if (runHead === undefined) return call<string>("eth_call", [{ to, data }, "latest"]);
+      try {
+        return await call<string>("eth_call", [{ to, data }, toQuantity(runHead)]);
+      } catch (e) {
+        if (!(e instanceof RpcResponseError)) throw e;
+        throw new RemoteError(
+          `The node cannot read the state of block ${runHead} (${e.rpcMessage}): a resumed run replays its steps on ` +
+            `past blocks, which needs an archive node (Alchemy and Infura serve archive state).`,
+        );
+      }
     },
     async fund(from, transfers) {
       if (transfers.length === 0) return;

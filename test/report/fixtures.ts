@@ -2,7 +2,7 @@
  * Run folders and experiment folders for the report tests, made once per test process: a short lockstep run that
  * agrees, one with a model assumption changed (so it diverges), and a small sweep fixture.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
@@ -10,6 +10,8 @@ import { simRun, type RunArgs } from "../../simulation/cli/run";
 import { buildExperimentFixture, SMALL_SWEEP } from "./experimentFixture";
 
 export const ROOT = mkdtempSync(join(tmpdir(), "lockstep-report-"));
+// A root hook: the folders are shared by every report test file, so they go when the whole run ends.
+after(() => rmSync(ROOT, { recursive: true, force: true }));
 
 /** Runs `sim run` in this process, capturing what it prints. */
 export async function capture<T>(body: () => Promise<T>): Promise<{ value: T; stdout: string; stderr: string }> {

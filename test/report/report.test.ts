@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { slug } from "../../simulation/analysis/report/charts";
 import { formatExact } from "../../simulation/analysis/report/format";

@@ -596,6 +596,8 @@ function ab(ctx: Ctx): Section {
     });
   const rows: Cell[][] = [];
   const charts: Chart[] = [];
+  const same: string[] = [];
+  const skip = new Set<string>();
   for (const kpi of varying) {
     const unit = ctx.unit(kpi);
     const xa = [...A.values()].map((r) => ctx.final(r, kpi)).filter((x): x is number => x !== undefined);
@@ -632,6 +634,10 @@ function ab(ctx: Ctx): Section {
         Number(x.toPrecision(12)),
       );
     };
+    if (diffs.length > 0 && diffs.every((x) => x === 0)) {
+      same.push(kpi);
+      skip.add(`ab-arms-${slug(kpi)}`).add(`ab-diff-${slug(kpi)}`);
+    }
     charts.push({
       id: `ab-arms-${slug(kpi)}`,
       height: 280,
@@ -738,7 +744,14 @@ function ab(ctx: Ctx): Section {
     numeric: [1, 3, 4],
     rows,
   });
-  blocks.push({ kind: "charts", columns: 2, charts });
+  blocks.push({ kind: "charts", columns: 2, charts: charts.filter((c) => !skip.has(c.id)) });
+  if (same.length > 0) {
+    blocks.push({
+      kind: "note",
+      tone: "info",
+      text: `The same in both arms for every seed (not charted): ${same.join(", ")}.`,
+    });
+  }
   return section(blocks);
 }
 
@@ -820,6 +833,21 @@ function optimize(ctx: Ctx): Section {
     });
   } else blocks.push({ kind: "note", tone: "info", text: "No optimize.best in experiment.json: no candidates table." });
   const confirmation = Array.isArray(opt["confirmation"]) ? opt["confirmation"].filter(isRecord) : [];
+  if (typeof opt["rankingConfirmed"] === "boolean") {
+    blocks.push(
+      opt["rankingConfirmed"]
+        ? {
+            kind: "note",
+            tone: "ok",
+            text: "The chain confirms the model's ranking of the best candidates, with no divergence.",
+          }
+        : {
+            kind: "note",
+            tone: "bad",
+            text: "The chain does NOT confirm the model's ranking of the best candidates: see the table.",
+          },
+    );
+  }
   if (confirmation.length > 0) {
     const keys = [...new Set(confirmation.flatMap((c) => Object.keys(c)))];
     blocks.push({
@@ -861,7 +889,7 @@ function optimize(ctx: Ctx): Section {
                 nameLocation: "middle",
                 nameGap: 26,
               },
-              yAxis: valueAxis(objectiveAxis, { scale: true }),
+              yAxis: valueAxis(objectiveAxis),
               series: plotted.map(
                 (k, i) =>
                   ({
