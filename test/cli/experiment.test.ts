@@ -6,22 +6,7 @@ import hre from "hardhat";
 import { simAb, simExport, simSweep } from "../../simulation/cli/experiment";
 import { openStore } from "../../simulation/analysis/store";
 import { runSeed } from "../../simulation/engine/plan";
-
-/** Runs a command in this process with its output captured. */
-async function quietly<T>(f: () => Promise<T>): Promise<{ value: T; stdout: string; stderr: string }> {
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  let stdout = "";
-  let stderr = "";
-  process.stdout.write = ((c: string | Uint8Array) => ((stdout += c.toString()), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => ((stderr += c.toString()), true)) as typeof process.stderr.write;
-  try {
-    return { value: await f(), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
+import { capture } from "../helpers/capture";
 
 function onlyFolder(dir: string): string {
   const entries = readdirSync(dir).filter((e) => !e.startsWith("."));
@@ -36,7 +21,7 @@ describe("cli: experiments", function () {
   afterEach(() => rmSync(out, { recursive: true, force: true }));
 
   it("sim sweep: the grid's cartesian product times the runs lands in DuckDB, run by run, on two workers", async function () {
-    const { value: code } = await quietly(() =>
+    const { value: code } = await capture(() =>
       simSweep(hre, {
         scenario: "fees-and-rewards",
         grid: "fees.feeBps=25,100 fees.ecoBps=1000,9000",
@@ -95,7 +80,7 @@ describe("cli: experiments", function () {
     } finally {
       await store.close();
     }
-    const { value: exportCode } = await quietly(() => simExport({ in: folder, format: "csv" }));
+    const { value: exportCode } = await capture(() => simExport({ in: folder, format: "csv" }));
     expect(exportCode).to.equal(0);
     const header = readFileSync(join(folder, "export", "steps.csv"), "utf8").split("\n")[0]!;
     expect(header.split(",").slice(0, 5)).to.deep.equal(["simulation", "subset", "run", "timestep", "substep"]);
@@ -105,7 +90,7 @@ describe("cli: experiments", function () {
   it("sim ab: the paired difference of a case with a known answer (revenue scales with the fee on common seeds)", async function () {
     // For 4 steps the fee ramp has not started: arm B charges exactly 4x arm A's fee, agents act the same
     // on common seeds, and prices are whole cents, so each pair's revenue differs by exactly 3x arm A's.
-    const { value: code, stdout } = await quietly(() =>
+    const { value: code, stdout } = await capture(() =>
       simAb(hre, {
         scenario: "fees-and-rewards",
         a: "fees.feeBps=25",
@@ -135,7 +120,7 @@ describe("cli: experiments", function () {
     process.env["LOCKSTEP_TEST_CRASH"] = "1:1:2";
     let code: number;
     try {
-      ({ value: code } = await quietly(() =>
+      ({ value: code } = await capture(() =>
         simSweep(hre, {
           scenario: "fees-and-rewards",
           grid: "fees.feeBps=25,50",
@@ -179,7 +164,7 @@ describe("cli: experiments", function () {
       ],
     ];
     for (const [args, message] of cases) {
-      const { value: code, stderr } = await quietly(() =>
+      const { value: code, stderr } = await capture(() =>
         simSweep(hre, { scenario: "fees-and-rewards", out, ...args }),
       );
       expect(stderr, JSON.stringify(args)).to.equal(`error: ${message}\n`);

@@ -6,27 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
 import { simRun, type RunArgs } from "../../simulation/cli/run";
+import { capture } from "../helpers/capture";
 
 /** Runs `sim run` in this process, capturing what it prints. */
 async function runCapturing(args: RunArgs): Promise<{ code: number; stdout: string; stderr: string }> {
-  const writeErr = process.stderr.write.bind(process.stderr);
-  const writeOut = process.stdout.write.bind(process.stdout);
-  let stderr = "";
-  let stdout = "";
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += chunk.toString();
-    return true;
-  }) as typeof process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    return { code: await simRun(hre, args), stdout, stderr };
-  } finally {
-    process.stderr.write = writeErr;
-    process.stdout.write = writeOut;
-  }
+  const { value, stdout, stderr } = await capture(() => simRun(hre, args));
+  return { code: value, stdout, stderr };
 }
 
 const BAD_INPUTS: readonly [RunArgs, string][] = [

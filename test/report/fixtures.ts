@@ -7,33 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
 import { simRun, type RunArgs } from "../../simulation/cli/run";
+import { capture } from "../helpers/capture";
 import { buildExperimentFixture, SMALL_SWEEP } from "./experimentFixture";
 
 export const ROOT = mkdtempSync(join(tmpdir(), "lockstep-report-"));
 // A root hook: the folders are shared by every report test file, so they go when the whole run ends.
 after(() => rmSync(ROOT, { recursive: true, force: true }));
 
-/** Runs `sim run` in this process, capturing what it prints. */
-export async function capture<T>(body: () => Promise<T>): Promise<{ value: T; stdout: string; stderr: string }> {
-  const writeErr = process.stderr.write.bind(process.stderr);
-  const writeOut = process.stdout.write.bind(process.stdout);
-  let stderr = "";
-  let stdout = "";
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += chunk.toString();
-    return true;
-  }) as typeof process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    return { value: await body(), stdout, stderr };
-  } finally {
-    process.stderr.write = writeErr;
-    process.stdout.write = writeOut;
-  }
-}
+export { capture } from "../helpers/capture";
 
 export interface MadeRun {
   readonly dir: string;
