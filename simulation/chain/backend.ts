@@ -42,18 +42,16 @@ export function createChainBackend(
         sent = [];
         for (const { from, call } of txs) sent.push(await sender.send(from, call, time));
       }
-      return sent.map(
-        (tx): Outcome => ({
-          ok: tx.ok,
-          ...(tx.ok ? {} : { error: ERRORS.decode(tx.revertData) }),
-          // The block's own timestamp: where time is set it is `time`; where it is not, the model follows the chain.
-          timestamp: tx.timestamp,
-          txHash: tx.hash,
-          gasUsed: tx.gasUsed,
-          // Chain order (block, index in block), so the model applies a batch the chain reordered in the chain's order.
-          ...(tx.transactionIndex !== undefined ? { order: (tx.blockNumber << 32n) | tx.transactionIndex } : {}),
-        }),
-      );
+      return sent.map((tx): Outcome => ({
+        ok: tx.ok,
+        ...(tx.ok ? {} : { error: ERRORS.decode(tx.revertData) }),
+        // The block's own timestamp: where time is set it is `time`; where it is not, the model follows the chain.
+        timestamp: tx.timestamp,
+        txHash: tx.hash,
+        gasUsed: tx.gasUsed,
+        // Chain order (block, index in block), so the model applies a batch the chain reordered in the chain's order.
+        ...(tx.transactionIndex !== undefined ? { order: (tx.blockNumber << 32n) | tx.transactionIndex } : {}),
+      }));
     },
     async sample(accounts: readonly Account[]) {
       // The calldata depends only on the account list, which a run keeps: encode it once.

@@ -68,7 +68,8 @@ export interface JsonRpcClient extends Eip1193Provider {
 
 /** JSON-RPC error codes and messages that mean "try again later" rather than "no". */
 const TRANSIENT_CODES = new Set([-32005, 429, -32097]);
-const TRANSIENT_MESSAGE = /rate.?limit|too many requests|timed? ?out|try again|header not found|temporarily unavailable/i;
+const TRANSIENT_MESSAGE =
+  /rate.?limit|too many requests|timed? ?out|try again|header not found|temporarily unavailable/i;
 
 class Transient extends Error {}
 
@@ -115,7 +116,10 @@ export function createJsonRpcClient(options: JsonRpcClientOptions): JsonRpcClien
       throw new Transient(`a reply that is not JSON (${text.length} bytes)`);
     }
     if (typeof body !== "object" || body === null) throw new Transient("a reply that is not a JSON-RPC object");
-    const { result, error } = body as { result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown } };
+    const { result, error } = body as {
+      result?: unknown;
+      error?: { code?: unknown; message?: unknown; data?: unknown };
+    };
     if (error !== undefined && error !== null) {
       const code = typeof error.code === "number" ? error.code : 0;
       const message = scrub(typeof error.message === "string" ? error.message : JSON.stringify(error));

@@ -114,6 +114,11 @@ export interface RemoteSenderOptions {
   readonly clockSkewSeconds?: bigint;
   /** Latest timestamp the probe saw. */
   readonly latestTimestamp?: bigint;
+  /**
+   * Sends `amountWei` to an agent the node refused for want of gas ether. The plan funds every account before the
+   * run; this is the net for what the plan could not foresee. Absent, the refusal ends the run.
+   */
+  readonly topUp?: (address: string, amountWei: bigint) => Promise<void>;
 }
 
 export interface RemoteStats {
@@ -169,6 +174,9 @@ interface Signed {
 const GWEI = 10n ** 9n;
 const TRANSFER_GAS = 21_000n;
 const WALL_MARGIN_SECONDS = 2n;
+/** A mid-run top-up covers this many transactions at the failed one's limit. */
+const TOP_UP_TRANSACTIONS = 20n;
+const INSUFFICIENT_FUNDS = /insufficient funds|doesn't have enough funds|not enough funds/i;
 
 export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
   const { provider, journal } = options;
@@ -350,7 +358,10 @@ export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
     (await call<unknown>("eth_getTransactionByHash", [hash])) !== null;
 
   /** Broadcasts raw bytes; "nonce too low" for bytes the node does not know means the nonce went to another transaction. */
-  const broadcast = async (s: Signed, item: Item | undefined): Promise<"ok" | "nonce-too-low"> => {
+  const broadcast = async (
+    s: Signed,
+    item: Item | undefined,
+  ): Promise<"ok" | "nonce-too-low" | "insufficient-funds"> => {
     try {
       await call<string>("eth_sendRawTransaction", [s.raw]);
       return "ok";
@@ -362,10 +373,18 @@ export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
         if (typeof data.data === "string") captured.set(s.hash, data.data);
         return "ok";
       }
-      if (/already known|known transaction|already imported|already in (the )?(mem)?pool/i.test(e.rpcMessage)) return "ok";
+      if (/already known|known transaction|already imported|already in (the )?(mem)?pool/i.test(e.rpcMessage))
+        return "ok";
       if (await known(s.hash)) return "ok"; // an earlier try arrived; its answer was lost
-      if (/nonce too low|nonce has already been used|nonce is too low|replacement transaction underpriced/i.test(e.rpcMessage)) {
+      if (
+        /nonce too low|nonce has already been used|nonce is too low|replacement transaction underpriced/i.test(
+          e.rpcMessage,
+        )
+      ) {
         return "nonce-too-low";
+      }
+      if (item !== undefined && options.topUp !== undefined && INSUFFICIENT_FUNDS.test(e.rpcMessage)) {
+        return "insufficient-funds";
       }
       throw new RemoteError(`The node refused ${describe(item, s)}: ${e.rpcMessage}`);
     }
@@ -375,7 +394,8 @@ export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
     let t = blockTimes.get(n);
     if (t === undefined) {
       const b = await call<Block | null>("eth_getBlockByNumber", [toQuantity(n), false]);
-      if (b === null) throw new RemoteError(`The node does not know block ${n}, which holds one of the run's receipts.`);
+      if (b === null)
+        throw new RemoteError(`The node does not know block ${n}, which holds one of the run's receipts.`);
       t = BigInt(b.timestamp);
       if (blockTimes.size > 10_000) blockTimes.clear();
       blockTimes.set(n, t);
@@ -400,12 +420,18 @@ export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
             s.hash,
             { disableStorage: true, disableMemory: true, disableStack: true },
           ]);
-          if (typeof t?.returnValue === "string") return t.returnValue.startsWith("0x") ? t.returnValue : `0x${t.returnValue}`;
+          if (typeof t?.returnValue === "string")
+            return t.returnValue.startsWith("0x") ? t.returnValue : `0x${t.returnValue}`;
         } else {
           // Last resort: the same call on the parent block's state. Earlier transactions of the same block, and a
           // block timestamp the call does not see, can make it differ: such a difference shows as a divergence.
           const parent = toQuantity(BigInt(receipt.blockNumber) - 1n);
-          const request = { from: s.from, data: item.data, gas: toQuantity(BigInt(s.gasLimit)), ...(item.to ? { to: item.to } : {}) };
+          const request = {
+            from: s.from,
+            data: item.data,
+            gas: toQuantity(BigInt(s.gasLimit)),
+            ...(item.to ? { to: item.to } : {}),
+          };
           try {
             await call("eth_call", [request, parent]);
             return "0x";
@@ -503,9 +529,20 @@ export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
   const broadcastNew = async (tx: JournalTx, item: Item): Promise<JournalTx> => {
     stats.sent++;
     let current = tx;
+    let topUps = 0;
     for (let i = 0; ; i++) {
-      if ((await broadcast(current, item)) === "ok") return current;
-      if (i >= 3) throw new RemoteError(`${describe(item, current)}: "nonce too low" after ${i + 1} resynchronisations.`);
+      const result = await broadcast(current, item);
+      if (result === "ok") return current;
+      if (result === "insufficient-funds") {
+        // Short mid-run (fees rose, or the wall clock led an agent where the dry run did not): the funder tops it up.
+        if (topUps++ >= 2)
+          throw new RemoteError(`${describe(item, current)}: the sender is still short after top-ups.`);
+        const fees = await feeQuote();
+        await options.topUp!(item.from, BigInt(tx.gasLimit) * fees.maxFeePerGas * TOP_UP_TRANSACTIONS);
+        continue;
+      }
+      if (i >= 3)
+        throw new RemoteError(`${describe(item, current)}: "nonce too low" after ${i + 1} resynchronisations.`);
       await resyncNonce(item.from);
       const fees = await feeQuote();
       current = await signTx(item, tx.seq, current.attempt + 1, placeOf(tx), tx.index, BigInt(tx.gasLimit), fees, 0n);
@@ -585,7 +622,10 @@ export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
     journal.append(signedNow);
     for (let i = 0; i < items.length; i++) {
       if (fresh[i]) txs[i] = await broadcastNew(txs[i]!, items[i]!);
-      else if (!(await known(txs[i]!.hash)) && (await call<unknown>("eth_getTransactionReceipt", [txs[i]!.hash])) === null) {
+      else if (
+        !(await known(txs[i]!.hash)) &&
+        (await call<unknown>("eth_getTransactionReceipt", [txs[i]!.hash])) === null
+      ) {
         stats.rebroadcast++;
         await broadcast(txs[i]!, items[i]);
       }
@@ -635,7 +675,15 @@ export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
       for (const t of transfers) {
         const nonce = await nextNonce(from);
         const { raw, hash } = await sign(from, t.to, "0x", t.amountWei, nonce, TRANSFER_GAS, fees, 0n);
-        entries.push({ type: "fund", from: from.toLowerCase(), to: t.to.toLowerCase(), amountWei: t.amountWei.toString(), nonce, hash, raw });
+        entries.push({
+          type: "fund",
+          from: from.toLowerCase(),
+          to: t.to.toLowerCase(),
+          amountWei: t.amountWei.toString(),
+          nonce,
+          hash,
+          raw,
+        });
       }
       journal.append(entries);
       for (const e of entries) {
@@ -719,6 +767,7 @@ export function remoteTarget(provider: Eip1193Provider, sender: RemoteSender): R
 
 export function remoteSenderOf(target: ChainTarget): TxSender {
   const sender = (target as Partial<RemoteTarget>).sender;
-  if (target.kind !== "remote" || sender === undefined) throw new InternalError("a remote chain target without its sender");
+  if (target.kind !== "remote" || sender === undefined)
+    throw new InternalError("a remote chain target without its sender");
   return sender;
 }

@@ -277,6 +277,12 @@ async function remoteRun(
       : { chainStepSeconds: setup.stepSeconds, scenarioStepSeconds: scenarioStep };
   const startTime = resumedRemote !== undefined ? BigInt(resumedRemote.startTime) : chooseStartTime(probe);
   const stepSeconds = setup.stepSeconds ?? scenarioStep;
+  // A node that lets us set its clock is a development node: it does not reorganise, and it mines only what it is
+  // sent, so waiting for a second block would wait forever.
+  const confirmations = probe.timeMode === "warp" ? 1 : setup.confirmations;
+  if (confirmations !== setup.confirmations) {
+    say(`Confirmations: 1, not ${setup.confirmations}: a node that lets Lockstep set its clock does not reorganise.`);
+  }
   say(
     `Chain ${probe.chainId} at ${client.endpoint} (${probe.client}): ${probe.timeMode} mode, ` +
       (probe.timeMode === "warp"
@@ -284,7 +290,7 @@ async function remoteRun(
         : `the node cannot set block timestamps, so each substep waits for its time on the chain`) +
       `; steps of ${stepSeconds} s` +
       (timeScale !== undefined ? ` (the scenario's ${scenarioStep} s scaled by ${stepSeconds}/${scenarioStep})` : "") +
-      `; ${setup.confirmations} confirmation${setup.confirmations === 1 ? "" : "s"}.`,
+      `; ${confirmations} confirmation${confirmations === 1 ? "" : "s"}.`,
   );
   say(`Keys: agents from ${accounts.keySource}; funder ${accounts.funder} (${accounts.funderSource}).`);
 
@@ -313,10 +319,14 @@ async function remoteRun(
       journal,
       timeMode: probe.timeMode,
       sameTimestamp: probe.sameTimestamp,
-      confirmations: setup.confirmations,
+      confirmations,
       gasHint: (kind) => dry.kindMax.get(kind),
       latestTimestamp: probe.latestTimestamp,
       clockSkewSeconds: clockSkew(probe),
+      topUp: async (address, amountWei) => {
+        say(`Funding: ${formatEther(amountWei)} ETH more to ${accounts.nameOf(address) ?? address}, short mid-run.`);
+        await sender!.fund(accounts.funder, [{ to: address, amountWei }]);
+      },
     });
   let sender = resumedJournal !== undefined ? makeSender(resumedJournal) : undefined;
   if (resumedJournal !== undefined) {
@@ -364,7 +374,7 @@ async function remoteRun(
     client: probe.client,
     timeMode: probe.timeMode,
     sameTimestamp: probe.sameTimestamp,
-    confirmations: setup.confirmations,
+    confirmations,
     stepSeconds,
     timeScale: timeScale ?? null,
     startTime: startTime.toString(),
@@ -472,7 +482,8 @@ function rpcTuning(): { timeoutMs?: number; backoffMs?: number } {
   const read = (name: string): number | undefined => {
     const v = process.env[name];
     if (v === undefined || v.trim() === "") return undefined;
-    if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new UserError(`${name} = ${JSON.stringify(v)}: expected milliseconds, a positive integer.`);
+    if (!/^\d+$/.test(v.trim()) || Number(v) < 1)
+      throw new UserError(`${name} = ${JSON.stringify(v)}: expected milliseconds, a positive integer.`);
     return Number(v);
   };
   const timeoutMs = read("LOCKSTEP_RPC_TIMEOUT_MS");

@@ -129,7 +129,10 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
   }
   const useModel = mode !== "chain";
   const useChain = mode !== "model";
-  const clock = scaleClock(createClock(spec.startTime, scenario.stepSeconds(params), scenario.substeps), spec.timeScale);
+  const clock = scaleClock(
+    createClock(spec.startTime, scenario.stepSeconds(params), scenario.substeps),
+    spec.timeScale,
+  );
   const state = scenario.init(params, (name) => createRng({ seed, scenario: scenario.name, stream: `env/${name}` }));
   const stepCtx = (step: number) => ({ params, step });
 

@@ -58,7 +58,11 @@ export async function startProxy(options: ProxyOptions): Promise<FaultyProxy> {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () =>
-            resolve({ status: res.statusCode ?? 502, headers: { "content-type": "application/json" }, body: Buffer.concat(chunks) }),
+            resolve({
+              status: res.statusCode ?? 502,
+              headers: { "content-type": "application/json" },
+              body: Buffer.concat(chunks),
+            }),
           );
           res.on("error", reject);
         },
@@ -80,7 +84,11 @@ export async function startProxy(options: ProxyOptions): Promise<FaultyProxy> {
     }
     if (options.refuse?.test(method)) {
       stats.refused++;
-      const reply = { jsonrpc: "2.0", id, error: { code: -32601, message: `the method ${method} does not exist/is not available` } };
+      const reply = {
+        jsonrpc: "2.0",
+        id,
+        error: { code: -32601, message: `the method ${method} does not exist/is not available` },
+      };
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(reply));
       return;
     }

@@ -5,8 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
 import { Wallet } from "ethers";
+import { Journal } from "../../simulation/chain/journal";
+import { createJsonRpcClient } from "../../simulation/chain/jsonRpc";
+import { createRemoteSender, probeChain } from "../../simulation/chain/remote";
 import { simRun, type RunArgs } from "../../simulation/cli/run";
 import { createKeyRing, DEV_MASTER } from "../../simulation/engine/accounts";
+import { capture } from "../helpers/capture";
 import { HARDHAT_CLI, killGroup, startHardhatNode, type HardhatNode } from "./node";
 import { startProxy } from "./proxy";
 
@@ -24,25 +28,12 @@ interface Captured {
 
 /** Runs `sim run` in this process with extra environment variables, capturing what it prints. */
 async function runCapturing(args: RunArgs, env: Record<string, string> = {}): Promise<Captured> {
-  const writeErr = process.stderr.write.bind(process.stderr);
-  const writeOut = process.stdout.write.bind(process.stdout);
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
-  let stderr = "";
-  let stdout = "";
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += chunk.toString();
-    return true;
-  }) as typeof process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  }) as typeof process.stdout.write;
   try {
-    return { code: await simRun(hre, args), stdout, stderr };
+    const { value, stdout, stderr } = await capture(() => simRun(hre, args));
+    return { code: value, stdout, stderr };
   } finally {
-    process.stderr.write = writeErr;
-    process.stdout.write = writeOut;
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
@@ -84,7 +75,8 @@ async function chainTransactions(node: HardhatNode): Promise<ChainTx[]> {
       "eth_getBlockByNumber",
       ["0x" + n.toString(16), true],
     );
-    for (const tx of block.transactions) out.push({ hash: tx.hash, from: tx.from.toLowerCase(), nonce: Number(tx.nonce) });
+    for (const tx of block.transactions)
+      out.push({ hash: tx.hash, from: tx.from.toLowerCase(), nonce: Number(tx.nonce) });
   }
   return out;
 }
@@ -170,7 +162,19 @@ describe("remote: runs on a JSON-RPC node", function () {
     const out = join(root, "killed");
     const child = spawn(
       process.execPath,
-      [HARDHAT_CLI, "sim", "run", "--scenario", RUN.scenario, "--steps", RUN.steps, "--rpc-url", node.url, "--out", out],
+      [
+        HARDHAT_CLI,
+        "sim",
+        "run",
+        "--scenario",
+        RUN.scenario,
+        "--steps",
+        RUN.steps,
+        "--rpc-url",
+        node.url,
+        "--out",
+        out,
+      ],
       {
         cwd: join(__dirname, "..", ".."),
         env: { ...process.env, LOCKSTEP_FUNDER_KEY: FUNDER_KEY },
@@ -188,7 +192,8 @@ describe("remote: runs on a JSON-RPC node", function () {
     for (;;) {
       const folder = existsSync(out) ? readdirSync(out).find((d) => !d.startsWith(".")) : undefined;
       const journal = folder !== undefined ? join(out, folder, "journal.ndjson") : undefined;
-      const lines = journal !== undefined && existsSync(journal) ? readFileSync(journal, "utf8").split("\n").length - 1 : 0;
+      const lines =
+        journal !== undefined && existsSync(journal) ? readFileSync(journal, "utf8").split("\n").length - 1 : 0;
       if (lines >= 70) {
         killGroup(child, "SIGKILL");
         killedAt = lines;
@@ -204,7 +209,9 @@ describe("remote: runs on a JSON-RPC node", function () {
     printed.push(childOut);
     const folder = onlyFolder(out);
     expect(manifestOf(folder)["status"]).to.equal("running");
-    const actionsInJournal = linesOf(join(folder, "journal.ndjson")).filter((e) => e["step"] !== null && e["step"] !== undefined);
+    const actionsInJournal = linesOf(join(folder, "journal.ndjson")).filter(
+      (e) => e["step"] !== null && e["step"] !== undefined,
+    );
     expect(actionsInJournal.length, `journal lines when killed: ${killedAt}`).to.be.greaterThan(0);
 
     const r = await runCapturing({ resume: folder }, { LOCKSTEP_FUNDER_KEY: FUNDER_KEY });
@@ -227,7 +234,9 @@ describe("remote: runs on a JSON-RPC node", function () {
     const sends = new Map<number, string>();
     for (const e of journal) if (e["type"] === "tx") sends.set(e["seq"] as number, e["hash"] as string);
     const fundings = journal.filter((e) => e["type"] === "fund").length;
-    expect(txs.length, "transactions on the node = sends of the run + funding transfers").to.equal(sends.size + fundings);
+    expect(txs.length, "transactions on the node = sends of the run + funding transfers").to.equal(
+      sends.size + fundings,
+    );
     const onChain = new Set(txs.map((t) => t.hash));
     for (const [seq, hash] of sends) expect(onChain.has(hash), `send #${seq} on chain`).to.equal(true);
     const actions = linesOf(join(folder, "actions.ndjson"));
@@ -291,6 +300,56 @@ describe("remote: runs on a JSON-RPC node", function () {
     expect(r.stderr).to.not.include(poor.privateKey.slice(2));
     expect(await node.request<string>("eth_blockNumber")).to.equal(before);
     expect(existsSync(out)).to.equal(false);
+  });
+
+  it("remote sender: resynchronises a nonce used behind its back, and has a short agent topped up by the funder", async () => {
+    const client = createJsonRpcClient({ url: node.url });
+    const probe = await probeChain(client);
+    const agent = Wallet.createRandom();
+    const funder = new Wallet(FUNDER_KEY);
+    const journal = Journal.memory();
+    const keys = new Map([
+      [agent.address.toLowerCase(), agent.privateKey],
+      [funder.address.toLowerCase(), FUNDER_KEY],
+    ]);
+    const topUps: bigint[] = [];
+    const sender = createRemoteSender({
+      provider: client,
+      chainId: probe.chainId,
+      keyOf: (a) => keys.get(a.toLowerCase()),
+      journal,
+      timeMode: probe.timeMode,
+      sameTimestamp: probe.sameTimestamp,
+      latestTimestamp: probe.latestTimestamp,
+      topUp: async (to, amountWei) => {
+        topUps.push(amountWei);
+        await sender.fund(funder.address, [{ to, amountWei }]);
+      },
+    });
+    // The agent holds nothing: the node refuses, the funder tops it up, the same transaction goes through.
+    const first = await sender.send(agent.address, { to: funder.address, data: "0x" });
+    expect(first.ok).to.equal(true);
+    expect(topUps).to.have.length(1);
+    // Someone else spends the agent's next nonce; the sender learns it from "nonce too low" and signs again.
+    const fees = await node.request<{ baseFeePerGas: string }>("eth_getBlockByNumber", ["latest", false]);
+    const stolen = await agent.signTransaction({
+      type: 2,
+      chainId: probe.chainId,
+      nonce: 1,
+      to: funder.address,
+      gasLimit: 21_000n,
+      maxFeePerGas: 4n * BigInt(fees.baseFeePerGas) + 10n ** 9n,
+      maxPriorityFeePerGas: 10n ** 9n,
+    });
+    await node.request("eth_sendRawTransaction", [stolen]);
+    const second = await sender.send(agent.address, { to: funder.address, data: "0x" });
+    expect(second.ok).to.equal(true);
+    expect(sender.stats.resynced).to.equal(1);
+    const sends = journal.entries.filter((e) => e.type === "tx").map((e) => e.nonce);
+    expect(sends, "nonces journaled: 0, then 1 (refused), then 2").to.deep.equal([0, 1, 2]);
+    expect(Number(BigInt(await node.request<string>("eth_getTransactionCount", [agent.address, "latest"])))).to.equal(
+      3,
+    );
   });
 
   it("remote: no output of any run holds the mnemonic or a private key", () => {
