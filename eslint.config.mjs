@@ -3,7 +3,18 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "artifacts/", "cache/", "typechain-types/", "coverage/", "dist/", "results/", "bench/results.json"] },
+  {
+    ignores: [
+      "node_modules/",
+      "artifacts/",
+      "cache/",
+      "typechain-types/",
+      "coverage/",
+      "dist/",
+      "results/",
+      "bench/results.json",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,16 +34,28 @@ export default tseslint.config(
     rules: {
       "no-restricted-properties": [
         "error",
-        { object: "Math", property: "random", message: "Use the run's seeded per-agent stream (ctx.rng), never Math.random." },
+        {
+          object: "Math",
+          property: "random",
+          message: "Use the run's seeded per-agent stream (ctx.rng), never Math.random.",
+        },
       ],
       "no-restricted-syntax": [
         "error",
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: "The model and agents must not read the wall clock." },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: "The model and agents must not read the wall clock.",
+        },
       ],
     },
   },
   {
-    files: ["simulation/chain/**/*.ts", "simulation/engine/**/*.ts", "simulation/analysis/**/*.ts", "simulation/cli/**/*.ts"],
+    files: [
+      "simulation/chain/**/*.ts",
+      "simulation/engine/**/*.ts",
+      "simulation/analysis/**/*.ts",
+      "simulation/cli/**/*.ts",
+    ],
     rules: { "no-restricted-syntax": "off" },
   },
 );
