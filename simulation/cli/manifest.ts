@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { keccak256 } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { CONTRACTS } from "../chain/contracts";
+import type { Executed } from "../engine/execute";
 
 /** The source commit the run came from, with `-dirty` when the tree had changes. */
 export function gitCommit(root: string): string {
@@ -35,5 +36,25 @@ export function toolchain(hre: HardhatRuntimeEnvironment): Record<string, string
     hardfork: network.hardfork ?? "unknown",
     network: hre.network.name,
     node: process.version,
+  };
+}
+
+/** The manifest fields every finished run has, local or remote: its chain, status, parity and KPIs. */
+export function outcomeFields(executed: Executed): Record<string, unknown> {
+  const result = executed.result;
+  return {
+    chain: executed.chain ?? null,
+    contracts: executed.deployment ?? null,
+    status: result.status,
+    divergences: result.divergences,
+    firstDivergence: result.firstDivergence ?? null,
+    traceHash: result.traceHash,
+    variables: result.variables,
+    comparisons: result.comparisons,
+    kpis: result.kpis,
+    actions: result.actions,
+    gasUsed: result.gasUsed,
+    wallSeconds: result.wallMs / 1000,
+    timing: result.timing,
   };
 }

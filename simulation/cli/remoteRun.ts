@@ -36,7 +36,7 @@ import type { TimeScale } from "../engine/timeScale";
 import { DEPLOYER_ID } from "../model/system";
 import { dryRun, funderShort, planFunding } from "./dryRun";
 import { LiveRunFolder } from "./liveFolder";
-import { bytecodeHashes, gitCommit, toolchain } from "./manifest";
+import { bytecodeHashes, gitCommit, outcomeFields, toolchain } from "./manifest";
 import { optionError, parseIntegerOption, prepareRun, type PreparedRun } from "./prepare";
 import { progressBar } from "./progress";
 import { resolveAccounts } from "./remoteAccounts";
@@ -431,20 +431,8 @@ async function remoteRun(
       ...base,
       remote: { ...remote, stats: { ...sender.stats, requests: client.stats.requests, retries: client.stats.retries } },
       dryRun: { ...base.dryRun, reproduced },
-      chain: executed.chain ?? null,
-      contracts: executed.deployment ?? null,
-      status: result.status,
+      ...outcomeFields(executed),
       resumes: resumeCount(setup),
-      divergences: result.divergences,
-      firstDivergence: result.firstDivergence ?? null,
-      traceHash: result.traceHash,
-      variables: result.variables,
-      comparisons: result.comparisons,
-      kpis: result.kpis,
-      actions: result.actions,
-      gasUsed: result.gasUsed,
-      wallSeconds: result.wallMs / 1000,
-      timing: result.timing,
     });
     printSummary(prepared, result, path);
     const s = sender.stats;

@@ -9,7 +9,7 @@ import { UserError } from "../engine/errors";
 import { executeRun, DEFAULT_START_TIME } from "../engine/execute";
 import type { RunResult } from "../engine/run";
 import { inProcessTarget } from "../chain/inprocess";
-import { bytecodeHashes, gitCommit, toolchain } from "./manifest";
+import { bytecodeHashes, gitCommit, outcomeFields, toolchain } from "./manifest";
 import { optionError, prepareRun, type PreparedRun, type RunRequest } from "./prepare";
 import { progressBar } from "./progress";
 
@@ -93,19 +93,7 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
     git: gitCommit(hre.config.paths.root),
     toolchain: toolchain(hre),
     bytecode: bytecodeHashes(),
-    chain: executed.chain ?? null,
-    contracts: executed.deployment ?? null,
-    status: result.status,
-    divergences: result.divergences,
-    firstDivergence: result.firstDivergence ?? null,
-    traceHash: result.traceHash,
-    variables: result.variables,
-    comparisons: result.comparisons,
-    kpis: result.kpis,
-    actions: result.actions,
-    gasUsed: result.gasUsed,
-    wallSeconds: result.wallMs / 1000,
-    timing: result.timing,
+    ...outcomeFields(executed),
   };
   const path = folder.finish(manifest);
   printSummary(prepared, result, path);
