@@ -148,6 +148,10 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
   };
   for (let step = 0; step < steps; step++) for (const a of scenario.population(params, step)) accountOf(a);
   const allAccounts = [...accountsById.values()];
+  // The initial sample reads every account (it fixes the trace's columns); later ones read the
+  // accounts alive so far: an agent not yet born has nothing to compare, and sampling cost
+  // follows the population, not the horizon's.
+  let sampled: readonly Account[] = allAccounts;
   const addressOf = (id: string): `0x${string}` => accountsById.get(id)?.address ?? spec.keys.addressOf(id);
   const rngs = new Map<string, Rng>();
   const rngOf = (id: string): Rng => {
@@ -176,10 +180,10 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
 
   const sampleAndCompare = async (timestep: number, substep: string): Promise<void> => {
     let t = performance.now();
-    const chainVars: Variables | undefined = useChain ? await chain!.sample(allAccounts) : undefined;
+    const chainVars: Variables | undefined = useChain ? await chain!.sample(sampled) : undefined;
     timing.chainSampleMs += performance.now() - t;
     t = performance.now();
-    const modelVars: Variables | undefined = useModel ? model.sample(allAccounts) : undefined;
+    const modelVars: Variables | undefined = useModel ? model.sample(sampled) : undefined;
     timing.modelSampleMs += performance.now() - t;
     kpis = scenario.kpis(scenario.view(model.world, state), stepCtx(timestep));
     if (layout === undefined) {
@@ -202,9 +206,10 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
       for (const v of variableNames) {
         const cmp = comparisons.get(v);
         if (cmp === false) continue;
-        comparisonsDone++;
         const m = modelVars!.get(v);
         const c = chainVars!.get(v);
+        if (m === undefined && c === undefined) continue; // not sampled: an agent not yet alive
+        comparisonsDone++;
         if (m !== undefined && c !== undefined && withinTolerance(m, c, cmp)) continue;
         diverged.push(v);
         divergences++;
@@ -244,6 +249,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
     const population = scenario.population(params, step).map(accountOf);
     const newcomers = population.filter((a) => !live.has(a.id));
     for (const a of newcomers) live.add(a.id);
+    if (newcomers.length > 0 || step === 0) sampled = allAccounts.filter((a) => live.has(a.id));
     if (useChain && newcomers.length > 0) await chain!.prepare(newcomers);
     stepActions = [];
     for (let j = 0; j < scenario.substeps.length; j++) {

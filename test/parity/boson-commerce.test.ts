@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import { defaults } from "../../simulation/engine/params";
+import { ENTITY_FIELDS } from "../../simulation/model/variables";
+import { scenarioByName } from "../../simulation/scenarios";
 import { describeDivergence, runFromRequest } from "../helpers/run";
 
 describe("parity: boson-commerce", function () {
@@ -24,7 +27,15 @@ describe("parity: boson-commerce", function () {
       ]) {
         expect(r.actions.byKind[kind] ?? 0, kind).to.be.greaterThan(0);
       }
-      expect(r.comparisons).to.equal(r.variables * 61);
+      // Every variable at the initial sample; after step s, the globals and every agent alive by then.
+      const scenario = scenarioByName("boson-commerce");
+      const params = defaults(scenario.schema);
+      let expected = r.variables;
+      for (let s = 0; s < 60; s++) {
+        const unborn = r.accounts.length - scenario.population(params, s).length;
+        expected += r.variables - ENTITY_FIELDS.length * unborn;
+      }
+      expect(r.comparisons).to.equal(expected);
     });
   }
 
