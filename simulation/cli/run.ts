@@ -117,7 +117,7 @@ export function printSummary(p: PreparedRun, r: RunResult, path: string): void {
   for (const [k, v] of Object.entries(r.kpis)) lines.push(`  ${k.padEnd(width)}  ${encodeValue(v)}`);
   if (p.mode === "lockstep") {
     lines.push(
-      `Parity: ${r.variables} variables x ${r.stepsRun + 1} samples = ${r.comparisons} comparisons, ${r.divergences} divergences.`,
+      `Parity: ${r.comparisons} comparisons of ${r.variables} variables over ${r.stepsRun + 1} samples (an agent's from the step it joins), ${r.divergences} divergences.`,
     );
   }
   const d = r.firstDivergence;

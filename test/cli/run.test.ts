@@ -107,7 +107,9 @@ describe("cli: sim run", function () {
   it("sim run: writes manifest, actions and a cadCAD-shaped trace, and exits 0 on parity", async function () {
     const { code, stdout } = await runCapturing({ scenario: "fees-and-rewards", steps: "3", seed: "5", out });
     expect(code).to.equal(0);
-    expect(stdout).to.match(/Parity: \d+ variables x 4 samples = \d+ comparisons, 0 divergences\./);
+    expect(stdout).to.match(
+      /Parity: \d+ comparisons of \d+ variables over 4 samples \(an agent's from the step it joins\), 0 divergences\./,
+    );
     const [folder] = readdirSync(out);
     expect(folder).to.match(/^fees-and-rewards-5-[0-9a-f]{8}$/);
     const dir = join(out, folder!);
