@@ -31,6 +31,7 @@ import {
   commerceSchema,
   COMMERCE_SUBSTEPS,
   MONTH_SECONDS,
+  systemConfigOf,
   vestingFlows,
 } from "./common";
 
@@ -144,44 +145,32 @@ const months = (n: number): bigint => BigInt(n) * BigInt(MONTH_SECONDS);
 
 function systemConfig(p: BosonCommerceParams, startTime: bigint): SystemConfig {
   const r = p.releases;
-  return {
-    fees: { feeBps: BigInt(p.fees.feeBps), maxFeeBps: BigInt(p.fees.maxFeeBps), ecoBps: BigInt(p.fees.ecoBps) },
-    escrow: { aggregatorPointsBps: BigInt(p.rewards.aggregatorPointsBps) },
-    rewards: {
+  return systemConfigOf(p, startTime, [
+    {
+      name: "team",
+      beneficiary: "team",
+      amount: r.teamTokens,
       startTimestamp: startTime,
-      epochSeconds: BigInt(MONTH_SECONDS),
-      emissionTotal: p.rewards.emissionTotal,
-      cliffEpochs: BigInt(p.rewards.cliffEpochs),
-      durationEpochs: BigInt(p.rewards.durationEpochs),
-      halvingEpochs: BigInt(p.rewards.halvingEpochs),
+      durationSeconds: months(r.teamMonths),
+      cliffSeconds: months(r.teamCliffMonths),
     },
-    releases: [
-      {
-        name: "team",
-        beneficiary: "team",
-        amount: r.teamTokens,
-        startTimestamp: startTime,
-        durationSeconds: months(r.teamMonths),
-        cliffSeconds: months(r.teamCliffMonths),
-      },
-      {
-        name: "investors",
-        beneficiary: "investors",
-        amount: r.investorTokens,
-        startTimestamp: startTime,
-        durationSeconds: months(r.investorMonths),
-        cliffSeconds: months(r.investorCliffMonths),
-      },
-      {
-        name: "ecosystemProducts",
-        beneficiary: ECOSYSTEM_FUND_ID,
-        amount: r.ecosystemProductsTokens,
-        startTimestamp: startTime,
-        durationSeconds: months(r.ecosystemProductsMonths),
-        cliffSeconds: 0n,
-      },
-    ],
-  };
+    {
+      name: "investors",
+      beneficiary: "investors",
+      amount: r.investorTokens,
+      startTimestamp: startTime,
+      durationSeconds: months(r.investorMonths),
+      cliffSeconds: months(r.investorCliffMonths),
+    },
+    {
+      name: "ecosystemProducts",
+      beneficiary: ECOSYSTEM_FUND_ID,
+      amount: r.ecosystemProductsTokens,
+      startTimestamp: startTime,
+      durationSeconds: months(r.ecosystemProductsMonths),
+      cliffSeconds: 0n,
+    },
+  ]);
 }
 
 /** Checks shared by every scenario built on the full system. */

@@ -7,6 +7,7 @@ import type { Rng } from "../engine/rng";
 import { balanceOf } from "../model/erc20";
 import { ZERO_ADDRESS } from "../model/types";
 import { availableFunds, DisputeState, ExchangeState } from "../model/vouchers";
+import type { SystemConfig } from "../model/system";
 import type { World } from "../model/world";
 
 export const DAY_SECONDS = 86_400;
@@ -200,3 +201,36 @@ export function checkCommerce(p: CommerceParams): void {
 }
 
 export { commerceSchema };
+
+/** The fee and rewards groups every scenario on the full system has. */
+export interface SystemParamGroups {
+  readonly fees: { readonly feeBps: number; readonly maxFeeBps: number; readonly ecoBps: number };
+  readonly rewards: {
+    readonly emissionTotal: bigint;
+    readonly cliffEpochs: number;
+    readonly durationEpochs: number;
+    readonly halvingEpochs: number;
+    readonly aggregatorPointsBps: number;
+  };
+}
+
+/** The contracts' construction from the fee and rewards groups: monthly epochs from the run's start. */
+export function systemConfigOf(
+  p: SystemParamGroups,
+  startTime: bigint,
+  releases: SystemConfig["releases"],
+): SystemConfig {
+  return {
+    fees: { feeBps: BigInt(p.fees.feeBps), maxFeeBps: BigInt(p.fees.maxFeeBps), ecoBps: BigInt(p.fees.ecoBps) },
+    escrow: { aggregatorPointsBps: BigInt(p.rewards.aggregatorPointsBps) },
+    rewards: {
+      startTimestamp: startTime,
+      epochSeconds: BigInt(MONTH_SECONDS),
+      emissionTotal: p.rewards.emissionTotal,
+      cliffEpochs: BigInt(p.rewards.cliffEpochs),
+      durationEpochs: BigInt(p.rewards.durationEpochs),
+      halvingEpochs: BigInt(p.rewards.halvingEpochs),
+    },
+    releases,
+  };
+}

@@ -28,6 +28,7 @@ import {
   commerceSchema,
   COMMERCE_SUBSTEPS,
   MONTH_SECONDS,
+  systemConfigOf,
 } from "./common";
 
 const TOKEN = 10n ** 18n;
@@ -78,19 +79,7 @@ function population(p: FeesAndRewardsParams): AgentSpec[] {
 }
 
 function systemConfig(p: FeesAndRewardsParams, startTime: bigint): SystemConfig {
-  return {
-    fees: { feeBps: BigInt(p.fees.feeBps), maxFeeBps: BigInt(p.fees.maxFeeBps), ecoBps: BigInt(p.fees.ecoBps) },
-    escrow: { aggregatorPointsBps: BigInt(p.rewards.aggregatorPointsBps) },
-    rewards: {
-      startTimestamp: startTime,
-      epochSeconds: BigInt(MONTH_SECONDS),
-      emissionTotal: p.rewards.emissionTotal,
-      cliffEpochs: BigInt(p.rewards.cliffEpochs),
-      durationEpochs: BigInt(p.rewards.durationEpochs),
-      halvingEpochs: BigInt(p.rewards.halvingEpochs),
-    },
-    releases: [],
-  };
+  return systemConfigOf(p, startTime, []);
 }
 
 /** The fee after `step` steps of the ramp, capped at the maximum. */
