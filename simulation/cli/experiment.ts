@@ -235,6 +235,18 @@ async function finalSummaries(store: Store, subsets: number): Promise<Record<str
   return out;
 }
 
+/** KPIs that are token amounts (bigint, in wei): printed in whole tokens, stored in wei. */
+function amountKpis(finals: readonly { exact: Readonly<Record<string, number | bigint>> }[]): Set<string> {
+  const out = new Set<string>();
+  for (const f of finals) for (const [k, v] of Object.entries(f.exact)) if (typeof v === "bigint") out.add(k);
+  return out;
+}
+
+/** A KPI value for the terminal: amounts in whole tokens. */
+function shown(amounts: ReadonlySet<string>, kpi: string, x: number): string {
+  return amounts.has(kpi) ? `${fmt(x / 1e18)} tok` : fmt(x);
+}
+
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
@@ -348,17 +360,18 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
       const outcome = await runAll(hre, store, tasks, common.workers, `sweep: runs`, stop);
       const summaryRows = await writeStepSummaries(store);
       const summary = await finalSummaries(store, subsets.length);
+      const amounts = amountKpis(await readFinalKpis(store));
       const print = [
         `Sweep of ${common.scenario.name}: ${subsets.length} subsets (the cartesian product of ${axes.map((a) => `${a.path}: ${a.values.length}`).join(" x ")}) x ${common.runs} runs, ${common.mode} mode, ${common.steps} steps.`,
         `Runs: ${outcome.completed} done, ${outcome.failed} failed${outcome.stopped ? ", stopped early" : ""}.`,
       ];
-      const shown = ["quality_redemptions", "complaint_rate", "protocol_revenue"].filter(
+      const headline = ["quality_redemptions", "complaint_rate", "protocol_revenue"].filter(
         (k) => summary[0]?.[k] !== undefined,
       );
       for (let s = 0; s < subsets.length; s++) {
-        const cells = shown.map((k) => {
+        const cells = headline.map((k) => {
           const x = summary[s]![k]!;
-          return `${k} ${fmt(x.mean)} [p5 ${fmt(x.p5)}, p95 ${fmt(x.p95)}]`;
+          return `${k} ${shown(amounts, k, x.mean)} [p5 ${shown(amounts, k, x.p5)}, p95 ${shown(amounts, k, x.p95)}]`;
         });
         print.push(`  ${s}: ${describeAssignments(subsets[s]!)}  ${cells.join("  ")}`);
       }
@@ -437,6 +450,7 @@ export async function simAb(hre: HardhatRuntimeEnvironment, args: AbArgs): Promi
       const outcome = await runAll(hre, store, tasks, common.workers, "a/b: runs", stop);
       const summaryRows = await writeStepSummaries(store);
       const finals = (await readFinalKpis(store)).filter((f) => f.status !== "failed");
+      const amounts = amountKpis(finals);
       const bySeed = (subset: number) => new Map(finals.filter((f) => f.subset === subset).map((f) => [f.run, f.kpis]));
       const armA = bySeed(0);
       const armB = bySeed(1);
@@ -445,7 +459,7 @@ export async function simAb(hre: HardhatRuntimeEnvironment, args: AbArgs): Promi
       const kpis: Record<string, unknown> = {};
       const print = [
         `A/B test of ${common.scenario.name}: A = ${describeAssignments(arms[0]!)}, B = ${describeAssignments(arms[1]!)}; ${pairedRuns.length} paired runs on common seeds, ${common.mode} mode.`,
-        `  ${"KPI".padEnd(22)} ${"mean A".padStart(12)} ${"mean B".padStart(12)} ${"B - A".padStart(12)}  95% interval             p-value`,
+        `  ${"KPI".padEnd(22)} ${"mean A".padStart(16)} ${"mean B".padStart(16)} ${"B - A".padStart(16)}  95% interval (amounts in whole tokens)   p-value`,
       ];
       for (const k of kpiNames) {
         const a = pairedRuns.map((r) => armA.get(r)![k]!);
@@ -455,7 +469,7 @@ export async function simAb(hre: HardhatRuntimeEnvironment, args: AbArgs): Promi
         const sb = summarize(b);
         kpis[k] = { meanA: sa.mean, meanB: sb.mean, ...d };
         print.push(
-          `  ${k.padEnd(22)} ${fmt(sa.mean).padStart(12)} ${fmt(sb.mean).padStart(12)} ${fmt(d.meanDiff).padStart(12)}  [${fmt(d.ci[0])}, ${fmt(d.ci[1])}]`.padEnd(
+          `  ${k.padEnd(22)} ${shown(amounts, k, sa.mean).padStart(16)} ${shown(amounts, k, sb.mean).padStart(16)} ${shown(amounts, k, d.meanDiff).padStart(16)}  [${shown(amounts, k, d.ci[0])}, ${shown(amounts, k, d.ci[1])}]`.padEnd(
             88,
           ) + ` ${Number.isFinite(d.pValue) ? d.pValue.toPrecision(3) : "n/a"}`,
         );
