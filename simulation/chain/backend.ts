@@ -1,7 +1,7 @@
 import type { Account, Action, ChainBackend, Outcome, Tick } from "../engine/types";
 import type { SystemAddresses, SystemConfig } from "../model/system";
 import { toVariables } from "../model/variables";
-import { encodeAction, type CallContext } from "./calls";
+import { callContextFor, encodeAction } from "./calls";
 import { ERRORS, IFACE } from "./contracts";
 import { rpc } from "./rpc";
 import type { BatchTx, SentTx, TxSender } from "./sender";
@@ -15,15 +15,7 @@ export function createChainBackend(
   addresses: SystemAddresses,
 ): ChainBackend {
   const releaseNames = config.releases.map((r) => r.name);
-  const releaseByName = new Map(releaseNames.map((n, i) => [n, addresses.releases[i]!]));
-  const ctx: CallContext = {
-    addresses,
-    releaseAddress: (name) => {
-      const a = releaseByName.get(name);
-      if (a === undefined) throw new TypeError(`Action argument wallet = ${name}: no such release wallet.`);
-      return a;
-    },
-  };
+  const ctx = callContextFor(config, addresses);
   let sampleData: { accounts: readonly Account[]; data: string; ids: string[] } | undefined;
   return {
     async prepare(accounts) {

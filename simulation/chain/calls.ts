@@ -1,5 +1,5 @@
 import type { Action, ActionArg } from "../engine/types";
-import type { SystemAddresses } from "../model/system";
+import type { SystemAddresses, SystemConfig } from "../model/system";
 import { IFACE } from "./contracts";
 
 type Args = Readonly<Record<string, ActionArg>>;
@@ -14,6 +14,19 @@ export interface TxCall {
 export interface CallContext {
   readonly addresses: SystemAddresses;
   readonly releaseAddress: (name: string) => string;
+}
+
+/** The call context of a deployed system: release wallets are found by their category name. */
+export function callContextFor(config: SystemConfig, addresses: SystemAddresses): CallContext {
+  const byName = new Map(config.releases.map((r, i) => [r.name, addresses.releases[i]!]));
+  return {
+    addresses,
+    releaseAddress: (name) => {
+      const a = byName.get(name);
+      if (a === undefined) throw new TypeError(`Action argument wallet = ${name}: no such release wallet.`);
+      return a;
+    },
+  };
 }
 
 type ChainCall = (ctx: CallContext, args: Args) => TxCall;

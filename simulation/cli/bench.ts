@@ -8,7 +8,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { toJson } from "../analysis/files";
-import { encodeAction } from "../chain/calls";
+import { callContextFor, encodeAction } from "../chain/calls";
 import { deploySystem } from "../chain/deploy";
 import { inProcessTarget } from "../chain/inprocess";
 import { rpc, toQuantity } from "../chain/rpc";
@@ -62,11 +62,8 @@ async function timedRun(
 const perSecond = (n: number, ms: number): number => n / (ms / 1000);
 
 /** The run's transactions, re-encoded against its deployment, with their block times. */
-function txStream(records: readonly ActionRecord[], addresses: SystemAddresses): Recorded[] {
-  const ctx = {
-    addresses,
-    releaseAddress: (name: string) => addresses.releases[["team", "investors", "ecosystemProducts"].indexOf(name)]!,
-  };
+function txStream(records: readonly ActionRecord[], config: SystemConfig, addresses: SystemAddresses): Recorded[] {
+  const ctx = callContextFor(config, addresses);
   return records.map((r) => {
     const call = encodeAction(ctx, { agent: r.agent, kind: r.kind, args: r.args });
     return { from: r.sender, to: call.to, data: call.data, at: BigInt(r.chain!.timestamp) };
@@ -204,8 +201,8 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
   const chainRun = await timedRun(hre, boson, base, "chain", steps, records);
   const chainRate = perSecond(chainRun.result.actions.total, chainRun.result.wallMs);
   const addresses = chainRun.deployment as SystemAddresses;
-  const stream = txStream(records, addresses);
   const config = boson.mechanisms.config(base, DEFAULT_START_TIME) as SystemConfig;
+  const stream = txStream(records, config, addresses);
 
   say("raw EDR replay of the same transactions...");
   await inProcessTarget(hre).fresh();
