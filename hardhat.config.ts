@@ -23,7 +23,12 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
-    settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "prague" },
+    settings: {
+      optimizer: { enabled: true, runs: 200 },
+      evmVersion: "prague",
+      // The Lens reads state by storage slot: test/chain/storage.test.ts checks simulation/chain/storage.ts against this.
+      outputSelection: { "*": { "*": ["storageLayout"] } },
+    },
   },
   networks: {
     // Same-second blocks let every transaction of a substep carry the substep's timestamp.

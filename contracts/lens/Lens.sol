@@ -1,95 +1,84 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {VestingWallet} from "@openzeppelin/contracts/finance/VestingWallet.sol";
-import {FeeManager} from "../fees/FeeManager.sol";
-import {RewardsDistributor} from "../rewards/RewardsDistributor.sol";
-import {VoucherEscrow} from "../vouchers/VoucherEscrow.sol";
+import {StorageReader} from "../utils/StorageReader.sol";
 
 /// @title Lens
-/// @notice Reads every comparable variable of a deployed Lockstep system in one call, so a
-/// simulation samples a step with a single `eth_call` instead of one call per variable.
-/// @dev The layout of the returned arrays is fixed: `GLOBALS` names, then 2 words per
-/// release wallet, then `PER_ENTITY` words per entity. simulation/chain/lens.ts decodes it
-/// with the same constants. The cost grows with the entities asked for, never with history.
+/// @notice Reads every comparable word of a deployed Lockstep system in one call, so a
+/// simulation samples a step with a single `eth_call` instead of one request per variable.
+/// @dev The Lens reads storage by slot through each contract's `StorageReader.extsload`: the
+/// caller groups its slots by contract, and the Lens makes one call per contract and copies the
+/// words back without touching them. Where a slot lives comes from the compiler's storage layout
+/// (simulation/chain/storage.ts, checked against it by test/chain/storage.test.ts). Reading slots
+/// rather than calling getters matters on Hardhat's in-process chain, where every executed opcode
+/// is traced (about a microsecond each): a getter per variable costs over a hundred opcodes, a
+/// slot here about twenty. The cost grows with the words asked for, never with history.
 contract Lens {
-    /// @dev Number of words in the globals section.
-    uint256 public constant GLOBALS = 35;
-    /// @dev Words per release wallet: reward-token balance, reward-token released.
-    uint256 public constant PER_WALLET = 2;
-    /// @dev Words per entity: available funds, exchange-token balance, governance-token balance,
-    /// claimable rewards, claimable fees.
-    uint256 public constant PER_ENTITY = 5;
+    /// @notice `counts` must have one entry per target and add up to the number of slots.
+    error LensBadReads(uint256 targets, uint256 counts, uint256 slots);
+    /// @notice `target.extsload` returned `size` bytes, not one word per slot asked for.
+    error LensUnexpectedReturn(address target, uint256 size);
 
-    VoucherEscrow private immutable _escrow;
-    RewardsDistributor private immutable _rewards;
-    FeeManager private immutable _fees;
-    IERC20 private immutable _exchangeToken;
-    IERC20 private immutable _governanceToken;
-
-    constructor(
-        VoucherEscrow escrow,
-        RewardsDistributor rewards,
-        FeeManager fees,
-        IERC20 exchangeToken,
-        IERC20 governanceToken
-    ) {
-        _escrow = escrow;
-        _rewards = rewards;
-        _fees = fees;
-        _exchangeToken = exchangeToken;
-        _governanceToken = governanceToken;
-    }
-
-    /// @notice All comparable state: globals, then each wallet's, then each entity's words.
-    function sample(address[] calldata wallets, address[] calldata entities) external view returns (uint256[] memory out) {
-        out = new uint256[](GLOBALS + wallets.length * PER_WALLET + entities.length * PER_ENTITY);
-        uint256 i = _globals(out);
-        address govToken = address(_governanceToken);
-        for (uint256 w = 0; w < wallets.length; ++w) {
-            out[i++] = _governanceToken.balanceOf(wallets[w]);
-            out[i++] = VestingWallet(payable(wallets[w])).released(govToken);
+    /// @notice The words at `slots`: the first `counts[0]` of them read from `targets[0]`, the next
+    /// `counts[1]` from `targets[1]`, and so on; `out[i]` is the word at `slots[i]`.
+    function sample(
+        address[] calldata targets,
+        uint256[] calldata counts,
+        bytes32[] calldata slots
+    ) external view returns (uint256[] memory out) {
+        if (counts.length != targets.length) revert LensBadReads(targets.length, counts.length, slots.length);
+        uint256 words = slots.length;
+        // `out` is allocated behind a word holding its ABI offset, so that the array is returned
+        // as it lies in memory: Solidity's encoder would copy it word by word.
+        uint256 encoded;
+        assembly ("memory-safe") {
+            encoded := mload(0x40)
+            mstore(encoded, 0x20)
+            out := add(encoded, 0x20)
+            mstore(out, words)
+            mstore(0x40, add(add(out, 0x20), shl(5, words)))
         }
-        for (uint256 e = 0; e < entities.length; ++e) {
-            address who = entities[e];
-            out[i++] = _escrow.availableFunds(who);
-            out[i++] = _exchangeToken.balanceOf(who);
-            out[i++] = _governanceToken.balanceOf(who);
-            out[i++] = _rewards.claimableRewards(who);
-            out[i++] = _rewards.claimableFees(who);
+        uint256 at = 0;
+        for (uint256 t = 0; t < targets.length; ++t) {
+            uint256 n = counts[t];
+            if (n > words - at) revert LensBadReads(targets.length, counts.length, words);
+            _read(out, at, targets[t], slots[at:at + n]);
+            at += n;
+        }
+        if (at != words) revert LensBadReads(targets.length, counts.length, words);
+        assembly ("memory-safe") {
+            return(encoded, add(0x40, shl(5, words)))
         }
     }
 
-    function _globals(uint256[] memory out) private view returns (uint256 i) {
-        VoucherEscrow escrow = _escrow;
-        out[i++] = escrow.offerCount();
-        out[i++] = escrow.exchangeCount();
-        // ExchangeState 1..6: Committed, Revoked, Canceled, Redeemed, Completed, Disputed.
-        for (uint8 s = 1; s <= 6; ++s) out[i++] = escrow.exchangeCountByState(VoucherEscrow.ExchangeState(s));
-        // DisputeState 1..6: Resolving, Retracted, Resolved, Escalated, Decided, Refused.
-        for (uint8 s = 1; s <= 6; ++s) out[i++] = escrow.disputeCountByState(VoucherEscrow.DisputeState(s));
-        out[i++] = escrow.totalEncumbered();
-        out[i++] = escrow.totalAvailable();
-        out[i++] = escrow.protocolFeesCollected();
-        out[i++] = escrow.ecosystemFeesCredited();
-        out[i++] = escrow.rewardsFeesCredited();
-        out[i++] = _exchangeToken.balanceOf(address(escrow));
-        out[i++] = _fees.feeBps();
-        out[i++] = _fees.ecoBps();
-        RewardsDistributor rewards = _rewards;
-        out[i++] = rewards.nextEpochToClose();
-        out[i++] = rewards.totalEmitted();
-        out[i++] = rewards.totalRewardsClaimed();
-        out[i++] = rewards.totalFeesClaimed();
-        out[i++] = rewards.totalFeesReceived();
-        out[i++] = rewards.carriedRewardDust();
-        out[i++] = rewards.carriedFeeDust();
-        out[i++] = rewards.rewardsOwed();
-        out[i++] = rewards.feesOwed();
-        out[i++] = _governanceToken.balanceOf(address(rewards));
-        out[i++] = _exchangeToken.balanceOf(address(rewards));
-        out[i++] = _exchangeToken.totalSupply();
-        out[i++] = _governanceToken.totalSupply();
+    /// @dev Reads `slots` of `target` through its `extsload` and copies the words into `out` from
+    /// index `at` (the caller checked that they fit).
+    function _read(uint256[] memory out, uint256 at, address target, bytes32[] calldata slots) private view {
+        bytes4 selector = StorageReader.extsload.selector;
+        uint256 n = slots.length;
+        bool ok;
+        uint256 size;
+        assembly ("memory-safe") {
+            // extsload(bytes32[]) calldata, built past the free memory pointer: selector, offset, length, slots.
+            let data := mload(0x40)
+            mstore(data, selector)
+            mstore(add(data, 0x04), 0x20)
+            mstore(add(data, 0x24), n)
+            calldatacopy(add(data, 0x44), slots.offset, shl(5, n))
+            ok := staticcall(gas(), target, data, add(0x44, shl(5, n)), 0, 0)
+            size := returndatasize()
+        }
+        if (!ok) {
+            assembly ("memory-safe") {
+                let p := mload(0x40)
+                returndatacopy(p, 0, size)
+                revert(p, size)
+            }
+        }
+        // abi.encode(bytes32[n]): the offset 0x20, the length n, then the n words.
+        if (size != 0x40 + n * 0x20) revert LensUnexpectedReturn(target, size);
+        assembly ("memory-safe") {
+            returndatacopy(add(add(out, 0x20), shl(5, at)), 0x40, shl(5, n))
+        }
     }
 }

@@ -9,6 +9,7 @@ import {FeeManager} from "../fees/FeeManager.sol";
 import {IFundsLedger} from "../interfaces/IFundsLedger.sol";
 import {IPointsSink} from "../interfaces/IPointsSink.sol";
 import {FeeMath} from "../libraries/FeeMath.sol";
+import {StorageReader} from "../utils/StorageReader.sol";
 
 /// @title VoucherEscrow
 /// @notice Commerce vouchers after Boson Protocol v2. Sellers list offers; a buyer commits to an offer by paying
@@ -42,7 +43,7 @@ import {FeeMath} from "../libraries/FeeMath.sol";
 /// Invariant: `exchangeToken.balanceOf(this) == totalEncumbered() + totalAvailable()`.
 /// @dev Mirrored one to one by `simulation/model/vouchers.ts`. A buyer that is a contract must implement
 /// `IERC1155Receiver` (the voucher mint calls it); the model assumes buyers without code.
-contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger {
+contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger, StorageReader {
     using SafeERC20 for IERC20;
 
     /// @notice Where an exchange stands. Revoked, Canceled and Completed are terminal; a Disputed exchange is

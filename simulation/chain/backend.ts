@@ -2,8 +2,9 @@ import type { Account, Action, ChainBackend, Outcome, Tick } from "../engine/typ
 import type { SystemAddresses, SystemConfig } from "../model/system";
 import { toVariables } from "../model/variables";
 import { callContextFor, encodeAction } from "./calls";
-import { ERRORS, IFACE } from "./contracts";
+import { ERRORS } from "./contracts";
 import { rpc } from "./rpc";
+import { encodeSampleCall, inLayout, samplePlan, type SamplePlan } from "./storage";
 import type { BatchTx, SentTx, TxSender } from "./sender";
 import type { Eip1193Provider } from "../engine/types";
 
@@ -16,7 +17,7 @@ export function createChainBackend(
 ): ChainBackend {
   const releaseNames = config.releases.map((r) => r.name);
   const ctx = callContextFor(config, addresses);
-  let sampleData: { accounts: readonly Account[]; data: string; ids: string[] } | undefined;
+  let sampleData: { accounts: readonly Account[]; data: string; ids: string[]; plan: SamplePlan } | undefined;
   return {
     async prepare(accounts) {
       await sender.prepare(accounts.map((a) => a.address));
@@ -48,14 +49,16 @@ export function createChainBackend(
     async sample(accounts: readonly Account[]) {
       // The calldata depends only on the account list, which a run keeps: encode it once.
       if (sampleData?.accounts !== accounts) {
+        const plan = samplePlan(addresses, accounts);
         sampleData = {
           accounts,
-          data: IFACE.lens.encodeFunctionData("sample", [addresses.releases, accounts.map((a) => a.address)]),
+          plan,
+          data: encodeSampleCall(plan),
           ids: accounts.map((a) => a.id),
         };
       }
       const raw = await sender.call(addresses.lens, sampleData.data);
-      return toVariables(decodeUintArray(raw), releaseNames, sampleData.ids);
+      return toVariables(inLayout(sampleData.plan, decodeUintArray(raw)), releaseNames, sampleData.ids);
     },
     async describe() {
       const chainId = BigInt(await rpc<string>(provider, "eth_chainId"));

@@ -92,10 +92,7 @@ export async function deploySystem(sender: TxSender, config: SystemConfig, keys:
     );
     releases.push(wallet);
   }
-  const lens = await create(
-    "Lens",
-    deployData(CONTRACTS.lens, IFACE.lens, [escrow, rewards, feeManager, exchangeToken, governanceToken]),
-  );
+  const lens = await create("Lens", deployData(CONTRACTS.lens, IFACE.lens, []));
   return {
     deployer,
     ecosystemFund,

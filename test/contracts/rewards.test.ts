@@ -123,6 +123,8 @@ describe("GovernanceToken", () => {
         "approve",
         "balanceOf",
         "decimals",
+        // A view: raw storage reads for the Lens (contracts/utils/StorageReader.sol).
+        "extsload",
         "name",
         "symbol",
         "totalSupply",

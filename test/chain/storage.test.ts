@@ -1,0 +1,279 @@
+import { expect } from "chai";
+import { getAddress } from "ethers";
+import hre from "hardhat";
+import { decodeUintArray } from "../../simulation/chain/backend";
+import { IFACE } from "../../simulation/chain/contracts";
+import { inProcessTarget } from "../../simulation/chain/inprocess";
+import { encodeSampleCall, inLayout, samplePlan, STORAGE_SLOTS } from "../../simulation/chain/storage";
+import { executeRun } from "../../simulation/engine/execute";
+import { defaults } from "../../simulation/engine/params";
+import type { SystemAddresses, SystemConfig } from "../../simulation/model/system";
+import { GLOBAL_VARIABLES, toVariables } from "../../simulation/model/variables";
+import { DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES } from "../../simulation/model/vouchers";
+import { scenarioByName } from "../../simulation/scenarios";
+
+interface LayoutEntry {
+  readonly label: string;
+  readonly slot: string;
+  readonly offset: number;
+  readonly type: string;
+}
+interface Layout {
+  readonly storage: readonly LayoutEntry[];
+  readonly types: Record<string, { readonly numberOfBytes: string }>;
+}
+type SlotTable = Record<string, Record<string, bigint>>;
+
+const SOURCES: Record<keyof typeof STORAGE_SLOTS, string> = {
+  ExchangeToken: "contracts/tokens/ExchangeToken.sol",
+  GovernanceToken: "contracts/tokens/GovernanceToken.sol",
+  FeeManager: "contracts/fees/FeeManager.sol",
+  VoucherEscrow: "contracts/vouchers/VoucherEscrow.sol",
+  RewardsDistributor: "contracts/rewards/RewardsDistributor.sol",
+  ReleaseWallet: "contracts/rewards/ReleaseWallet.sol",
+};
+
+async function compilerLayouts(): Promise<Record<string, Layout>> {
+  const out: Record<string, Layout> = {};
+  for (const [name, source] of Object.entries(SOURCES)) {
+    const info = await hre.artifacts.getBuildInfo(`${source}:${name}`);
+    const layout = (info?.output.contracts[source]?.[name] as { storageLayout?: Layout } | undefined)?.storageLayout;
+    if (layout === undefined) throw new Error(`no storage layout for ${name} (is storageLayout in outputSelection?)`);
+    out[name] = layout;
+  }
+  return out;
+}
+
+/**
+ * Where `table` disagrees with the compiler: a variable missing, at another slot, packed with
+ * another, or sharing its slots with another variable.
+ */
+function layoutProblems(table: SlotTable, layouts: Record<string, Layout>): string[] {
+  const problems: string[] = [];
+  for (const [contract, vars] of Object.entries(table)) {
+    const layout = layouts[contract];
+    if (layout === undefined) {
+      problems.push(`${contract}: no layout`);
+      continue;
+    }
+    const slotsOf = (e: LayoutEntry): [bigint, bigint] => {
+      const bytes = BigInt(layout.types[e.type]!.numberOfBytes);
+      return [BigInt(e.slot), BigInt(e.slot) + (bytes + 31n) / 32n];
+    };
+    for (const [label, slot] of Object.entries(vars)) {
+      const entry = layout.storage.find((e) => e.label === label);
+      if (entry === undefined) problems.push(`${contract}.${label}: not in the layout`);
+      else if (BigInt(entry.slot) !== slot)
+        problems.push(`${contract}.${label}: slot ${entry.slot}, table says ${slot}`);
+      else if (entry.offset !== 0) problems.push(`${contract}.${label}: packed at offset ${entry.offset}`);
+      else {
+        const [from, to] = slotsOf(entry);
+        for (const other of layout.storage) {
+          if (other === entry) continue;
+          const [a, b] = slotsOf(other);
+          if (a < to && from < b) problems.push(`${contract}.${label}: shares slots with ${other.label}`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+describe("chain: the Lens reads state by storage slot", function () {
+  this.timeout(120_000);
+
+  it("every slot in STORAGE_SLOTS is where the compiler put that variable, alone in its slots", async function () {
+    const layouts = await compilerLayouts();
+    expect(layoutProblems(STORAGE_SLOTS, layouts)).to.deep.equal([]);
+  });
+
+  it("the layout check fails on a moved, a missing and a packed-neighbour variable", async function () {
+    const layouts = await compilerLayouts();
+    const wrong: SlotTable = {
+      ...STORAGE_SLOTS,
+      VoucherEscrow: { ...STORAGE_SLOTS.VoucherEscrow, _offerCount: 8n, _noSuchVariable: 3n },
+    };
+    expect(layoutProblems(wrong, layouts)).to.deep.equal([
+      "VoucherEscrow._offerCount: slot 7, table says 8",
+      "VoucherEscrow._noSuchVariable: not in the layout",
+    ]);
+    const packed: Layout = {
+      storage: [
+        { label: "_a", slot: "0", offset: 0, type: "t_uint128" },
+        { label: "_b", slot: "0", offset: 16, type: "t_uint128" },
+      ],
+      types: { t_uint128: { numberOfBytes: "16" } },
+    };
+    expect(layoutProblems({ Packed: { _a: 0n, _b: 0n } }, { Packed: packed })).to.deep.equal([
+      "Packed._a: shares slots with _b",
+      "Packed._b: packed at offset 16",
+    ]);
+  });
+
+  it("after a run, every sampled word equals its contract's getter", async function () {
+    const boson = scenarioByName("boson-commerce");
+    const params = defaults(boson.schema);
+    const run = await executeRun(
+      { scenario: boson, params, modelParams: params, mode: "chain", seed: 3, steps: 6 },
+      { target: inProcessTarget(hre) },
+    );
+    const a = run.deployment as SystemAddresses;
+    const provider = hre.network.provider;
+    const call = async (to: string, iface: keyof typeof IFACE, fn: string, args: unknown[] = []): Promise<bigint> => {
+      const raw = await provider.request({
+        method: "eth_call",
+        params: [{ to, data: IFACE[iface].encodeFunctionData(fn, args) }, "latest"],
+      });
+      return BigInt(IFACE[iface].decodeFunctionResult(fn, raw as string)[0] as bigint);
+    };
+    const accounts = run.result.accounts;
+    const plan = samplePlan(a, accounts);
+    const raw = await provider.request({
+      method: "eth_call",
+      params: [{ to: a.lens, data: encodeSampleCall(plan) }, "latest"],
+    });
+    const releaseNames = (boson.mechanisms.config(params, 0n) as SystemConfig).releases.map((r) => r.name);
+    const sampled = toVariables(
+      inLayout(plan, decodeUintArray(raw as string)),
+      releaseNames,
+      accounts.map((x) => x.id),
+    );
+
+    const lower = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
+    const getters: Record<string, () => Promise<bigint>> = {
+      "escrow.offerCount": () => call(a.escrow, "escrow", "offerCount"),
+      "escrow.exchangeCount": () => call(a.escrow, "escrow", "exchangeCount"),
+      "escrow.totalEncumbered": () => call(a.escrow, "escrow", "totalEncumbered"),
+      "escrow.totalAvailable": () => call(a.escrow, "escrow", "totalAvailable"),
+      "escrow.protocolFeesCollected": () => call(a.escrow, "escrow", "protocolFeesCollected"),
+      "escrow.ecosystemFeesCredited": () => call(a.escrow, "escrow", "ecosystemFeesCredited"),
+      "escrow.rewardsFeesCredited": () => call(a.escrow, "escrow", "rewardsFeesCredited"),
+      "escrow.tokenBalance": () => call(a.exchangeToken, "exchangeToken", "balanceOf", [a.escrow]),
+      "fees.feeBps": () => call(a.feeManager, "feeManager", "feeBps"),
+      "fees.ecoBps": () => call(a.feeManager, "feeManager", "ecoBps"),
+      "rewards.governanceBalance": () => call(a.governanceToken, "governanceToken", "balanceOf", [a.rewards]),
+      "rewards.exchangeBalance": () => call(a.exchangeToken, "exchangeToken", "balanceOf", [a.rewards]),
+      "exchangeToken.totalSupply": () => call(a.exchangeToken, "exchangeToken", "totalSupply"),
+      "governanceToken.totalSupply": () => call(a.governanceToken, "governanceToken", "totalSupply"),
+    };
+    for (const f of [
+      "nextEpochToClose",
+      "totalEmitted",
+      "totalRewardsClaimed",
+      "totalFeesClaimed",
+      "totalFeesReceived",
+      "carriedRewardDust",
+      "carriedFeeDust",
+      "rewardsOwed",
+      "feesOwed",
+    ]) {
+      getters[`rewards.${f}`] = () => call(a.rewards, "rewards", f);
+    }
+    EXCHANGE_STATE_NAMES.forEach((n, i) => {
+      if (n === "None") return;
+      getters[`escrow.exchanges.${lower(n)}`] = () => call(a.escrow, "escrow", "exchangeCountByState", [i]);
+    });
+    DISPUTE_STATE_NAMES.forEach((n, i) => {
+      if (n === "None") return;
+      getters[`escrow.disputes.${lower(n)}`] = () => call(a.escrow, "escrow", "disputeCountByState", [i]);
+    });
+    a.releases.forEach((wallet, i) => {
+      getters[`release.${releaseNames[i]}.balance`] = () =>
+        call(a.governanceToken, "governanceToken", "balanceOf", [wallet]);
+      getters[`release.${releaseNames[i]}.released`] = () =>
+        call(wallet, "release", "released(address)", [a.governanceToken]);
+    });
+    for (const who of accounts) {
+      getters[`${who.id}.funds`] = () => call(a.escrow, "escrow", "availableFunds", [who.address]);
+      getters[`${who.id}.exchangeToken`] = () => call(a.exchangeToken, "exchangeToken", "balanceOf", [who.address]);
+      getters[`${who.id}.governanceToken`] = () =>
+        call(a.governanceToken, "governanceToken", "balanceOf", [who.address]);
+      getters[`${who.id}.claimableRewards`] = () => call(a.rewards, "rewards", "claimableRewards", [who.address]);
+      getters[`${who.id}.claimableFees`] = () => call(a.rewards, "rewards", "claimableFees", [who.address]);
+    }
+
+    expect([...sampled.keys()].sort()).to.deep.equal(Object.keys(getters).sort());
+    for (const name of GLOBAL_VARIABLES) expect(sampled.has(name), name).to.equal(true);
+    let nonZero = 0;
+    for (const [name, getter] of Object.entries(getters)) {
+      const expected = await getter();
+      expect(sampled.get(name), name).to.equal(expected);
+      if (expected !== 0n) nonZero++;
+    }
+    // A run of six steps leaves most words non-zero: equal zeros would prove little.
+    expect(nonZero).to.be.greaterThan(Object.keys(getters).length / 3);
+  });
+
+  it("extsload returns what eth_getStorageAt returns, for any slot", async function () {
+    const boson = scenarioByName("boson-commerce");
+    const params = defaults(boson.schema);
+    const run = await executeRun(
+      { scenario: boson, params, modelParams: params, mode: "chain", seed: 1, steps: 2 },
+      { target: inProcessTarget(hre) },
+    );
+    const a = run.deployment as SystemAddresses;
+    const slots = [
+      "0x" + "00".repeat(32),
+      ...Array.from({ length: 30 }, (_, i) => "0x" + i.toString(16).padStart(64, "0")),
+    ];
+    slots.push("0x" + "ff".repeat(32));
+    const raw = await hre.network.provider.request({
+      method: "eth_call",
+      params: [{ to: a.escrow, data: IFACE.escrow.encodeFunctionData("extsload", [slots]) }, "latest"],
+    });
+    const words = IFACE.escrow.decodeFunctionResult("extsload", raw as string)[0] as string[];
+    expect(words).to.have.length(slots.length);
+    for (let i = 0; i < slots.length; i++) {
+      const stored = await hre.network.provider.request({
+        method: "eth_getStorageAt",
+        params: [a.escrow, slots[i], "latest"],
+      });
+      expect(BigInt(words[i]!), `slot ${slots[i]}`).to.equal(BigInt(stored as string));
+    }
+  });
+
+  it("the Lens refuses counts that do not cover the slots, and a target that is not a StorageReader", async function () {
+    const boson = scenarioByName("boson-commerce");
+    const params = defaults(boson.schema);
+    const run = await executeRun(
+      { scenario: boson, params, modelParams: params, mode: "chain", seed: 1, steps: 1 },
+      { target: inProcessTarget(hre) },
+    );
+    const a = run.deployment as SystemAddresses;
+    const lens = await hre.ethers.getContractAt("Lens", a.lens);
+    const slot = "0x" + "00".repeat(32);
+    await expect(lens.sample([a.escrow], [2], [slot]))
+      .to.be.revertedWithCustomError(lens, "LensBadReads")
+      .withArgs(1, 1, 1);
+    await expect(lens.sample([a.escrow], [0], [slot]))
+      .to.be.revertedWithCustomError(lens, "LensBadReads")
+      .withArgs(1, 1, 1);
+    await expect(lens.sample([a.escrow, a.rewards], [1], [slot])).to.be.revertedWithCustomError(lens, "LensBadReads");
+    await expect(lens.sample([a.deployer], [1], [slot]))
+      .to.be.revertedWithCustomError(lens, "LensUnexpectedReturn")
+      .withArgs(getAddress(a.deployer), 0);
+    expect(await lens.sample([a.escrow, a.feeManager], [1, 1], [slot, slot])).to.have.length(2);
+  });
+
+  it("encodeSampleCall writes what ethers' ABI encoder writes", async function () {
+    const addresses = {
+      escrow: "0x" + "11".repeat(20),
+      exchangeToken: "0x" + "22".repeat(20),
+      governanceToken: "0x" + "33".repeat(20),
+      feeManager: "0x" + "44".repeat(20),
+      rewards: "0x" + "55".repeat(20),
+      releases: ["0x" + "66".repeat(20), "0x" + "77".repeat(20)],
+    } as unknown as SystemAddresses;
+    const accounts = ["0x" + "aB".repeat(20), "0x" + "cd".repeat(20)].map((address, i) => ({
+      id: `agent-${i}`,
+      role: "buyer",
+      address: address as `0x${string}`,
+      attrs: {},
+    }));
+    const plan = samplePlan(addresses, accounts);
+    expect(plan.slots).to.have.length(GLOBAL_VARIABLES.length + 2 * 2 + 2 * 5);
+    expect(encodeSampleCall(plan)).to.equal(
+      IFACE.lens.encodeFunctionData("sample", [plan.targets, plan.counts, plan.slots]),
+    );
+  });
+});
