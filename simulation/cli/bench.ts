@@ -241,6 +241,7 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
     mode: "model",
     steps: quick ? 24 : 60,
     variables: false,
+    actions: false,
   }));
   const one = await poolRate(mcTasks, 1);
   const two = await poolRate(mcTasks, 2);

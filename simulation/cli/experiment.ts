@@ -43,6 +43,8 @@ export interface ExperimentArgs {
   readonly workers?: string | undefined;
   readonly set?: string | undefined;
   readonly out?: string | undefined;
+  /** Model-mode runs: store every action too (lockstep runs always do). */
+  readonly actions?: boolean | undefined;
 }
 
 interface Common {
@@ -55,6 +57,7 @@ interface Common {
   readonly base: object;
   readonly set: readonly Assignment[];
   readonly outDir: string;
+  readonly actions: boolean;
 }
 
 function parseCommon(args: ExperimentArgs, defaults_: { runs: number; mode: Mode }): Common {
@@ -84,6 +87,7 @@ function parseCommon(args: ExperimentArgs, defaults_: { runs: number; mode: Mode
     base,
     set,
     outDir: checkOutDir(args.out ?? "results"),
+    actions: args.actions === true,
   };
 }
 
@@ -344,6 +348,7 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
         mode: common.mode,
         steps: common.steps,
         commonSeeds: false,
+        actions: common.actions,
         check: (p) => checkParams(common.scenario, p, "in --grid"),
       });
       const name = experimentName("sweep", common.scenario.name, {
@@ -432,6 +437,7 @@ export async function simAb(hre: HardhatRuntimeEnvironment, args: AbArgs): Promi
         mode: common.mode,
         steps: common.steps,
         commonSeeds: true,
+        actions: common.actions,
         check: (p) => checkParams(common.scenario, p, "in an arm"),
       });
       return {
@@ -645,6 +651,7 @@ export async function simOptimize(hre: HardhatRuntimeEnvironment, args: Optimize
                 mode: "model",
                 steps: common.steps,
                 variables: false,
+                actions: false,
               }),
             );
             subset++;
@@ -725,6 +732,7 @@ export async function simOptimize(hre: HardhatRuntimeEnvironment, args: Optimize
             mode: "lockstep",
             steps: common.steps,
             variables: false,
+            actions: true,
           }),
         );
         subset++;

@@ -46,8 +46,9 @@ sim
   .addOptionalParam("steps", "Steps per run (default: the scenario's)")
   .addOptionalParam("seed", "Base seed (default 1)")
   .addOptionalParam("set", "Base parameters for every subset, space-separated path=value")
+  .addFlag("actions", "Model mode: also store every action (about 7,000 rows per default run); lockstep runs always do")
   .addOptionalParam("out", "Results folder (default results)")
-  .setAction(async (args: Record<string, string | undefined>, hre) => {
+  .setAction(async (args: Record<string, string | boolean | undefined>, hre) => {
     const { simSweep } = await import("./experiment");
     process.exitCode = await simSweep(hre, args);
   });
@@ -64,7 +65,8 @@ sim
   .addOptionalParam("seed", "Base seed (default 1)")
   .addOptionalParam("set", "Parameters for both arms, space-separated path=value")
   .addOptionalParam("out", "Results folder (default results)")
-  .setAction(async (args: Record<string, string | undefined>, hre) => {
+  .addFlag("actions", "Model mode: also store every action (about 7,000 rows per default run); lockstep runs always do")
+  .setAction(async (args: Record<string, string | boolean | undefined>, hre) => {
     const { simAb } = await import("./experiment");
     process.exitCode = await simAb(hre, args);
   });

@@ -20,6 +20,12 @@ export interface RunTask {
   readonly steps: number;
   /** Store every compared variable (lockstep parity data), not only KPIs. */
   readonly variables: boolean;
+  /**
+   * Store every action. Lockstep runs do (a divergence is read through them); model runs of a
+   * Monte Carlo only on request: a default boson run is ~7,000 rows, and shipping them from a
+   * worker costs the parent more than the run costs the worker.
+   */
+  readonly actions: boolean;
 }
 
 /** One swept parameter and its values. */
@@ -76,6 +82,8 @@ export interface SweepPlan {
   readonly steps: number;
   /** Seeds shared by every subset (common random numbers) instead of one per subset and run. */
   readonly commonSeeds: boolean;
+  /** Store every action of model-mode runs too (lockstep runs always store theirs). */
+  readonly actions?: boolean;
   readonly check?: (params: object) => void;
 }
 
@@ -101,6 +109,7 @@ export function planRuns(plan: SweepPlan): RunTask[] {
         mode: plan.mode,
         steps: plan.steps,
         variables: plan.mode === "lockstep",
+        actions: plan.mode === "lockstep" || plan.actions === true,
       });
     }
   });

@@ -54,6 +54,8 @@ export class BatchingSink implements RunSink {
     private readonly emit: (m: WorkerMessage) => void,
     /** Keep each sample's variables (lockstep parity data); without, a sample is its KPIs, far cheaper to send. */
     private readonly variables = true,
+    /** Send the run's action records; without, none leave the worker. */
+    private readonly actions = true,
     private readonly limit = 2_000,
   ) {}
   begin(layout: TraceLayout): void {
@@ -68,6 +70,7 @@ export class BatchingSink implements RunSink {
     this.maybeFlush();
   }
   action(record: ActionRecord): void {
+    if (!this.actions) return;
     this.actionsBuf.push(record);
     this.maybeFlush();
   }
@@ -103,7 +106,7 @@ async function runInProcess(tasks: readonly RunTask[], options: PoolOptions): Pr
     const sink: RunSink = {
       begin: (layout) => options.sink.begin(task, layout),
       sample: (s) => options.sink.samples(task, [s]),
-      action: (r) => options.sink.actions(task, [r]),
+      action: (r) => (task.actions ? options.sink.actions(task, [r]) : undefined),
     };
     try {
       const result = await options.inProcess(task, sink, shouldStop);

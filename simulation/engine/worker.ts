@@ -26,7 +26,7 @@ process.on("message", (m: ParentMessage) => {
     return;
   }
   const task = m.task;
-  const sink = new BatchingSink(send, task.variables);
+  const sink = new BatchingSink(send, task.variables, task.actions);
   void (async () => {
     try {
       const { result } = await executeRun(

@@ -61,6 +61,8 @@ describe("cli: experiments", function () {
       }
       const steps = await store.query("SELECT count(*) AS n, count(DISTINCT timestep) AS t FROM steps");
       expect(steps[0]).to.deep.equal({ n: 8 * 5, t: 5 });
+      // Model-mode runs keep their actions in the worker unless --actions asks for them.
+      expect(await store.query("SELECT count(*) AS n FROM actions")).to.deep.equal([{ n: 0 }]);
       // Monte Carlo summaries per KPI per step: the median of two runs is their mean.
       const summary = await store.query(
         "SELECT s.mean, s.p50, s.n, (SELECT avg(commits) FROM steps WHERE subset = 3 AND timestep = 4) AS direct FROM step_summaries s WHERE kpi = 'commits' AND subset = 3 AND timestep = 4",
@@ -85,6 +87,37 @@ describe("cli: experiments", function () {
     const header = readFileSync(join(folder, "export", "steps.csv"), "utf8").split("\n")[0]!;
     expect(header.split(",").slice(0, 5)).to.deep.equal(["simulation", "subset", "run", "timestep", "substep"]);
     expect(header).to.include("fees.feeBps");
+  });
+
+  it("sim sweep --actions: model-mode runs store every action, the same in a worker as in this process", async function () {
+    const counts: number[][] = [];
+    for (const workers of ["1", "0"]) {
+      const dir = join(out, `w${workers}`);
+      const { value: code } = await capture(() =>
+        simSweep(hre, {
+          scenario: "fees-and-rewards",
+          grid: "fees.feeBps=25,100",
+          runs: "1",
+          steps: "3",
+          workers,
+          actions: true,
+          out: dir,
+        }),
+      );
+      expect(code).to.equal(0);
+      const store = await openStore(join(onlyFolder(dir), "results.duckdb"), { readOnly: true });
+      try {
+        const rows = await store.query(
+          "SELECT r.subset, r.actions AS total, (SELECT count(*) FROM actions a WHERE a.subset = r.subset AND a.run = r.run) AS stored FROM runs r ORDER BY r.subset",
+        );
+        expect(rows).to.have.length(2);
+        for (const r of rows) expect(Number(r["stored"])).to.equal(Number(r["total"])).and.to.be.greaterThan(0);
+        counts.push(rows.map((r) => Number(r["stored"])));
+      } finally {
+        await store.close();
+      }
+    }
+    expect(counts[0]).to.deep.equal(counts[1]);
   });
 
   it("sim ab: the paired difference of a case with a known answer (revenue scales with the fee on common seeds)", async function () {
