@@ -75,7 +75,15 @@ function words(t: ParamType, value: StaticValue, out: string[], where: string): 
     if (typeof value !== "boolean") throw new TypeError(`${where} = ${String(value)}: not a boolean.`);
     out.push(value ? "1".padStart(64, "0") : "0".repeat(64));
   } else {
-    const n = typeof value === "bigint" ? value : typeof value === "number" ? BigInt(value) : NaN;
+    // As ethers: a bigint, a safe integer, or an integer in a string (decimal or 0x hex; records keep amounts so).
+    const n =
+      typeof value === "bigint"
+        ? value
+        : typeof value === "number" && Number.isSafeInteger(value)
+          ? BigInt(value)
+          : typeof value === "string" && /^(\d+|0x[0-9a-fA-F]+)$/.test(value)
+            ? BigInt(value)
+            : NaN;
     if (typeof n !== "bigint" || n < 0n || n >> BigInt(leaf.bits) !== 0n) {
       throw new TypeError(`${where} = ${String(value)}: not a uint${leaf.bits}.`);
     }

@@ -42,11 +42,20 @@ describe("chain: the static calldata encoder", function () {
     }
     // Every Action's function is among them: createOffer's tuple, the escrow's exchange calls, tokens, rewards.
     expect(checked).to.be.greaterThan(60);
+    // Amounts as records keep them (decimal strings) and as numbers encode the same.
+    for (const amount of ["50160000000000000000", "0x2b81e6a3d9b900000", 7]) {
+      expect(encodeStatic("escrow", "depositFunds", [amount])).to.equal(
+        IFACE.escrow.encodeFunctionData("depositFunds", [amount]),
+      );
+    }
   });
 
   it("refuses what ethers refuses: out-of-range integers, bad addresses, a wrong argument count", function () {
     expect(() => encodeStatic("escrow", "proposeResolution", [1n, 1n << 256n])).to.throw(/not a uint256/);
     expect(() => encodeStatic("escrow", "commitToOffer", [-1n])).to.throw(/not a uint256/);
+    expect(() => encodeStatic("escrow", "commitToOffer", ["1.5"])).to.throw(/not a uint256/);
+    expect(() => encodeStatic("escrow", "commitToOffer", [1.5])).to.throw(/not a uint256/);
+    expect(() => IFACE.escrow.encodeFunctionData("commitToOffer", ["1.5"])).to.throw();
     expect(() => encodeStatic("exchangeToken", "mint", ["0x1234", 1n])).to.throw(/not an address/);
     expect(() => encodeStatic("rewards", "claim", [1n])).to.throw(/1 arguments for 0/);
     const checksummed = getAddress("0x" + "ab".repeat(20));
