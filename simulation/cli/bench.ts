@@ -196,6 +196,9 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
   const base = defaults(boson.schema);
   const provider = hre.network.provider;
 
+  // A first run warms the process up (JIT, the agents' addresses), so that every mode below is measured warm.
+  say(`warm-up: chain mode, ${steps} steps of boson-commerce...`);
+  await timedRun(hre, boson, base, "chain", steps);
   say(`chain mode, ${steps} steps of boson-commerce (recording the transaction stream)...`);
   const records: ActionRecord[] = [];
   const chainRun = await timedRun(hre, boson, base, "chain", steps, records);
