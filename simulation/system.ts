@@ -11,7 +11,7 @@ import { remoteSenderOf } from "./chain/remote";
 import { scaleDurations } from "./engine/timeScale";
 import type { Account, Mechanisms, ModelBackend, Outcome } from "./engine/types";
 import type { SystemAddresses, SystemConfig } from "./model/system";
-import { modelWords, toVariables } from "./model/variables";
+import { modelWords, toVariableList, toVariables } from "./model/variables";
 import { applyToWorld, createWorld, type World } from "./model/world";
 
 export function lockstepMechanisms<P>(configOf: (params: P, startTime: bigint) => SystemConfig): Mechanisms<P, World> {
@@ -36,6 +36,13 @@ export function lockstepMechanisms<P>(configOf: (params: P, startTime: bigint) =
 export function createModelBackend(world: World): ModelBackend<World> {
   const releaseNames = world.config.releases.map((r) => r.name);
   let cached: { accounts: readonly Account[]; addresses: `0x${string}`[]; ids: string[] } | undefined;
+  // A run samples the same account list step after step: its addresses and ids are listed once.
+  const layoutOf = (accounts: readonly Account[]): { addresses: `0x${string}`[]; ids: string[] } => {
+    if (cached?.accounts !== accounts) {
+      cached = { accounts, addresses: accounts.map((a) => a.address), ids: accounts.map((a) => a.id) };
+    }
+    return cached;
+  };
   return {
     world,
     apply(action, sender, now): Outcome {
@@ -48,10 +55,12 @@ export function createModelBackend(world: World): ModelBackend<World> {
       };
     },
     sample(accounts) {
-      if (cached?.accounts !== accounts) {
-        cached = { accounts, addresses: accounts.map((a) => a.address), ids: accounts.map((a) => a.id) };
-      }
-      return toVariables(modelWords(world, cached.addresses), releaseNames, cached.ids);
+      const { addresses, ids } = layoutOf(accounts);
+      return toVariables(modelWords(world, addresses), releaseNames, ids);
+    },
+    sampleList(accounts) {
+      const { addresses, ids } = layoutOf(accounts);
+      return toVariableList(modelWords(world, addresses), releaseNames, ids);
     },
   };
 }

@@ -14,6 +14,8 @@ import { availableFunds, DisputeState, ExchangeState } from "../model/vouchers";
 import { qualityOf, type CommerceView } from "./market";
 
 const TOKEN = 10n ** 18n;
+/** A hundredth of a token: prices are whole cents. */
+const CENT = 10n ** 16n;
 const DAY = 86_400n;
 
 /** The parameter groups the commerce policies read. Amounts in exchange-token wei. */
@@ -75,14 +77,17 @@ function act(ctx: Ctx, kind: string, args: Record<string, ActionArg> = {}, meta?
   return meta === undefined ? { agent: ctx.self.id, kind, args } : { agent: ctx.self.id, kind, args, meta };
 }
 
+/** No exchanges: what an agent without open exchanges iterates. */
+const NONE: ReadonlySet<bigint> = new Set();
+
 const days = (n: number): bigint => BigInt(n) * DAY;
 const bpsOf = (value: bigint, b: number): bigint => (value * BigInt(b)) / 10_000n;
 
 /** An offer's terms as a seller draws them; price in whole hundredths of a token. */
 function offerTerms(ctx: Ctx): Record<string, ActionArg> {
   const p = ctx.params;
-  const cents = ctx.rng.bigint(p.offers.priceMin / 10n ** 16n, p.offers.priceMax / 10n ** 16n);
-  const price = cents * 10n ** 16n;
+  const cents = ctx.rng.bigint(p.offers.priceMin / CENT, p.offers.priceMax / CENT);
+  const price = cents * CENT;
   const resolverId = String(ctx.self.attrs["resolver"]);
   return {
     price,
@@ -100,7 +105,7 @@ function offerTerms(ctx: Ctx): Record<string, ActionArg> {
 
 /** The deployer: funds newcomers, runs governance changes, closes reward epochs, releases vesting. */
 export function treasuryPolicy(governance: (ctx: Ctx) => readonly Action[] = () => []): CommercePolicy {
-  return (view, ctx) => {
+  return actsIn(["onboard", "rewards"], (view: CommerceView, ctx: Ctx) => {
     const out: Action[] = [];
     if (ctx.substep === "onboard") {
       for (const a of ctx.newcomers) {
@@ -118,8 +123,11 @@ export function treasuryPolicy(governance: (ctx: Ctx) => readonly Action[] = () 
       for (const name of view.world.releases.keys()) out.push(act(ctx, "release", { wallet: name }));
     }
     return out;
-  };
+  });
 }
+
+/** An account that only holds what it receives (a vesting beneficiary, an idle resolver): never called. */
+export const passivePolicy: CommercePolicy = actsIn([], () => []);
 
 /** Aggregators recruit sellers (the population does that) and claim the rewards their sellers earn them. */
 export const aggregatorPolicy: CommercePolicy = actsIn(["rewards"], (view: CommerceView, ctx: Ctx) =>
@@ -142,7 +150,7 @@ export const sellerPolicy: CommercePolicy = actsIn(
     const out: Action[] = [];
     switch (ctx.substep) {
       case "onboard": {
-        const isNew = ctx.newcomers.some((a) => a.id === ctx.self.id);
+        const isNew = ctx.newcomers.includes(ctx.self);
         const latest = view.market.latestOffer.get(me);
         const soldOut = latest !== undefined && w.escrow.offers.get(latest)!.quantityAvailable === 0n;
         if (!isNew && !soldOut) return topUp(view, ctx, out);
@@ -157,7 +165,7 @@ export const sellerPolicy: CommercePolicy = actsIn(
         return out;
       }
       case "redeem":
-        for (const id of view.market.openBySeller.get(me) ?? []) {
+        for (const id of view.market.openBySeller.get(me) ?? NONE) {
           const ex = w.escrow.exchanges.get(id)!;
           if (ex.state === ExchangeState.Committed && ctx.rng.chance(ctx.params.sellers.revokeProbability)) {
             out.push(act(ctx, "revokeVoucher", { exchangeId: id }));
@@ -165,7 +173,7 @@ export const sellerPolicy: CommercePolicy = actsIn(
         }
         return out;
       case "resolve":
-        for (const id of view.market.openBySeller.get(me) ?? []) {
+        for (const id of view.market.openBySeller.get(me) ?? NONE) {
           const ex = w.escrow.exchanges.get(id)!;
           if (ex.disputeState !== DisputeState.Resolving || ex.sellerProposed) continue;
           const fault = view.market.faults.get(id) === true;
@@ -207,23 +215,16 @@ export const buyerPolicy: CommercePolicy = actsIn(
     const w = view.world;
     const b = ctx.params.buyers;
     const out: Action[] = [];
-    const mine = view.market.openByBuyer.get(me) ?? new Set<bigint>();
+    const mine = view.market.openByBuyer.get(me) ?? NONE;
     switch (ctx.substep) {
       case "onboard":
-        if (ctx.newcomers.some((a) => a.id === ctx.self.id)) {
+        if (ctx.newcomers.includes(ctx.self)) {
           out.push(act(ctx, "approve", { token: "exchange", spender: w.addresses.escrow, amount: MAX_UINT256 }));
         }
         return out;
       case "commit": {
         if (!ctx.rng.chance(b.commitProbability)) return out;
-        const offers = [...view.market.activeOffers];
-        const weights = offers.map((id) => {
-          const o = w.escrow.offers.get(id)!;
-          if (o.quantityAvailable === 0n) return 0;
-          const pop = view.market.popularity.get(id) ?? 1;
-          const priceTokens = Number(o.price / 10n ** 16n) / 100;
-          return Math.pow(pop, b.popularityExponent) / Math.pow(priceTokens, b.priceExponent);
-        });
+        const { offers, weights } = offerChoice(view, ctx);
         const pick = ctx.rng.weighted(weights);
         if (pick < 0) return out;
         const offerId = offers[pick]!;
@@ -276,12 +277,44 @@ export const buyerPolicy: CommercePolicy = actsIn(
   },
 );
 
+interface OfferChoice {
+  /** The substep it holds for, and the parameters it was weighed with. */
+  readonly time: bigint;
+  readonly buyers: CommerceParams["buyers"];
+  /** The active offers, and the weight a buyer gives each: popularity against price, 0 when sold out. */
+  readonly offers: readonly bigint[];
+  readonly weights: readonly number[];
+}
+
+// Every buyer committing in a substep weighs the same offers the same way: a substep's policies all
+// read one view, and its Actions apply only once all have decided. So the weights are computed once
+// per view and substep, not once per buyer (a step has O(buyers) commits over O(sellers) offers).
+const choiceByView = new WeakMap<CommerceView, OfferChoice>();
+
+function offerChoice(view: CommerceView, ctx: Ctx): OfferChoice {
+  const b = ctx.params.buyers;
+  const cached = choiceByView.get(view);
+  if (cached !== undefined && cached.time === ctx.time && cached.buyers === b) return cached;
+  const escrow = view.world.escrow;
+  const offers = [...view.market.activeOffers];
+  const weights = offers.map((id) => {
+    const o = escrow.offers.get(id)!;
+    if (o.quantityAvailable === 0n) return 0;
+    const pop = view.market.popularity.get(id) ?? 1;
+    const priceTokens = Number(o.price / CENT) / 100;
+    return Math.pow(pop, b.popularityExponent) / Math.pow(priceTokens, b.priceExponent);
+  });
+  const choice = { time: ctx.time, buyers: b, offers, weights };
+  choiceByView.set(view, choice);
+  return choice;
+}
+
 /** A dispute resolver decides escalated disputes on the facts (refund on a fault), sometimes refuses or idles. */
 export const resolverPolicy: CommercePolicy = actsIn(["decide"], (view: CommerceView, ctx: Ctx) => {
   if (ctx.substep !== "decide") return [];
   const out: Action[] = [];
   const r = ctx.params.resolvers;
-  for (const id of view.market.openByResolver.get(ctx.self.address) ?? []) {
+  for (const id of view.market.openByResolver.get(ctx.self.address) ?? NONE) {
     const ex = view.world.escrow.exchanges.get(id)!;
     if (ex.disputeState !== DisputeState.Escalated) continue;
     const x = ctx.rng.next();

@@ -8,19 +8,21 @@ import { scaleAction, scaleClock, type TimeScale } from "./timeScale";
 import type {
   Account,
   Action,
+  AgentContext,
   AgentSpec,
   ChainBackend,
   Comparison,
   Mode,
   ModelBackend,
   Outcome,
+  Policy,
   Scenario,
   Tick,
   Variables,
 } from "./types";
 import { describeOutcome, sameOutcome, withinTolerance } from "../analysis/parity";
 import { encodeValue, formatArgs } from "../analysis/values";
-import { traceHeader, traceRow, type StepSample, type TraceLayout } from "../analysis/trace";
+import { traceHeader, traceRowWriter, type StepSample, type TraceLayout } from "../analysis/trace";
 
 /** One Action as it happened: where in the run, on which backend, with what result. */
 export interface ActionRecord {
@@ -101,7 +103,10 @@ export interface RunResult {
   readonly actions: { readonly total: number; readonly reverted: number; readonly byKind: Record<string, number> };
   readonly gasUsed: bigint;
   readonly wallMs: number;
-  /** Where the wall time went: chain transactions, chain sampling, model updates, model sampling (the rest: agents, comparison, storage). */
+  /**
+   * Where the wall time went: chain transactions, chain sampling, model updates (with the scenario's
+   * observation of each Action), model sampling (the rest: agents, comparison, records, storage).
+   */
   readonly timing: {
     readonly chainExecuteMs: number;
     readonly chainSampleMs: number;
@@ -165,12 +170,13 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
 
   const hash = createHash("sha256");
   let layout: TraceLayout | undefined;
+  let traceRow: ReturnType<typeof traceRowWriter> | undefined;
   let variableNames: readonly string[] = [];
   const comparisons = new Map<string, Comparison | false | undefined>();
   let comparisonsDone = 0;
   let divergences = 0;
   let firstDivergence: Divergence | undefined;
-  const byKind: Record<string, number> = {};
+  const byKind = new Map<string, number>();
   let total = 0;
   let reverted = 0;
   let gasUsed = 0n;
@@ -183,12 +189,19 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
     const chainVars: Variables | undefined = useChain ? await chain!.sample(sampled) : undefined;
     timing.chainSampleMs += performance.now() - t;
     t = performance.now();
-    const modelVars: Variables | undefined = useModel ? model.sample(sampled) : undefined;
+    // Where the model's variables go only to the trace (no chain to compare, no sink to store them),
+    // a list will do once the layout is fixed: building a Map of every variable every step is the
+    // dearest part of sampling.
+    const modelList =
+      useModel && !useChain && spec.sink === undefined && layout !== undefined
+        ? model.sampleList?.(sampled)
+        : undefined;
+    const modelVars: Variables | undefined = useModel && modelList === undefined ? model.sample(sampled) : undefined;
     timing.modelSampleMs += performance.now() - t;
     kpis = scenario.kpis(scenario.view(model.world, state), stepCtx(timestep));
     if (layout === undefined) {
       variableNames = [...new Set<string>([...(modelVars?.keys() ?? []), ...(chainVars?.keys() ?? [])])];
-      for (const v of variableNames) comparisons.set(v, scenario.compare?.(v));
+      if (useModel && useChain) for (const v of variableNames) comparisons.set(v, scenario.compare?.(v));
       layout = {
         simulation,
         subset,
@@ -199,6 +212,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
         chain: useChain,
       };
       hash.update(traceHeader(layout).join(",") + "\n");
+      traceRow = traceRowWriter(layout);
       await spec.sink?.begin(layout);
     }
     const diverged: string[] = [];
@@ -232,8 +246,142 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
       kpis,
       diverged,
     };
-    hash.update(traceRow(layout, sample).join(",") + "\n");
+    hash.update(traceRow!(sample, modelList).join(",") + "\n");
     await spec.sink?.sample(sample);
+  };
+
+  // An agent's policy, the substeps it acts in and its context, resolved once: a step calls policies
+  // population × substeps times, most with nothing to do, so a call must cost next to nothing
+  // beyond the policy itself. The context is the agent's own object, brought up to date before
+  // each call rather than built anew (see AgentContext).
+  type Context = { -readonly [K in keyof AgentContext<ParamsOf<Schema>>]: AgentContext<ParamsOf<Schema>>[K] };
+  interface Actor {
+    readonly policy: Policy<ParamsOf<Schema>, V>;
+    /** By substep index: whether the policy acts in it. */
+    readonly acts: readonly boolean[];
+    readonly ctx: Context;
+  }
+  const actsByRole = new Map<string, readonly boolean[]>();
+  const actors = new Map<string, Actor>();
+  const actorOf = (account: Account): Actor => {
+    let actor = actors.get(account.id);
+    if (actor === undefined) {
+      const policy = scenario.policies[account.role];
+      if (policy === undefined) {
+        throw new InternalError(`scenario ${scenario.name} has no policy for role ${account.role}`);
+      }
+      let acts = actsByRole.get(account.role);
+      if (acts === undefined) {
+        acts = scenario.substeps.map((s) => policy.substeps === undefined || policy.substeps.includes(s.name));
+        actsByRole.set(account.role, acts);
+      }
+      const ctx: Context = {
+        step: -1,
+        substep: "",
+        substepIndex: -1,
+        time: 0n,
+        params,
+        rng: rngOf(account.id),
+        self: account,
+        addressOf,
+        population: [],
+        newcomers: [],
+      };
+      actor = { policy, acts, ctx };
+      actors.set(account.id, actor);
+    }
+    return actor;
+  };
+  type Batch = { action: Action; sender: `0x${string}` }[];
+
+  /** A substep's decisions: every agent acting in it reads the same view, and none sees another's Actions. */
+  const decide = (
+    stepActors: readonly Actor[],
+    tick: Tick,
+    view: V,
+    population: readonly Account[],
+    newcomers: readonly Account[],
+  ): Batch => {
+    const batch: Batch = [];
+    for (let k = 0; k < stepActors.length; k++) {
+      const { policy, acts, ctx } = stepActors[k]!;
+      if (!acts[tick.substepIndex]) continue;
+      ctx.step = tick.step;
+      ctx.substep = tick.substep;
+      ctx.substepIndex = tick.substepIndex;
+      ctx.time = tick.time;
+      ctx.population = population;
+      ctx.newcomers = newcomers;
+      const actions = policy(view, ctx);
+      for (let a = 0; a < actions.length; a++) {
+        const action = actions[a]!;
+        batch.push({ action: scaleAction(action, spec.timeScale), sender: addressOf(action.agent) });
+      }
+    }
+    return batch;
+  };
+
+  // Records are built only for someone who reads them: a sink, or a divergence report (lockstep).
+  const recording = spec.sink !== undefined || (useModel && useChain);
+
+  /** Applies a substep's batch to the model in the chain's order, and observes, counts and records each Action. */
+  const applyBatch = async (
+    step: number,
+    tick: Tick,
+    view: V,
+    batch: Batch,
+    chainOutcomes: readonly Outcome[] | undefined,
+  ): Promise<void> => {
+    const observeCtx = stepCtx(step + 1);
+    const order = executionOrder(batch.length, chainOutcomes);
+    // Model time is the model's updates and the scenario's observation of them, read off the clock
+    // around the batch rather than around each Action (a clock read costs as much as an update);
+    // building records and handing them to the sink is left out of it.
+    let since = performance.now();
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      const { action, sender } = batch[i]!;
+      const c = chainOutcomes?.[i];
+      const m = model.apply(action, sender, c?.timestamp ?? tick.time);
+      const decisive = useChain ? c! : m;
+      const diverged = useModel && useChain && !sameOutcome(m, c!);
+      scenario.observe?.(view, action, decisive, observeCtx);
+      total++;
+      byKind.set(action.kind, (byKind.get(action.kind) ?? 0) + 1);
+      if (!decisive.ok) reverted++;
+      if (c?.gasUsed !== undefined) gasUsed += c.gasUsed;
+      if (recording) {
+        timing.modelApplyMs += performance.now() - since;
+        const record: ActionRecord = {
+          step,
+          substep: tick.substep,
+          agent: action.agent,
+          sender,
+          kind: action.kind,
+          args: formatArgs(action.args),
+          ...(action.meta !== undefined ? { meta: formatArgs(action.meta) } : {}),
+          ...(useModel ? { model: outcomeRecord(m) } : {}),
+          ...(c !== undefined ? { chain: outcomeRecord(c) } : {}),
+          diverged,
+        };
+        stepActions.push(record);
+        if (spec.sink !== undefined) await spec.sink.action(record);
+        since = performance.now();
+      }
+      if (diverged) {
+        divergences++;
+        firstDivergence ??= {
+          step: step + 1,
+          substep: tick.substep,
+          variable: `outcome of ${action.kind} by ${action.agent}`,
+          model: describeOutcome(m),
+          chain: describeOutcome(c),
+          seed,
+          actions: stepActions.filter((r) => r.substep === tick.substep),
+        };
+      }
+    }
+    timing.modelApplyMs += performance.now() - since;
   };
 
   const live = new Set<string>();
@@ -251,73 +399,17 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
     for (const a of newcomers) live.add(a.id);
     if (newcomers.length > 0 || step === 0) sampled = allAccounts.filter((a) => live.has(a.id));
     if (useChain && newcomers.length > 0) await chain!.prepare(newcomers);
+    const stepActors = population.map(actorOf);
     stepActions = [];
     for (let j = 0; j < scenario.substeps.length; j++) {
       const tick: Tick = clock.at(step, j);
       const view = scenario.view(model.world, state);
-      const batch: { action: Action; sender: `0x${string}` }[] = [];
-      for (const agent of population) {
-        const policy = scenario.policies[agent.role];
-        if (policy === undefined)
-          throw new InternalError(`scenario ${scenario.name} has no policy for role ${agent.role}`);
-        if (policy.substeps !== undefined && !policy.substeps.includes(tick.substep)) continue;
-        const actions = policy(view, {
-          ...tick,
-          params,
-          rng: rngOf(agent.id),
-          self: agent,
-          addressOf,
-          population,
-          newcomers,
-        });
-        for (const action of actions)
-          batch.push({ action: scaleAction(action, spec.timeScale), sender: addressOf(action.agent) });
-      }
+      const batch = decide(stepActors, tick, view, population, newcomers);
       if (batch.length === 0) continue;
       const tExec = performance.now();
       const chainOutcomes = useChain ? await chain!.execute(batch, tick.time, tick) : undefined;
       timing.chainExecuteMs += performance.now() - tExec;
-      const order = executionOrder(batch.length, chainOutcomes);
-      for (const i of order) {
-        const { action, sender } = batch[i]!;
-        const c = chainOutcomes?.[i];
-        const tModel = performance.now();
-        const m = model.apply(action, sender, c?.timestamp ?? tick.time);
-        timing.modelApplyMs += performance.now() - tModel;
-        const decisive = useChain ? c! : m;
-        const diverged = useModel && useChain && !sameOutcome(m, c!);
-        const record: ActionRecord = {
-          step,
-          substep: tick.substep,
-          agent: action.agent,
-          sender,
-          kind: action.kind,
-          args: formatArgs(action.args),
-          ...(action.meta !== undefined ? { meta: formatArgs(action.meta) } : {}),
-          ...(useModel ? { model: outcomeRecord(m) } : {}),
-          ...(c !== undefined ? { chain: outcomeRecord(c) } : {}),
-          diverged,
-        };
-        stepActions.push(record);
-        await spec.sink?.action(record);
-        total++;
-        byKind[action.kind] = (byKind[action.kind] ?? 0) + 1;
-        if (!decisive.ok) reverted++;
-        if (c?.gasUsed !== undefined) gasUsed += c.gasUsed;
-        if (diverged) {
-          divergences++;
-          firstDivergence ??= {
-            step: step + 1,
-            substep: tick.substep,
-            variable: `outcome of ${action.kind} by ${action.agent}`,
-            model: describeOutcome(m),
-            chain: describeOutcome(c),
-            seed,
-            actions: stepActions.filter((r) => r.substep === tick.substep),
-          };
-        }
-        scenario.observe?.(view, action, decisive, stepCtx(step + 1));
-      }
+      await applyBatch(step, tick, view, batch, chainOutcomes);
     }
     await sampleAndCompare(step + 1, lastSubstep);
     stepsRun = step + 1;
@@ -342,7 +434,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
     ...(firstDivergence !== undefined ? { firstDivergence } : {}),
     traceHash: hash.digest("hex"),
     kpis,
-    actions: { total, reverted, byKind },
+    actions: { total, reverted, byKind: Object.fromEntries(byKind) },
     gasUsed,
     wallMs: performance.now() - started,
     timing,
@@ -352,7 +444,8 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
 
 /** Indices of a batch in the order the chain executed them (as given, when it reports none). */
 function executionOrder(n: number, outcomes: readonly Outcome[] | undefined): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) order.push(i);
   if (outcomes === undefined || outcomes.every((o) => o.order === undefined)) return order;
   return order.sort((a, b) => {
     const x = outcomes[a]!.order ?? 0n;

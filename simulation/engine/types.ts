@@ -41,6 +41,12 @@ export interface Outcome {
 /** A comparable state: named variables, exact amounts as bigint. */
 export type Variables = Map<string, bigint | number>;
 
+/** The same state as a list: each variable's value at its name's index. */
+export interface VariableList {
+  readonly names: readonly string[];
+  readonly values: readonly (bigint | number)[];
+}
+
 /** An account the run acts from. */
 export interface Account {
   readonly id: string;
@@ -59,14 +65,18 @@ export interface Tick {
   readonly time: bigint;
 }
 
-/** The one typed context an agent's policy receives (no positional arguments). */
+/**
+ * The one typed context an agent's policy receives (no positional arguments). Each agent has one
+ * context object for the whole run, brought up to date before every call (calls are many, most
+ * with nothing to do): read it during the call, do not keep it past its return.
+ */
 export interface AgentContext<P> extends Tick {
   readonly params: P;
   readonly rng: Rng;
   readonly self: Account;
   /** Address of any agent of the run by id (including system accounts). */
   readonly addressOf: (id: string) => `0x${string}`;
-  /** Agents alive this step, and those who joined at its start. */
+  /** Agents alive this step, and those who joined at its start: the run's Account objects, `self` among them. */
   readonly population: readonly Account[];
   readonly newcomers: readonly Account[];
 }
@@ -93,6 +103,11 @@ export interface ModelBackend<W> {
   readonly world: W;
   apply(action: Action, sender: `0x${string}`, now: bigint): Outcome;
   sample(accounts: readonly Account[]): Variables;
+  /**
+   * What `sample` returns, as a list: for a run that only writes the variables to its trace (model
+   * mode, no sink), which then builds no Map of them every step. Optional: `sample` serves instead.
+   */
+  sampleList?(accounts: readonly Account[]): VariableList;
 }
 
 /**
@@ -162,7 +177,11 @@ export interface Scenario<Schema extends SchemaNode, S, W, V> {
   readonly mechanisms: Mechanisms<ParamsOf<Schema>, W>;
   /** The off-chain state at the start; `stream` gives seeded streams that belong to no agent (hidden qualities, ...). */
   init(params: ParamsOf<Schema>, stream: (name: string) => Rng): S;
-  /** The view agents read: the model world and the off-chain state. */
+  /**
+   * The view agents read: the model world and the off-chain state. Built once per substep, and
+   * every policy of the substep reads it before any of the substep's Actions apply: what a policy
+   * derives from the view holds for all the substep's policies (and may be computed once for them).
+   */
   view(world: W, state: S): V;
   /** Off-chain consequences of an Action's outcome (popularity after a complaint, ...), right after it applied. */
   observe?(view: V, action: Action, outcome: Outcome, ctx: StepContext<ParamsOf<Schema>>): void;

@@ -4,7 +4,8 @@ import { ZERO_ADDRESS, type Address } from "./types";
 /** Mirror of an OpenZeppelin 5 ERC20's balances, allowances and supply. */
 export interface Erc20State {
   readonly balances: Map<Address, bigint>;
-  readonly allowances: Map<string, bigint>;
+  /** owner => spender => allowance (nested rather than keyed by a joined string, which each access would build). */
+  readonly allowances: Map<Address, Map<Address, bigint>>;
   totalSupply: bigint;
 }
 
@@ -16,18 +17,23 @@ export function balanceOf(token: Erc20State, account: Address): bigint {
   return token.balances.get(account) ?? 0n;
 }
 
-function allowanceKey(owner: Address, spender: Address): string {
-  return `${owner}>${spender}`;
+export function allowance(token: Erc20State, owner: Address, spender: Address): bigint {
+  return token.allowances.get(owner)?.get(spender) ?? 0n;
 }
 
-export function allowance(token: Erc20State, owner: Address, spender: Address): bigint {
-  return token.allowances.get(allowanceKey(owner, spender)) ?? 0n;
+function setAllowance(token: Erc20State, owner: Address, spender: Address, value: bigint): void {
+  let bySpender = token.allowances.get(owner);
+  if (bySpender === undefined) {
+    bySpender = new Map();
+    token.allowances.set(owner, bySpender);
+  }
+  bySpender.set(spender, value);
 }
 
 /** Mirrors ERC20.approve (OZ 5): no event modelled, `ERC20InvalidSpender` on the zero address. */
 export function approve(token: Erc20State, owner: Address, spender: Address, value: bigint): void {
   if (spender === ZERO_ADDRESS) revert("ERC20InvalidSpender", ZERO_ADDRESS);
-  token.allowances.set(allowanceKey(owner, spender), value);
+  setAllowance(token, owner, spender, value);
 }
 
 /** Mirrors ERC20._mint (OZ 5). */
@@ -56,7 +62,7 @@ export function transferFrom(token: Erc20State, spender: Address, from: Address,
   if (to === ZERO_ADDRESS) revert("ERC20InvalidReceiver", ZERO_ADDRESS);
   const fromBalance = balanceOf(token, from);
   if (fromBalance < value) revert("ERC20InsufficientBalance", from, fromBalance, value);
-  if (current !== MAX_UINT256) token.allowances.set(allowanceKey(from, spender), current - value);
+  if (current !== MAX_UINT256) setAllowance(token, from, spender, current - value);
   transfer(token, from, to, value);
 }
 

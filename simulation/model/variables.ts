@@ -1,7 +1,8 @@
 /**
- * The comparable state of the system, named once for both backends. The Lens contract
- * returns these words in this order (contracts/lens/Lens.sol); the model produces the
- * same words from its world; `toVariables` names them.
+ * The comparable state of the system, named once for both backends, in one layout: the
+ * globals, then each release wallet's fields, then each entity's. The model produces these
+ * words from its world; the chain reads them by storage slot through the Lens and puts them
+ * back in this layout (simulation/chain/storage.ts); `toVariables` names them.
  */
 import { balanceOf } from "./erc20";
 import * as rewards from "./rewards";
@@ -12,7 +13,7 @@ import type { Address } from "./types";
 
 const lower = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
 
-/** Global variables, in the Lens's order. */
+/** Global variables, in the layout's order. */
 export const GLOBAL_VARIABLES: readonly string[] = [
   "escrow.offerCount",
   "escrow.exchangeCount",
@@ -52,7 +53,7 @@ export const ENTITY_FIELDS: readonly string[] = [
   "claimableFees",
 ];
 
-/** The model's words, laid out exactly as Lens.sample returns them. */
+/** The model's words, in the layout (the chain's come back in it from simulation/chain/storage.ts). */
 export function modelWords(w: World, entities: readonly Address[]): bigint[] {
   const e = w.escrow;
   const r = w.rewards;
@@ -101,15 +102,59 @@ export function toVariables(
   releaseNames: readonly string[],
   entityIds: readonly string[],
 ): Map<string, bigint> {
-  const expected =
-    GLOBAL_VARIABLES.length + releaseNames.length * RELEASE_FIELDS.length + entityIds.length * ENTITY_FIELDS.length;
-  if (words.length !== expected) {
-    throw new Error(`Lens layout mismatch: ${words.length} words, expected ${expected} (this is a bug in Lockstep).`);
-  }
+  const { names, values } = toVariableList(words, releaseNames, entityIds);
   const out = new Map<string, bigint>();
-  let i = 0;
-  for (const name of GLOBAL_VARIABLES) out.set(name, words[i++]!);
-  for (const wallet of releaseNames) for (const f of RELEASE_FIELDS) out.set(`release.${wallet}.${f}`, words[i++]!);
-  for (const id of entityIds) for (const f of ENTITY_FIELDS) out.set(`${id}.${f}`, words[i++]!);
+  for (let i = 0; i < names.length; i++) out.set(names[i]!, values[i]!);
   return out;
+}
+
+/** `toVariables` as a list: the names, and the words themselves as the values. */
+export function toVariableList(
+  words: readonly bigint[],
+  releaseNames: readonly string[],
+  entityIds: readonly string[],
+): { readonly names: readonly string[]; readonly values: readonly bigint[] } {
+  const names = variableNames(releaseNames, entityIds);
+  if (words.length !== names.length) {
+    throw new Error(
+      `Lens layout mismatch: ${words.length} words, expected ${names.length} (this is a bug in Lockstep).`,
+    );
+  }
+  return { names, values: words };
+}
+
+// A run samples the same accounts step after step (backends keep the id list while it does not
+// change), so the names are built once per list; and each name is the same string in every list,
+// so a run's maps share keys from step to step (hashed once, compared by identity). The strings
+// live as long as the backend's list of release names, which is the backend's own.
+const namesByEntityIds = new WeakMap<readonly string[], { releaseNames: readonly string[]; names: string[] }>();
+const namesByReleaseNames = new WeakMap<
+  readonly string[],
+  { readonly head: readonly string[]; readonly entities: Map<string, readonly string[]> }
+>();
+
+function variableNames(releaseNames: readonly string[], entityIds: readonly string[]): readonly string[] {
+  const cached = namesByEntityIds.get(entityIds);
+  if (cached !== undefined && cached.releaseNames === releaseNames) return cached.names;
+  let known = namesByReleaseNames.get(releaseNames);
+  if (known === undefined) {
+    const releases = releaseNames.flatMap((wallet) => RELEASE_FIELDS.map((f) => `release.${wallet}.${f}`));
+    known = { head: [...GLOBAL_VARIABLES, ...releases], entities: new Map() };
+    namesByReleaseNames.set(releaseNames, known);
+  }
+  const { head, entities } = known;
+  const names = new Array<string>(head.length + entityIds.length * ENTITY_FIELDS.length);
+  let n = 0;
+  for (let i = 0; i < head.length; i++) names[n++] = head[i]!;
+  for (let i = 0; i < entityIds.length; i++) {
+    const id = entityIds[i]!;
+    let own = entities.get(id);
+    if (own === undefined) {
+      own = ENTITY_FIELDS.map((f) => `${id}.${f}`);
+      entities.set(id, own);
+    }
+    for (let f = 0; f < own.length; f++) names[n++] = own[f]!;
+  }
+  namesByEntityIds.set(entityIds, { releaseNames, names });
+  return names;
 }

@@ -142,8 +142,8 @@ export interface VoucherState {
   readonly availableFunds: Map<Address, bigint>;
   readonly offers: Map<bigint, Offer>;
   readonly exchanges: Map<bigint, Exchange>;
-  /** ERC-1155 balances, keyed by `voucherKey(account, offerId)`. */
-  readonly voucherBalances: Map<string, bigint>;
+  /** ERC-1155 balances: account => offer id => vouchers. */
+  readonly voucherBalances: Map<Address, Map<bigint, bigint>>;
   /** ERC-1155 operator approvals, keyed by `${owner}>${operator}`. */
   readonly operatorApprovals: Set<string>;
   offerCount: bigint;
@@ -565,7 +565,7 @@ export function safeTransferFrom(
 
 /** Mirrors ERC1155.balanceOf: vouchers of `offerId` held by `account` (committed, not yet redeemed or ended). */
 export function balanceOf(s: VoucherState, account: Address, offerId: bigint): bigint {
-  return s.voucherBalances.get(voucherKey(account, offerId)) ?? 0n;
+  return s.voucherBalances.get(account)?.get(offerId) ?? 0n;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -633,11 +633,6 @@ export function voucherVariables(s: VoucherState): Record<string, bigint> {
 // ---------------------------------------------------------------------------------------------------------------
 // Internals
 // ---------------------------------------------------------------------------------------------------------------
-
-/** The key of an ERC-1155 balance in `voucherBalances`. */
-export function voucherKey(account: Address, offerId: bigint): string {
-  return `${account}>${offerId}`;
-}
 
 function bug(message: string): never {
   throw new Error(`${message}: this is a bug in Lockstep's voucher model, please report it.`);
@@ -720,8 +715,12 @@ function setDisputeState(s: VoucherState, ex: Exchange, to: DisputeState): void 
 }
 
 function addVoucher(s: VoucherState, account: Address, offerId: bigint, delta: bigint): void {
-  const key = voucherKey(account, offerId);
-  s.voucherBalances.set(key, (s.voucherBalances.get(key) ?? 0n) + delta);
+  let byOffer = s.voucherBalances.get(account);
+  if (byOffer === undefined) {
+    byOffer = new Map();
+    s.voucherBalances.set(account, byOffer);
+  }
+  byOffer.set(offerId, (byOffer.get(offerId) ?? 0n) + delta);
 }
 
 function credit(s: VoucherState, entity: Address, amount: bigint): void {

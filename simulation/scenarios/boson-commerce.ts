@@ -11,6 +11,7 @@ import {
   buyerPolicy,
   ecosystemFundPolicy,
   keeperPolicy,
+  passivePolicy,
   resolverPolicy,
   sellerPolicy,
   treasuryPolicy,
@@ -121,24 +122,46 @@ function growth(p: BosonCommerceParams, upTo: number): Growth {
 
 function population(p: BosonCommerceParams, step: number): AgentSpec[] {
   const g = growth(p, step);
-  const out: AgentSpec[] = [
-    { id: DEPLOYER_ID, role: "treasury" },
-    { id: "keeper", role: "keeper" },
-    { id: ECOSYSTEM_FUND_ID, role: "ecosystemFund" },
-    { id: "team", role: "holder" },
-    { id: "investors", role: "holder" },
-  ];
-  for (let i = 0; i < p.population.resolvers; i++) out.push({ id: `resolver-${i}`, role: "resolver" });
-  for (let i = 0; i < g.aggregators[step]!; i++) out.push({ id: `aggregator-${i}`, role: "aggregator" });
-  for (let i = 0; i < g.sellers[step]!; i++) {
-    out.push({
-      id: `seller-${i}`,
-      role: "seller",
-      attrs: { aggregator: `aggregator-${g.recruiter[i]!}`, resolver: `resolver-${i % p.population.resolvers}` },
-    });
-  }
-  for (let i = 0; i < g.buyers[step]!; i++) out.push({ id: `buyer-${i}`, role: "buyer" });
+  const specs = agentSpecs(p);
+  const out: AgentSpec[] = [...specs.fixed];
+  const each = (role: AgentSpec[], count: number, spec: (i: number) => AgentSpec): void => {
+    for (let i = 0; i < count; i++) out.push((role[i] ??= spec(i)));
+  };
+  each(specs.aggregators, g.aggregators[step]!, (i) => ({ id: `aggregator-${i}`, role: "aggregator" }));
+  each(specs.sellers, g.sellers[step]!, (i) => ({
+    id: `seller-${i}`,
+    role: "seller",
+    attrs: { aggregator: `aggregator-${g.recruiter[i]!}`, resolver: `resolver-${i % p.population.resolvers}` },
+  }));
+  each(specs.buyers, g.buyers[step]!, (i) => ({ id: `buyer-${i}`, role: "buyer" }));
   return out;
+}
+
+/** Each agent's spec, built once per parameter set: a run asks for every step's population twice. */
+interface AgentSpecs {
+  readonly fixed: readonly AgentSpec[];
+  readonly aggregators: AgentSpec[];
+  readonly sellers: AgentSpec[];
+  readonly buyers: AgentSpec[];
+}
+
+const specsCache = new WeakMap<object, AgentSpecs>();
+
+function agentSpecs(p: BosonCommerceParams): AgentSpecs {
+  let specs = specsCache.get(p);
+  if (specs === undefined) {
+    const fixed: AgentSpec[] = [
+      { id: DEPLOYER_ID, role: "treasury" },
+      { id: "keeper", role: "keeper" },
+      { id: ECOSYSTEM_FUND_ID, role: "ecosystemFund" },
+      { id: "team", role: "holder" },
+      { id: "investors", role: "holder" },
+    ];
+    for (let i = 0; i < p.population.resolvers; i++) fixed.push({ id: `resolver-${i}`, role: "resolver" });
+    specs = { fixed, aggregators: [], sellers: [], buyers: [] };
+    specsCache.set(p, specs);
+  }
+  return specs;
 }
 
 const months = (n: number): bigint => BigInt(n) * BigInt(MONTH_SECONDS);
@@ -231,7 +254,7 @@ export const bosonCommerce: Scenario<typeof bosonCommerceSchema, Market, World, 
     ),
     keeper: keeperPolicy,
     ecosystemFund: ecosystemFundPolicy,
-    holder: () => [],
+    holder: passivePolicy,
     resolver: resolverPolicy,
     aggregator: aggregatorPolicy,
     seller: sellerPolicy,

@@ -6,7 +6,7 @@ import { newMarket, observeMarket, type CommerceView } from "../agents/market";
 import type { Rng } from "../engine/rng";
 import { balanceOf } from "../model/erc20";
 import { ZERO_ADDRESS } from "../model/types";
-import { availableFunds, DisputeState, ExchangeState } from "../model/vouchers";
+import { availableFunds, DisputeState, ExchangeState, type Exchange } from "../model/vouchers";
 import type { SystemConfig } from "../model/system";
 import type { World } from "../model/world";
 
@@ -75,28 +75,82 @@ export function commerceKpis(view: CommerceView): Record<string, number | bigint
  * protocol's share is `protocol_revenue`. Escalation deposits and seller deposits are not prices and not counted.
  */
 function priceFlows(world: World): Record<string, bigint> {
+  const tally = priceTallyOf(world);
   const escrow = world.escrow;
-  let paid = 0n;
-  let toSellers = 0n;
-  let refunded = 0n;
-  let split = 0n;
-  for (const ex of escrow.exchanges.values()) {
-    const offer = escrow.offers.get(ex.offerId);
-    if (offer === undefined) continue;
-    const price = offer.price;
-    paid += price;
-    if (ex.state === ExchangeState.Completed) toSellers += price - offer.protocolFee;
-    else if (ex.state === ExchangeState.Revoked) refunded += price;
-    else if (ex.state === ExchangeState.Canceled) {
-      toSellers += offer.buyerCancelPenalty;
-      refunded += price - offer.buyerCancelPenalty;
-    } else if (ex.state === ExchangeState.Disputed) {
-      if (ex.disputeState === DisputeState.Retracted) toSellers += price - offer.protocolFee;
-      else if (ex.disputeState === DisputeState.Refused) refunded += price;
-      else if (ex.disputeState === DisputeState.Resolved || ex.disputeState === DisputeState.Decided) split += price;
+  for (let id = tally.seen + 1n; id <= escrow.exchangeCount; id++) tally.open.add(id);
+  tally.seen = escrow.exchangeCount;
+  let openPrices = 0n;
+  for (const id of tally.open) {
+    const ex = escrow.exchanges.get(id);
+    const offer = ex === undefined ? undefined : escrow.offers.get(ex.offerId);
+    if (ex === undefined || offer === undefined) continue;
+    if (!isSettled(ex)) {
+      openPrices += offer.price;
+      continue;
     }
+    tally.open.delete(id);
+    const price = offer.price;
+    tally.settledPaid += price;
+    if (ex.state === ExchangeState.Completed) tally.toSellers += price - offer.protocolFee;
+    else if (ex.state === ExchangeState.Revoked) tally.refunded += price;
+    else if (ex.state === ExchangeState.Canceled) {
+      tally.toSellers += offer.buyerCancelPenalty;
+      tally.refunded += price - offer.buyerCancelPenalty;
+    } else if (ex.disputeState === DisputeState.Retracted) tally.toSellers += price - offer.protocolFee;
+    else if (ex.disputeState === DisputeState.Refused) tally.refunded += price;
+    else tally.split += price; // resolved or decided
   }
-  return { buyer_payments: paid, seller_proceeds: toSellers, buyer_refunds: refunded, dispute_splits: split };
+  return {
+    buyer_payments: tally.settledPaid + openPrices,
+    seller_proceeds: tally.toSellers,
+    buyer_refunds: tally.refunded,
+    dispute_splits: tally.split,
+  };
+}
+
+/**
+ * The price flows of settled exchanges, kept from one step to the next: a settled exchange never
+ * changes again, so each is counted once, and a step reads only the exchanges still open.
+ */
+interface PriceTally {
+  /** Exchanges 1..seen have been looked at. */
+  seen: bigint;
+  /** Exchanges seen and not settled when last looked at. */
+  readonly open: Set<bigint>;
+  settledPaid: bigint;
+  toSellers: bigint;
+  refunded: bigint;
+  split: bigint;
+}
+
+const priceTallies = new WeakMap<World, PriceTally>();
+
+function priceTallyOf(world: World): PriceTally {
+  let tally = priceTallies.get(world);
+  if (tally === undefined) {
+    tally = { seen: 0n, open: new Set(), settledPaid: 0n, toSellers: 0n, refunded: 0n, split: 0n };
+    priceTallies.set(world, tally);
+  }
+  return tally;
+}
+
+/** A final state, whose flows are known: Revoked, Canceled, Completed, or a dispute retracted, refused, resolved or decided. */
+function isSettled(ex: Exchange): boolean {
+  switch (ex.state) {
+    case ExchangeState.Revoked:
+    case ExchangeState.Canceled:
+    case ExchangeState.Completed:
+      return true;
+    case ExchangeState.Disputed:
+      return (
+        ex.disputeState === DisputeState.Retracted ||
+        ex.disputeState === DisputeState.Refused ||
+        ex.disputeState === DisputeState.Resolved ||
+        ex.disputeState === DisputeState.Decided
+      );
+    default:
+      return false;
+  }
 }
 
 /**

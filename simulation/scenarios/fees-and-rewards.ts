@@ -10,6 +10,7 @@ import {
   buyerPolicy,
   ecosystemFundPolicy,
   keeperPolicy,
+  passivePolicy,
   sellerPolicy,
   treasuryPolicy,
 } from "../agents/commerce";
@@ -112,7 +113,7 @@ export const feesAndRewards: Scenario<typeof feesAndRewardsSchema, Market, World
     }),
     keeper: keeperPolicy,
     ecosystemFund: ecosystemFundPolicy,
-    idle: () => [],
+    idle: passivePolicy,
     aggregator: aggregatorPolicy,
     seller: sellerPolicy,
     buyer: buyerPolicy,
