@@ -1,5 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ChainTarget } from "../engine/types";
+import { configureEdrEnvironment } from "./edrMemory";
 
 /** The in-process Hardhat network as a chain target: a reset gives each run a fresh chain. */
 export function inProcessTarget(hre: HardhatRuntimeEnvironment): ChainTarget {
@@ -7,6 +8,7 @@ export function inProcessTarget(hre: HardhatRuntimeEnvironment): ChainTarget {
     provider: hre.network.provider,
     kind: "in-process",
     async fresh() {
+      configureEdrEnvironment();
       const helpers = await import("@nomicfoundation/hardhat-network-helpers");
       await helpers.reset();
     },

@@ -1,4 +1,6 @@
+import { InternalError } from "../engine/errors";
 import type { Eip1193Provider } from "../engine/types";
+import { createTraceReleaser } from "./edrMemory";
 import { rpc, toQuantity, type Receipt } from "./rpc";
 
 /** A mined transaction, successful or reverted. */
@@ -10,7 +12,7 @@ export interface SentTx {
   readonly timestamp: bigint;
   readonly revertData?: string;
   readonly contractAddress?: string;
-  /** Position in its block, where several transactions share one (remote chains). */
+  /** Position in its block, where several transactions share one (a batch). */
   readonly transactionIndex?: bigint;
 }
 
@@ -54,6 +56,12 @@ export const TX_GAS_LIMIT = 15_000_000n;
  */
 const MAX_FEE_PER_GAS = toQuantity(100n * 10n ** 9n);
 const MAX_PRIORITY_FEE_PER_GAS = "0x0";
+/**
+ * Transactions per block when a substep is mined in blocks. It bounds what a revert's
+ * `debug_traceTransaction` replays and the traces one `evm_mine` answer carries; a substep
+ * has 16 transactions on average in boson-commerce (73 at most in 60 steps).
+ */
+const BLOCK_TXS = 32;
 /** Ether given to each in-process account for gas (1,000,000 ETH). */
 const IN_PROCESS_BALANCE = 10n ** 24n;
 
@@ -63,9 +71,117 @@ interface ProviderErrorShape {
   readonly message?: unknown;
 }
 
-/** Hardhat's in-process network: impersonated accounts, automine, one block per transaction at a set timestamp. */
+/**
+ * Hardhat's in-process network: impersonated accounts, every block at a set timestamp. A
+ * lone transaction is automined in a block of its own; a substep's batch is mined in blocks
+ * of up to BLOCK_TXS transactions (`sendBatch`).
+ */
 export function createInProcessSender(provider: Eip1193Provider): TxSender {
   const gas = toQuantity(TX_GAS_LIMIT);
+  const request = (from: string, call: { readonly to?: string; readonly data: string }): object => ({
+    from,
+    ...call,
+    gas,
+    maxFeePerGas: MAX_FEE_PER_GAS,
+    maxPriorityFeePerGas: MAX_PRIORITY_FEE_PER_GAS,
+  });
+  const traces = createTraceReleaser();
+  /** The block gas limit this sender raised the chain to (0: never raised). */
+  let blockGasLimit = 0n;
+
+  const send = async (
+    from: string,
+    call: { readonly to?: string; readonly data: string },
+    at?: bigint,
+  ): Promise<SentTx> => {
+    if (at !== undefined) await rpc(provider, "evm_setNextBlockTimestamp", [toQuantity(at)]);
+    let hash: string;
+    let revertData: string | undefined;
+    try {
+      hash = await rpc<string>(provider, "eth_sendTransaction", [request(from, call)]);
+    } catch (e) {
+      // Hardhat mines a reverting transaction, then throws with its hash and revert data.
+      const err = e as ProviderErrorShape;
+      if (typeof err.transactionHash !== "string") throw e;
+      hash = err.transactionHash;
+      revertData = typeof err.data === "string" ? err.data : "0x";
+    }
+    const receipt = await rpc<Receipt>(provider, "eth_getTransactionReceipt", [hash]);
+    traces.executed(BigInt(receipt.gasUsed));
+    return {
+      hash,
+      ok: receipt.status === "0x1",
+      gasUsed: BigInt(receipt.gasUsed),
+      blockNumber: BigInt(receipt.blockNumber),
+      timestamp: at ?? 0n,
+      ...(revertData !== undefined ? { revertData } : {}),
+      ...(receipt.contractAddress ? { contractAddress: receipt.contractAddress.toLowerCase() } : {}),
+    };
+  };
+
+  /** Raises the block gas limit, if needed, so that `n` transactions fit in a block even if each used its whole limit. */
+  const fitBlock = async (n: number): Promise<void> => {
+    const needed = BigInt(n) * TX_GAS_LIMIT;
+    if (needed <= blockGasLimit) return;
+    const latest = await rpc<{ gasLimit: string }>(provider, "eth_getBlockByNumber", ["latest", false]);
+    blockGasLimit = BigInt(latest.gasLimit);
+    if (needed <= blockGasLimit) return;
+    await rpc(provider, "evm_setBlockGasLimit", [toQuantity(needed)]);
+    blockGasLimit = needed;
+  };
+
+  /**
+   * Transactions as one block: automine off, queued in order, one `evm_mine` at `at`,
+   * automine back on. With equal tips the mempool keeps insertion order, so the block runs
+   * them in that order, each on the state the previous one left, at the substep's timestamp:
+   * the outcomes and gas of one block per transaction, for one block's work (one state root)
+   * and no timestamp call per transaction. A transaction that did not fit the block's gas
+   * would be left out with its sender's later ones, reordering them: the block gas limit is
+   * raised first to hold every transaction at its full limit, and each receipt's place is
+   * checked. Receipts carry no revert data: a reverted transaction's comes from
+   * `debug_traceTransaction`, which replays the block up to it (reverts are rare).
+   */
+  const mineBlock = async (txs: readonly BatchTx[], at: bigint): Promise<SentTx[]> => {
+    await fitBlock(txs.length);
+    const hashes: string[] = [];
+    await rpc(provider, "evm_setAutomine", [false]);
+    try {
+      for (const { from, call } of txs) {
+        hashes.push(await rpc<string>(provider, "eth_sendTransaction", [request(from, call)]));
+      }
+      await rpc(provider, "evm_mine", [toQuantity(at)]);
+    } catch (e) {
+      // Nothing queued may ride along with the next automined transaction.
+      for (const hash of hashes) await rpc(provider, "hardhat_dropTransaction", [hash]).catch(() => undefined);
+      throw e;
+    } finally {
+      await rpc(provider, "evm_setAutomine", [true]);
+    }
+    const sent: SentTx[] = [];
+    let block: string | undefined;
+    for (const [i, hash] of hashes.entries()) {
+      const receipt = await rpc<Receipt | null>(provider, "eth_getTransactionReceipt", [hash]);
+      block ??= receipt?.blockNumber;
+      if (receipt === null || receipt.blockNumber !== block || BigInt(receipt.transactionIndex) !== BigInt(i)) {
+        throw new InternalError(
+          `transaction ${i} of ${hashes.length} (${hash}) was not mined at index ${i} of one block`,
+        );
+      }
+      const ok = receipt.status === "0x1";
+      sent.push({
+        hash,
+        ok,
+        gasUsed: BigInt(receipt.gasUsed),
+        blockNumber: BigInt(receipt.blockNumber),
+        timestamp: at,
+        transactionIndex: BigInt(i),
+        ...(ok ? {} : { revertData: await revertDataOf(provider, hash) }),
+      });
+    }
+    traces.executed(sent.reduce((sum, tx) => sum + tx.gasUsed, 0n));
+    return sent;
+  };
+
   return {
     canWarpTime: true,
     async prepare(addresses) {
@@ -74,34 +190,34 @@ export function createInProcessSender(provider: Eip1193Provider): TxSender {
         await rpc(provider, "hardhat_setBalance", [a, toQuantity(IN_PROCESS_BALANCE)]);
       }
     },
-    async send(from, call, at) {
-      if (at !== undefined) await rpc(provider, "evm_setNextBlockTimestamp", [toQuantity(at)]);
-      let hash: string;
-      let revertData: string | undefined;
-      try {
-        hash = await rpc<string>(provider, "eth_sendTransaction", [
-          { from, ...call, gas, maxFeePerGas: MAX_FEE_PER_GAS, maxPriorityFeePerGas: MAX_PRIORITY_FEE_PER_GAS },
-        ]);
-      } catch (e) {
-        // Hardhat mines a reverting transaction, then throws with its hash and revert data.
-        const err = e as ProviderErrorShape;
-        if (typeof err.transactionHash !== "string") throw e;
-        hash = err.transactionHash;
-        revertData = typeof err.data === "string" ? err.data : "0x";
+    send,
+    /**
+     * A substep in blocks of up to BLOCK_TXS transactions, all at `at` (see `mineBlock`);
+     * a lone transaction is automined as by `send`.
+     */
+    async sendBatch(txs, at) {
+      if (txs.length === 0) return [];
+      if (txs.length === 1) return [await send(txs[0]!.from, txs[0]!.call, at)];
+      const sent: SentTx[] = [];
+      for (let start = 0; start < txs.length; start += BLOCK_TXS) {
+        sent.push(...(await mineBlock(txs.slice(start, start + BLOCK_TXS), at)));
       }
-      const receipt = await rpc<Receipt>(provider, "eth_getTransactionReceipt", [hash]);
-      return {
-        hash,
-        ok: receipt.status === "0x1",
-        gasUsed: BigInt(receipt.gasUsed),
-        blockNumber: BigInt(receipt.blockNumber),
-        timestamp: at ?? 0n,
-        ...(revertData !== undefined ? { revertData } : {}),
-        ...(receipt.contractAddress ? { contractAddress: receipt.contractAddress.toLowerCase() } : {}),
-      };
+      return sent;
     },
     async call(to, data) {
-      return rpc<string>(provider, "eth_call", [{ to, data }, "latest"]);
+      const result = await rpc<string>(provider, "eth_call", [{ to, data }, "latest"]);
+      traces.called();
+      return result;
     },
   };
+}
+
+/** A mined, reverted transaction's revert data, from the struct logger's return value (Hardhat gives it without 0x). */
+async function revertDataOf(provider: Eip1193Provider, hash: string): Promise<string> {
+  const trace = await rpc<{ returnValue?: unknown }>(provider, "debug_traceTransaction", [
+    hash,
+    { disableStorage: true, disableMemory: true, disableStack: true },
+  ]);
+  const value = typeof trace.returnValue === "string" ? trace.returnValue : "";
+  return value.startsWith("0x") ? value : `0x${value}`;
 }

@@ -1,0 +1,69 @@
+/**
+ * Keeping the in-process chain's memory from growing with a run's length. What grew was
+ * native memory of EDR, Hardhat's Rust EVM, which the JS heap does not show:
+ *
+ * - Block states. EDR caches the state after every block, up to 100,000 of them
+ *   (`DEFAULT_MAX_CACHED_STATES` in crates/edr_provider/src/data.rs). They are persistent
+ *   tries sharing structure, so their own size is small, but each pins the trie nodes its
+ *   block replaced, spread over the allocator's pages: resident memory grew by some 50 KB
+ *   per one-transaction block. EDR reads `__EDR_MAX_CACHED_STATES` when a provider is
+ *   created (so at every reset). A run reads the latest state, and a revert's trace its
+ *   parent's; an older state is rebuilt from the blocks' state diffs if it is ever asked for
+ *   (a snapshot's revert).
+ * - Execution traces. EDR records every EVM step of a mined block or an `eth_call` (about
+ *   200 bytes a step, some 2 bytes per gas) in its answer, and frees them when V8 collects
+ *   that answer's small JS object. V8 does not see the native size, so many answers (a
+ *   32-transaction block is some 7 MB; the Lens sample, 40,000 steps when it called getters,
+ *   8 MB) piled up between young-generation collections, and the allocator kept their pages.
+ *   A minor collection (about a millisecond) once some gas of traced execution has come back
+ *   frees them.
+ */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
+/** Block states EDR keeps: the latest and its parent, with room to spare. */
+export const EDR_CACHED_STATES = "16";
+
+/** Sets what EDR reads from the environment when a provider is created; a user's own values win. */
+export function configureEdrEnvironment(): void {
+  process.env.__EDR_MAX_CACHED_STATES ??= EDR_CACHED_STATES;
+}
+
+/** Gas of traced execution (some 16 MB of traces) after which the young generation is collected. */
+const TRACE_BUDGET_GAS = 8_000_000n;
+/** What an `eth_call` counts for, its gas not being reported: more than a Lens sample (10,000 steps in boson-commerce). */
+const CALL_GAS = 2_000_000n;
+
+let minorGc: (() => void) | undefined;
+
+/** V8's minor collection of the young generation, where a response that just came back lies. */
+function collectYoung(): void {
+  if (minorGc === undefined) {
+    // The flag installs `gc` in contexts created after it, such as this one; the main context is untouched.
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as (options: { type: "minor" }) => void;
+    minorGc = () => gc({ type: "minor" });
+  }
+  minorGc();
+}
+
+export interface TraceReleaser {
+  /** Transactions using `gas` were mined (their traces came back). */
+  executed(gas: bigint): void;
+  /** An `eth_call` came back (counted as CALL_GAS). */
+  called(): void;
+}
+
+export function createTraceReleaser(): TraceReleaser {
+  let pending = 0n;
+  const add = (gas: bigint): void => {
+    pending += gas;
+    if (pending < TRACE_BUDGET_GAS) return;
+    pending = 0n;
+    collectYoung();
+  };
+  return {
+    executed: add,
+    called: () => add(CALL_GAS),
+  };
+}

@@ -1,0 +1,144 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { CONTRACTS, ERRORS, IFACE } from "../../simulation/chain/contracts";
+import { configureEdrEnvironment, EDR_CACHED_STATES } from "../../simulation/chain/edrMemory";
+import { inProcessTarget } from "../../simulation/chain/inprocess";
+import { rpc, toQuantity } from "../../simulation/chain/rpc";
+import { createInProcessSender, TX_GAS_LIMIT, type BatchTx, type SentTx } from "../../simulation/chain/sender";
+import { createKeyRing } from "../../simulation/engine/accounts";
+import type { Eip1193Provider } from "../../simulation/engine/types";
+
+const provider = hre.network.provider as unknown as Eip1193Provider;
+const keys = createKeyRing();
+const owner = keys.addressOf("sender-test-owner");
+const alice = keys.addressOf("sender-test-alice");
+const bob = keys.addressOf("sender-test-bob");
+const AT = 1_900_000_000n;
+
+/** A fresh chain with an ExchangeToken owned by `owner`; the same address every time (same deployer nonce). */
+async function freshToken(): Promise<{ sender: ReturnType<typeof createInProcessSender>; token: string }> {
+  await inProcessTarget(hre).fresh();
+  const sender = createInProcessSender(provider);
+  await sender.prepare([owner, alice, bob]);
+  const data = CONTRACTS.exchangeToken.bytecode + IFACE.exchangeToken.encodeDeploy([owner]).slice(2);
+  const deployed = await sender.send(owner, { data }, AT - 1n);
+  return { sender, token: deployed.contractAddress! };
+}
+
+const tx = (from: string, token: string, fn: string, args: unknown[]): BatchTx => ({
+  from,
+  call: { to: token, data: IFACE.exchangeToken.encodeFunctionData(fn, args) },
+});
+
+/** Mints, transfers that succeed, and one that reverts with a custom error, in the middle. */
+function batchOf(token: string): BatchTx[] {
+  return [
+    tx(owner, token, "mint", [alice, 1000n]),
+    tx(alice, token, "transfer", [bob, 400n]),
+    tx(bob, token, "transfer", [alice, 401n]), // bob holds 400: ERC20InsufficientBalance
+    tx(bob, token, "transfer", [alice, 400n]),
+    tx(owner, token, "mint", [bob, 7n]),
+  ];
+}
+
+describe("chain: the in-process sender", function () {
+  this.timeout(120_000);
+
+  it("sendBatch: one block, in batch order, with the outcomes, gas and hashes of one-by-one sends", async function () {
+    const one = await freshToken();
+    const alone: SentTx[] = [];
+    for (const t of batchOf(one.token)) alone.push(await one.sender.send(t.from, t.call, AT));
+
+    const two = await freshToken();
+    expect(two.token).to.equal(one.token);
+    const batch = await two.sender.sendBatch!(batchOf(two.token), AT);
+
+    expect(batch.map((t) => t.ok)).to.deep.equal([true, true, false, true, true]);
+    expect(batch.map((t) => t.ok)).to.deep.equal(alone.map((t) => t.ok));
+    expect(batch.map((t) => t.gasUsed)).to.deep.equal(alone.map((t) => t.gasUsed));
+    expect(batch.map((t) => t.hash)).to.deep.equal(alone.map((t) => t.hash));
+    expect(batch[2]!.revertData).to.equal(alone[2]!.revertData);
+    expect(ERRORS.decode(batch[2]!.revertData)).to.deep.equal({
+      name: "ERC20InsufficientBalance",
+      args: [bob.toLowerCase(), "400", "401"],
+    });
+    // One block at the substep's time, each transaction at its place; one-by-one sends took five blocks.
+    expect(new Set(batch.map((t) => t.blockNumber)).size).to.equal(1);
+    expect(batch.map((t) => t.transactionIndex)).to.deep.equal([0n, 1n, 2n, 3n, 4n]);
+    expect(batch.every((t) => t.timestamp === AT)).to.equal(true);
+    const block = await rpc<{ timestamp: string; gasLimit: string }>(provider, "eth_getBlockByNumber", [
+      toQuantity(batch[0]!.blockNumber),
+      false,
+    ]);
+    expect(BigInt(block.timestamp)).to.equal(AT);
+    // Five transactions at full limit would not fit Hardhat's default 30M: the limit was raised first.
+    expect(BigInt(block.gasLimit) >= 5n * TX_GAS_LIMIT).to.equal(true);
+    expect(new Set(alone.map((t) => t.blockNumber)).size).to.equal(5);
+  });
+
+  it("sendBatch: a substep beyond 32 transactions takes consecutive blocks at its time, still in order", async function () {
+    const one = await freshToken();
+    const many = [
+      ...Array.from({ length: 34 }, (_, i) => tx(owner, one.token, "mint", [alice, BigInt(i + 1)])),
+      tx(bob, one.token, "transfer", [alice, 1n]), // bob holds nothing
+      ...Array.from({ length: 5 }, () => tx(alice, one.token, "transfer", [bob, 1n])),
+    ];
+    const alone: SentTx[] = [];
+    for (const t of many) alone.push(await one.sender.send(t.from, t.call, AT));
+    const two = await freshToken();
+    const batch = await two.sender.sendBatch!(many, AT);
+    expect(batch.map((t) => [t.hash, t.ok, t.gasUsed])).to.deep.equal(alone.map((t) => [t.hash, t.ok, t.gasUsed]));
+    expect(ERRORS.decode(batch[34]!.revertData).name).to.equal("ERC20InsufficientBalance");
+    expect(batch[34]!.revertData).to.equal(alone[34]!.revertData);
+    const first = batch[0]!.blockNumber;
+    expect(batch.map((t) => t.blockNumber)).to.deep.equal(many.map((_, i) => first + BigInt(Math.floor(i / 32))));
+    expect(batch.map((t) => t.transactionIndex)).to.deep.equal(many.map((_, i) => BigInt(i % 32)));
+    expect(batch.every((t) => t.timestamp === AT)).to.equal(true);
+  });
+
+  it("sendBatch: automine is back afterwards, and a lone transaction takes the one-block-per-send path", async function () {
+    const { sender, token } = await freshToken();
+    await sender.sendBatch!(batchOf(token), AT);
+    expect(await rpc<boolean>(provider, "hardhat_getAutomine")).to.equal(true);
+    const [lone] = await sender.sendBatch!([tx(owner, token, "mint", [alice, 1n])], AT + 1n);
+    expect(lone!.ok).to.equal(true);
+    expect(lone!.transactionIndex).to.equal(undefined);
+    expect(await sender.sendBatch!([], AT + 2n)).to.deep.equal([]);
+    const after = await sender.send(owner, tx(owner, token, "mint", [bob, 1n]).call, AT + 3n);
+    expect(after.blockNumber).to.equal(lone!.blockNumber + 1n);
+  });
+
+  it("sendBatch: a transaction the mempool refuses leaves nothing queued and automine on", async function () {
+    const { sender, token } = await freshToken();
+    const broke = keys.addressOf("sender-test-broke"); // impersonated, but holds no ether for gas
+    await rpc(provider, "hardhat_impersonateAccount", [broke]);
+    const batch = [tx(owner, token, "mint", [alice, 5n]), tx(broke, token, "transfer", [alice, 0n])];
+    let failure = "";
+    try {
+      await sender.sendBatch!(batch, AT);
+    } catch (e) {
+      failure = String(e);
+    }
+    expect(failure).to.match(/doesn't have enough funds/);
+    expect(await rpc<boolean>(provider, "hardhat_getAutomine")).to.equal(true);
+    expect(await rpc<unknown[]>(provider, "eth_pendingTransactions")).to.deep.equal([]);
+    // The refused batch's first mint was dropped, not mined later along with another transaction.
+    const balance = await sender.call(token, IFACE.exchangeToken.encodeFunctionData("balanceOf", [alice]));
+    expect(BigInt(balance)).to.equal(0n);
+  });
+
+  it("EDR's block-state cache is bounded, unless the user set it", function () {
+    const saved = process.env.__EDR_MAX_CACHED_STATES;
+    try {
+      delete process.env.__EDR_MAX_CACHED_STATES;
+      configureEdrEnvironment();
+      expect(process.env.__EDR_MAX_CACHED_STATES).to.equal(EDR_CACHED_STATES);
+      process.env.__EDR_MAX_CACHED_STATES = "1000";
+      configureEdrEnvironment();
+      expect(process.env.__EDR_MAX_CACHED_STATES).to.equal("1000");
+    } finally {
+      if (saved === undefined) delete process.env.__EDR_MAX_CACHED_STATES;
+      else process.env.__EDR_MAX_CACHED_STATES = saved;
+    }
+  });
+});
