@@ -94,15 +94,19 @@ function globalReads(a: SystemAddresses): Map<string, Read> {
   plain("fees.feeBps", a.feeManager, S.FeeManager._feeBps);
   plain("fees.ecoBps", a.feeManager, S.FeeManager._ecoBps);
   const r = S.RewardsDistributor;
-  plain("rewards.nextEpochToClose", a.rewards, r._nextEpochToClose);
-  plain("rewards.totalEmitted", a.rewards, r._totalEmitted);
-  plain("rewards.totalRewardsClaimed", a.rewards, r._totalRewardsClaimed);
-  plain("rewards.totalFeesClaimed", a.rewards, r._totalFeesClaimed);
-  plain("rewards.totalFeesReceived", a.rewards, r._totalFeesReceived);
-  plain("rewards.carriedRewardDust", a.rewards, r._carriedRewardDust);
-  plain("rewards.carriedFeeDust", a.rewards, r._carriedFeeDust);
-  plain("rewards.rewardsOwed", a.rewards, r._rewardsOwed);
-  plain("rewards.feesOwed", a.rewards, r._feesOwed);
+  for (const v of [
+    "nextEpochToClose",
+    "totalEmitted",
+    "totalRewardsClaimed",
+    "totalFeesClaimed",
+    "totalFeesReceived",
+    "carriedRewardDust",
+    "carriedFeeDust",
+    "rewardsOwed",
+    "feesOwed",
+  ] as const) {
+    plain(`rewards.${v}`, a.rewards, r[`_${v}`]);
+  }
   balance("rewards.governanceBalance", "GovernanceToken", a.rewards);
   balance("rewards.exchangeBalance", "ExchangeToken", a.rewards);
   plain("exchangeToken.totalSupply", a.exchangeToken, S.ExchangeToken._totalSupply);

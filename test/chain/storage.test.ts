@@ -79,6 +79,17 @@ function layoutProblems(table: SlotTable, layouts: Record<string, Layout>): stri
   return problems;
 }
 
+/** A short chain-mode run of boson-commerce: a deployed system with state in it. */
+async function chainRun(seed: number, steps: number) {
+  const boson = scenarioByName("boson-commerce");
+  const params = defaults(boson.schema);
+  const run = await executeRun(
+    { scenario: boson, params, modelParams: params, mode: "chain", seed, steps },
+    { target: inProcessTarget(hre) },
+  );
+  return { boson, params, run };
+}
+
 describe("chain: the Lens reads state by storage slot", function () {
   this.timeout(120_000);
 
@@ -111,12 +122,7 @@ describe("chain: the Lens reads state by storage slot", function () {
   });
 
   it("after a run, every sampled word equals its contract's getter", async function () {
-    const boson = scenarioByName("boson-commerce");
-    const params = defaults(boson.schema);
-    const run = await executeRun(
-      { scenario: boson, params, modelParams: params, mode: "chain", seed: 3, steps: 6 },
-      { target: inProcessTarget(hre) },
-    );
+    const { boson, params, run } = await chainRun(3, 6);
     const a = run.deployment as SystemAddresses;
     const provider = hre.network.provider;
     const call = async (to: string, iface: keyof typeof IFACE, fn: string, args: unknown[] = []): Promise<bigint> => {
@@ -205,12 +211,7 @@ describe("chain: the Lens reads state by storage slot", function () {
   });
 
   it("extsload returns what eth_getStorageAt returns, for any slot", async function () {
-    const boson = scenarioByName("boson-commerce");
-    const params = defaults(boson.schema);
-    const run = await executeRun(
-      { scenario: boson, params, modelParams: params, mode: "chain", seed: 1, steps: 2 },
-      { target: inProcessTarget(hre) },
-    );
+    const { run } = await chainRun(1, 2);
     const a = run.deployment as SystemAddresses;
     const slots = [
       "0x" + "00".repeat(32),
@@ -233,12 +234,7 @@ describe("chain: the Lens reads state by storage slot", function () {
   });
 
   it("the Lens refuses counts that do not cover the slots, and a target that is not a StorageReader", async function () {
-    const boson = scenarioByName("boson-commerce");
-    const params = defaults(boson.schema);
-    const run = await executeRun(
-      { scenario: boson, params, modelParams: params, mode: "chain", seed: 1, steps: 1 },
-      { target: inProcessTarget(hre) },
-    );
+    const { run } = await chainRun(1, 1);
     const a = run.deployment as SystemAddresses;
     const lens = await hre.ethers.getContractAt("Lens", a.lens);
     const slot = "0x" + "00".repeat(32);
