@@ -3,6 +3,7 @@ import { keccak256 } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { CONTRACTS } from "../chain/contracts";
 import type { Executed } from "../engine/execute";
+import type { PreparedRun } from "./prepare";
 
 /** The source commit the run came from, with `-dirty` when the tree had changes. */
 export function gitCommit(root: string): string {
@@ -56,5 +57,28 @@ export function outcomeFields(executed: Executed): Record<string, unknown> {
     gasUsed: result.gasUsed,
     wallSeconds: result.wallMs / 1000,
     timing: result.timing,
+  };
+}
+
+/** The fields every run manifest opens with: what ran, from which parameters, with which code. */
+export function runHeader(
+  hre: HardhatRuntimeEnvironment,
+  prepared: PreparedRun,
+  startTime: bigint,
+): Record<string, unknown> {
+  return {
+    lockstep: "0.1.0",
+    scenario: prepared.scenario.name,
+    mode: prepared.mode,
+    steps: prepared.steps,
+    seed: prepared.seed,
+    startTime,
+    params: prepared.params,
+    modelParams: prepared.modelParams,
+    set: prepared.set,
+    modelSet: prepared.modelSet,
+    git: gitCommit(hre.config.paths.root),
+    toolchain: toolchain(hre),
+    bytecode: bytecodeHashes(),
   };
 }

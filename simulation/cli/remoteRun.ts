@@ -36,7 +36,7 @@ import type { TimeScale } from "../engine/timeScale";
 import { DEPLOYER_ID } from "../model/system";
 import { dryRun, funderShort, planFunding } from "./dryRun";
 import { LiveRunFolder } from "./liveFolder";
-import { bytecodeHashes, gitCommit, outcomeFields, toolchain } from "./manifest";
+import { outcomeFields, runHeader } from "./manifest";
 import { optionError, parseIntegerOption, prepareRun, type PreparedRun } from "./prepare";
 import { progressBar } from "./progress";
 import { resolveAccounts } from "./remoteAccounts";
@@ -385,19 +385,7 @@ async function remoteRun(
     funderSource: accounts.funderSource,
   };
   const base = {
-    lockstep: "0.1.0",
-    scenario: prepared.scenario.name,
-    mode: prepared.mode,
-    steps: prepared.steps,
-    seed: prepared.seed,
-    startTime,
-    params: prepared.params,
-    modelParams: prepared.modelParams,
-    set: prepared.set,
-    modelSet: prepared.modelSet,
-    git: gitCommit(hre.config.paths.root),
-    toolchain: toolchain(hre),
-    bytecode: bytecodeHashes(),
+    ...runHeader(hre, prepared, startTime),
     remote,
     dryRun: { transactions: dry.sends.length, gasUsed: dry.gasUsed, traceHash: dry.traceHash },
   };

@@ -9,7 +9,7 @@ import { UserError } from "../engine/errors";
 import { executeRun, DEFAULT_START_TIME } from "../engine/execute";
 import type { RunResult } from "../engine/run";
 import { inProcessTarget } from "../chain/inprocess";
-import { bytecodeHashes, gitCommit, outcomeFields, toolchain } from "./manifest";
+import { outcomeFields, runHeader } from "./manifest";
 import { optionError, prepareRun, type PreparedRun, type RunRequest } from "./prepare";
 import { progressBar } from "./progress";
 
@@ -80,19 +80,7 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
   }
   const { result } = executed;
   const manifest = {
-    lockstep: "0.1.0",
-    scenario: prepared.scenario.name,
-    mode: prepared.mode,
-    steps: prepared.steps,
-    seed: prepared.seed,
-    startTime: DEFAULT_START_TIME,
-    params: prepared.params,
-    modelParams: prepared.modelParams,
-    set: prepared.set,
-    modelSet: prepared.modelSet,
-    git: gitCommit(hre.config.paths.root),
-    toolchain: toolchain(hre),
-    bytecode: bytecodeHashes(),
+    ...runHeader(hre, prepared, DEFAULT_START_TIME),
     ...outcomeFields(executed),
   };
   const path = folder.finish(manifest);
