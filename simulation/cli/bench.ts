@@ -149,17 +149,38 @@ async function ganacheReplay(
   return rate;
 }
 
-/** Monte Carlo runs per second on a pool of `size` workers, after every worker has warmed up. */
-async function poolRate(tasks: readonly RunTask[], size: number): Promise<number> {
-  const pool = new WorkerPool(size);
+/**
+ * Monte Carlo runs per second on 1 and on 2 workers. Both pools are started and warmed up
+ * first (V8 is still optimising the model over a worker's first tens of runs, and each
+ * worker pays that once in a sweep of thousands), then their batches alternate, so that a
+ * machine whose speed drifts during the measurement weighs on both figures alike.
+ */
+async function poolRates(
+  batch: (round: number) => RunTask[],
+  warmRuns: number,
+  rounds: number,
+): Promise<{ one: number; two: number }> {
   const sink = { begin: () => {}, samples: () => {}, actions: () => {}, done: () => {}, failed: () => {} };
+  const pools = [new WorkerPool(1), new WorkerPool(2)] as const;
   try {
-    await pool.run(tasks.slice(0, size), { workers: size, sink });
-    const started = performance.now();
-    await pool.run(tasks, { workers: size, sink });
-    return perSecond(tasks.length, performance.now() - started);
+    for (const pool of pools) {
+      const warm = Array.from({ length: warmRuns * pool.size }, (_, i) => batch(1_000 + i)[0]!);
+      await pool.run(warm, { workers: pool.size, sink });
+    }
+    const runs = [0, 0];
+    const ms = [0, 0];
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, pool] of pools.entries()) {
+        const tasks = batch(round);
+        const started = performance.now();
+        await pool.run(tasks, { workers: pool.size, sink });
+        ms[i]! += performance.now() - started;
+        runs[i]! += tasks.length;
+      }
+    }
+    return { one: perSecond(runs[0]!, ms[0]!), two: perSecond(runs[1]!, ms[1]!) };
   } finally {
-    await pool.close();
+    await Promise.all(pools.map((p) => p.close()));
   }
 }
 
@@ -236,21 +257,22 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
   const peerRate = await ganacheReplay(config, peerStream, senders);
 
   say("Monte Carlo on 1 and 2 workers...");
-  const mcTasks: RunTask[] = Array.from({ length: quick ? 6 : 16 }, (_, run) => ({
-    simulation: 0,
-    subset: 0,
-    run,
-    scenario: boson.name,
-    params: base,
-    modelParams: base,
-    seed: run + 1,
-    mode: "model",
-    steps: quick ? 24 : 60,
-    variables: false,
-    actions: false,
-  }));
-  const one = await poolRate(mcTasks, 1);
-  const two = await poolRate(mcTasks, 2);
+  // Each round is a Monte Carlo batch of 16 seeds (its own seeds, so no run repeats).
+  const mcBatch = (round: number): RunTask[] =>
+    Array.from({ length: quick ? 6 : 16 }, (_, i) => ({
+      simulation: 0,
+      subset: 0,
+      run: i,
+      scenario: boson.name,
+      params: base,
+      modelParams: base,
+      seed: round * 1_000 + i + 1,
+      mode: "model",
+      steps: quick ? 24 : 60,
+      variables: false,
+      actions: false,
+    }));
+  const { one, two } = await poolRates(mcBatch, quick ? 3 : 30, quick ? 1 : 3);
 
   say("peak memory at 1x and 10x the steps (fresh processes)...");
   const memSteps = quick ? 6 : 24;
