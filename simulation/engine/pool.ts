@@ -58,6 +58,9 @@ export class BatchingSink implements RunSink {
     private readonly actions = true,
     private readonly limit = 2_000,
   ) {}
+  get keeps(): { variables: boolean; actions: boolean } {
+    return { variables: this.variables, actions: this.actions };
+  }
   begin(layout: TraceLayout): void {
     this.emit({ type: "begin", layout });
   }
@@ -106,7 +109,8 @@ async function runInProcess(tasks: readonly RunTask[], options: PoolOptions): Pr
     const sink: RunSink = {
       begin: (layout) => options.sink.begin(task, layout),
       sample: (s) => options.sink.samples(task, [s]),
-      action: (r) => (task.actions ? options.sink.actions(task, [r]) : undefined),
+      action: (r) => options.sink.actions(task, [r]),
+      keeps: { variables: task.variables, actions: task.actions },
     };
     try {
       const result = await options.inProcess(task, sink, shouldStop);

@@ -65,6 +65,12 @@ export interface RunSink {
   begin(layout: TraceLayout): void | Promise<void>;
   sample(sample: StepSample): void | Promise<void>;
   action(record: ActionRecord): void | Promise<void>;
+  /**
+   * What the sink keeps, where it keeps less than everything (both default to true): a run
+   * builds no action records for a sink that drops them, and no map of every variable at every
+   * step for one that keeps only KPIs. A model-mode run spends a quarter of its time on those.
+   */
+  readonly keeps?: { readonly variables: boolean; readonly actions: boolean };
 }
 
 export interface RunSpec<Schema extends SchemaNode, S, W, V> {
@@ -183,6 +189,8 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
   let kpis: Record<string, number | bigint> = {};
   let stepActions: ActionRecord[] = [];
   const timing = { chainExecuteMs: 0, chainSampleMs: 0, modelApplyMs: 0, modelSampleMs: 0 };
+  const sinkVariables = spec.sink !== undefined && (spec.sink.keeps?.variables ?? true);
+  const sinkActions = spec.sink !== undefined && (spec.sink.keeps?.actions ?? true);
 
   const sampleAndCompare = async (timestep: number, substep: string): Promise<void> => {
     let t = performance.now();
@@ -193,9 +201,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
     // a list will do once the layout is fixed: building a Map of every variable every step is the
     // dearest part of sampling.
     const modelList =
-      useModel && !useChain && spec.sink === undefined && layout !== undefined
-        ? model.sampleList?.(sampled)
-        : undefined;
+      useModel && !useChain && !sinkVariables && layout !== undefined ? model.sampleList?.(sampled) : undefined;
     const modelVars: Variables | undefined = useModel && modelList === undefined ? model.sample(sampled) : undefined;
     timing.modelSampleMs += performance.now() - t;
     kpis = scenario.kpis(scenario.view(model.world, state), stepCtx(timestep));
@@ -321,8 +327,8 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
     return batch;
   };
 
-  // Records are built only for someone who reads them: a sink, or a divergence report (lockstep).
-  const recording = spec.sink !== undefined || (useModel && useChain);
+  // Records are built only for someone who reads them: a sink that keeps them, or a divergence report (lockstep).
+  const recording = sinkActions || (useModel && useChain);
 
   /** Applies a substep's batch to the model in the chain's order, and observes, counts and records each Action. */
   const applyBatch = async (
@@ -365,7 +371,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
           diverged,
         };
         stepActions.push(record);
-        if (spec.sink !== undefined) await spec.sink.action(record);
+        if (sinkActions) await spec.sink!.action(record);
         since = performance.now();
       }
       if (diverged) {

@@ -210,27 +210,39 @@ describe("chain: the Lens reads state by storage slot", function () {
     expect(nonZero).to.be.greaterThan(Object.keys(getters).length / 3);
   });
 
-  it("extsload returns what eth_getStorageAt returns, for any slot", async function () {
+  it("extsload returns what eth_getStorageAt returns, for any slot and any number of slots", async function () {
     const { run } = await chainRun(1, 2);
     const a = run.deployment as SystemAddresses;
-    const slots = [
+    // Slots that hold words (the escrow's first ones), one that does not, and the last one.
+    const pool = [
       "0x" + "00".repeat(32),
       ...Array.from({ length: 30 }, (_, i) => "0x" + i.toString(16).padStart(64, "0")),
+      "0x" + "ff".repeat(32),
     ];
-    slots.push("0x" + "ff".repeat(32));
-    const raw = await hre.network.provider.request({
-      method: "eth_call",
-      params: [{ to: a.escrow, data: IFACE.escrow.encodeFunctionData("extsload", [slots]) }, "latest"],
-    });
-    const words = IFACE.escrow.decodeFunctionResult("extsload", raw as string)[0] as string[];
-    expect(words).to.have.length(slots.length);
-    for (let i = 0; i < slots.length; i++) {
-      const stored = await hre.network.provider.request({
+    const stored = new Map<string, bigint>();
+    for (const slot of pool) {
+      const word = await hre.network.provider.request({
         method: "eth_getStorageAt",
-        params: [a.escrow, slots[i], "latest"],
+        params: [a.escrow, slot, "latest"],
       });
-      expect(BigInt(words[i]!), `slot ${slots[i]}`).to.equal(BigInt(stored as string));
+      stored.set(slot, BigInt(word as string));
     }
+    // extsload reads eight slots a turn, then the rest one by one: every length around those turns.
+    for (const length of [0, 1, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33]) {
+      // Rotated, so each length reads its words in another order.
+      const slots = Array.from({ length }, (_, i) => pool[(i * 7 + length) % pool.length]!);
+      const raw = await hre.network.provider.request({
+        method: "eth_call",
+        params: [{ to: a.escrow, data: IFACE.escrow.encodeFunctionData("extsload", [slots]) }, "latest"],
+      });
+      const words = IFACE.escrow.decodeFunctionResult("extsload", raw as string)[0] as string[];
+      expect(words, `length ${length}`).to.have.length(length);
+      for (let i = 0; i < length; i++) {
+        expect(BigInt(words[i]!), `length ${length}, slot ${slots[i]}`).to.equal(stored.get(slots[i]!));
+      }
+    }
+    // Most of those words are not zero: equal zeros would prove little.
+    expect([...stored.values()].filter((w) => w !== 0n).length).to.be.greaterThan(5);
   });
 
   it("the Lens refuses counts that do not cover the slots, and a target that is not a StorageReader", async function () {

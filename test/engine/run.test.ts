@@ -15,7 +15,7 @@ describe("engine: runs in model mode", function () {
   this.timeout(120_000);
 
   for (const name of ["boson-commerce", "fees-and-rewards"]) {
-    it(`${name}: the same trace and result with a sink as without one (records are built only for a sink)`, async function () {
+    it(`${name}: the same trace and result with a sink as without one (records are built only for a sink that keeps them)`, async function () {
       const scenario = scenarioByName(name);
       const params = defaults(scenario.schema);
       const spec = { scenario, params, modelParams: params, mode: "model" as const, seed: 4, steps: 18 };
@@ -34,6 +34,24 @@ describe("engine: runs in model mode", function () {
       const again: ActionRecord[] = [];
       await executeRun(spec, { sink: { ...sink, sample: () => {}, action: (r) => void again.push(r) } });
       expect(again).to.deep.equal(records);
+      // A sink that keeps only KPIs gets no records and no variables, and the same trace and KPIs.
+      const kpisOnly: StepSample[] = [];
+      let recordsGiven = 0;
+      const lean = (
+        await executeRun(spec, {
+          sink: {
+            begin: () => {},
+            sample: (s) => void kpisOnly.push(s),
+            action: () => void recordsGiven++,
+            keeps: { variables: false, actions: false },
+          },
+        })
+      ).result;
+      expect(outcome(lean)).to.deep.equal(outcome(withSink));
+      expect(recordsGiven).to.equal(0);
+      expect(kpisOnly.map((s) => s.kpis)).to.deep.equal(samples.map((s) => s.kpis));
+      expect(kpisOnly.slice(1).every((s) => s.model === undefined)).to.equal(true);
+      expect(samples.every((s) => s.model !== undefined && s.model.size > 0)).to.equal(true);
     });
   }
 
