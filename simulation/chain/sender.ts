@@ -2,6 +2,7 @@ import { InternalError } from "../engine/errors";
 import type { Eip1193Provider } from "../engine/types";
 import { createTraceReleaser } from "./edrMemory";
 import { rpc, toQuantity, type Receipt } from "./rpc";
+import { rpcBatchOf } from "./rpcBatch";
 
 /** A mined transaction, successful or reverted. */
 export interface SentTx {
@@ -76,7 +77,12 @@ interface ProviderErrorShape {
  * lone transaction is automined in a block of its own; a substep's batch is mined in blocks
  * of up to BLOCK_TXS transactions (`sendBatch`).
  */
-export function createInProcessSender(provider: Eip1193Provider): TxSender {
+export function createInProcessSender(
+  provider: Eip1193Provider,
+  /** Send a block's calls as EDR batches where the provider allows (see rpcBatch.ts); false: one `request` each. */
+  options: { readonly batches?: boolean } = {},
+): TxSender {
+  const batch = rpcBatchOf(provider, options.batches ?? true);
   const gas = toQuantity(TX_GAS_LIMIT);
   const request = (from: string, call: { readonly to?: string; readonly data: string }): object => ({
     from,
@@ -132,7 +138,7 @@ export function createInProcessSender(provider: Eip1193Provider): TxSender {
 
   /**
    * Transactions as one block: automine off, queued in order, one `evm_mine` at `at`,
-   * automine back on. With equal tips the mempool keeps insertion order, so the block runs
+   * automine back on, all in one batch; then the receipts in another. With equal tips the mempool keeps insertion order, so the block runs
    * them in that order, each on the state the previous one left, at the substep's timestamp:
    * the outcomes and gas of one block per transaction, for one block's work (one state root)
    * and no timestamp call per transaction. A transaction that did not fit the block's gas
@@ -143,24 +149,30 @@ export function createInProcessSender(provider: Eip1193Provider): TxSender {
    */
   const mineBlock = async (txs: readonly BatchTx[], at: bigint): Promise<SentTx[]> => {
     await fitBlock(txs.length);
-    const hashes: string[] = [];
-    await rpc(provider, "evm_setAutomine", [false]);
+    let hashes: string[];
     try {
-      for (const { from, call } of txs) {
-        hashes.push(await rpc<string>(provider, "eth_sendTransaction", [request(from, call)]));
-      }
-      await rpc(provider, "evm_mine", [toQuantity(at)]);
+      const results = await batch([
+        { method: "evm_setAutomine", params: [false] },
+        ...txs.map(({ from, call }) => ({ method: "eth_sendTransaction", params: [request(from, call)] })),
+        { method: "evm_mine", params: [toQuantity(at)] },
+        { method: "evm_setAutomine", params: [true] },
+      ]);
+      hashes = results.slice(1, 1 + txs.length) as string[];
     } catch (e) {
-      // Nothing queued may ride along with the next automined transaction.
-      for (const hash of hashes) await rpc(provider, "hardhat_dropTransaction", [hash]).catch(() => undefined);
-      throw e;
-    } finally {
+      // The batch stopped at the call that failed: nothing queued may ride along with the next
+      // automined transaction, and automine must be back on.
+      const pending = await rpc<{ hash: string }[]>(provider, "eth_pendingTransactions");
+      for (const { hash } of pending) await rpc(provider, "hardhat_dropTransaction", [hash]);
       await rpc(provider, "evm_setAutomine", [true]);
+      throw e;
     }
+    const receipts = (await batch(
+      hashes.map((hash) => ({ method: "eth_getTransactionReceipt", params: [hash] })),
+    )) as (Receipt | null)[];
     const sent: SentTx[] = [];
     let block: string | undefined;
     for (const [i, hash] of hashes.entries()) {
-      const receipt = await rpc<Receipt | null>(provider, "eth_getTransactionReceipt", [hash]);
+      const receipt = receipts[i] ?? null;
       block ??= receipt?.blockNumber;
       if (receipt === null || receipt.blockNumber !== block || BigInt(receipt.transactionIndex) !== BigInt(i)) {
         throw new InternalError(
@@ -185,10 +197,12 @@ export function createInProcessSender(provider: Eip1193Provider): TxSender {
   return {
     canWarpTime: true,
     async prepare(addresses) {
-      for (const a of addresses) {
-        await rpc(provider, "hardhat_impersonateAccount", [a]);
-        await rpc(provider, "hardhat_setBalance", [a, toQuantity(IN_PROCESS_BALANCE)]);
-      }
+      await batch(
+        addresses.flatMap((a) => [
+          { method: "hardhat_impersonateAccount", params: [a] },
+          { method: "hardhat_setBalance", params: [a, toQuantity(IN_PROCESS_BALANCE)] },
+        ]),
+      );
     },
     send,
     /**

@@ -4,6 +4,7 @@ import { CONTRACTS, ERRORS, IFACE } from "../../simulation/chain/contracts";
 import { configureEdrEnvironment, EDR_CACHED_STATES } from "../../simulation/chain/edrMemory";
 import { inProcessTarget } from "../../simulation/chain/inprocess";
 import { rpc, toQuantity } from "../../simulation/chain/rpc";
+import { edrHandleOf, RpcBatchError, rpcBatchOf } from "../../simulation/chain/rpcBatch";
 import { createInProcessSender, TX_GAS_LIMIT, type BatchTx, type SentTx } from "../../simulation/chain/sender";
 import { createKeyRing } from "../../simulation/engine/accounts";
 import type { Eip1193Provider } from "../../simulation/engine/types";
@@ -16,9 +17,11 @@ const bob = keys.addressOf("sender-test-bob");
 const AT = 1_900_000_000n;
 
 /** A fresh chain with an ExchangeToken owned by `owner`; the same address every time (same deployer nonce). */
-async function freshToken(): Promise<{ sender: ReturnType<typeof createInProcessSender>; token: string }> {
+async function freshToken(
+  batches = true,
+): Promise<{ sender: ReturnType<typeof createInProcessSender>; token: string }> {
   await inProcessTarget(hre).fresh();
-  const sender = createInProcessSender(provider);
+  const sender = createInProcessSender(provider, { batches });
   await sender.prepare([owner, alice, bob]);
   const data = CONTRACTS.exchangeToken.bytecode + IFACE.exchangeToken.encodeDeploy([owner]).slice(2);
   const deployed = await sender.send(owner, { data }, AT - 1n);
@@ -74,6 +77,63 @@ describe("chain: the in-process sender", function () {
     // Five transactions at full limit would not fit Hardhat's default 30M: the limit was raised first.
     expect(BigInt(block.gasLimit) >= 5n * TX_GAS_LIMIT).to.equal(true);
     expect(new Set(alone.map((t) => t.blockNumber)).size).to.equal(5);
+  });
+
+  it("sendBatch: EDR batches and one request per call give the same blocks, hashes, outcomes and gas", async function () {
+    // The fast path is taken on Hardhat's network: were EDR's handle not found, this would compare the fallback with itself.
+    expect(edrHandleOf(provider)).to.not.equal(undefined);
+    const many = (token: string) => [
+      ...batchOf(token),
+      ...Array.from({ length: 40 }, (_, i) => tx(owner, token, "mint", [bob, BigInt(i + 1)])),
+    ];
+    const fast = await freshToken(true);
+    const byBatch = await fast.sender.sendBatch!(many(fast.token), AT);
+    const slow = await freshToken(false);
+    const byRequest = await slow.sender.sendBatch!(many(slow.token), AT);
+    expect(byBatch).to.deep.equal(byRequest);
+    expect(byBatch.filter((t) => !t.ok)).to.have.length(1);
+  });
+
+  it("rpcBatchOf: results in order; the first failing call throws and the calls after it are not made", async function () {
+    const made: string[] = [];
+    const fake = {
+      async request({ method }: { method: string }) {
+        made.push(method);
+        if (method === "bad") throw new Error("refused: bad");
+        return method.toUpperCase();
+      },
+    };
+    const batch = rpcBatchOf(fake);
+    expect(
+      await batch([
+        { method: "a", params: [] },
+        { method: "b", params: [] },
+      ]),
+    ).to.deep.equal(["A", "B"]);
+    made.length = 0;
+    let failure = "";
+    await batch([
+      { method: "a", params: [] },
+      { method: "bad", params: [] },
+      { method: "c", params: [] },
+    ]).catch((e: unknown) => (failure = String(e)));
+    expect(failure).to.equal("Error: refused: bad");
+    expect(made).to.deep.equal(["a", "bad"]);
+    // EDR's own batches fail the same way: the refused send stops the batch, the call before it took effect.
+    await inProcessTarget(hre).fresh();
+    const edr = rpcBatchOf(provider);
+    const before = await rpc<string>(provider, "eth_blockNumber");
+    let edrFailure: unknown;
+    await edr([
+      { method: "evm_setAutomine", params: [false] },
+      { method: "eth_sendTransaction", params: [{ from: keys.addressOf("sender-test-unknown"), to: owner }] },
+      { method: "evm_mine", params: [] },
+    ]).catch((e: unknown) => (edrFailure = e));
+    expect(edrFailure).to.be.instanceOf(RpcBatchError);
+    expect((edrFailure as RpcBatchError).message).to.match(/Unknown account/);
+    expect(await rpc<boolean>(provider, "hardhat_getAutomine")).to.equal(false);
+    expect(await rpc<string>(provider, "eth_blockNumber")).to.equal(before);
+    await rpc(provider, "evm_setAutomine", [true]);
   });
 
   it("sendBatch: a substep beyond 32 transactions takes consecutive blocks at its time, still in order", async function () {
