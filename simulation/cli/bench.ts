@@ -10,6 +10,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { toJson } from "../analysis/files";
 import { callContextFor, encodeAction } from "../chain/calls";
 import { deploySystem } from "../chain/deploy";
+import { createTraceReleaser } from "../chain/edrMemory";
 import { inProcessTarget } from "../chain/inprocess";
 import { rpc, toQuantity } from "../chain/rpc";
 import { createInProcessSender, TX_GAS_LIMIT, type TxSender } from "../chain/sender";
@@ -28,6 +29,8 @@ interface Recorded {
   readonly to: string;
   readonly data: string;
   readonly at: bigint;
+  /** Gas it used in the recorded run. */
+  readonly gas: bigint;
 }
 
 const GAS = toQuantity(TX_GAS_LIMIT);
@@ -60,18 +63,32 @@ async function timedRun(
 }
 
 const perSecond = (n: number, ms: number): number => n / (ms / 1000);
+/** A run's actions and wall time, for `perSecond`. */
+const rateOf = (run: Executed): [number, number] => [run.result.actions.total, run.result.wallMs];
 
 /** The run's transactions, re-encoded against its deployment, with their block times. */
 function txStream(records: readonly ActionRecord[], config: SystemConfig, addresses: SystemAddresses): Recorded[] {
   const ctx = callContextFor(config, addresses);
   return records.map((r) => {
     const call = encodeAction(ctx, { agent: r.agent, kind: r.kind, args: r.args });
-    return { from: r.sender, to: call.to, data: call.data, at: BigInt(r.chain!.timestamp) };
+    return {
+      from: r.sender,
+      to: call.to,
+      data: call.data,
+      at: BigInt(r.chain!.timestamp),
+      gas: BigInt(r.chain!.gasUsed ?? 0),
+    };
   });
 }
 
-/** The floor: the same transactions straight to the in-process provider, automine, pre-encoded. */
+/**
+ * The floor: the same transactions straight to the in-process provider, automine, pre-encoded.
+ * EDR's traces of them are released as Lockstep's sender releases its own (see edrMemory.ts):
+ * left to pile up, they took this process to 800 MB and made every later run slower (chain mode
+ * 1,130 -> 560 actions/s after three replays), which would measure the replay, not the runs.
+ */
 async function rawReplay(provider: Eip1193Provider, stream: readonly Recorded[]): Promise<number> {
+  const traces = createTraceReleaser();
   let lastAt = -1n;
   const started = performance.now();
   for (const tx of stream) {
@@ -84,6 +101,7 @@ async function rawReplay(provider: Eip1193Provider, stream: readonly Recorded[])
     } catch {
       // a revert: mined all the same
     }
+    traces.executed(tx.gas);
   }
   return perSecond(stream.length, performance.now() - started);
 }
@@ -210,6 +228,35 @@ export async function memoryProbe(hre: HardhatRuntimeEnvironment, scenarioName: 
   process.stdout.write(`maxRssKb=${process.resourceUsage().maxRSS}\n`);
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** A figure measured once per round: its median, and the range it moved in. */
+interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly rounds: readonly number[];
+}
+
+function spread(xs: readonly number[]): Spread {
+  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), rounds: xs };
+}
+
+/** One round of the chain-side measurements: each figure once, side by side. */
+interface Round {
+  readonly raw: number;
+  readonly chain: number;
+  readonly lockstep: number;
+  readonly model: number;
+  readonly samplingShare: number;
+  readonly lockstepTiming: Executed["result"]["timing"];
+}
+
 export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Promise<void> {
   const say = (s: string): void => void process.stderr.write(s + "\n");
   const boson = scenarioByName("boson-commerce");
@@ -217,44 +264,83 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
   const base = defaults(boson.schema);
   const provider = hre.network.provider;
 
-  // A first run warms the process up (JIT, the agents' addresses), so that every mode below is measured warm.
-  say(`warm-up: chain mode, ${steps} steps of boson-commerce...`);
-  await timedRun(hre, boson, base, "chain", steps);
-  say(`chain mode, ${steps} steps of boson-commerce (recording the transaction stream)...`);
+  // A first run warms the process up (JIT, the agents' addresses) and records the transaction
+  // stream that the raw replays send; every run of this seed sends the same one.
+  say(`warm-up: chain mode, ${steps} steps of boson-commerce (recording the transaction stream)...`);
   const records: ActionRecord[] = [];
-  const chainRun = await timedRun(hre, boson, base, "chain", steps, records);
-  const chainRate = perSecond(chainRun.result.actions.total, chainRun.result.wallMs);
-  const addresses = chainRun.deployment as SystemAddresses;
+  const warm = await timedRun(hre, boson, base, "chain", steps, records);
+  const addresses = warm.deployment as SystemAddresses;
   const config = boson.mechanisms.config(base, DEFAULT_START_TIME) as SystemConfig;
   const stream = txStream(records, config, addresses);
-
-  say("raw EDR replay of the same transactions...");
-  await inProcessTarget(hre).fresh();
-  const keys = createKeyRing();
-  const inProcess = createInProcessSender(provider);
-  await deploySystem(inProcess, config, keys);
   const senders = [...new Set(stream.map((t) => t.from))];
-  await inProcess.prepare(senders);
-  const rawRate = await rawReplay(provider, stream);
-
-  say("lockstep and model modes...");
-  const lockstep = await timedRun(hre, boson, base, "lockstep", steps);
-  const lockstepRate = perSecond(lockstep.result.actions.total, lockstep.result.wallMs);
   // Model runs are milliseconds each: V8 is still optimising the model's code over the first
   // tens of them. A sweep runs thousands in a long-lived worker, so measure the steady state.
   for (let i = 0; i < (quick ? 5 : 30); i++) await timedRun(hre, boson, base, "model", steps);
-  let modelActions = 0;
-  let modelMs = 0;
-  for (let i = 0; i < (quick ? 5 : 30); i++) {
-    const m = await timedRun(hre, boson, base, "model", steps);
-    modelActions += m.result.actions.total;
-    modelMs += m.result.wallMs;
-  }
-  const modelRate = perSecond(modelActions, modelMs);
 
-  say("ganache 7 + ethers replay (the peer stack)...");
+  const measure = {
+    async raw(): Promise<number> {
+      await inProcessTarget(hre).fresh();
+      const inProcess = createInProcessSender(provider);
+      await deploySystem(inProcess, config, createKeyRing());
+      await inProcess.prepare(senders);
+      return rawReplay(provider, stream);
+    },
+    async run(mode: Mode): Promise<Executed> {
+      return timedRun(hre, boson, base, mode, steps);
+    },
+    async model(): Promise<number> {
+      let actions = 0;
+      let ms = 0;
+      for (let i = 0; i < (quick ? 5 : 20); i++) {
+        const m = await timedRun(hre, boson, base, "model", steps);
+        actions += m.result.actions.total;
+        ms += m.result.wallMs;
+      }
+      return perSecond(actions, ms);
+    },
+  };
+  // The machine's speed drifts by half over minutes (seen here: the same run 0.95 s, then
+  // 1.6 s a minute later, in a fresh process too), so each round measures every figure once,
+  // in an order rotated from round to round, and the ratios are taken within a round.
+  const rounds: Round[] = [];
+  const roundCount = quick ? 2 : 7;
+  const order = ["raw", "chain", "lockstep", "model"] as const;
+  for (let r = 0; r < roundCount; r++) {
+    say(`round ${r + 1} of ${roundCount}: raw EDR replay, chain, lockstep and model modes...`);
+    const got: Partial<Record<(typeof order)[number], number>> = {};
+    let lockstep: Executed | undefined;
+    for (let k = 0; k < order.length; k++) {
+      const what = order[(k + r) % order.length]!;
+      if (what === "raw") got.raw = await measure.raw();
+      else if (what === "model") got.model = await measure.model();
+      else {
+        const run = await measure.run(what);
+        got[what] = perSecond(...rateOf(run));
+        if (what === "lockstep") lockstep = run;
+      }
+    }
+    rounds.push({
+      raw: got.raw!,
+      chain: got.chain!,
+      lockstep: got.lockstep!,
+      model: got.model!,
+      samplingShare: lockstep!.result.timing.chainSampleMs / lockstep!.result.wallMs,
+      lockstepTiming: lockstep!.result.timing,
+    });
+  }
+  const rawRate = spread(rounds.map((r) => r.raw));
+  const chainRate = spread(rounds.map((r) => r.chain));
+  const lockstepRate = spread(rounds.map((r) => r.lockstep));
+  const modelRate = spread(rounds.map((r) => r.model));
+
+  say("ganache 7 + ethers replay (the peer stack), between two chain-mode runs...");
+  // The peer's replay takes a while at its speed: Lockstep's side of the ratio is the chain mode
+  // measured just before and just after it, so both sides see the same machine.
+  const bracket = [perSecond(...rateOf(await measure.run("chain")))];
   const peerStream = quick ? stream.slice(0, 600) : stream;
   const peerRate = await ganacheReplay(config, peerStream, senders);
+  bracket.push(perSecond(...rateOf(await measure.run("chain"))));
+  const peerChainRate = (bracket[0]! + bracket[1]!) / 2;
 
   say("Monte Carlo on 1 and 2 workers...");
   // Each round is a Monte Carlo batch of 16 seeds (its own seeds, so no run repeats).
@@ -298,7 +384,7 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
     });
   }
 
-  const t = lockstep.result.timing;
+  const ratio = (f: (r: Round) => number): Spread => spread(rounds.map(f));
   const results = {
     machine: {
       cpus: cpus().length,
@@ -308,26 +394,35 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
     },
     quick,
     steps,
+    rounds: roundCount,
     figures: {
       rawEdrTxPerSecond: rawRate,
       chainActionsPerSecond: chainRate,
       lockstepActionsPerSecond: lockstepRate,
       modelActionsPerSecond: modelRate,
       ganacheEthersTxPerSecond: peerRate,
+      chainActionsPerSecondAroundPeer: bracket,
       monteCarloRunsPerSecond: { oneWorker: one, twoWorkers: two },
       peakRssMiB: { steps: memSteps, oneX: rss1, tenX: rss10 },
-      lockstepTiming: t,
+      lockstepTiming: rounds.map((r) => r.lockstepTiming),
       costCurve: curve,
     },
+    // Ratios within each round (both sides measured minutes apart would measure the machine's drift).
     ratios: {
-      chainVsRawEdr: chainRate / rawRate,
-      lockstepVsChain: lockstepRate / chainRate,
-      modelVsLockstep: modelRate / lockstepRate,
+      chainVsRawEdr: ratio((r) => r.chain / r.raw).median,
+      lockstepVsChain: ratio((r) => r.lockstep / r.chain).median,
+      modelVsLockstep: ratio((r) => r.model / r.lockstep).median,
       parallelEfficiency: two / (2 * one),
       memoryGrowth: rss10 / rss1,
-      vsPeer: chainRate / peerRate,
+      vsPeer: peerChainRate / peerRate,
     },
-    samplingShare: t.chainSampleMs / lockstep.result.wallMs,
+    samplingShare: ratio((r) => r.samplingShare).median,
+    ratioSpreads: {
+      chainVsRawEdr: ratio((r) => r.chain / r.raw),
+      lockstepVsChain: ratio((r) => r.lockstep / r.chain),
+      modelVsLockstep: ratio((r) => r.model / r.lockstep),
+      samplingShare: ratio((r) => r.samplingShare),
+    },
     targets: {
       chainVsRawEdr: ">= 0.8",
       lockstepVsChain: ">= 0.9",
@@ -341,15 +436,18 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
   mkdirSync(join(hre.config.paths.root, "bench"), { recursive: true });
   writeFileSync(join(hre.config.paths.root, "bench", "results.json"), toJson(results, 2) + "\n");
   const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  const range = (x: Spread) => `${f(x.median)}  (${f(x.min)}-${f(x.max)})`;
+  const spreads = results.ratioSpreads as Record<string, Spread | undefined>;
   const lines = [
     `Lockstep benchmark (${quick ? "quick" : "full"}; boson-commerce, ${steps} steps; ${results.machine.cpus} cores, ${results.machine.cpu})`,
+    `Medians of ${roundCount} rounds, each measuring every figure once; the range across rounds in brackets.`,
     "",
     "figure                                  value",
-    `raw EDR (provider.request, automine)    ${f(rawRate)} tx/s`,
-    `Lockstep chain mode                     ${f(chainRate)} actions/s`,
-    `Lockstep lockstep mode                  ${f(lockstepRate)} actions/s`,
-    `Lockstep model mode                     ${f(modelRate)} actions/s`,
-    `ganache 7 + ethers wait()               ${f(peerRate)} tx/s`,
+    `raw EDR (provider.request, automine)    ${range(rawRate)} tx/s`,
+    `Lockstep chain mode                     ${range(chainRate)} actions/s`,
+    `Lockstep lockstep mode                  ${range(lockstepRate)} actions/s`,
+    `Lockstep model mode                     ${range(modelRate)} actions/s`,
+    `ganache 7 + ethers wait()               ${f(peerRate)} tx/s (chain mode around it: ${f(peerChainRate)} actions/s)`,
     `Monte Carlo, 1 / 2 workers              ${f(one)} / ${f(two)} runs/s`,
     `peak RSS, ${memSteps} / ${memSteps * 10} steps               ${f(rss1)} / ${f(rss10)} MiB`,
     ...curve.map(
@@ -357,11 +455,12 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
         `chain mode, ${String(c.agents).padStart(6)} agents          ${f(c.actionsPerSecond)} actions/s (${c.actions} actions)`,
     ),
     "",
-    "ratio                 measured   target",
-    ...Object.entries(results.ratios).map(
-      ([k, v]) => `${k.padEnd(22)}${f(v).padStart(8)}   ${results.targets[k as keyof typeof results.targets]}`,
-    ),
-    `${"samplingShare".padEnd(22)}${f(results.samplingShare).padStart(8)}   ${results.targets.samplingShare}`,
+    "ratio                 measured   target   range across rounds",
+    ...[...Object.entries(results.ratios), ["samplingShare", results.samplingShare] as const].map(([k, v]) => {
+      const across = spreads[k];
+      const target = results.targets[k as keyof typeof results.targets];
+      return `${k.padEnd(22)}${f(v).padStart(8)}   ${target.padEnd(8)}${across ? ` ${f(across.min)}-${f(across.max)}` : ""}`;
+    }),
     "",
     "Written to bench/results.json",
   ];
