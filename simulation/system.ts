@@ -23,7 +23,12 @@ export function lockstepMechanisms<P>(configOf: (params: P, startTime: bigint) =
       const sender = target.kind === "remote" ? remoteSenderOf(target) : createInProcessSender(target.provider);
       const config = scaleDurations(configOf(params, env.startTime), env.timeScale);
       const addresses = await deploySystem(sender, config, env.keys);
-      return { backend: createChainBackend(target.provider, sender, config, addresses), deployment: addresses };
+      // In-process, state is read by a batch of storage reads; elsewhere in one eth_call to the Lens (see SampleBy).
+      const sampleBy = target.kind === "in-process" ? "storage" : "lens";
+      return {
+        backend: createChainBackend(target.provider, sender, config, addresses, sampleBy),
+        deployment: addresses,
+      };
     },
     model(params, env, deployment) {
       const config = scaleDurations(configOf(params, env.startTime), env.timeScale);

@@ -207,7 +207,19 @@ export function encodeSampleCall(plan: SamplePlan): string {
   return parts.map((p, i) => (i === 0 ? p : p.slice(2))).join("");
 }
 
-/** Puts the Lens's words back into the model's layout. */
+/** The plan's slots as `eth_getStorageAt` calls, in the Lens's order (one JSON-RPC batch). */
+export function storageReads(plan: SamplePlan): { method: string; params: string[] }[] {
+  const calls: { method: string; params: string[] }[] = [];
+  let k = 0;
+  plan.targets.forEach((at, t) => {
+    for (const end = k + plan.counts[t]!; k < end; k++) {
+      calls.push({ method: "eth_getStorageAt", params: [at, plan.slots[k]!, "latest"] });
+    }
+  });
+  return calls;
+}
+
+/** Puts the Lens's (or the storage reads') words back into the model's layout. */
 export function inLayout(plan: SamplePlan, words: readonly bigint[]): bigint[] {
   if (words.length !== plan.layout.length) {
     throw new InternalError(`Lens returned ${words.length} words for ${plan.layout.length} slots`);

@@ -1,14 +1,15 @@
 import { expect } from "chai";
 import { getAddress } from "ethers";
 import hre from "hardhat";
-import { decodeUintArray } from "../../simulation/chain/backend";
+import { createChainBackend, type SampleBy } from "../../simulation/chain/backend";
 import { IFACE } from "../../simulation/chain/contracts";
 import { inProcessTarget } from "../../simulation/chain/inprocess";
-import { encodeSampleCall, inLayout, samplePlan, STORAGE_SLOTS } from "../../simulation/chain/storage";
+import { encodeSampleCall, samplePlan, STORAGE_SLOTS } from "../../simulation/chain/storage";
+import { createInProcessSender } from "../../simulation/chain/sender";
 import { executeRun } from "../../simulation/engine/execute";
 import { defaults } from "../../simulation/engine/params";
 import type { SystemAddresses, SystemConfig } from "../../simulation/model/system";
-import { GLOBAL_VARIABLES, toVariables } from "../../simulation/model/variables";
+import { GLOBAL_VARIABLES } from "../../simulation/model/variables";
 import { DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES } from "../../simulation/model/vouchers";
 import { scenarioByName } from "../../simulation/scenarios";
 
@@ -133,17 +134,16 @@ describe("chain: the Lens reads state by storage slot", function () {
       return BigInt(IFACE[iface].decodeFunctionResult(fn, raw as string)[0] as bigint);
     };
     const accounts = run.result.accounts;
-    const plan = samplePlan(a, accounts);
-    const raw = await provider.request({
-      method: "eth_call",
-      params: [{ to: a.lens, data: encodeSampleCall(plan) }, "latest"],
-    });
-    const releaseNames = (boson.mechanisms.config(params, 0n) as SystemConfig).releases.map((r) => r.name);
-    const sampled = toVariables(
-      inLayout(plan, decodeUintArray(raw as string)),
-      releaseNames,
-      accounts.map((x) => x.id),
-    );
+    const config = boson.mechanisms.config(params, 0n) as SystemConfig;
+    const releaseNames = config.releases.map((r) => r.name);
+    // Both ways of sampling: the Lens's one eth_call, and the in-process batch of storage reads.
+    const bySampler = new Map<SampleBy, Map<string, bigint>>();
+    for (const by of ["lens", "storage"] as const) {
+      const backend = createChainBackend(provider, createInProcessSender(provider), config, a, by);
+      bySampler.set(by, (await backend.sample(accounts)) as Map<string, bigint>);
+    }
+    const sampled = bySampler.get("lens")!;
+    expect(bySampler.get("storage")).to.deep.equal(sampled);
 
     const lower = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
     const getters: Record<string, () => Promise<bigint>> = {
