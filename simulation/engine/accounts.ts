@@ -14,26 +14,27 @@ export interface KeyRing {
   addressOf(id: string): `0x${string}`;
 }
 
-/** Addresses by master and id, kept for the process: runs of an experiment share their agents. */
-const addressCache = new Map<string, Map<string, `0x${string}`>>();
+/** Key rings by master, kept for the process: runs of an experiment share their agents' addresses. */
+const rings = new Map<string, KeyRing>();
 
 export function createKeyRing(master: string = DEV_MASTER): KeyRing {
-  const masterHash = keccak256(toUtf8Bytes(master));
-  let addresses = addressCache.get(masterHash);
-  if (addresses === undefined) {
-    addresses = new Map();
-    addressCache.set(masterHash, addresses);
+  let ring = rings.get(master);
+  if (ring === undefined) {
+    const masterHash = getBytes(keccak256(toUtf8Bytes(master)));
+    const addresses = new Map<string, `0x${string}`>();
+    const privateKeyOf = (id: string): string => keccak256(concat([masterHash, toUtf8Bytes(`/${id}`)]));
+    ring = {
+      privateKeyOf,
+      addressOf(id) {
+        let a = addresses.get(id);
+        if (a === undefined) {
+          a = computeAddress(privateKeyOf(id)).toLowerCase() as `0x${string}`;
+          addresses.set(id, a);
+        }
+        return a;
+      },
+    };
+    rings.set(master, ring);
   }
-  const privateKeyOf = (id: string): string => keccak256(concat([getBytes(masterHash), toUtf8Bytes(`/${id}`)]));
-  return {
-    privateKeyOf,
-    addressOf(id) {
-      let a = addresses!.get(id);
-      if (a === undefined) {
-        a = computeAddress(privateKeyOf(id)).toLowerCase() as `0x${string}`;
-        addresses!.set(id, a);
-      }
-      return a;
-    },
-  };
+  return ring;
 }
