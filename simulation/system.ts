@@ -23,12 +23,7 @@ export function lockstepMechanisms<P>(configOf: (params: P, startTime: bigint) =
       const sender = target.kind === "remote" ? remoteSenderOf(target) : createInProcessSender(target.provider);
       const config = scaleDurations(configOf(params, env.startTime), env.timeScale);
       const addresses = await deploySystem(sender, config, env.keys);
-      // In-process, state is read by a batch of storage reads; elsewhere in one eth_call to the Lens (see SampleBy).
-      const sampleBy = target.kind === "in-process" ? "storage" : "lens";
-      return {
-        backend: createChainBackend(target.provider, sender, config, addresses, sampleBy),
-        deployment: addresses,
-      };
+      return { backend: createChainBackend(target.provider, sender, config, addresses), deployment: addresses };
     },
     model(params, env, deployment) {
       const config = scaleDurations(configOf(params, env.startTime), env.timeScale);

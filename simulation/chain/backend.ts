@@ -4,9 +4,9 @@ import { toVariables } from "../model/variables";
 import { callContextFor, encodeAction } from "./calls";
 import { ERRORS } from "./contracts";
 import { rpc } from "./rpc";
-import { rpcBatchOf, type RpcCall } from "./rpcBatch";
-import { encodeSampleCall, inLayout, samplePlan, storageReads, type SamplePlan } from "./storage";
-import type { BatchTx, SentTx, TxSender } from "./sender";
+import { InternalError } from "../engine/errors";
+import { encodeSampleCall, inLayout, samplePlan, slotReads, type SamplePlan } from "./storage";
+import type { BatchTx, SentTx, SlotRead, TxSender } from "./sender";
 import type { Eip1193Provider } from "../engine/types";
 
 /**
@@ -14,11 +14,12 @@ import type { Eip1193Provider } from "../engine/types";
  * the contracts' getters by test/chain/storage.test.ts.
  * - "lens": one `eth_call` to the Lens, which reads the slots through each contract's
  *   `extsload`. One request on any JSON-RPC chain, where a request is what costs.
- * - "storage": the slots as one batch of `eth_getStorageAt` (rpcBatch.ts), for Hardhat's
- *   in-process chain. There a request costs little and EVM execution is what costs: EDR
- *   records every step of an `eth_call` (9,000 for 86 agents' Lens sample) and frees the
- *   record later, and a step's sample took twice as long as the same words read directly
- *   (boson-commerce, 24 steps: 95-150 ms of sampling a run against 48-64 ms).
+ * - "storage": the sender's `readSlots`, one batch of `eth_getStorageAt` on Hardhat's
+ *   in-process chain (rpcBatch.ts). There a request costs little and EVM execution is what
+ *   costs: EDR records every step of an `eth_call` (9,000 for 86 agents' Lens sample) and
+ *   frees the record later, and a step's sample took twice as long as the same words read
+ *   directly (boson-commerce, 24 steps: 95-150 ms of sampling a run against 48-64 ms).
+ * The default is "storage" where the sender offers it, else "lens".
  */
 export type SampleBy = "lens" | "storage";
 
@@ -28,13 +29,16 @@ export function createChainBackend(
   sender: TxSender,
   config: SystemConfig,
   addresses: SystemAddresses,
-  sampleBy: SampleBy = "lens",
+  sampleBy: SampleBy = sender.readSlots !== undefined ? "storage" : "lens",
 ): ChainBackend {
   const releaseNames = config.releases.map((r) => r.name);
   const ctx = callContextFor(config, addresses);
-  const batch = rpcBatchOf(provider);
+  const readSlots = sender.readSlots?.bind(sender);
+  if (sampleBy === "storage" && readSlots === undefined) {
+    throw new InternalError("sampling by storage reads needs a sender that reads slots");
+  }
   let sampleData:
-    { accounts: readonly Account[]; data: string; reads: RpcCall[]; ids: string[]; plan: SamplePlan } | undefined;
+    { accounts: readonly Account[]; data: string; reads: SlotRead[]; ids: string[]; plan: SamplePlan } | undefined;
   return {
     async prepare(accounts) {
       await sender.prepare(accounts.map((a) => a.address));
@@ -71,14 +75,14 @@ export function createChainBackend(
           accounts,
           plan,
           data: sampleBy === "lens" ? encodeSampleCall(plan) : "",
-          reads: sampleBy === "storage" ? storageReads(plan) : [],
+          reads: sampleBy === "storage" ? slotReads(plan) : [],
           ids: accounts.map((a) => a.id),
         };
       }
       const words =
         sampleBy === "lens"
           ? decodeUintArray(await sender.call(addresses.lens, sampleData.data))
-          : (await batch(sampleData.reads)).map((w) => BigInt(w as string));
+          : await readSlots!(sampleData.reads);
       return toVariables(inLayout(sampleData.plan, words), releaseNames, sampleData.ids);
     },
     async describe() {

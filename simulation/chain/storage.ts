@@ -12,6 +12,7 @@ import { ENTITY_FIELDS, GLOBAL_VARIABLES, RELEASE_FIELDS } from "../model/variab
 import { DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES } from "../model/vouchers";
 import { InternalError } from "../engine/errors";
 import { IFACE } from "./contracts";
+import type { SlotRead } from "./sender";
 
 /**
  * Storage slots of the state variables the Lens reads, by contract and variable name as the
@@ -207,16 +208,14 @@ export function encodeSampleCall(plan: SamplePlan): string {
   return parts.map((p, i) => (i === 0 ? p : p.slice(2))).join("");
 }
 
-/** The plan's slots as `eth_getStorageAt` calls, in the Lens's order (one JSON-RPC batch). */
-export function storageReads(plan: SamplePlan): { method: string; params: string[] }[] {
-  const calls: { method: string; params: string[] }[] = [];
+/** The plan's reads, in the Lens's order: what a sender's `readSlots` fetches. */
+export function slotReads(plan: SamplePlan): SlotRead[] {
+  const reads: SlotRead[] = [];
   let k = 0;
   plan.targets.forEach((at, t) => {
-    for (const end = k + plan.counts[t]!; k < end; k++) {
-      calls.push({ method: "eth_getStorageAt", params: [at, plan.slots[k]!, "latest"] });
-    }
+    for (const end = k + plan.counts[t]!; k < end; k++) reads.push({ at, slot: plan.slots[k]! });
   });
-  return calls;
+  return reads;
 }
 
 /** Puts the Lens's (or the storage reads') words back into the model's layout. */
