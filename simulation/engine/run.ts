@@ -22,7 +22,7 @@ import type {
 } from "./types";
 import { describeOutcome, sameOutcome, withinTolerance } from "../analysis/parity";
 import { encodeValue, formatArgs } from "../analysis/values";
-import { traceHeader, traceRowWriter, type StepSample, type TraceLayout } from "../analysis/trace";
+import { traceHeader, traceLineWriter, type StepSample, type TraceLayout } from "../analysis/trace";
 
 /** One Action as it happened: where in the run, on which backend, with what result. */
 export interface ActionRecord {
@@ -176,7 +176,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
 
   const hash = createHash("sha256");
   let layout: TraceLayout | undefined;
-  let traceRow: ReturnType<typeof traceRowWriter> | undefined;
+  let traceLine: ReturnType<typeof traceLineWriter> | undefined;
   let variableNames: readonly string[] = [];
   const comparisons = new Map<string, Comparison | false | undefined>();
   let comparisonsDone = 0;
@@ -218,7 +218,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
         chain: useChain,
       };
       hash.update(traceHeader(layout).join(",") + "\n");
-      traceRow = traceRowWriter(layout);
+      traceLine = traceLineWriter(layout);
       await spec.sink?.begin(layout);
     }
     const diverged: string[] = [];
@@ -252,7 +252,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
       kpis,
       diverged,
     };
-    hash.update(traceRow!(sample, modelList).join(",") + "\n");
+    hash.update(traceLine!(sample, modelList) + "\n");
     await spec.sink?.sample(sample);
   };
 

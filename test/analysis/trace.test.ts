@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { traceRow, traceRowWriter, type StepSample, type TraceLayout } from "../../simulation/analysis/trace";
+import { traceLineWriter, traceRow, type StepSample, type TraceLayout } from "../../simulation/analysis/trace";
+import { createRng } from "../../simulation/engine/rng";
 import type { Variables } from "../../simulation/engine/types";
 
 const layout = (sides: { model: boolean; chain: boolean }): TraceLayout => ({
@@ -97,25 +98,66 @@ describe("analysis: trace rows", function () {
     { model: true, chain: false },
     { model: false, chain: true },
   ]) {
-    it(`traceRowWriter writes the rows traceRow writes, sample after sample (model ${sides.model}, chain ${sides.chain})`, function () {
-      const l = layout(sides);
-      const write = traceRowWriter(l);
-      for (const s of samples) expect(write(s)).to.deep.equal(traceRow(l, s));
-    });
+    for (const blockCells of [1, 2, 3, 64]) {
+      it(`traceLineWriter writes the lines traceRow writes, sample after sample (model ${sides.model}, chain ${sides.chain}, blocks of ${blockCells})`, function () {
+        const l = layout(sides);
+        const write = traceLineWriter(l, blockCells);
+        for (const s of samples) expect(write(s)).to.equal(traceRow(l, s).join(","));
+      });
+    }
   }
 
-  it("traceRowWriter: a list of the model's variables gives the rows its Map gives, in the layout's order or not", function () {
+  it("traceLineWriter: many variables changing a few at a time, in blocks of any size, and a layout with no variables", function () {
+    const rng = createRng({ seed: 7, scenario: "trace-test", stream: "values" });
+    const names = Array.from({ length: 150 }, (_, i) => `agent-${i >> 2}.f${i & 3}`);
+    const l: TraceLayout = {
+      simulation: 3,
+      subset: 0,
+      run: 9,
+      variables: names,
+      kpis: ["k"],
+      model: true,
+      chain: true,
+    };
+    const model = new Map(names.map((n) => [n, 0n] as [string, bigint | number]));
+    const chain = new Map(model);
+    const writers = [1, 7, 64, 1_000].map((b) => traceLineWriter(l, b));
+    for (let t = 0; t < 40; t++) {
+      for (let c = rng.int(0, 12); c > 0; c--) {
+        const n = names[rng.int(0, names.length - 1)]!;
+        const v = rng.chance(0.1) ? rng.next() : rng.bigint(0n, 10n ** 30n);
+        model.set(n, v);
+        if (rng.chance(0.9)) chain.set(n, v);
+      }
+      if (rng.chance(0.2)) model.delete(names[rng.int(0, names.length - 1)]!);
+      const s: StepSample = {
+        timestep: t,
+        substep: "s",
+        model: new Map(model),
+        chain: new Map(chain),
+        kpis: { k: t },
+        diverged: [],
+      };
+      const expected = traceRow(l, s).join(",");
+      for (const write of writers) expect(write(s)).to.equal(expected);
+    }
+    const bare: TraceLayout = { ...l, variables: [] };
+    const s: StepSample = { timestep: 1, substep: "x", kpis: { k: 2n }, diverged: ["a", "b"] };
+    expect(traceLineWriter(bare)(s)).to.equal(traceRow(bare, s).join(",")).and.to.equal("3,0,9,1,x,2,a;b");
+  });
+
+  it("traceLineWriter: a list of the model's variables gives the lines its Map gives, in the layout's order or not", function () {
     const l = layout({ model: true, chain: true });
-    const inOrder = traceRowWriter(l);
-    const outOfOrder = traceRowWriter(l);
+    const inOrder = traceLineWriter(l, 2);
+    const outOfOrder = traceLineWriter(l, 2);
     for (const s of samples) {
       const entries = [...s.model!];
       const list = { names: entries.map(([k]) => k), values: entries.map(([, v]) => v) };
       const reversed = { names: [...list.names].reverse(), values: [...list.values].reverse() };
-      const expected = traceRow(l, s);
+      const expected = traceRow(l, s).join(",");
       const { model: _model, ...withoutMap } = s;
-      expect(inOrder(withoutMap, list)).to.deep.equal(expected);
-      expect(outOfOrder(withoutMap, reversed)).to.deep.equal(expected);
+      expect(inOrder(withoutMap, list)).to.equal(expected);
+      expect(outOfOrder(withoutMap, reversed)).to.equal(expected);
     }
   });
 });
