@@ -17,8 +17,8 @@ import type { Eip1193Provider } from "../engine/types";
  * - "storage": the sender's `readSlots`, one batch of `eth_getStorageAt` on Hardhat's
  *   in-process chain (rpcBatch.ts). There a request costs little and EVM execution is what
  *   costs: EDR records every step of an `eth_call` (9,000 for 86 agents' Lens sample) and
- *   frees the record later, and a step's sample took twice as long as the same words read
- *   directly (boson-commerce, 24 steps: 95-150 ms of sampling a run against 48-64 ms).
+ *   frees the record later, and a step's sample took longer than the same words read directly
+ *   (boson-commerce, 24 steps: 95-150 ms of sampling a run against 73-83 ms).
  * The default is "storage" where the sender offers it, else "lens".
  */
 export type SampleBy = "lens" | "storage";

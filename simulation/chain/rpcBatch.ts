@@ -5,8 +5,8 @@
  * from JavaScript to Rust. Hardhat's provider takes one call per `request`, and each call
  * goes through six wrapping providers and a JSON round trip on the way. A substep's block is
  * some 2n + 3 calls for n transactions (automine off, n sends, mine, automine on, n receipts):
- * at about 0.1 ms a call that was a fifth of chain mode's time, against well under a tenth
- * of that per call in a batch.
+ * 32 receipts took 2.1-3.1 ms one call at a time and 0.2-0.5 ms as one batch, and a 24-step
+ * boson-commerce run in chain mode went from about 900 to about 700 ms.
  *
  * Batches reach past Hardhat's public API: the `EdrProviderWrapper` at the bottom of the
  * chain of `_wrapped` providers holds EDR's provider as `_provider`, with
