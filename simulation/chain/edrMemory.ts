@@ -39,17 +39,33 @@ const TRACE_BUDGET_GAS = 8_000_000n;
  */
 const ANSWER_GAS = 2_000_000n;
 
-let minorGc: (() => void) | undefined;
+let gc: ((options?: { type: "minor" }) => void) | undefined;
+
+/** V8's `gc`, obtained once without exposing it to the rest of the process. */
+function v8Gc(): (options?: { type: "minor" }) => void {
+  if (gc === undefined) {
+    // The flag installs `gc` in contexts created after it, such as this one; the main context is untouched.
+    setFlagsFromString("--expose-gc");
+    gc = runInNewContext("gc") as (options?: { type: "minor" }) => void;
+  }
+  return gc;
+}
 
 /** V8's minor collection of the young generation, where a response that just came back lies. */
 function collectYoung(): void {
-  if (minorGc === undefined) {
-    // The flag installs `gc` in contexts created after it, such as this one; the main context is untouched.
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as (options: { type: "minor" }) => void;
-    minorGc = () => gc({ type: "minor" });
-  }
-  minorGc();
+  v8Gc()({ type: "minor" });
+}
+
+/**
+ * A full collection, between runs. A reset replaces EDR's provider, and the old one (the
+ * whole previous chain, blocks and states) is freed only when V8 collects the objects that
+ * hold it, which by then sit in the old generation: a process running lockstep runs one
+ * after another (a sweep's worker) grew by 12 MB a run, 317 to 497 MB over 16 runs of
+ * boson-commerce's 24 steps; with this before each run it stayed at 273-308 MB (8 runs).
+ */
+export function collectAll(): void {
+  // Without options, `gc` is a full, synchronous collection.
+  v8Gc()();
 }
 
 export interface TraceReleaser {

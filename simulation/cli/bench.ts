@@ -441,6 +441,9 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
   const lines = [
     `Lockstep benchmark (${quick ? "quick" : "full"}; boson-commerce, ${steps} steps; ${results.machine.cpus} cores, ${results.machine.cpu})`,
     `Medians of ${roundCount} rounds, each measuring every figure once; the range across rounds in brackets.`,
+    ...(quick
+      ? ["Quick mode checks that the benchmark runs: its runs are too short and too few for the ratios to mean much."]
+      : []),
     "",
     "figure                                  value",
     `raw EDR (provider.request, automine)    ${range(rawRate)} tx/s`,
