@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ChainTarget } from "../engine/types";
-import { collectAll, configureEdrEnvironment } from "./edrMemory";
+import { collectIfGrown, configureEdrEnvironment } from "./edrMemory";
 
 /** The in-process Hardhat network as a chain target: a reset gives each run a fresh chain. */
 export function inProcessTarget(hre: HardhatRuntimeEnvironment): ChainTarget {
@@ -11,7 +11,7 @@ export function inProcessTarget(hre: HardhatRuntimeEnvironment): ChainTarget {
       configureEdrEnvironment();
       const helpers = await import("@nomicfoundation/hardhat-network-helpers");
       await helpers.reset();
-      collectAll();
+      collectIfGrown();
     },
   };
 }
