@@ -68,7 +68,7 @@ export function createChainBackend(
       }));
     },
     async sample(accounts: readonly Account[]) {
-      // The calldata depends only on the account list, which a run keeps: encode it once.
+      // The Lens calldata and the storage reads depend only on the account list, which a run keeps: built once.
       if (sampleData?.accounts !== accounts) {
         const plan = samplePlan(addresses, accounts);
         sampleData = {
