@@ -150,8 +150,9 @@ export function createInProcessSender(
 
   /**
    * Transactions as one block: automine off, queued in order, one `evm_mine` at `at`,
-   * automine back on, all in one batch; then the receipts in another. With equal tips the mempool keeps insertion order, so the block runs
-   * them in that order, each on the state the previous one left, at the substep's timestamp:
+   * automine back on, all in one batch; then the receipts in another. With equal tips the
+   * mempool keeps insertion order, so the block runs them in that order, each on the state
+   * the previous one left, at the substep's timestamp:
    * the outcomes and gas of one block per transaction, for one block's work (one state root)
    * and no timestamp call per transaction. A transaction that did not fit the block's gas
    * would be left out with its sender's later ones, reordering them: the block gas limit is

@@ -53,12 +53,6 @@ export const STORAGE_SLOTS = {
 
 const S = STORAGE_SLOTS;
 
-/** One word to read: the contract and the 32-byte slot. */
-export interface Read {
-  readonly at: string;
-  readonly slot: string;
-}
-
 const word = (n: bigint): string => "0x" + n.toString(16).padStart(64, "0");
 const keyWord = (a: string): string => "0x" + a.slice(2).toLowerCase().padStart(64, "0");
 
@@ -68,8 +62,8 @@ export function mappingSlot(key: string, slot: bigint): string {
 }
 
 /** The read behind each global variable (the names of model/variables.ts). */
-function globalReads(a: SystemAddresses): Map<string, Read> {
-  const reads = new Map<string, Read>();
+function globalReads(a: SystemAddresses): Map<string, SlotRead> {
+  const reads = new Map<string, SlotRead>();
   const plain = (name: string, at: Address, slot: bigint): void => void reads.set(name, { at, slot: word(slot) });
   const balance = (name: string, token: "ExchangeToken" | "GovernanceToken", who: Address): void => {
     const at = token === "ExchangeToken" ? a.exchangeToken : a.governanceToken;
@@ -116,7 +110,7 @@ function globalReads(a: SystemAddresses): Map<string, Read> {
 }
 
 /** The reads of one release wallet's words, in RELEASE_FIELDS order. */
-function walletReads(a: SystemAddresses, wallet: Address): Record<string, Read> {
+function walletReads(a: SystemAddresses, wallet: Address): Record<string, SlotRead> {
   return {
     balance: { at: a.governanceToken, slot: mappingSlot(wallet, S.GovernanceToken._balances) },
     released: { at: wallet, slot: mappingSlot(a.governanceToken, S.ReleaseWallet._erc20Released) },
@@ -124,10 +118,10 @@ function walletReads(a: SystemAddresses, wallet: Address): Record<string, Read> 
 }
 
 /** An account's slots never change: computed once per process, per account and contract set. */
-const entityCache = new Map<string, Record<string, Read>>();
+const entityCache = new Map<string, Record<string, SlotRead>>();
 
 /** The reads of one entity's words, in ENTITY_FIELDS order. */
-function entityReads(a: SystemAddresses, who: string): Record<string, Read> {
+function entityReads(a: SystemAddresses, who: string): Record<string, SlotRead> {
   const key = `${a.escrow}/${who}`;
   let reads = entityCache.get(key);
   if (reads === undefined) {
@@ -157,7 +151,7 @@ export interface SamplePlan {
 }
 
 export function samplePlan(a: SystemAddresses, accounts: readonly Account[]): SamplePlan {
-  const ordered: Read[] = [];
+  const ordered: SlotRead[] = [];
   const globals = globalReads(a);
   for (const name of GLOBAL_VARIABLES) {
     const read = globals.get(name);

@@ -384,7 +384,13 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
     });
   }
 
-  const ratio = (f: (r: Round) => number): Spread => spread(rounds.map(f));
+  // Ratios within each round (both sides measured minutes apart would measure the machine's drift).
+  const ratioSpreads = {
+    chainVsRawEdr: spread(rounds.map((r) => r.chain / r.raw)),
+    lockstepVsChain: spread(rounds.map((r) => r.lockstep / r.chain)),
+    modelVsLockstep: spread(rounds.map((r) => r.model / r.lockstep)),
+    samplingShare: spread(rounds.map((r) => r.samplingShare)),
+  };
   const results = {
     machine: {
       cpus: cpus().length,
@@ -407,22 +413,16 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
       lockstepTiming: rounds.map((r) => r.lockstepTiming),
       costCurve: curve,
     },
-    // Ratios within each round (both sides measured minutes apart would measure the machine's drift).
     ratios: {
-      chainVsRawEdr: ratio((r) => r.chain / r.raw).median,
-      lockstepVsChain: ratio((r) => r.lockstep / r.chain).median,
-      modelVsLockstep: ratio((r) => r.model / r.lockstep).median,
+      chainVsRawEdr: ratioSpreads.chainVsRawEdr.median,
+      lockstepVsChain: ratioSpreads.lockstepVsChain.median,
+      modelVsLockstep: ratioSpreads.modelVsLockstep.median,
       parallelEfficiency: two / (2 * one),
       memoryGrowth: rss10 / rss1,
       vsPeer: peerChainRate / peerRate,
     },
-    samplingShare: ratio((r) => r.samplingShare).median,
-    ratioSpreads: {
-      chainVsRawEdr: ratio((r) => r.chain / r.raw),
-      lockstepVsChain: ratio((r) => r.lockstep / r.chain),
-      modelVsLockstep: ratio((r) => r.model / r.lockstep),
-      samplingShare: ratio((r) => r.samplingShare),
-    },
+    samplingShare: ratioSpreads.samplingShare.median,
+    ratioSpreads,
     targets: {
       chainVsRawEdr: ">= 0.8",
       lockstepVsChain: ">= 0.9",
@@ -437,7 +437,7 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
   writeFileSync(join(hre.config.paths.root, "bench", "results.json"), toJson(results, 2) + "\n");
   const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
   const range = (x: Spread) => `${f(x.median)}  (${f(x.min)}-${f(x.max)})`;
-  const spreads = results.ratioSpreads as Record<string, Spread | undefined>;
+  const spreads: Record<string, Spread | undefined> = ratioSpreads;
   const lines = [
     `Lockstep benchmark (${quick ? "quick" : "full"}; boson-commerce, ${steps} steps; ${results.machine.cpus} cores, ${results.machine.cpu})`,
     `Medians of ${roundCount} rounds, each measuring every figure once; the range across rounds in brackets.`,
