@@ -1,28 +1,20 @@
-import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
-import type { HardhatUserConfig } from "hardhat/config";
-import "@nomicfoundation/hardhat-toolbox";
-import "./simulation/cli/tasks";
+import { createRequire } from "node:module";
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { defineConfig } from "hardhat/config";
+import lockstep from "./simulation/cli/plugin.js";
+
+const require = createRequire(import.meta.url);
 
 /** The solc-js release installed from npm; `solidity.version` must equal it. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const SOLC_VERSION: string = require("solc/package.json").version;
+const SOLC_VERSION = (require("solc/package.json") as { version: string }).version;
 
-// Hardhat downloads compilers from its own host, which is unreachable behind
-// many firewalls (and here). Serve the npm `solc` package's soljson instead.
-subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
-  if (args.solcVersion !== SOLC_VERSION) return runSuper();
-  return {
-    compilerPath: require.resolve("solc/soljson.js"),
-    isSolcJs: true,
-    version: SOLC_VERSION,
-    longVersion: SOLC_VERSION,
-  };
-});
-
-const config: HardhatUserConfig = {
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers, lockstep],
   solidity: {
     version: SOLC_VERSION,
+    // Hardhat downloads compilers from its own host, which is unreachable behind many
+    // firewalls (and here): the npm `solc` package's soljson compiles offline.
+    path: require.resolve("solc/soljson.js"),
     settings: {
       optimizer: { enabled: true, runs: 200 },
       evmVersion: "prague",
@@ -32,19 +24,18 @@ const config: HardhatUserConfig = {
   },
   networks: {
     // Same-second blocks let every transaction of a substep carry the substep's timestamp.
-    hardhat: { hardfork: "prague", allowBlocksWithSameTimestamp: true },
+    default: { type: "edr-simulated", chainType: "l1", hardfork: "prague", allowBlocksWithSameTimestamp: true },
     // `--network sepolia`, only when its endpoint is set; the agents' keys and the funder come from the mnemonic.
-    ...(process.env.SEPOLIA_RPC_URL
+    ...(process.env["SEPOLIA_RPC_URL"]
       ? {
           sepolia: {
-            url: process.env.SEPOLIA_RPC_URL,
-            ...(process.env.LOCKSTEP_MNEMONIC ? { accounts: { mnemonic: process.env.LOCKSTEP_MNEMONIC } } : {}),
+            type: "http",
+            chainType: "l1",
+            url: process.env["SEPOLIA_RPC_URL"],
+            ...(process.env["LOCKSTEP_MNEMONIC"] ? { accounts: { mnemonic: process.env["LOCKSTEP_MNEMONIC"] } } : {}),
           },
         }
       : {}),
   },
-  gasReporter: { enabled: process.env.REPORT_GAS === "1", currency: "USD", offline: true },
-  mocha: { timeout: 120_000 },
-};
-
-export default config;
+  test: { mocha: { timeout: 120_000 } },
+});

@@ -3,16 +3,16 @@
  * chain target, and how to build the model world that mirrors them. Scenarios supply
  * only the SystemConfig their parameters imply.
  */
-import { canonicalArg } from "./analysis/values";
-import { createChainBackend } from "./chain/backend";
-import { deploySystem, predictAddresses } from "./chain/deploy";
-import { createInProcessSender } from "./chain/sender";
-import { remoteSenderOf } from "./chain/remote";
-import { scaleDurations } from "./engine/timeScale";
-import type { Account, Mechanisms, ModelBackend, Outcome } from "./engine/types";
-import type { SystemAddresses, SystemConfig } from "./model/system";
-import { modelWords, toVariableList, toVariables } from "./model/variables";
-import { applyToWorld, createWorld, type World } from "./model/world";
+import { canonicalArg } from "./analysis/values.js";
+import { createChainBackend } from "./chain/backend.js";
+import { deploySystem, predictAddresses } from "./chain/deploy.js";
+import { createInProcessSender } from "./chain/sender.js";
+import { remoteSenderOf } from "./chain/remote.js";
+import { scaleDurations } from "./engine/timeScale.js";
+import type { Account, Mechanisms, ModelBackend, Outcome } from "./engine/types.js";
+import type { SystemAddresses, SystemConfig } from "./model/system.js";
+import { modelWords, toVariableList, toVariables } from "./model/variables.js";
+import { applyToWorld, createWorld, type World } from "./model/world.js";
 
 export function lockstepMechanisms<P>(configOf: (params: P, startTime: bigint) => SystemConfig): Mechanisms<P, World> {
   return {

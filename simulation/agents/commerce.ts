@@ -5,13 +5,13 @@
  * comes only from ctx.rng, the agent's own stream. Scenarios reuse them with their own
  * parameters (any params object with the CommerceParams groups).
  */
-import { amount, bps, int, num, type ParamsOf } from "../engine/params";
-import { actsIn, type Action, type ActionArg, type AgentContext, type Policy } from "../engine/types";
-import { balanceOf, MAX_UINT256 } from "../model/erc20";
-import { claimableFees, claimableRewards } from "../model/rewards";
-import { DEPLOYER_ID } from "../model/system";
-import { availableFunds, DisputeState, ExchangeState } from "../model/vouchers";
-import { qualityOf, type CommerceView } from "./market";
+import { amount, bps, int, num, type ParamsOf } from "../engine/params.js";
+import { actsIn, type Action, type ActionArg, type AgentContext, type Policy } from "../engine/types.js";
+import { balanceOf, MAX_UINT256 } from "../model/erc20.js";
+import { claimableFees, claimableRewards } from "../model/rewards.js";
+import { DEPLOYER_ID } from "../model/system.js";
+import { availableFunds, DisputeState, ExchangeState } from "../model/vouchers.js";
+import { qualityOf, type CommerceView } from "./market.js";
 
 const TOKEN = 10n ** 18n;
 /** A hundredth of a token: prices are whole cents. */

@@ -4,11 +4,11 @@
  * agents' decisions O(open exchanges) instead of O(history). Updated only by `observe`,
  * from Actions and their outcomes; read by policies through the view.
  */
-import type { Action, Outcome } from "../engine/types";
-import type { Rng } from "../engine/rng";
-import type { Address } from "../model/types";
-import { DisputeState, ExchangeState, type Exchange } from "../model/vouchers";
-import type { World } from "../model/world";
+import type { Action, Outcome } from "../engine/types.js";
+import type { Rng } from "../engine/rng.js";
+import type { Address } from "../model/types.js";
+import { DisputeState, ExchangeState, type Exchange } from "../model/vouchers.js";
+import type { World } from "../model/world.js";
 
 export interface MarketCounters {
   commits: number;

@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { UserError } from "../engine/errors";
-import { quoteIdent, RESULTS_FILE } from "./schema";
-import { openStore, type Store } from "./store";
+import { UserError } from "../engine/errors.js";
+import { quoteIdent, RESULTS_FILE } from "./schema.js";
+import { openStore, type Store } from "./store.js";
 
 export type ExportFormat = "parquet" | "csv";
 

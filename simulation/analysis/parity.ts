@@ -1,4 +1,4 @@
-import type { Comparison, DecodedError, Outcome } from "../engine/types";
+import type { Comparison, DecodedError, Outcome } from "../engine/types.js";
 
 /** Compares a model value with a chain value: exactly, or within the stated tolerance. */
 export function withinTolerance(model: bigint | number, chain: bigint | number, cmp: Comparison | undefined): boolean {

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ActionRecord, RunSink } from "../engine/run";
-import { BufferedFile, csvCell, toJson } from "./files";
-import { traceHeader, traceRow, type StepSample, type TraceLayout } from "./trace";
+import type { ActionRecord, RunSink } from "../engine/run.js";
+import { BufferedFile, csvCell, toJson } from "./files.js";
+import { traceHeader, traceRow, type StepSample, type TraceLayout } from "./trace.js";
 
 /**
  * A run's folder: `trace.csv` (cadCAD's shape), `actions.ndjson`, `manifest.json`.

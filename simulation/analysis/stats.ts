@@ -1,4 +1,4 @@
-import { UserError } from "../engine/errors";
+import { UserError } from "../engine/errors.js";
 
 /**
  * Statistics for experiments: summaries across Monte Carlo runs and the paired t-test

@@ -1,13 +1,13 @@
 import { existsSync } from "node:fs";
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
-import { InternalError, UserError } from "../engine/errors";
-import type { ParamTree } from "../engine/params";
-import type { ActionRecord, Divergence, RunResult, RunSink } from "../engine/run";
-import type { Mode } from "../engine/types";
-import { toJson } from "./files";
-import { ACTIONS_DDL, quoteIdent, RUNS_DDL, stepsDdl, VARIABLES_DDL } from "./schema";
-import type { StepSample, TraceLayout } from "./trace";
-import { toPlotNumber } from "./values";
+import { InternalError, UserError } from "../engine/errors.js";
+import type { ParamTree } from "../engine/params.js";
+import type { ActionRecord, Divergence, RunResult, RunSink } from "../engine/run.js";
+import type { Mode } from "../engine/types.js";
+import { toJson } from "./files.js";
+import { ACTIONS_DDL, quoteIdent, RUNS_DDL, stepsDdl, VARIABLES_DDL } from "./schema.js";
+import type { StepSample, TraceLayout } from "./trace.js";
+import { toPlotNumber } from "./values.js";
 
 /**
  * The DuckDB results store (the tables of `schema.ts`): one writer, many readers.

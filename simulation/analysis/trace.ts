@@ -1,5 +1,5 @@
-import type { VariableList, Variables } from "../engine/types";
-import { encodeValue } from "./values";
+import type { VariableList, Variables } from "../engine/types.js";
+import { encodeValue } from "./values.js";
 
 /** What a run's trace holds, fixed before its first sample. */
 export interface TraceLayout {

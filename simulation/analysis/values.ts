@@ -1,4 +1,4 @@
-import type { ActionArg } from "../engine/types";
+import type { ActionArg } from "../engine/types.js";
 
 /** Amounts are written as exact decimal strings; numbers as JavaScript prints them. */
 export function encodeValue(v: bigint | number): string {

@@ -1,13 +1,13 @@
-import type { Account, Action, ChainBackend, Outcome, Tick } from "../engine/types";
-import type { SystemAddresses, SystemConfig } from "../model/system";
-import { toVariables } from "../model/variables";
-import { callContextFor, encodeAction } from "./calls";
-import { ERRORS } from "./contracts";
-import { rpc } from "./rpc";
-import { InternalError } from "../engine/errors";
-import { encodeSampleCall, inLayout, samplePlan, slotReads, type SamplePlan } from "./storage";
-import type { BatchTx, SentTx, SlotRead, TxSender } from "./sender";
-import type { Eip1193Provider } from "../engine/types";
+import type { Account, Action, ChainBackend, Outcome, Tick } from "../engine/types.js";
+import type { SystemAddresses, SystemConfig } from "../model/system.js";
+import { toVariables } from "../model/variables.js";
+import { callContextFor, encodeAction } from "./calls.js";
+import { ERRORS } from "./contracts.js";
+import { rpc } from "./rpc.js";
+import { InternalError } from "../engine/errors.js";
+import { encodeSampleCall, inLayout, samplePlan, slotReads, type SamplePlan } from "./storage.js";
+import type { BatchTx, SentTx, SlotRead, TxSender } from "./sender.js";
+import type { Eip1193Provider } from "../engine/types.js";
 
 /**
  * How a step's state is read; both read the same storage slots (storage.ts), checked against

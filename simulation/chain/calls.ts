@@ -1,7 +1,7 @@
 import { getAddress, type Interface, type ParamType } from "ethers";
-import type { Action, ActionArg } from "../engine/types";
-import type { SystemAddresses, SystemConfig } from "../model/system";
-import { IFACE } from "./contracts";
+import type { Action, ActionArg } from "../engine/types.js";
+import type { SystemAddresses, SystemConfig } from "../model/system.js";
+import { IFACE } from "./contracts.js";
 
 type Args = Readonly<Record<string, ActionArg>>;
 

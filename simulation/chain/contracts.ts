@@ -6,9 +6,9 @@ import {
   ReleaseWallet__factory,
   RewardsDistributor__factory,
   VoucherEscrow__factory,
-} from "../../typechain-types";
+} from "../../types/ethers-contracts/index.js";
 import type { Interface } from "ethers";
-import { createErrorDecoder } from "./errors";
+import { createErrorDecoder } from "./errors.js";
 
 /** The system's contracts as compiled: ABI interfaces and creation bytecode. */
 export const CONTRACTS = {

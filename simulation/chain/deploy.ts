@@ -1,9 +1,9 @@
 import { getCreateAddress } from "ethers";
-import type { KeyRing } from "../engine/accounts";
-import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemAddresses, type SystemConfig } from "../model/system";
-import { toAddress, type Address } from "../model/types";
-import { CONTRACTS, IFACE } from "./contracts";
-import type { TxSender } from "./sender";
+import type { KeyRing } from "../engine/accounts.js";
+import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemAddresses, type SystemConfig } from "../model/system.js";
+import { toAddress, type Address } from "../model/types.js";
+import { CONTRACTS, IFACE } from "./contracts.js";
+import type { TxSender } from "./sender.js";
 
 /**
  * Deploys the system as design.md lays it out, from the deployer account, in the order

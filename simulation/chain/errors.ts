@@ -1,6 +1,6 @@
 import { ErrorFragment, Interface, type InterfaceAbi } from "ethers";
-import type { DecodedError } from "../engine/types";
-import { canonicalArg } from "../analysis/values";
+import type { DecodedError } from "../engine/types.js";
+import { canonicalArg } from "../analysis/values.js";
 
 /**
  * Decodes revert data into a custom error's name and canonical arguments (decimal

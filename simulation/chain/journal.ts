@@ -8,7 +8,7 @@
  * A raw signed transaction holds no key; the journal holds no secret.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, ftruncateSync, writeSync } from "node:fs";
-import { LockstepError } from "../engine/errors";
+import { LockstepError } from "../engine/errors.js";
 
 /** A transaction of the run proper: deployment (step null) or an Action. */
 export interface JournalTx {

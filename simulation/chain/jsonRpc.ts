@@ -8,9 +8,9 @@
  * The endpoint's URL may carry an API key (Infura, Alchemy put it in the path): messages
  * only ever name the redacted endpoint.
  */
-import { LockstepError } from "../engine/errors";
-import { rngFromString, type Rng } from "../engine/rng";
-import type { Eip1193Provider } from "../engine/types";
+import { LockstepError } from "../engine/errors.js";
+import { rngFromString, type Rng } from "../engine/rng.js";
+import type { Eip1193Provider } from "../engine/types.js";
 
 /** `scheme://host:port`, with `/<redacted>` where the URL had a path, query or credentials (where API keys live). */
 export function redactUrl(url: string): string {

@@ -23,12 +23,12 @@
  *   (callTracer, then the default tracer), else eth_call at the parent block.
  */
 import { keccak256, Transaction, Wallet } from "ethers";
-import { InternalError, LockstepError } from "../engine/errors";
-import type { ChainTarget, Eip1193Provider } from "../engine/types";
-import { Journal, JournalError, type JournalFunding, type JournalTx } from "./journal";
-import { RpcResponseError, sleep } from "./jsonRpc";
-import { rpc, toQuantity, type Receipt } from "./rpc";
-import type { BatchPlace, BatchTx, SentTx, TxSender } from "./sender";
+import { InternalError, LockstepError } from "../engine/errors.js";
+import type { ChainTarget, Eip1193Provider } from "../engine/types.js";
+import { Journal, JournalError, type JournalFunding, type JournalTx } from "./journal.js";
+import { RpcResponseError, sleep } from "./jsonRpc.js";
+import { rpc, toQuantity, type Receipt } from "./rpc.js";
+import type { BatchPlace, BatchTx, SentTx, TxSender } from "./sender.js";
 
 export type TimeMode = "warp" | "wall-clock";
 

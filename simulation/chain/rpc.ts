@@ -1,4 +1,4 @@
-import type { Eip1193Provider } from "../engine/types";
+import type { Eip1193Provider } from "../engine/types.js";
 
 export function toQuantity(n: bigint | number): string {
   return "0x" + BigInt(n).toString(16);

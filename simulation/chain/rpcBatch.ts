@@ -1,26 +1,30 @@
 /**
  * JSON-RPC calls in batches on Hardhat's in-process chain.
  *
- * EDR, the Rust EVM behind Hardhat 2's network, answers an array of calls in one crossing
- * from JavaScript to Rust. Hardhat's provider takes one call per `request`, and each call
- * goes through six wrapping providers and a JSON round trip on the way. A substep's block is
- * some 2n + 3 calls for n transactions (automine off, n sends, mine, automine on, n receipts):
- * 32 receipts took 2.1-3.1 ms one call at a time and 0.2-0.5 ms as one batch, and a 24-step
- * boson-commerce run in chain mode went from about 900 to about 700 ms.
+ * EDR, the Rust EVM behind Hardhat's in-process network, answers an array of calls in one
+ * crossing from JavaScript to Rust. Hardhat's provider takes one call per `request`, each going
+ * through Hardhat's request handlers, its hook chain and a JSON round trip. A substep's block
+ * is some 2n + 3 calls for n transactions (automine off, n sends, mine, automine on, n
+ * receipts). On Hardhat 3.18 (EDR 0.22), sends of a trivial call ran at about 2,000/s one
+ * request each and 4,300/s in batches of 32 plus the mining calls.
  *
- * Batches reach past Hardhat's public API: the `EdrProviderWrapper` at the bottom of the
- * chain of `_wrapped` providers holds EDR's provider as `_provider`, with
- * `handleRequest(json)`. So the handle is looked for, not assumed: where it is not found
- * (another provider, another Hardhat) a batch is sent call by call through `request`, with
- * the same results and the same failure semantics. Calls that bypass the wrappers are not
- * seen by Hardhat's gas reporter or by coverage tools that listen to the wrapper's events.
+ * Lockstep's plugin carries a batch down Hardhat's hook chain as one request (see
+ * cli/hooks/network.ts): `lockstep_batch` with `[calls]`. That reaches past Hardhat's public
+ * API, so it is tried, not assumed: a provider that does not know the method (Lockstep's
+ * plugin not loaded, an HTTP node) refuses it before anything runs, and from then on every
+ * batch on that provider goes call by call through `request`, with the same results and the
+ * same failure semantics. Batched calls are not seen by Hardhat's request handlers (they fill
+ * in gas and chain ids, which Lockstep's calls carry themselves).
  */
-import type { Eip1193Provider } from "../engine/types";
+import type { Eip1193Provider } from "../engine/types.js";
 
 export interface RpcCall {
   readonly method: string;
   readonly params: readonly unknown[];
 }
+
+/** The request that Lockstep's network hook turns into one EDR batch. */
+export const BATCH_METHOD = "lockstep_batch";
 
 /**
  * Sends calls in order and returns their results in order. At the first call that fails it
@@ -40,53 +44,64 @@ export class RpcBatchError extends Error {
   }
 }
 
-interface EdrHandle {
-  handleRequest(json: string): Promise<{ readonly data: unknown }>;
+export function isBatchCalls(value: unknown): value is RpcCall[] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (c: unknown) =>
+        typeof c === "object" &&
+        c !== null &&
+        typeof (c as RpcCall).method === "string" &&
+        Array.isArray((c as RpcCall).params),
+    )
+  );
 }
 
-/** EDR's provider under Hardhat's wrappers, if this provider has one. */
-export function edrHandleOf(provider: Eip1193Provider): EdrHandle | undefined {
-  let layer: unknown = provider;
-  for (let depth = 0; depth < 16 && typeof layer === "object" && layer !== null; depth++) {
-    const inner = (layer as { _provider?: unknown })._provider;
-    if (typeof inner === "object" && inner !== null && typeof (inner as EdrHandle).handleRequest === "function") {
-      return inner as EdrHandle;
-    }
-    layer = (layer as { _wrapped?: unknown })._wrapped;
-  }
-  return undefined;
+/** JSON-RPC's "method not found", and EDR's way of saying it. */
+function isUnknownMethod(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  const message = e instanceof Error ? e.message : String(e);
+  return code === -32601 || /not (found|supported)|unsupported method|does not exist/i.test(message);
 }
 
-/**
- * Batches on `provider`: one EDR call per batch where EDR's handle is found (and `direct`), else
- * call by call. The handle is looked up for every batch: a reset replaces EDR's provider, and a
- * lazily started Hardhat network has none until its first request.
- */
+/** Providers known to take batches (true) or to refuse them (false). */
+const batchSupport = new WeakMap<Eip1193Provider, boolean>();
+
+/** Whether batches on `provider` went in one request so far (undefined: not tried yet). */
+export function batchesSupported(provider: Eip1193Provider): boolean | undefined {
+  return batchSupport.get(provider);
+}
+
+async function oneByOne(provider: Eip1193Provider, calls: readonly RpcCall[]): Promise<unknown[]> {
+  const results: unknown[] = [];
+  for (const { method, params } of calls) results.push(await provider.request({ method, params }));
+  return results;
+}
+
+/** Batches on `provider`: one EDR call per batch where the provider takes it (and `direct`), else call by call. */
 export function rpcBatchOf(provider: Eip1193Provider, direct = true): RpcBatch {
   return async (calls) => {
-    const edr = direct ? edrHandleOf(provider) : undefined;
-    if (edr === undefined) {
-      const results: unknown[] = [];
-      for (const { method, params } of calls) results.push(await provider.request({ method, params }));
-      return results;
-    }
+    if (!direct || batchSupport.get(provider) === false) return oneByOne(provider, calls);
     if (calls.length === 0) return [];
-    const body = JSON.stringify(calls.map(({ method, params }, id) => ({ jsonrpc: "2.0", id, method, params })));
-    const response = await edr.handleRequest(body);
-    const answer = (typeof response.data === "string" ? JSON.parse(response.data) : response.data) as {
-      result?: unknown;
-      error?: { message?: unknown; code?: unknown };
-    };
-    if (answer.error !== undefined) {
+    let answer: { result?: unknown; error?: { message?: unknown; code?: unknown } };
+    try {
+      answer = (await provider.request({ method: BATCH_METHOD, params: [calls] })) as typeof answer;
+    } catch (e) {
+      if (batchSupport.get(provider) === undefined && isUnknownMethod(e)) {
+        batchSupport.set(provider, false);
+        return oneByOne(provider, calls);
+      }
+      const code = (e as { code?: unknown }).code;
+      throw new RpcBatchError(e instanceof Error ? e.message : String(e), typeof code === "number" ? code : undefined);
+    }
+    if (answer?.error !== undefined) {
       const { message, code } = answer.error;
       throw new RpcBatchError(String(message), typeof code === "number" ? code : undefined);
     }
-    if (!Array.isArray(answer.result) || answer.result.length !== calls.length) {
-      throw new RpcBatchError(
-        `EDR answered a batch of ${calls.length} calls with ${JSON.stringify(answer)}`,
-        undefined,
-      );
+    if (!Array.isArray(answer?.result) || answer.result.length !== calls.length) {
+      throw new RpcBatchError(`EDR answered a batch of ${calls.length} calls with ${JSON.stringify(answer)}`, undefined);
     }
+    batchSupport.set(provider, true);
     return answer.result;
   };
 }

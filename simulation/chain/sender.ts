@@ -1,8 +1,8 @@
-import { InternalError } from "../engine/errors";
-import type { Eip1193Provider } from "../engine/types";
-import { createTraceReleaser } from "./edrMemory";
-import { rpc, toQuantity, type Receipt } from "./rpc";
-import { rpcBatchOf } from "./rpcBatch";
+import { InternalError } from "../engine/errors.js";
+import type { Eip1193Provider } from "../engine/types.js";
+import { createTraceReleaser } from "./edrMemory.js";
+import { rpc, toQuantity, type Receipt } from "./rpc.js";
+import { rpcBatchOf } from "./rpcBatch.js";
 
 /** A mined transaction, successful or reverted. */
 export interface SentTx {

@@ -5,14 +5,14 @@
  * the compiler's storage layout, so a reordered state variable fails a test, not a run.
  */
 import { keccak256 } from "ethers";
-import type { Account } from "../engine/types";
-import type { SystemAddresses } from "../model/system";
-import type { Address } from "../model/types";
-import { ENTITY_FIELDS, GLOBAL_VARIABLES, RELEASE_FIELDS } from "../model/variables";
-import { DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES } from "../model/vouchers";
-import { InternalError } from "../engine/errors";
-import { IFACE } from "./contracts";
-import type { SlotRead } from "./sender";
+import type { Account } from "../engine/types.js";
+import type { SystemAddresses } from "../model/system.js";
+import type { Address } from "../model/types.js";
+import { ENTITY_FIELDS, GLOBAL_VARIABLES, RELEASE_FIELDS } from "../model/variables.js";
+import { DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES } from "../model/vouchers.js";
+import { InternalError } from "../engine/errors.js";
+import { IFACE } from "./contracts.js";
+import type { SlotRead } from "./sender.js";
 
 /**
  * Storage slots of the state variables the Lens reads, by contract and variable name as the

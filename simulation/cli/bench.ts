@@ -6,23 +6,23 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { toJson } from "../analysis/files";
-import { callContextFor, encodeAction } from "../chain/calls";
-import { deploySystem } from "../chain/deploy";
-import { createTraceReleaser } from "../chain/edrMemory";
-import { inProcessTarget } from "../chain/inprocess";
-import { rpc, toQuantity } from "../chain/rpc";
-import { createInProcessSender, TX_GAS_LIMIT, type TxSender } from "../chain/sender";
-import { createKeyRing } from "../engine/accounts";
-import { DEFAULT_START_TIME, executeRun, type Executed } from "../engine/execute";
-import { applyAssignments, defaults } from "../engine/params";
-import type { RunTask } from "../engine/plan";
-import type { ActionRecord } from "../engine/run";
-import { WorkerPool } from "../engine/pool";
-import type { Eip1193Provider, Mode } from "../engine/types";
-import type { SystemAddresses, SystemConfig } from "../model/system";
-import { scenarioByName, type AnyScenario } from "../scenarios";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { toJson } from "../analysis/files.js";
+import { callContextFor, encodeAction } from "../chain/calls.js";
+import { deploySystem } from "../chain/deploy.js";
+import { createTraceReleaser } from "../chain/edrMemory.js";
+import { inProcessTarget } from "../chain/inprocess.js";
+import { rpc, toQuantity } from "../chain/rpc.js";
+import { createInProcessSender, TX_GAS_LIMIT, type TxSender } from "../chain/sender.js";
+import { createKeyRing } from "../engine/accounts.js";
+import { DEFAULT_START_TIME, executeRun, type Executed } from "../engine/execute.js";
+import { applyAssignments, defaults } from "../engine/params.js";
+import type { RunTask } from "../engine/plan.js";
+import type { ActionRecord } from "../engine/run.js";
+import { WorkerPool } from "../engine/pool.js";
+import type { Eip1193Provider, Mode } from "../engine/types.js";
+import type { SystemAddresses, SystemConfig } from "../model/system.js";
+import { scenarioByName, type AnyScenario } from "../scenarios/index.js";
 
 interface Recorded {
   readonly from: string;
@@ -207,7 +207,7 @@ function peakRss(root: string, scenario: string, steps: number): number {
   const out = spawnSync(
     process.execPath,
     [
-      join(root, "node_modules/hardhat/internal/cli/cli.js"),
+      join(root, "node_modules/hardhat/dist/src/cli.js"),
       "bench",
       "--memory-probe",
       String(steps),
@@ -262,7 +262,6 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
   const boson = scenarioByName("boson-commerce");
   const steps = quick ? 8 : 24;
   const base = defaults(boson.schema);
-  const provider = hre.network.provider;
 
   // A first run warms the process up (JIT, the agents' addresses) and records the transaction
   // stream that the raw replays send; every run of this seed sends the same one.
@@ -279,7 +278,9 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
 
   const measure = {
     async raw(): Promise<number> {
-      await inProcessTarget(hre).fresh();
+      const target = inProcessTarget(hre);
+      await target.fresh();
+      const provider = target.provider;
       const inProcess = createInProcessSender(provider);
       await deploySystem(inProcess, config, createKeyRing());
       await inProcess.prepare(senders);

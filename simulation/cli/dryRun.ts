@@ -4,15 +4,15 @@
  * included), the most each action kind needs (the gas limit of a call that reverts in
  * estimation), and, in warp mode, the trace hash the remote run must reproduce.
  */
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { formatEther } from "ethers";
-import { rpc } from "../chain/rpc";
-import type { KeyRing } from "../engine/accounts";
-import { UserError } from "../engine/errors";
-import { executeRun, type ExecuteSpec } from "../engine/execute";
-import type { ActionRecord } from "../engine/run";
-import type { ChainTarget, Eip1193Provider } from "../engine/types";
-import type { TimeScale } from "../engine/timeScale";
+import { rpc } from "../chain/rpc.js";
+import type { KeyRing } from "../engine/accounts.js";
+import { UserError } from "../engine/errors.js";
+import { executeRun, type ExecuteSpec } from "../engine/execute.js";
+import type { ActionRecord } from "../engine/run.js";
+import { inProcessTarget } from "../chain/inprocess.js";
+import type { TimeScale } from "../engine/timeScale.js";
 
 /** One send of the run, in the order the remote sender numbers them (deployment, then every action). */
 export interface DrySend {
@@ -45,16 +45,8 @@ export async function dryRun(
   timeScale: TimeScale | undefined,
 ): Promise<DryRun> {
   const started = performance.now();
-  // A chain of its own, whatever network the task runs on (Hardhat's internal constructor, stable across 2.x).
-  const { createProvider } = await import("hardhat/internal/core/providers/construction");
-  const provider = (await createProvider(hre.config, "hardhat", hre.artifacts)) as unknown as Eip1193Provider;
-  const target: ChainTarget = {
-    provider,
-    kind: "in-process",
-    async fresh() {
-      await rpc(provider, "hardhat_reset", []);
-    },
-  };
+  // A chain of its own, in-process, whatever network the task runs on.
+  const target = inProcessTarget(hre);
   const records: ActionRecord[] = [];
   const executed = await executeRun(spec, {
     target,
@@ -63,6 +55,7 @@ export async function dryRun(
     ...(timeScale !== undefined ? { timeScale } : {}),
     sink: { begin() {}, sample() {}, action: (r) => void records.push(r) },
   });
+  const provider = target.provider;
   // Deployment: the blocks before the first action's (one transaction per block in-process).
   const firstHash = records.find((r) => r.chain?.txHash !== undefined)?.chain?.txHash;
   const last = firstHash

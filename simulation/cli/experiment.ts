@@ -6,23 +6,24 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { toJson } from "../analysis/files";
-import { quoteIdent, RESULTS_FILE } from "../analysis/schema";
-import { pairedDifference, summarize, studentTQuantile, type Summary } from "../analysis/stats";
-import { openStore, readFinalKpis, runRowFromError, runRowFromResult, type Store } from "../analysis/store";
-import { encodeValue } from "../analysis/values";
-import { inProcessTarget } from "../chain/inprocess";
-import { UserError } from "../engine/errors";
-import { executeRun } from "../engine/execute";
-import { createOptimizer, type OptimizerParam } from "../engine/optimize";
-import { applyAssignments, defaults, leafAt, type Assignment } from "../engine/params";
-import { expandGrid, parseGridAxis, planRuns, runSeed, type GridAxis, type RunTask } from "../engine/plan";
-import { WorkerPool, runTasks, type PoolOptions, type PoolOutcome, type PoolSink } from "../engine/pool";
-import { MODES, type Mode } from "../engine/types";
-import { scenarioByName, type AnyScenario } from "../scenarios";
-import { bytecodeHashes, gitCommit, toolchain } from "./manifest";
-import { checkOutDir } from "./run";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { build } from "./build.js";
+import { toJson } from "../analysis/files.js";
+import { quoteIdent, RESULTS_FILE } from "../analysis/schema.js";
+import { pairedDifference, summarize, studentTQuantile, type Summary } from "../analysis/stats.js";
+import { openStore, readFinalKpis, runRowFromError, runRowFromResult, type Store } from "../analysis/store.js";
+import { encodeValue } from "../analysis/values.js";
+import { inProcessTarget } from "../chain/inprocess.js";
+import { UserError } from "../engine/errors.js";
+import { executeRun } from "../engine/execute.js";
+import { createOptimizer, type OptimizerParam } from "../engine/optimize.js";
+import { applyAssignments, defaults, leafAt, type Assignment } from "../engine/params.js";
+import { expandGrid, parseGridAxis, planRuns, runSeed, type GridAxis, type RunTask } from "../engine/plan.js";
+import { WorkerPool, runTasks, type PoolOptions, type PoolOutcome, type PoolSink } from "../engine/pool.js";
+import { MODES, type Mode } from "../engine/types.js";
+import { scenarioByName, type AnyScenario } from "../scenarios/index.js";
+import { bytecodeHashes, gitCommit, toolchain } from "./manifest.js";
+import { checkOutDir } from "./run.js";
 import {
   checkParams,
   optionError,
@@ -31,8 +32,8 @@ import {
   splitAssignments,
   MAX_SEED,
   MAX_STEPS,
-} from "./prepare";
-import { progressBar } from "./progress";
+} from "./prepare.js";
+import { progressBar } from "./progress.js";
 
 export interface ExperimentArgs {
   readonly scenario?: string | undefined;
@@ -281,7 +282,7 @@ async function withExperiment(
     }
     throw e;
   }
-  await hre.run("compile", { quiet: true });
+  await build(hre);
   const folder = new ExperimentFolder(target.outDir, target.name);
   const store = await openStore(join(folder.partialPath, RESULTS_FILE));
   const interrupt = interruptible();
@@ -818,7 +819,12 @@ export async function simOptimize(hre: HardhatRuntimeEnvironment, args: Optimize
 }
 
 /** `sim export`: the folder's results as Parquet or CSV that pandas, polars and radCAD notebooks read. */
-export async function simExport(args: { in?: string | undefined; format?: string | undefined }): Promise<number> {
+export interface ExportArgs {
+  readonly in?: string | undefined;
+  readonly format?: string | undefined;
+}
+
+export async function simExport(args: ExportArgs): Promise<number> {
   try {
     if (args.in === undefined) throw new UserError("Missing option --in: expected a run or experiment folder.");
     const folder = resolve(args.in);
@@ -826,7 +832,7 @@ export async function simExport(args: { in?: string | undefined; format?: string
       throw optionError("in", args.in, `a run or experiment folder holding ${RESULTS_FILE}`);
     const format = (args.format ?? "parquet").trim();
     if (format !== "parquet" && format !== "csv") throw optionError("format", format, "parquet or csv");
-    const { exportResults } = await import("../analysis/export");
+    const { exportResults } = await import("../analysis/export.js");
     const files = await exportResults(folder, format);
     process.stdout.write(files.map((f) => `wrote ${f}`).join("\n") + "\n");
     return 0;

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BufferedFile, csvCell, toJson } from "../analysis/files";
-import { traceHeader, traceRow, type StepSample, type TraceLayout } from "../analysis/trace";
-import type { ActionRecord, RunSink } from "../engine/run";
+import { BufferedFile, csvCell, toJson } from "../analysis/files.js";
+import { traceHeader, traceRow, type StepSample, type TraceLayout } from "../analysis/trace.js";
+import type { ActionRecord, RunSink } from "../engine/run.js";
 
 /**
  * A remote run's folder, written in place from the start (an in-process run's RunFolder is

@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { keccak256 } from "ethers";
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { CONTRACTS } from "../chain/contracts";
-import type { Executed } from "../engine/execute";
-import type { PreparedRun } from "./prepare";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { selectedNetwork } from "./network.js";
+import { CONTRACTS } from "../chain/contracts.js";
+import type { Executed } from "../engine/execute.js";
+import type { PreparedRun } from "./prepare.js";
 
 /** The source commit the run came from, with `-dirty` when the tree had changes. */
 export function gitCommit(root: string): string {
@@ -31,11 +32,11 @@ export function bytecodeHashes(): Record<string, string> {
 }
 
 export function toolchain(hre: HardhatRuntimeEnvironment): Record<string, string> {
-  const network = hre.network.config as { hardfork?: string };
+  const network = selectedNetwork(hre);
   return {
-    solc: hre.config.solidity.compilers[0]?.version ?? "unknown",
-    hardfork: network.hardfork ?? "unknown",
-    network: hre.network.name,
+    solc: hre.config.solidity.profiles["default"]?.compilers[0]?.version ?? "unknown",
+    hardfork: network.config.type === "edr-simulated" ? network.config.hardfork : "unknown",
+    network: network.name,
     node: process.version,
   };
 }

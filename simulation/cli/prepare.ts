@@ -2,11 +2,11 @@
  * The command line's boundary: every flag and parameter is validated here, once, into a
  * typed PreparedRun. Past this point nothing is user input.
  */
-import { ParamError, UserError } from "../engine/errors";
-import { applyAssignments, defaults, parseAssignment, type Assignment } from "../engine/params";
-import { MODES, type Mode } from "../engine/types";
-import { toJson } from "../analysis/files";
-import { scenarioByName, type AnyScenario } from "../scenarios";
+import { ParamError, UserError } from "../engine/errors.js";
+import { applyAssignments, defaults, parseAssignment, type Assignment } from "../engine/params.js";
+import { MODES, type Mode } from "../engine/types.js";
+import { toJson } from "../analysis/files.js";
+import { scenarioByName, type AnyScenario } from "../scenarios/index.js";
 
 export const MAX_STEPS = 100_000;
 export const MAX_SEED = 2 ** 32 - 1;

@@ -9,10 +9,12 @@
  * `npx hardhat node` funds).
  */
 import { HDNodeWallet, keccak256, toUtf8Bytes, Wallet } from "ethers";
-import type { HardhatRuntimeEnvironment, NetworkConfig } from "hardhat/types";
-import { createKeyRing, DEV_MASTER, type KeyRing } from "../engine/accounts";
-import { UserError } from "../engine/errors";
-import type { Secrets } from "./secrets";
+import type { NetworkConfig } from "hardhat/types/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { selectedNetwork } from "./network.js";
+import { createKeyRing, DEV_MASTER, type KeyRing } from "../engine/accounts.js";
+import { UserError } from "../engine/errors.js";
+import type { Secrets } from "./secrets.js";
 
 /** Chain ids of local development chains (Hardhat, Anvil, Ganache): the only ones the public development key may touch. */
 export const DEV_CHAIN_IDS: readonly bigint[] = [31337n, 1337n];
@@ -32,15 +34,15 @@ export interface RemoteAccounts {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function resolveAccounts(
+export async function resolveAccounts(
   hre: HardhatRuntimeEnvironment,
   chainId: bigint,
   secrets: Secrets,
   env: Env = process.env,
-): RemoteAccounts {
-  const network = hre.network.name;
-  const config = hre.config.networks[network];
-  const configured = network === "hardhat" ? [] : configuredKeys(config, network);
+): Promise<RemoteAccounts> {
+  const selected = selectedNetwork(hre);
+  const network = selected.name;
+  const configured = selected.inProcess ? [] : await configuredKeys(selected.config, network);
   for (const k of configured) secrets.add(k.secret);
 
   let master: string;
@@ -71,7 +73,7 @@ export function resolveAccounts(
     funderKey = checkKey(funderEnv, "LOCKSTEP_FUNDER_KEY");
     funderSource = "LOCKSTEP_FUNDER_KEY";
   } else {
-    const first = network === "hardhat" ? firstHardhatAccount(hre) : configured[0]?.first;
+    const first = selected.inProcess ? await firstHardhatAccount(hre) : configured[0]?.first;
     if (first === undefined) {
       throw new UserError(
         `Network ${network} has no configured account to fund the agents from: set LOCKSTEP_FUNDER_KEY to the private ` +
@@ -81,7 +83,7 @@ export function resolveAccounts(
     secrets.add(first);
     funderKey = first;
     funderSource =
-      network === "hardhat" ? "Hardhat's first default account" : `the first account of network ${network}`;
+      selected.inProcess ? "Hardhat's first default account" : `the first account of network ${network}`;
   }
   const funderWallet = new Wallet(funderKey);
   const funder = funderWallet.address.toLowerCase() as `0x${string}`;
@@ -115,27 +117,33 @@ export function resolveAccounts(
 }
 
 /** The configured accounts of an HTTP network: the master they imply and the first account's key. */
-function configuredKeys(
-  config: NetworkConfig | undefined,
+async function configuredKeys(
+  config: NetworkConfig,
   network: string,
-): { master: string; first: string; secret: string }[] {
-  if (config === undefined || !("url" in config)) return [];
+): Promise<{ master: string; first: string; secret: string }[]> {
+  if (config.type !== "http") return [];
   const accounts = config.accounts;
   if (accounts === "remote") return [];
   if (Array.isArray(accounts)) {
     if (accounts.length === 0) return [];
-    const keys = accounts.map((k, i) => checkKey(k, `networks.${network}.accounts[${i}]`));
+    const raw = await Promise.all(accounts.map((k) => k.get()));
+    const keys = raw.map((k, i) => checkKey(k, `networks.${network}.accounts[${i}]`));
     // Agents' master: a hash of the configured keys, so no configured account is itself an agent.
     return [{ master: keccak256(toUtf8Bytes(`lockstep agents/${keys.join(",")}`)), first: keys[0]!, secret: keys[0]! }];
   }
-  const first = hdKey(accounts.mnemonic, accounts.passphrase, accounts.path, accounts.initialIndex, network);
-  return [{ master: accounts.mnemonic, first, secret: accounts.mnemonic }];
+  const mnemonic = await accounts.mnemonic.get();
+  const first = hdKey(mnemonic, await accounts.passphrase.get(), accounts.path, accounts.initialIndex, network);
+  return [{ master: mnemonic, first, secret: mnemonic }];
 }
 
-function firstHardhatAccount(hre: HardhatRuntimeEnvironment): string | undefined {
-  const accounts = hre.config.networks.hardhat.accounts;
-  if (Array.isArray(accounts)) return accounts[0]?.privateKey;
-  return hdKey(accounts.mnemonic, accounts.passphrase, accounts.path, accounts.initialIndex, "hardhat");
+/** The first account of Hardhat's simulated network, which `npx hardhat node` funds. */
+async function firstHardhatAccount(hre: HardhatRuntimeEnvironment): Promise<string | undefined> {
+  const config = hre.config.networks[selectedNetwork(hre).name];
+  if (config?.type !== "edr-simulated") return undefined;
+  const accounts = config.accounts;
+  if (Array.isArray(accounts)) return accounts[0]?.privateKey.get();
+  const mnemonic = await accounts.mnemonic.get();
+  return hdKey(mnemonic, await accounts.passphrase.get(), accounts.path, accounts.initialIndex, "default");
 }
 
 function hdKey(mnemonic: string, passphrase: string, path: string, index: number, network: string): string {

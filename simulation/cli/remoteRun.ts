@@ -14,11 +14,12 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { HardhatRuntimeEnvironment, HttpNetworkConfig } from "hardhat/types";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { networkUrl, selectedNetwork } from "./network.js";
 import { formatEther } from "ethers";
-import { toJson } from "../analysis/files";
-import { createJsonRpcClient, redactUrl, RpcResponseError, RpcTransportError, urlHasSecret } from "../chain/jsonRpc";
-import { Journal, JournalError } from "../chain/journal";
+import { toJson } from "../analysis/files.js";
+import { createJsonRpcClient, redactUrl, RpcResponseError, RpcTransportError, urlHasSecret } from "../chain/jsonRpc.js";
+import { Journal, JournalError } from "../chain/journal.js";
 import {
   createRemoteSender,
   mapLimit,
@@ -28,20 +29,20 @@ import {
   quoteFees,
   type ChainProbe,
   type TimeMode,
-} from "../chain/remote";
-import { rpc } from "../chain/rpc";
-import { UserError } from "../engine/errors";
-import { DEFAULT_START_TIME, executeRun } from "../engine/execute";
-import type { TimeScale } from "../engine/timeScale";
-import { DEPLOYER_ID } from "../model/system";
-import { dryRun, funderShort, planFunding } from "./dryRun";
-import { LiveRunFolder } from "./liveFolder";
-import { outcomeFields, runHeader } from "./manifest";
-import { optionError, parseIntegerOption, prepareRun, type PreparedRun } from "./prepare";
-import { progressBar } from "./progress";
-import { resolveAccounts } from "./remoteAccounts";
-import { checkOutDir, printSummary, runName, type RunArgs } from "./run";
-import { Secrets } from "./secrets";
+} from "../chain/remote.js";
+import { rpc } from "../chain/rpc.js";
+import { UserError } from "../engine/errors.js";
+import { DEFAULT_START_TIME, executeRun } from "../engine/execute.js";
+import type { TimeScale } from "../engine/timeScale.js";
+import { DEPLOYER_ID } from "../model/system.js";
+import { dryRun, funderShort, planFunding } from "./dryRun.js";
+import { LiveRunFolder } from "./liveFolder.js";
+import { outcomeFields, runHeader } from "./manifest.js";
+import { optionError, parseIntegerOption, prepareRun, type PreparedRun } from "./prepare.js";
+import { progressBar } from "./progress.js";
+import { resolveAccounts } from "./remoteAccounts.js";
+import { checkOutDir, printSummary, runName, type RunArgs } from "./run.js";
+import { Secrets } from "./secrets.js";
 
 /** Exit code of a run the chain side failed (unreachable node, refused transaction): it can be resumed. */
 export const EXIT_REMOTE_FAILURE = 3;
@@ -85,8 +86,8 @@ export async function simRunRemote(hre: HardhatRuntimeEnvironment, args: RunArgs
   secrets.add(process.env["LOCKSTEP_MNEMONIC"]);
   secrets.add(process.env["LOCKSTEP_FUNDER_KEY"]);
   if (args.rpcUrl !== undefined && urlHasSecret(args.rpcUrl)) secrets.add(args.rpcUrl);
-  const networkUrl = (hre.network.config as Partial<HttpNetworkConfig>).url;
-  if (networkUrl !== undefined && urlHasSecret(networkUrl)) secrets.add(networkUrl);
+  const configuredUrl = await networkUrl(selectedNetwork(hre));
+  if (configuredUrl !== undefined && urlHasSecret(configuredUrl)) secrets.add(configuredUrl);
   const unguard = secrets.guardStreams();
   const folderRef: { path?: string } = {};
   try {
@@ -117,8 +118,8 @@ export async function simRunRemote(hre: HardhatRuntimeEnvironment, args: RunArgs
   }
 }
 
-function setupFromArgs(hre: HardhatRuntimeEnvironment, args: RunArgs): Setup {
-  if (args.resume !== undefined) return setupFromManifest(hre, args);
+async function setupFromArgs(hre: HardhatRuntimeEnvironment, args: RunArgs): Promise<Setup> {
+  if (args.resume !== undefined) return await setupFromManifest(hre, args);
   const prepared = prepareRun(args);
   if (prepared.mode === "model") {
     throw optionError("mode", "model", "lockstep or chain on a remote network (model mode runs no chain)");
@@ -129,7 +130,7 @@ function setupFromArgs(hre: HardhatRuntimeEnvironment, args: RunArgs): Setup {
     args.stepSeconds === undefined ? undefined : parseIntegerOption("step-seconds", args.stepSeconds, 1, scenarioStep);
   return {
     prepared,
-    url: endpointUrl(hre, args.rpcUrl, undefined),
+    url: await endpointUrl(hre, args.rpcUrl, undefined),
     confirmations: parseConfirmations(args.confirmations, 1),
     stepSeconds,
     folder: undefined,
@@ -143,16 +144,17 @@ function parseConfirmations(text: string | undefined, fallback: number): number 
 }
 
 /** The endpoint: --rpc-url, or the --network's URL, or (resuming) the recorded one. */
-function endpointUrl(hre: HardhatRuntimeEnvironment, rpcUrl: string | undefined, recorded: string | null | undefined) {
-  const network = hre.network.name;
-  if (network !== "hardhat" && rpcUrl !== undefined) {
-    throw new UserError(`Both --network ${network} and --rpc-url are given: give one of them.`);
+async function endpointUrl(
+  hre: HardhatRuntimeEnvironment,
+  rpcUrl: string | undefined,
+  recorded: string | null | undefined,
+): Promise<string> {
+  const network = selectedNetwork(hre);
+  if (!network.inProcess && rpcUrl !== undefined) {
+    throw new UserError(`Both --network ${network.name} and --rpc-url are given: give one of them.`);
   }
   let url: string | undefined = rpcUrl;
-  if (url === undefined && network !== "hardhat") {
-    url = (hre.network.config as Partial<HttpNetworkConfig>).url;
-    if (url === undefined) throw new UserError(`Network ${network} has no url in hardhat.config.ts.`);
-  }
+  if (url === undefined && !network.inProcess) url = await networkUrl(network);
   url ??= recorded ?? undefined;
   if (url === undefined) {
     throw new UserError(
@@ -171,7 +173,7 @@ function endpointUrl(hre: HardhatRuntimeEnvironment, rpcUrl: string | undefined,
   return url;
 }
 
-function setupFromManifest(hre: HardhatRuntimeEnvironment, args: RunArgs): Setup {
+async function setupFromManifest(hre: HardhatRuntimeEnvironment, args: RunArgs): Promise<Setup> {
   for (const [flag, value] of [
     ["steps", args.steps],
     ["seed", args.seed],
@@ -222,7 +224,7 @@ function setupFromManifest(hre: HardhatRuntimeEnvironment, args: RunArgs): Setup
   }
   return {
     prepared,
-    url: endpointUrl(hre, args.rpcUrl, remote.rpcUrl),
+    url: await endpointUrl(hre, args.rpcUrl, remote.rpcUrl),
     confirmations: parseConfirmations(args.confirmations, remote.confirmations),
     stepSeconds: remote.timeScale === null ? undefined : remote.stepSeconds,
     folder,
@@ -237,7 +239,7 @@ async function remoteRun(
   secrets: Secrets,
   folderRef: { path?: string },
 ): Promise<number> {
-  const setup = setupFromArgs(hre, args);
+  const setup = await setupFromArgs(hre, args);
   const { prepared } = setup;
   const say = (line: string): void => void process.stdout.write(line + "\n");
   const client = createJsonRpcClient({ url: setup.url, seed: `lockstep/rpc/${prepared.seed}`, ...rpcTuning() });
@@ -248,7 +250,7 @@ async function remoteRun(
       `The run was on chain ${resumedRemote.chainId}, but ${client.endpoint} is chain ${probe.chainId}: resume it on its own chain.`,
     );
   }
-  const accounts = resolveAccounts(hre, probe.chainId, secrets);
+  const accounts = await resolveAccounts(hre, probe.chainId, secrets);
   const deployer = accounts.keys.addressOf(DEPLOYER_ID);
   if (resumedRemote !== undefined && resumedRemote.deployer !== deployer) {
     throw new UserError(
@@ -367,7 +369,7 @@ async function remoteRun(
   const folder = new LiveRunFolder(path);
   folderRef.path = path;
   const remote: RemoteSettings = {
-    network: hre.network.name,
+    network: selectedNetwork(hre).name,
     rpcUrl: urlHasSecret(setup.url) ? null : setup.url,
     endpoint: client.endpoint,
     chainId: probe.chainId.toString(),
@@ -435,7 +437,7 @@ async function remoteRun(
             : " The trace hash differs from the in-process dry run's."),
     );
     if (args.report === true) {
-      const { report } = await import("./report");
+      const { report } = await import("./report.js");
       const written = await report({ in: path });
       say(`Report: ${written.path}`);
     } else say(`Next: npx hardhat sim report --in ${path}`);

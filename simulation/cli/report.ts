@@ -1,8 +1,8 @@
 /** `sim report`: the HTML report of a run or experiment folder. */
-import { UserError } from "../engine/errors";
-import type { ScenarioInfo } from "../analysis/report/experimentReport";
-import { writeReport, type WriteReportReturnType } from "../analysis/report/writeReport";
-import { SCENARIOS } from "../scenarios";
+import { UserError } from "../engine/errors.js";
+import type { ScenarioInfo } from "../analysis/report/experimentReport.js";
+import { writeReport, type WriteReportReturnType } from "../analysis/report/writeReport.js";
+import { SCENARIOS } from "../scenarios/index.js";
 
 export interface ReportArgs {
   readonly in?: string | undefined;

@@ -1,17 +1,18 @@
 import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { RunFolder } from "../analysis/runFolder";
-import { toJson } from "../analysis/files";
-import { encodeValue } from "../analysis/values";
-import { UserError } from "../engine/errors";
-import { executeRun, DEFAULT_START_TIME } from "../engine/execute";
-import type { RunResult } from "../engine/run";
-import { inProcessTarget } from "../chain/inprocess";
-import { outcomeFields, runHeader } from "./manifest";
-import { optionError, prepareRun, type PreparedRun, type RunRequest } from "./prepare";
-import { progressBar } from "./progress";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { selectedNetwork } from "./network.js";
+import { RunFolder } from "../analysis/runFolder.js";
+import { toJson } from "../analysis/files.js";
+import { encodeValue } from "../analysis/values.js";
+import { UserError } from "../engine/errors.js";
+import { executeRun, DEFAULT_START_TIME } from "../engine/execute.js";
+import type { RunResult } from "../engine/run.js";
+import { inProcessTarget } from "../chain/inprocess.js";
+import { outcomeFields, runHeader } from "./manifest.js";
+import { optionError, prepareRun, type PreparedRun, type RunRequest } from "./prepare.js";
+import { progressBar } from "./progress.js";
 
 export interface RunArgs extends RunRequest {
   readonly out?: string | undefined;
@@ -39,8 +40,16 @@ export function checkOutDir(out: string): string {
 
 /** `sim run`: one run, written to its folder; returns the exit code (0 parity, 1 divergence, 2 bad input). */
 export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Promise<number> {
-  if (args.rpcUrl !== undefined || args.resume !== undefined || hre.network.name !== "hardhat") {
-    const { simRunRemote } = await import("./remoteRun");
+  let inProcess: boolean;
+  try {
+    inProcess = selectedNetwork(hre).inProcess;
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    process.stderr.write(`error: ${e.message}\n`);
+    return 2;
+  }
+  if (args.rpcUrl !== undefined || args.resume !== undefined || !inProcess) {
+    const { simRunRemote } = await import("./remoteRun.js");
     return simRunRemote(hre, args);
   }
   if (args.confirmations !== undefined || args.stepSeconds !== undefined) {
@@ -54,11 +63,6 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
   try {
     prepared = prepareRun(args);
     outDir = checkOutDir(args.out ?? "results");
-    if (hre.network.name !== "hardhat" && prepared.mode !== "model") {
-      throw new UserError(
-        `Network ${hre.network.name} is not supported yet: run on the in-process network (omit --network).`,
-      );
-    }
   } catch (e) {
     if (e instanceof UserError) {
       process.stderr.write(`error: ${e.message}\n`);
@@ -86,7 +90,7 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
   const path = folder.finish(manifest);
   printSummary(prepared, result, path);
   if (args.report === true) {
-    const { report } = await import("./report");
+    const { report } = await import("./report.js");
     const written = await report({ in: path });
     process.stdout.write(`Report: ${written.path}\n`);
   } else process.stdout.write(`Next: npx hardhat sim report --in ${path}\n`);

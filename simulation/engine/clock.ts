@@ -1,4 +1,4 @@
-import type { Substep, Tick } from "./types";
+import type { Substep, Tick } from "./types.js";
 
 /** The run's clock: step k's substep j happens at start + k * stepSeconds + offset_j. */
 export interface Clock {

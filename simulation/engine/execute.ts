@@ -1,9 +1,9 @@
-import { createKeyRing, type KeyRing } from "./accounts";
-import { InternalError } from "./errors";
-import type { SchemaNode } from "./params";
-import { runScenario, type RunResult, type RunSink } from "./run";
-import type { ChainBackend, ChainTarget, Mode, Scenario } from "./types";
-import type { TimeScale } from "./timeScale";
+import { createKeyRing, type KeyRing } from "./accounts.js";
+import { InternalError } from "./errors.js";
+import type { SchemaNode } from "./params.js";
+import { runScenario, type RunResult, type RunSink } from "./run.js";
+import type { ChainBackend, ChainTarget, Mode, Scenario } from "./types.js";
+import type { TimeScale } from "./timeScale.js";
 
 /** 2030-03-17T17:46:40Z: every run's clock starts here, so traces do not depend on the day they ran. */
 export const DEFAULT_START_TIME = 1_900_000_000n;

@@ -1,5 +1,5 @@
-import { UserError } from "./errors";
-import { rngFromString, type Rng } from "./rng";
+import { UserError } from "./errors.js";
+import { rngFromString, type Rng } from "./rng.js";
 
 /**
  * A deterministic optimiser over box-bounded parameters: CMA-ES, (mu/mu_w, lambda) with

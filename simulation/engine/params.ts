@@ -1,4 +1,4 @@
-import { ParamError, UserError } from "./errors";
+import { ParamError, UserError } from "./errors.js";
 
 /**
  * A scenario's parameter schema: a tree whose leaves say the type, range and default

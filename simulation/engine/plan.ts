@@ -2,10 +2,10 @@
  * Experiments as lists of runs: a sweep is the cartesian product of its grids, each
  * subset run with Monte Carlo seeds; an A/B test is two subsets on common seeds.
  */
-import { UserError } from "./errors";
-import { applyAssignments, leafAt, parseLeaf, type Assignment, type ParamValue, type SchemaNode } from "./params";
-import { deriveSeed } from "./rng";
-import type { Mode } from "./types";
+import { UserError } from "./errors.js";
+import { applyAssignments, leafAt, parseLeaf, type Assignment, type ParamValue, type SchemaNode } from "./params.js";
+import { deriveSeed } from "./rng.js";
+import type { Mode } from "./types.js";
 
 /** One run of an experiment, plain data a worker process can take. */
 export interface RunTask {

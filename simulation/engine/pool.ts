@@ -6,10 +6,10 @@
  * Each run is deterministic on its own, so the results do not depend on the pool.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
-import type { ActionRecord, RunResult, RunSink } from "./run";
-import type { RunTask } from "./plan";
-import type { StepSample, TraceLayout } from "../analysis/trace";
+import { fileURLToPath } from "node:url";
+import type { ActionRecord, RunResult, RunSink } from "./run.js";
+import type { RunTask } from "./plan.js";
+import type { StepSample, TraceLayout } from "../analysis/trace.js";
 
 /** Where the pool delivers what runs produce; called in order for any one run. */
 export interface PoolSink {
@@ -125,7 +125,14 @@ async function runInProcess(tasks: readonly RunTask[], options: PoolOptions): Pr
   return { completed, failed, stopped: shouldStop() };
 }
 
-const WORKER_ENTRY = join(__dirname, "worker.ts");
+/** The worker's module: worker.ts run from the sources (through tsx, as Hardhat runs them), worker.js once built. */
+const WORKER_ENTRY = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url));
+
+/**
+ * Node flags of a worker: tsx's loader, which Hardhat itself uses, so that TypeScript (the
+ * project's config, a scenario file) loads in the worker as in the parent.
+ */
+const WORKER_LOADER = ["--import", import.meta.resolve("tsx/esm")];
 
 /**
  * A worker is one core's share of the pool: its garbage collector runs on its own thread only.
@@ -205,9 +212,8 @@ export class WorkerPool {
 
   private spawn(): void {
     const child = fork(WORKER_ENTRY, [], {
-      execArgv: ["-r", "ts-node/register/transpile-only", ...WORKER_V8_FLAGS],
+      execArgv: [...WORKER_LOADER, ...WORKER_V8_FLAGS],
       serialization: "advanced",
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     const w: Worker = { child, ready: false, current: undefined, writes: Promise.resolve() };

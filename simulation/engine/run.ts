@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import type { KeyRing } from "./accounts";
-import { createClock } from "./clock";
-import { InternalError } from "./errors";
-import type { ParamsOf, SchemaNode } from "./params";
-import { createRng, type Rng } from "./rng";
-import { scaleAction, scaleClock, type TimeScale } from "./timeScale";
+import type { KeyRing } from "./accounts.js";
+import { createClock } from "./clock.js";
+import { InternalError } from "./errors.js";
+import type { ParamsOf, SchemaNode } from "./params.js";
+import { createRng, type Rng } from "./rng.js";
+import { scaleAction, scaleClock, type TimeScale } from "./timeScale.js";
 import type {
   Account,
   Action,
@@ -19,10 +19,10 @@ import type {
   Scenario,
   Tick,
   Variables,
-} from "./types";
-import { describeOutcome, sameOutcome, withinTolerance } from "../analysis/parity";
-import { encodeValue, formatArgs } from "../analysis/values";
-import { traceHeader, traceLineWriter, type StepSample, type TraceLayout } from "../analysis/trace";
+} from "./types.js";
+import { describeOutcome, sameOutcome, withinTolerance } from "../analysis/parity.js";
+import { encodeValue, formatArgs } from "../analysis/values.js";
+import { traceHeader, traceLineWriter, type StepSample, type TraceLayout } from "../analysis/trace.js";
 
 /** One Action as it happened: where in the run, on which backend, with what result. */
 export interface ActionRecord {

@@ -1,5 +1,5 @@
-import type { Clock } from "./clock";
-import type { Action, ActionArg } from "./types";
+import type { Clock } from "./clock.js";
+import type { Action, ActionArg } from "./types.js";
 
 /**
  * How the scenario's clock maps onto the chain's: `chainStepSeconds` of chain time for every

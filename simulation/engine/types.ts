@@ -1,5 +1,5 @@
-import type { Rng } from "./rng";
-import type { ParamsOf, SchemaNode } from "./params";
+import type { Rng } from "./rng.js";
+import type { ParamsOf, SchemaNode } from "./params.js";
 
 /** `lockstep`: model and chain, compared every step. `model`: the model alone. `chain`: the chain, with the model only as the agents' view. */
 export type Mode = "lockstep" | "model" | "chain";
@@ -210,9 +210,9 @@ export interface ChainTarget {
 /** What every run's backends are built from besides parameters. */
 export interface SystemEnv {
   readonly startTime: bigint;
-  readonly keys: import("./accounts").KeyRing;
+  readonly keys: import("./accounts.js").KeyRing;
   /** Wall-clock runs compress the scenario's clock: every `…Seconds` duration of the system config scales by it. */
-  readonly timeScale?: import("./timeScale").TimeScale;
+  readonly timeScale?: import("./timeScale.js").TimeScale;
 }
 
 /**

@@ -3,10 +3,10 @@
  * then runs the tasks its parent sends, streaming samples and actions back in batches.
  */
 import hre from "hardhat";
-import { inProcessTarget } from "../chain/inprocess";
-import { scenarioByName } from "../scenarios";
-import { executeRun } from "./execute";
-import { BatchingSink, type ParentMessage, type WorkerMessage } from "./pool";
+import { inProcessTarget } from "../chain/inprocess.js";
+import { scenarioByName } from "../scenarios/index.js";
+import { executeRun } from "./execute.js";
+import { BatchingSink, type ParentMessage, type WorkerMessage } from "./pool.js";
 
 // The parent decides when to stop (Ctrl-C reaches the whole process group).
 process.on("SIGINT", () => {});

@@ -3,8 +3,8 @@
  * same panics. The per-epoch emission of epoch k is `emitted(k + 1) - emitted(k)`, so per-epoch
  * emissions sum to the cumulative figure exactly.
  */
-import { PANIC_DIVISION_BY_ZERO, checkedUint256, min, mulDiv } from "./uint256";
-import { revert } from "./revert";
+import { PANIC_DIVISION_BY_ZERO, checkedUint256, min, mulDiv } from "./uint256.js";
+import { revert } from "./revert.js";
 
 /**
  * Mirrors EmissionMath.linearEmitted (floor): 0 while `epochs <= cliffEpochs`, else

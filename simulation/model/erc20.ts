@@ -1,5 +1,5 @@
-import { revert } from "./revert";
-import { ZERO_ADDRESS, type Address } from "./types";
+import { revert } from "./revert.js";
+import { ZERO_ADDRESS, type Address } from "./types.js";
 
 /** Mirror of an OpenZeppelin 5 ERC20's balances, allowances and supply. */
 export interface Erc20State {

@@ -1,5 +1,5 @@
-import { MAX_UINT256 } from "./erc20";
-import { checkedSub, panic, PANIC_ARITHMETIC } from "./uint256";
+import { MAX_UINT256 } from "./erc20.js";
+import { checkedSub, panic, PANIC_ARITHMETIC } from "./uint256.js";
 
 /** Mirrors FeeMath.BPS_DENOMINATOR: basis points; 10_000 = 100%. */
 export const BPS_DENOMINATOR = 10_000n;

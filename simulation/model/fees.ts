@@ -1,7 +1,7 @@
-import * as FeeMath from "./feeMath";
-import type { FeeSplit } from "./feeMath";
-import { revert } from "./revert";
-import { ZERO_ADDRESS, type Address, type Env } from "./types";
+import * as FeeMath from "./feeMath.js";
+import type { FeeSplit } from "./feeMath.js";
+import { revert } from "./revert.js";
+import { ZERO_ADDRESS, type Address, type Env } from "./types.js";
 
 /** Mirror of FeeManager's storage. Rates in basis points (10_000 = 100%). */
 export interface FeeState {

@@ -1,5 +1,5 @@
-import { mint, newErc20, type Erc20State } from "./erc20";
-import type { Address } from "./types";
+import { mint, newErc20, type Erc20State } from "./erc20.js";
+import type { Address } from "./types.js";
 
 /** Mirrors GovernanceToken.TOTAL_SUPPLY: 200 million LSG, in wei (18 decimals). */
 export const GOVERNANCE_TOKEN_TOTAL_SUPPLY = 200_000_000n * 10n ** 18n;

@@ -3,11 +3,11 @@
  * custom errors with the same arguments, same floors. Every function checks everything before it
  * writes, so a thrown ModelRevert leaves the state untouched, as a reverted transaction does.
  */
-import { balanceOf, checkTransfer, transfer, type Erc20State } from "./erc20";
-import { halvingEpochEmission, linearEpochEmission } from "./emission";
-import { revert } from "./revert";
-import { ZERO_ADDRESS, type Address, type Env } from "./types";
-import { checkedUint256, mulDiv } from "./uint256";
+import { balanceOf, checkTransfer, transfer, type Erc20State } from "./erc20.js";
+import { halvingEpochEmission, linearEpochEmission } from "./emission.js";
+import { revert } from "./revert.js";
+import { ZERO_ADDRESS, type Address, type Env } from "./types.js";
+import { checkedUint256, mulDiv } from "./uint256.js";
 
 /**
  * Withdraws everything the funds ledger holds for the distributor, moving that many fee-token wei

@@ -1,4 +1,4 @@
-import type { Address } from "./types";
+import type { Address } from "./types.js";
 
 /** One token release category (team, investors, network, ecosystem products): a ReleaseWallet. */
 export interface ReleaseConfig {

@@ -1,7 +1,7 @@
 // Shared by every model module: Solidity 0.8 checked arithmetic and its panics.
 // (Two mechanisms' mirrors use this file: extend it, do not replace it.)
-import { MAX_UINT256 } from "./erc20";
-import { revert } from "./revert";
+import { MAX_UINT256 } from "./erc20.js";
+import { revert } from "./revert.js";
 
 /** Solidity's panic code for an arithmetic overflow or underflow outside `unchecked`. */
 export const PANIC_ARITHMETIC = 0x11n;

@@ -4,12 +4,12 @@
  * words from its world; the chain reads them by storage slot through the Lens and puts them
  * back in this layout (simulation/chain/storage.ts); `toVariables` names them.
  */
-import { balanceOf } from "./erc20";
-import * as rewards from "./rewards";
-import { availableFunds } from "./vouchers";
-import { DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES } from "./vouchers";
-import type { World } from "./world";
-import type { Address } from "./types";
+import { balanceOf } from "./erc20.js";
+import * as rewards from "./rewards.js";
+import { availableFunds } from "./vouchers.js";
+import { DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES } from "./vouchers.js";
+import type { World } from "./world.js";
+import type { Address } from "./types.js";
 
 const lower = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
 

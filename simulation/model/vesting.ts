@@ -4,10 +4,10 @@
  * under the wallet's address; tokens sent to it by plain transfers count toward the allocation,
  * as on chain. Ownership transfers (which change the beneficiary) are not modelled.
  */
-import { balanceOf, checkTransfer, transfer, type Erc20State } from "./erc20";
-import { revert } from "./revert";
-import { ZERO_ADDRESS, type Address, type Env } from "./types";
-import { PANIC_ARITHMETIC_OVERFLOW, checkedUint256 } from "./uint256";
+import { balanceOf, checkTransfer, transfer, type Erc20State } from "./erc20.js";
+import { revert } from "./revert.js";
+import { ZERO_ADDRESS, type Address, type Env } from "./types.js";
+import { PANIC_ARITHMETIC_OVERFLOW, checkedUint256 } from "./uint256.js";
 
 const MAX_UINT64 = (1n << 64n) - 1n;
 

@@ -12,13 +12,13 @@
  *   contract buyer, which the model does not model.
  * - The cumulative counters (`protocolFeesCollected`, ...) would panic on the chain past 2^256 - 1; unreachable.
  */
-import * as erc20 from "./erc20";
-import type { Erc20State } from "./erc20";
-import { BPS_DENOMINATOR, bpsOfDown, type FeeSplit } from "./feeMath";
-import { protocolFee, splitFee, type FeeState } from "./fees";
-import { revert } from "./revert";
-import { ZERO_ADDRESS, type Address, type Env } from "./types";
-import { checkedAdd, checkedSub } from "./uint256";
+import * as erc20 from "./erc20.js";
+import type { Erc20State } from "./erc20.js";
+import { BPS_DENOMINATOR, bpsOfDown, type FeeSplit } from "./feeMath.js";
+import { protocolFee, splitFee, type FeeState } from "./fees.js";
+import { revert } from "./revert.js";
+import { ZERO_ADDRESS, type Address, type Env } from "./types.js";
+import { checkedAdd, checkedSub } from "./uint256.js";
 
 /** Mirrors VoucherEscrow.ExchangeState (same indices). */
 export const ExchangeState = {

@@ -3,16 +3,16 @@
  * (the escrow credits points to the distributor, the distributor pulls fees from the
  * escrow), plus the one table that applies an Action to it.
  */
-import * as erc20 from "./erc20";
-import * as fees from "./fees";
-import { newGovernanceToken } from "./governanceToken";
-import * as rewards from "./rewards";
-import { ModelRevert, revert } from "./revert";
-import type { SystemAddresses, SystemConfig } from "./system";
-import { toAddress, type Address, type Env } from "./types";
-import * as vesting from "./vesting";
-import * as vouchers from "./vouchers";
-import type { ActionArg } from "../engine/types";
+import * as erc20 from "./erc20.js";
+import * as fees from "./fees.js";
+import { newGovernanceToken } from "./governanceToken.js";
+import * as rewards from "./rewards.js";
+import { ModelRevert, revert } from "./revert.js";
+import type { SystemAddresses, SystemConfig } from "./system.js";
+import { toAddress, type Address, type Env } from "./types.js";
+import * as vesting from "./vesting.js";
+import * as vouchers from "./vouchers.js";
+import type { ActionArg } from "../engine/types.js";
 
 export interface World {
   readonly config: SystemConfig;

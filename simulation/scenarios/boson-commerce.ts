@@ -15,15 +15,15 @@ import {
   resolverPolicy,
   sellerPolicy,
   treasuryPolicy,
-} from "../agents/commerce";
-import type { CommerceView, Market } from "../agents/market";
-import { ParamError } from "../engine/errors";
-import { amount, bps, int, num, type ParamsOf } from "../engine/params";
-import type { AgentSpec, Scenario } from "../engine/types";
-import { GOVERNANCE_TOKEN_TOTAL_SUPPLY } from "../model/governanceToken";
-import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemConfig } from "../model/system";
-import type { World } from "../model/world";
-import { lockstepMechanisms } from "../system";
+} from "../agents/commerce.js";
+import type { CommerceView, Market } from "../agents/market.js";
+import { ParamError } from "../engine/errors.js";
+import { amount, bps, int, num, type ParamsOf } from "../engine/params.js";
+import type { AgentSpec, Scenario } from "../engine/types.js";
+import { GOVERNANCE_TOKEN_TOTAL_SUPPLY } from "../model/governanceToken.js";
+import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemConfig } from "../model/system.js";
+import type { World } from "../model/world.js";
+import { lockstepMechanisms } from "../system.js";
 import {
   checkCommerce,
   COMMERCE_FLOWS,
@@ -34,7 +34,7 @@ import {
   MONTH_SECONDS,
   systemConfigOf,
   vestingFlows,
-} from "./common";
+} from "./common.js";
 
 const TOKEN = 10n ** 18n;
 const MILLION = 1_000_000n * TOKEN;

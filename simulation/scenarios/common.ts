@@ -1,14 +1,14 @@
 /** Pieces both commerce scenarios share: substeps, KPIs, the view and the observer. */
-import { ParamError } from "../engine/errors";
-import type { Flow, Substep } from "../engine/types";
-import { commerceSchema, type CommerceParams } from "../agents/commerce";
-import { newMarket, observeMarket, type CommerceView } from "../agents/market";
-import type { Rng } from "../engine/rng";
-import { balanceOf } from "../model/erc20";
-import { ZERO_ADDRESS } from "../model/types";
-import { availableFunds, DisputeState, ExchangeState, type Exchange } from "../model/vouchers";
-import type { SystemConfig } from "../model/system";
-import type { World } from "../model/world";
+import { ParamError } from "../engine/errors.js";
+import type { Flow, Substep } from "../engine/types.js";
+import { commerceSchema, type CommerceParams } from "../agents/commerce.js";
+import { newMarket, observeMarket, type CommerceView } from "../agents/market.js";
+import type { Rng } from "../engine/rng.js";
+import { balanceOf } from "../model/erc20.js";
+import { ZERO_ADDRESS } from "../model/types.js";
+import { availableFunds, DisputeState, ExchangeState, type Exchange } from "../model/vouchers.js";
+import type { SystemConfig } from "../model/system.js";
+import type { World } from "../model/world.js";
 
 export const DAY_SECONDS = 86_400;
 /** A step is a month of 30 days. */

@@ -13,14 +13,14 @@ import {
   passivePolicy,
   sellerPolicy,
   treasuryPolicy,
-} from "../agents/commerce";
-import type { CommerceView, Market } from "../agents/market";
-import { amount, bps, int, type ParamsOf } from "../engine/params";
-import type { AgentSpec, Scenario } from "../engine/types";
-import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemConfig } from "../model/system";
-import type { World } from "../model/world";
-import { lockstepMechanisms } from "../system";
-import { checkSystem } from "./boson-commerce";
+} from "../agents/commerce.js";
+import type { CommerceView, Market } from "../agents/market.js";
+import { amount, bps, int, type ParamsOf } from "../engine/params.js";
+import type { AgentSpec, Scenario } from "../engine/types.js";
+import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemConfig } from "../model/system.js";
+import type { World } from "../model/world.js";
+import { lockstepMechanisms } from "../system.js";
+import { checkSystem } from "./boson-commerce.js";
 import {
   checkCommerce,
   COMMERCE_FLOWS,
@@ -30,7 +30,7 @@ import {
   COMMERCE_SUBSTEPS,
   MONTH_SECONDS,
   systemConfigOf,
-} from "./common";
+} from "./common.js";
 
 const TOKEN = 10n ** 18n;
 

@@ -1,8 +1,8 @@
-import { UserError } from "../engine/errors";
-import type { SchemaNode } from "../engine/params";
-import type { Scenario } from "../engine/types";
-import { bosonCommerce } from "./boson-commerce";
-import { feesAndRewards } from "./fees-and-rewards";
+import { UserError } from "../engine/errors.js";
+import type { SchemaNode } from "../engine/params.js";
+import type { Scenario } from "../engine/types.js";
+import { bosonCommerce } from "./boson-commerce.js";
+import { feesAndRewards } from "./fees-and-rewards.js";
 
 /** A scenario with its types erased, as the command line and experiments handle them. */
 export type AnyScenario = Scenario<SchemaNode, unknown, unknown, unknown>;

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { exportResults, stepsExportSql } from "../../simulation/analysis/export";
-import { openStore, query, type RunIds, type Store } from "../../simulation/analysis/store";
-import { actionOf, BIG, layoutOf, paramsFor, runRowOf, sampleOf, tempFolder } from "./resultsFixture";
+import { exportResults, stepsExportSql } from "../../simulation/analysis/export.js";
+import { openStore, query, type RunIds, type Store } from "../../simulation/analysis/store.js";
+import { actionOf, BIG, layoutOf, paramsFor, runRowOf, sampleOf, tempFolder } from "./resultsFixture.js";
 
 const TABLES = ["runs", "steps", "variables", "actions"] as const;
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { sameOutcome, withinTolerance } from "../../simulation/analysis/parity";
+import { sameOutcome, withinTolerance } from "../../simulation/analysis/parity.js";
 
 describe("analysis: parity comparisons", function () {
   const cases: [string, bigint | number, bigint | number, Parameters<typeof withinTolerance>[2], boolean][] = [

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ActionRecord, RunResult } from "../../simulation/engine/run";
-import type { StepSample, TraceLayout } from "../../simulation/analysis/trace";
-import type { RunIds, RunRow } from "../../simulation/analysis/store";
+import type { ActionRecord, RunResult } from "../../simulation/engine/run.js";
+import type { StepSample, TraceLayout } from "../../simulation/analysis/trace.js";
+import type { RunIds, RunRow } from "../../simulation/analysis/store.js";
 
 /** Shared data for the store and export tests: small runs with exact values beyond 2^64. */
 

@@ -11,7 +11,7 @@ import {
   studentTQuantile,
   studentTTwoSided,
   summarize,
-} from "../../simulation/analysis/stats";
+} from "../../simulation/analysis/stats.js";
 
 /** |actual - expected| <= tol * max(1, |expected|). */
 function close(actual: number, expected: number, tol: number, what = ""): void {

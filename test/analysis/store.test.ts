@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { summarize } from "../../simulation/analysis/stats";
+import { summarize } from "../../simulation/analysis/stats.js";
 import {
   messageSink,
   openStore,
@@ -15,13 +15,13 @@ import {
   type SinkOptions,
   type Store,
   type StoreMessage,
-} from "../../simulation/analysis/store";
-import { toPlotNumber } from "../../simulation/analysis/values";
-import { rngFromString } from "../../simulation/engine/rng";
-import type { ActionRecord, RunSink } from "../../simulation/engine/run";
-import type { StepSample, TraceLayout } from "../../simulation/analysis/trace";
-import { prepareRun } from "../../simulation/cli/prepare";
-import { executeRun } from "../../simulation/engine/execute";
+} from "../../simulation/analysis/store.js";
+import { toPlotNumber } from "../../simulation/analysis/values.js";
+import { rngFromString } from "../../simulation/engine/rng.js";
+import type { ActionRecord, RunSink } from "../../simulation/engine/run.js";
+import type { StepSample, TraceLayout } from "../../simulation/analysis/trace.js";
+import { prepareRun } from "../../simulation/cli/prepare.js";
+import { executeRun } from "../../simulation/engine/execute.js";
 import {
   actionOf,
   BIG,
@@ -34,7 +34,7 @@ import {
   runRowOf,
   sampleOf,
   tempFolder,
-} from "./resultsFixture";
+} from "./resultsFixture.js";
 
 /** Drives a sink as runScenario does: begin, samples 0..steps with two actions per step, then the runs row. */
 async function writeRun(store: Store, sink: RunSink, ids: RunIds, steps: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { traceLineWriter, traceRow, type StepSample, type TraceLayout } from "../../simulation/analysis/trace";
-import { createRng } from "../../simulation/engine/rng";
-import type { Variables } from "../../simulation/engine/types";
+import { traceLineWriter, traceRow, type StepSample, type TraceLayout } from "../../simulation/analysis/trace.js";
+import { createRng } from "../../simulation/engine/rng.js";
+import type { Variables } from "../../simulation/engine/types.js";
 
 const layout = (sides: { model: boolean; chain: boolean }): TraceLayout => ({
   simulation: 0,

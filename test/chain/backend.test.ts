@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { AbiCoder } from "ethers";
-import { decodeUintArray } from "../../simulation/chain/backend";
+import { decodeUintArray } from "../../simulation/chain/backend.js";
 
 describe("chain: Lens sample decoding", function () {
   it("decodeUintArray: equals the ABI decoder on empty, small and 256-bit words", function () {

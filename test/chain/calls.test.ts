@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { getAddress, type ParamType } from "ethers";
-import { IFACE } from "../../simulation/chain/contracts";
-import { encodeStatic, type StaticValue } from "../../simulation/chain/calls";
-import { Prng } from "../helpers/prng";
+import { IFACE } from "../../simulation/chain/contracts.js";
+import { encodeStatic, type StaticValue } from "../../simulation/chain/calls.js";
+import { Prng } from "../helpers/prng.js";
 
 /** A random value of a static ABI type: edge values (0, the maximum) as often as middling ones. */
 function valueOf(t: ParamType, rng: Prng): StaticValue {

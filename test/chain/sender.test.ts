@@ -1,13 +1,13 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { CONTRACTS, ERRORS, IFACE } from "../../simulation/chain/contracts";
-import { configureEdrEnvironment, EDR_CACHED_STATES } from "../../simulation/chain/edrMemory";
-import { inProcessTarget } from "../../simulation/chain/inprocess";
-import { rpc, toQuantity } from "../../simulation/chain/rpc";
-import { edrHandleOf, RpcBatchError, rpcBatchOf } from "../../simulation/chain/rpcBatch";
-import { createInProcessSender, TX_GAS_LIMIT, type BatchTx, type SentTx } from "../../simulation/chain/sender";
-import { createKeyRing } from "../../simulation/engine/accounts";
-import type { Eip1193Provider } from "../../simulation/engine/types";
+import { CONTRACTS, ERRORS, IFACE } from "../../simulation/chain/contracts.js";
+import { configureEdrEnvironment, EDR_CACHED_STATES } from "../../simulation/chain/edrMemory.js";
+import { inProcessTarget } from "../../simulation/chain/inprocess.js";
+import { rpc, toQuantity } from "../../simulation/chain/rpc.js";
+import { edrHandleOf, RpcBatchError, rpcBatchOf } from "../../simulation/chain/rpcBatch.js";
+import { createInProcessSender, TX_GAS_LIMIT, type BatchTx, type SentTx } from "../../simulation/chain/sender.js";
+import { createKeyRing } from "../../simulation/engine/accounts.js";
+import type { Eip1193Provider } from "../../simulation/engine/types.js";
 
 const provider = hre.network.provider as unknown as Eip1193Provider;
 const keys = createKeyRing();

@@ -1,17 +1,17 @@
 import { expect } from "chai";
 import { getAddress } from "ethers";
 import hre from "hardhat";
-import { createChainBackend, type SampleBy } from "../../simulation/chain/backend";
-import { IFACE } from "../../simulation/chain/contracts";
-import { inProcessTarget } from "../../simulation/chain/inprocess";
-import { encodeSampleCall, samplePlan, STORAGE_SLOTS } from "../../simulation/chain/storage";
-import { createInProcessSender } from "../../simulation/chain/sender";
-import { executeRun } from "../../simulation/engine/execute";
-import { defaults } from "../../simulation/engine/params";
-import type { SystemAddresses, SystemConfig } from "../../simulation/model/system";
-import { GLOBAL_VARIABLES } from "../../simulation/model/variables";
-import { DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES } from "../../simulation/model/vouchers";
-import { scenarioByName } from "../../simulation/scenarios";
+import { createChainBackend, type SampleBy } from "../../simulation/chain/backend.js";
+import { IFACE } from "../../simulation/chain/contracts.js";
+import { inProcessTarget } from "../../simulation/chain/inprocess.js";
+import { encodeSampleCall, samplePlan, STORAGE_SLOTS } from "../../simulation/chain/storage.js";
+import { createInProcessSender } from "../../simulation/chain/sender.js";
+import { executeRun } from "../../simulation/engine/execute.js";
+import { defaults } from "../../simulation/engine/params.js";
+import type { SystemAddresses, SystemConfig } from "../../simulation/model/system.js";
+import { GLOBAL_VARIABLES } from "../../simulation/model/variables.js";
+import { DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES } from "../../simulation/model/vouchers.js";
+import { scenarioByName } from "../../simulation/scenarios/index.js";
 
 interface LayoutEntry {
   readonly label: string;

@@ -3,10 +3,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
-import { simAb, simExport, simSweep } from "../../simulation/cli/experiment";
-import { openStore } from "../../simulation/analysis/store";
-import { runSeed } from "../../simulation/engine/plan";
-import { capture } from "../helpers/capture";
+import { simAb, simExport, simSweep } from "../../simulation/cli/experiment.js";
+import { openStore } from "../../simulation/analysis/store.js";
+import { runSeed } from "../../simulation/engine/plan.js";
+import { capture } from "../helpers/capture.js";
 
 function onlyFolder(dir: string): string {
   const entries = readdirSync(dir).filter((e) => !e.startsWith("."));

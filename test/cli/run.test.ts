@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
-import { simRun, type RunArgs } from "../../simulation/cli/run";
-import { capture } from "../helpers/capture";
+import { simRun, type RunArgs } from "../../simulation/cli/run.js";
+import { capture } from "../helpers/capture.js";
 
 /** Runs `sim run` in this process, capturing what it prints. */
 async function runCapturing(args: RunArgs): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -2,9 +2,9 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
-import { MAX_UINT256 } from "../../simulation/model/erc20";
-import * as FeeMath from "../../simulation/model/feeMath";
-import { Prng } from "../helpers/prng";
+import { MAX_UINT256 } from "../../simulation/model/erc20.js";
+import * as FeeMath from "../../simulation/model/feeMath.js";
+import { Prng } from "../helpers/prng.js";
 
 const FEE_BPS = 250n;
 const MAX_FEE_BPS = 1_000n;

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
-import type { VoucherEscrow } from "../../typechain-types";
+import type { VoucherEscrow } from "../../types/ethers-contracts/index.js";
 import {
   ActionGenerator,
   actorsOf,
@@ -11,8 +11,8 @@ import {
   chainContext,
   chainPeek,
   describeAction,
-} from "../helpers/voucherActions";
-import { ecoPart, escalationDeposit, expectedPayoff, type Ending, type Terms } from "../helpers/voucherPayoffs";
+} from "../helpers/voucherActions.js";
+import { ecoPart, escalationDeposit, expectedPayoff, type Ending, type Terms } from "../helpers/voucherPayoffs.js";
 import {
   AGGREGATOR_POINTS_BPS,
   ECO_BPS,
@@ -21,7 +21,7 @@ import {
   POOR_ALLOWANCE,
   deployVoucherSystem,
   type VoucherSystem,
-} from "../helpers/voucherSystem";
+} from "../helpers/voucherSystem.js";
 
 // ExchangeState / DisputeState indices, as the contract's enums.
 const S = { None: 0n, Committed: 1n, Revoked: 2n, Canceled: 3n, Redeemed: 4n, Completed: 5n, Disputed: 6n } as const;

@@ -5,7 +5,7 @@ import {
   type Evaluation,
   type Optimizer,
   type OptimizerOptions,
-} from "../../simulation/engine/optimize";
+} from "../../simulation/engine/optimize.js";
 
 type Objective = (v: Readonly<Record<string, number>>) => Omit<Evaluation, "id">;
 

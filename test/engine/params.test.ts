@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ParamError, UserError } from "../../simulation/engine/errors";
+import { ParamError, UserError } from "../../simulation/engine/errors.js";
 import {
   amount,
   applyAssignments,
@@ -11,7 +11,7 @@ import {
   parseAssignment,
   parseLeaf,
   validate,
-} from "../../simulation/engine/params";
+} from "../../simulation/engine/params.js";
 
 const schema = {
   fees: { feeBps: bps(50), maxFeeBps: bps(500) },

@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { UserError } from "../../simulation/engine/errors";
-import { defaults } from "../../simulation/engine/params";
-import { expandGrid, parseGridAxis, planRuns, runSeed } from "../../simulation/engine/plan";
-import { deriveSeed } from "../../simulation/engine/rng";
-import { scenarioByName } from "../../simulation/scenarios";
+import { UserError } from "../../simulation/engine/errors.js";
+import { defaults } from "../../simulation/engine/params.js";
+import { expandGrid, parseGridAxis, planRuns, runSeed } from "../../simulation/engine/plan.js";
+import { deriveSeed } from "../../simulation/engine/rng.js";
+import { scenarioByName } from "../../simulation/scenarios/index.js";
 
 const schema = scenarioByName("boson-commerce").schema;
 

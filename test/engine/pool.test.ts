@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { inProcessTarget } from "../../simulation/chain/inprocess";
-import { executeRun } from "../../simulation/engine/execute";
-import { defaults } from "../../simulation/engine/params";
-import { expandGrid, planRuns, type RunTask } from "../../simulation/engine/plan";
-import { runTasks, type PoolSink } from "../../simulation/engine/pool";
-import type { RunResult, RunSink } from "../../simulation/engine/run";
-import { scenarioByName } from "../../simulation/scenarios";
+import { inProcessTarget } from "../../simulation/chain/inprocess.js";
+import { executeRun } from "../../simulation/engine/execute.js";
+import { defaults } from "../../simulation/engine/params.js";
+import { expandGrid, planRuns, type RunTask } from "../../simulation/engine/plan.js";
+import { runTasks, type PoolSink } from "../../simulation/engine/pool.js";
+import type { RunResult, RunSink } from "../../simulation/engine/run.js";
+import { scenarioByName } from "../../simulation/scenarios/index.js";
 
 interface Collected {
   readonly results: Map<string, RunResult>;

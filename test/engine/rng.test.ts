@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { createRng, rngFromString } from "../../simulation/engine/rng";
+import { createRng, rngFromString } from "../../simulation/engine/rng.js";
 
 describe("engine: seeded streams", function () {
   it("createRng: the same key gives the same sequence; another seed or agent, another", function () {

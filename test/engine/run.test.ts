@@ -1,12 +1,12 @@
 import { expect } from "chai";
-import type { StepSample } from "../../simulation/analysis/trace";
-import { createKeyRing } from "../../simulation/engine/accounts";
-import { DEFAULT_START_TIME, executeRun } from "../../simulation/engine/execute";
-import { defaults } from "../../simulation/engine/params";
-import { runScenario, type ActionRecord, type RunResult, type RunSink } from "../../simulation/engine/run";
-import { DisputeState, ExchangeState } from "../../simulation/model/vouchers";
-import type { World } from "../../simulation/model/world";
-import { scenarioByName } from "../../simulation/scenarios";
+import type { StepSample } from "../../simulation/analysis/trace.js";
+import { createKeyRing } from "../../simulation/engine/accounts.js";
+import { DEFAULT_START_TIME, executeRun } from "../../simulation/engine/execute.js";
+import { defaults } from "../../simulation/engine/params.js";
+import { runScenario, type ActionRecord, type RunResult, type RunSink } from "../../simulation/engine/run.js";
+import { DisputeState, ExchangeState } from "../../simulation/model/vouchers.js";
+import type { World } from "../../simulation/model/world.js";
+import { scenarioByName } from "../../simulation/scenarios/index.js";
 
 /** A run's result without its timings, which are the only part that may differ between equal runs. */
 const outcome = ({ wallMs: _wall, timing: _timing, ...rest }: RunResult) => rest;

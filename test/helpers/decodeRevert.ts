@@ -1,5 +1,5 @@
 import { AbiCoder, type Interface } from "ethers";
-import type { ErrorArg } from "../../simulation/model/revert";
+import type { ErrorArg } from "../../simulation/model/revert.js";
 
 /** A decoded revert: the custom error's name and its arguments, normalised as the model writes them. */
 export interface DecodedRevert {

@@ -1,6 +1,6 @@
 import { Interface, type BaseContract, type ErrorFragment } from "ethers";
 
-import { ModelRevert, type ErrorArg } from "../../simulation/model/revert";
+import { ModelRevert, type ErrorArg } from "../../simulation/model/revert.js";
 
 /** What one action did, in a form both backends produce and `expect(...).to.deep.equal` compares. */
 export type Outcome =

@@ -1,7 +1,7 @@
 import hre from "hardhat";
-import { inProcessTarget } from "../../simulation/chain/inprocess";
-import { prepareRun, type RunRequest } from "../../simulation/cli/prepare";
-import { executeRun, type Executed, type ExecuteOptions } from "../../simulation/engine/execute";
+import { inProcessTarget } from "../../simulation/chain/inprocess.js";
+import { prepareRun, type RunRequest } from "../../simulation/cli/prepare.js";
+import { executeRun, type Executed, type ExecuteOptions } from "../../simulation/engine/execute.js";
 
 /** Prepares a run as the command line would and executes it on the in-process chain. */
 export async function runFromRequest(req: RunRequest, options: Omit<ExecuteOptions, "target"> = {}): Promise<Executed> {

@@ -1,14 +1,14 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse, Interface } from "ethers";
-import * as erc20 from "../../simulation/model/erc20";
-import * as Fees from "../../simulation/model/fees";
-import { ModelRevert, type ErrorArg } from "../../simulation/model/revert";
-import { toAddress, ZERO_ADDRESS, type Address, type Env } from "../../simulation/model/types";
-import * as V from "../../simulation/model/vouchers";
-import { decodeRevert } from "./decodeRevert";
-import { Prng } from "./prng";
-import { MAX_FEE_BPS, type ModelSystem, type VoucherSystem } from "./voucherSystem";
+import * as erc20 from "../../simulation/model/erc20.js";
+import * as Fees from "../../simulation/model/fees.js";
+import { ModelRevert, type ErrorArg } from "../../simulation/model/revert.js";
+import { toAddress, ZERO_ADDRESS, type Address, type Env } from "../../simulation/model/types.js";
+import * as V from "../../simulation/model/vouchers.js";
+import { decodeRevert } from "./decodeRevert.js";
+import { Prng } from "./prng.js";
+import { MAX_FEE_BPS, type ModelSystem, type VoucherSystem } from "./voucherSystem.js";
 
 // -----------------------------------------------------------------------------------------------------------------
 // Actions

@@ -1,10 +1,10 @@
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { ExchangeToken, FeeManager, PointsSinkMock, VoucherEscrow } from "../../typechain-types";
-import * as erc20 from "../../simulation/model/erc20";
-import { newFeeState, type FeeState } from "../../simulation/model/fees";
-import { toAddress, type Address } from "../../simulation/model/types";
-import { newVoucherState, type VoucherState } from "../../simulation/model/vouchers";
+import type { ExchangeToken, FeeManager, PointsSinkMock, VoucherEscrow } from "../../types/ethers-contracts/index.js";
+import * as erc20 from "../../simulation/model/erc20.js";
+import { newFeeState, type FeeState } from "../../simulation/model/fees.js";
+import { toAddress, type Address } from "../../simulation/model/types.js";
+import { newVoucherState, type VoucherState } from "../../simulation/model/vouchers.js";
 
 /** Deployment parameters of the test system. Rates in basis points. */
 export const FEE_BPS = 250n;

@@ -5,9 +5,9 @@ import {
   halvingEpochEmission,
   linearEmitted,
   linearEpochEmission,
-} from "../../simulation/model/emission";
-import { MAX_UINT256 } from "../../simulation/model/erc20";
-import { ModelRevert } from "../../simulation/model/revert";
+} from "../../simulation/model/emission.js";
+import { MAX_UINT256 } from "../../simulation/model/erc20.js";
+import { ModelRevert } from "../../simulation/model/revert.js";
 
 const MAX = MAX_UINT256;
 

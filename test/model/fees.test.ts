@@ -1,10 +1,10 @@
 import { expect } from "chai";
 
-import { MAX_UINT256 } from "../../simulation/model/erc20";
-import { bpsOfDown, splitFee } from "../../simulation/model/feeMath";
-import * as Fees from "../../simulation/model/fees";
-import { ModelRevert, type ErrorArg } from "../../simulation/model/revert";
-import { toAddress, ZERO_ADDRESS } from "../../simulation/model/types";
+import { MAX_UINT256 } from "../../simulation/model/erc20.js";
+import { bpsOfDown, splitFee } from "../../simulation/model/feeMath.js";
+import * as Fees from "../../simulation/model/fees.js";
+import { ModelRevert, type ErrorArg } from "../../simulation/model/revert.js";
+import { toAddress, ZERO_ADDRESS } from "../../simulation/model/types.js";
 
 const GOV = toAddress("0x00000000000000000000000000000000000000a1");
 const OTHER = toAddress("0x00000000000000000000000000000000000000a2");

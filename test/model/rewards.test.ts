@@ -13,9 +13,9 @@ import {
   transfer,
   transferFrom,
   type Erc20State,
-} from "../../simulation/model/erc20";
-import { newGovernanceToken } from "../../simulation/model/governanceToken";
-import { ModelRevert } from "../../simulation/model/revert";
+} from "../../simulation/model/erc20.js";
+import { newGovernanceToken } from "../../simulation/model/governanceToken.js";
+import { ModelRevert } from "../../simulation/model/revert.js";
 import {
   accruePoints,
   claim,
@@ -32,11 +32,11 @@ import {
   setPointsSource,
   type RewardsParams,
   type RewardsState,
-} from "../../simulation/model/rewards";
-import { ZERO_ADDRESS, toAddress, type Address, type Env } from "../../simulation/model/types";
-import { RewardsDistributor__factory } from "../../typechain-types";
-import { RevertDecoder, modelOutcome, type Outcome } from "../helpers/outcome";
-import { Prng } from "../helpers/prng";
+} from "../../simulation/model/rewards.js";
+import { ZERO_ADDRESS, toAddress, type Address, type Env } from "../../simulation/model/types.js";
+import { RewardsDistributor__factory } from "../../types/ethers-contracts/index.js";
+import { RevertDecoder, modelOutcome, type Outcome } from "../helpers/outcome.js";
+import { Prng } from "../helpers/prng.js";
 
 const MAX = MAX_UINT256;
 const A = (n: number): Address => toAddress("0x" + n.toString(16).padStart(40, "0"));

@@ -3,10 +3,10 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
-import { MAX_UINT256, balanceOf, mint, newErc20, transfer } from "../../simulation/model/erc20";
-import { newGovernanceToken } from "../../simulation/model/governanceToken";
-import { ModelRevert } from "../../simulation/model/revert";
-import { ZERO_ADDRESS, toAddress, type Address } from "../../simulation/model/types";
+import { MAX_UINT256, balanceOf, mint, newErc20, transfer } from "../../simulation/model/erc20.js";
+import { newGovernanceToken } from "../../simulation/model/governanceToken.js";
+import { ModelRevert } from "../../simulation/model/revert.js";
+import { ZERO_ADDRESS, toAddress, type Address } from "../../simulation/model/types.js";
 import {
   end,
   newVestingState,
@@ -16,9 +16,9 @@ import {
   vestingVariables,
   type VestingParams,
   type VestingState,
-} from "../../simulation/model/vesting";
-import { RevertDecoder, modelOutcome, type Outcome } from "../helpers/outcome";
-import { Prng } from "../helpers/prng";
+} from "../../simulation/model/vesting.js";
+import { RevertDecoder, modelOutcome, type Outcome } from "../helpers/outcome.js";
+import { Prng } from "../helpers/prng.js";
 
 const MAX = MAX_UINT256;
 const MAX_UINT64 = (1n << 64n) - 1n;

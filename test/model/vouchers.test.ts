@@ -1,14 +1,14 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 
-import * as erc20 from "../../simulation/model/erc20";
-import { MAX_UINT256 } from "../../simulation/model/erc20";
-import { bpsOfDown } from "../../simulation/model/feeMath";
-import { newFeeState } from "../../simulation/model/fees";
-import { ModelRevert, type ErrorArg } from "../../simulation/model/revert";
-import { toAddress, ZERO_ADDRESS, type Address, type Env } from "../../simulation/model/types";
-import * as V from "../../simulation/model/vouchers";
-import { ExchangeState as S, DisputeState as D } from "../../simulation/model/vouchers";
+import * as erc20 from "../../simulation/model/erc20.js";
+import { MAX_UINT256 } from "../../simulation/model/erc20.js";
+import { bpsOfDown } from "../../simulation/model/feeMath.js";
+import { newFeeState } from "../../simulation/model/fees.js";
+import { ModelRevert, type ErrorArg } from "../../simulation/model/revert.js";
+import { toAddress, ZERO_ADDRESS, type Address, type Env } from "../../simulation/model/types.js";
+import * as V from "../../simulation/model/vouchers.js";
+import { ExchangeState as S, DisputeState as D } from "../../simulation/model/vouchers.js";
 import {
   actorsOf,
   defaultModelFns,
@@ -19,9 +19,9 @@ import {
   snapshotModel,
   stringify,
   type ModelFns,
-} from "../helpers/voucherActions";
-import { ecoPart, expectedPayoff, type Ending, type Terms } from "../helpers/voucherPayoffs";
-import { deployVoucherSystem, modelOf, type ModelSystem, type SinkRecord } from "../helpers/voucherSystem";
+} from "../helpers/voucherActions.js";
+import { ecoPart, expectedPayoff, type Ending, type Terms } from "../helpers/voucherPayoffs.js";
+import { deployVoucherSystem, modelOf, type ModelSystem, type SinkRecord } from "../helpers/voucherSystem.js";
 
 // -----------------------------------------------------------------------------------------------------------------
 // A standalone model world

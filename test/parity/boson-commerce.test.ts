@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { defaults } from "../../simulation/engine/params";
-import { ENTITY_FIELDS } from "../../simulation/model/variables";
-import { scenarioByName } from "../../simulation/scenarios";
-import { describeDivergence, runFromRequest } from "../helpers/run";
+import { defaults } from "../../simulation/engine/params.js";
+import { ENTITY_FIELDS } from "../../simulation/model/variables.js";
+import { scenarioByName } from "../../simulation/scenarios/index.js";
+import { describeDivergence, runFromRequest } from "../helpers/run.js";
 
 describe("parity: boson-commerce", function () {
   this.timeout(600_000);

@@ -1,10 +1,10 @@
 import { expect } from "chai";
-import { prepareRun } from "../../simulation/cli/prepare";
-import { createKeyRing } from "../../simulation/engine/accounts";
-import { DEFAULT_START_TIME } from "../../simulation/engine/execute";
-import { runScenario } from "../../simulation/engine/run";
-import type { World } from "../../simulation/model/world";
-import { describeDivergence, runFromRequest } from "../helpers/run";
+import { prepareRun } from "../../simulation/cli/prepare.js";
+import { createKeyRing } from "../../simulation/engine/accounts.js";
+import { DEFAULT_START_TIME } from "../../simulation/engine/execute.js";
+import { runScenario } from "../../simulation/engine/run.js";
+import type { World } from "../../simulation/model/world.js";
+import { describeDivergence, runFromRequest } from "../helpers/run.js";
 
 describe("parity: fees-and-rewards", function () {
   this.timeout(300_000);

@@ -7,7 +7,7 @@
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Prng } from "../helpers/prng";
+import { Prng } from "../helpers/prng.js";
 
 export interface ProxyOptions {
   readonly upstream: string;

@@ -5,14 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
 import { Wallet } from "ethers";
-import { Journal } from "../../simulation/chain/journal";
-import { createJsonRpcClient } from "../../simulation/chain/jsonRpc";
-import { createRemoteSender, probeChain } from "../../simulation/chain/remote";
-import { simRun, type RunArgs } from "../../simulation/cli/run";
-import { createKeyRing, DEV_MASTER } from "../../simulation/engine/accounts";
-import { capture } from "../helpers/capture";
-import { HARDHAT_CLI, killGroup, startHardhatNode, type HardhatNode } from "./node";
-import { startProxy } from "./proxy";
+import { Journal } from "../../simulation/chain/journal.js";
+import { createJsonRpcClient } from "../../simulation/chain/jsonRpc.js";
+import { createRemoteSender, probeChain } from "../../simulation/chain/remote.js";
+import { simRun, type RunArgs } from "../../simulation/cli/run.js";
+import { createKeyRing, DEV_MASTER } from "../../simulation/engine/accounts.js";
+import { capture } from "../helpers/capture.js";
+import { HARDHAT_CLI, killGroup, startHardhatNode, type HardhatNode } from "./node.js";
+import { startProxy } from "./proxy.js";
 
 /** Hardhat's default account #1: funded by every `npx hardhat node`, public, but treated as a secret here. */
 const FUNDER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";

@@ -4,17 +4,17 @@ import type { AddressInfo } from "node:net";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Journal, JournalError, type JournalTx } from "../../simulation/chain/journal";
+import { Journal, JournalError, type JournalTx } from "../../simulation/chain/journal.js";
 import {
   createJsonRpcClient,
   redactUrl,
   RpcResponseError,
   RpcTransportError,
   urlHasSecret,
-} from "../../simulation/chain/jsonRpc";
-import { planFunding, type DryRun } from "../../simulation/cli/dryRun";
-import { Secrets } from "../../simulation/cli/secrets";
-import { scaleAction, scaleDuration, scaleDurations, scaleInstant } from "../../simulation/engine/timeScale";
+} from "../../simulation/chain/jsonRpc.js";
+import { planFunding, type DryRun } from "../../simulation/cli/dryRun.js";
+import { Secrets } from "../../simulation/cli/secrets.js";
+import { scaleAction, scaleDuration, scaleDurations, scaleInstant } from "../../simulation/engine/timeScale.js";
 
 const MONTH = 2_592_000;
 const SCALE = { chainStepSeconds: 120, scenarioStepSeconds: MONTH };

@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { writeReport } from "../../simulation/analysis/report/writeReport";
-import { scenarioInfo } from "../../simulation/cli/report";
-import { divergedRun, sweepFolder } from "./fixtures";
+import { writeReport } from "../../simulation/analysis/report/writeReport.js";
+import { scenarioInfo } from "../../simulation/cli/report.js";
+import { divergedRun, sweepFolder } from "./fixtures.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = resolve(__dirname, "..", "..", "test-artifacts");

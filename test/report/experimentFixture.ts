@@ -6,9 +6,9 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { toJson } from "../../simulation/analysis/files";
-import { RESULTS_FILE, RUNS_DDL, stepsDdl } from "../../simulation/analysis/schema";
-import { toPlotNumber } from "../../simulation/analysis/values";
+import { toJson } from "../../simulation/analysis/files.js";
+import { RESULTS_FILE, RUNS_DDL, stepsDdl } from "../../simulation/analysis/schema.js";
+import { toPlotNumber } from "../../simulation/analysis/values.js";
 
 export type FixtureKind = "sweep" | "montecarlo" | "ab" | "optimize";
 

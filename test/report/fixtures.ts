@@ -6,15 +6,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
-import { simRun, type RunArgs } from "../../simulation/cli/run";
-import { capture } from "../helpers/capture";
-import { buildExperimentFixture, SMALL_SWEEP } from "./experimentFixture";
+import { simRun, type RunArgs } from "../../simulation/cli/run.js";
+import { capture } from "../helpers/capture.js";
+import { buildExperimentFixture, SMALL_SWEEP } from "./experimentFixture.js";
 
 export const ROOT = mkdtempSync(join(tmpdir(), "lockstep-report-"));
 // A root hook: the folders are shared by every report test file, so they go when the whole run ends.
 after(() => rmSync(ROOT, { recursive: true, force: true }));
 
-export { capture } from "../helpers/capture";
+export { capture } from "../helpers/capture.js";
 
 export interface MadeRun {
   readonly dir: string;

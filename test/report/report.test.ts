@@ -1,15 +1,15 @@
 import { expect } from "chai";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { slug } from "../../simulation/analysis/report/charts";
-import { formatExact } from "../../simulation/analysis/report/format";
-import { parseCsv } from "../../simulation/analysis/report/readRunFolder";
-import { writeReport } from "../../simulation/analysis/report/writeReport";
-import { toPlotNumber } from "../../simulation/analysis/values";
-import { scenarioInfo, simReport } from "../../simulation/cli/report";
-import { SCENARIOS } from "../../simulation/scenarios";
-import { buildExperimentFixture, fixtureKpis, SMALL_SWEEP } from "./experimentFixture";
-import { capture, divergedRun, embeddedData, parityRun, readJson, ROOT, sweepFolder } from "./fixtures";
+import { slug } from "../../simulation/analysis/report/charts.js";
+import { formatExact } from "../../simulation/analysis/report/format.js";
+import { parseCsv } from "../../simulation/analysis/report/readRunFolder.js";
+import { writeReport } from "../../simulation/analysis/report/writeReport.js";
+import { toPlotNumber } from "../../simulation/analysis/values.js";
+import { scenarioInfo, simReport } from "../../simulation/cli/report.js";
+import { SCENARIOS } from "../../simulation/scenarios/index.js";
+import { buildExperimentFixture, fixtureKpis, SMALL_SWEEP } from "./experimentFixture.js";
+import { capture, divergedRun, embeddedData, parityRun, readJson, ROOT, sweepFolder } from "./fixtures.js";
 
 /** The last row of a run's trace.csv, by column. */
 function lastRow(dir: string): Map<string, string> {

@@ -8,8 +8,8 @@ import type {
   XAXisComponentOption as XAXisOption,
   YAXisComponentOption as YAXisOption,
 } from "echarts";
-import type { Chart } from "./page";
-import type { Unit } from "./units";
+import type { Chart } from "./page.js";
+import type { Unit } from "./units.js";
 
 export const COLORS = {
   chain: "#1d4ed8",

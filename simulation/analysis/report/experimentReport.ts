@@ -4,15 +4,15 @@
  * confirmation, and every run. Sections the experiment has no data for are skipped with a note.
  */
 import type { SeriesOption } from "echarts";
-import { leafAt, type Leaf, type SchemaNode } from "../../engine/params";
-import type { Flow } from "../../engine/types";
-import { toJson } from "../files";
-import { toPlotNumber } from "../values";
-import { COLORS, fanSeries, frame, legendOf, lineSeries, slug, stepAxis, unitAxisName, valueAxis } from "./charts";
-import { formatExact, formatNumber, plotValue } from "./format";
-import type { Block, Cell, Chart, ReportPage, Section } from "./page";
-import { isExperimentFolder, readExperiment, type ExperimentData, type ExperimentRun } from "./readExperiment";
-import { unitOf, type Unit } from "./units";
+import { leafAt, type Leaf, type SchemaNode } from "../../engine/params.js";
+import type { Flow } from "../../engine/types.js";
+import { toJson } from "../files.js";
+import { toPlotNumber } from "../values.js";
+import { COLORS, fanSeries, frame, legendOf, lineSeries, slug, stepAxis, unitAxisName, valueAxis } from "./charts.js";
+import { formatExact, formatNumber, plotValue } from "./format.js";
+import type { Block, Cell, Chart, ReportPage, Section } from "./page.js";
+import { isExperimentFolder, readExperiment, type ExperimentData, type ExperimentRun } from "./readExperiment.js";
+import { unitOf, type Unit } from "./units.js";
 
 export { isExperimentFolder };
 

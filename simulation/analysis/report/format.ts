@@ -1,6 +1,6 @@
 /** Exact text of values for the report's tables: amounts keep every wei, grouped by thousands. */
-import { toPlotNumber } from "../values";
-import type { Unit } from "./units";
+import { toPlotNumber } from "../values.js";
+import type { Unit } from "./units.js";
 
 /** A trace cell: integers (amounts, counts) as bigint, anything else as a number; "" is missing. */
 export function parseValue(text: string): bigint | number | undefined {

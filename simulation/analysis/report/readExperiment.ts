@@ -7,8 +7,8 @@
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { UserError } from "../../engine/errors";
-import { quoteIdent, RESULTS_FILE } from "../schema";
+import { UserError } from "../../engine/errors.js";
+import { quoteIdent, RESULTS_FILE } from "../schema.js";
 
 export const EXPERIMENT_FILE = "experiment.json";
 const KEY_COLUMNS = new Set(["simulation", "subset", "run", "timestep", "substep"]);

@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { UserError } from "../../engine/errors";
-import { parseValue } from "./format";
+import { UserError } from "../../engine/errors.js";
+import { parseValue } from "./format.js";
 
 export interface RunManifest {
   readonly scenario: string;

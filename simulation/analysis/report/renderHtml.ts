@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Block, Cell, Chart, ReportPage, TableBlock } from "./page";
+import type { Block, Cell, Chart, ReportPage, TableBlock } from "./page.js";
 
 /** The inlined charting library: its minified build and version. */
 export function chartingLibrary(): { readonly source: string; readonly version: string } {

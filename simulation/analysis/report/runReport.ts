@@ -3,14 +3,14 @@
  * the action mix and gas, the system's variables, per-role totals, and a picker over every entity.
  */
 import type { SeriesOption } from "echarts";
-import type { Flow } from "../../engine/types";
-import { GLOBAL_VARIABLES } from "../../model/variables";
-import { toJson } from "../files";
-import { COLORS, comparisonChart, frame, linesChart, slug, valueAxis } from "./charts";
-import { formatExact, formatGap, formatInUnit, formatNumber, formatRounded, plotValue } from "./format";
-import type { Block, Cell, Chart, ExplorerBlock, FieldSeries, ReportPage, Section, TableBlock } from "./page";
-import type { ActionRow, RunData } from "./readRunFolder";
-import { ENTITY_FIELD_UNITS, unitOf, type Unit } from "./units";
+import type { Flow } from "../../engine/types.js";
+import { GLOBAL_VARIABLES } from "../../model/variables.js";
+import { toJson } from "../files.js";
+import { COLORS, comparisonChart, frame, linesChart, slug, valueAxis } from "./charts.js";
+import { formatExact, formatGap, formatInUnit, formatNumber, formatRounded, plotValue } from "./format.js";
+import type { Block, Cell, Chart, ExplorerBlock, FieldSeries, ReportPage, Section, TableBlock } from "./page.js";
+import type { ActionRow, RunData } from "./readRunFolder.js";
+import { ENTITY_FIELD_UNITS, unitOf, type Unit } from "./units.js";
 
 type Value = bigint | number | undefined;
 

@@ -4,7 +4,7 @@
  * simulation/model/variables.ts) and the commerce KPIs. A column not named anywhere is plotted as a raw number
  * ("value"), never guessed to be wei: add it here when you add an amount.
  */
-import type { Flow } from "../../engine/types";
+import type { Flow } from "../../engine/types.js";
 
 export interface Unit {
   /** Axis label: a token symbol, "bps", or what is counted. */

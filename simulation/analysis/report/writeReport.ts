@@ -4,12 +4,12 @@
  */
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { UserError } from "../../engine/errors";
-import { experimentReport, isExperimentFolder, type ScenarioInfo } from "./experimentReport";
-import type { ReportPage } from "./page";
-import { isRunFolder, readRunFolder } from "./readRunFolder";
-import { renderHtml } from "./renderHtml";
-import { runReport } from "./runReport";
+import { UserError } from "../../engine/errors.js";
+import { experimentReport, isExperimentFolder, type ScenarioInfo } from "./experimentReport.js";
+import type { ReportPage } from "./page.js";
+import { isRunFolder, readRunFolder } from "./readRunFolder.js";
+import { renderHtml } from "./renderHtml.js";
+import { runReport } from "./runReport.js";
 
 export interface WriteReportParameters {
   /** A run folder (manifest.json, trace.csv) or an experiment folder (experiment.json, results.duckdb). */

@@ -1,0 +1,6 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { simOptimize, type OptimizeArgs } from "../experiment.js";
+
+export default async function optimizeAction(args: OptimizeArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
+  process.exitCode = await simOptimize(hre, args);
+}

@@ -1,0 +1,15 @@
+/**
+ * Lockstep's Hardhat 3 plugin: the `sim` tasks and `bench`, and a network hook that lets the
+ * in-process chain take a batch of JSON-RPC calls in one crossing into EDR (see rpcBatch.ts).
+ * Declared, not registered: a project lists it in its config's `plugins`.
+ */
+import { definePlugin } from "hardhat/plugins";
+import { TASKS } from "./tasks.js";
+
+export default definePlugin({
+  id: "lockstep",
+  tasks: TASKS,
+  hookHandlers: {
+    network: () => import("./hooks/network.js"),
+  },
+});
