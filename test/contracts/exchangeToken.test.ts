@@ -1,6 +1,8 @@
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import { network } from "hardhat";
+
+const { ethers, networkHelpers } = await network.create();
+const { loadFixture } = networkHelpers;
 
 async function deployToken() {
   const [owner, other] = await ethers.getSigners();
@@ -23,7 +25,7 @@ describe("ExchangeToken", () => {
 
   it("ExchangeToken: mint by the owner credits the receiver", async () => {
     const { token, other } = await loadFixture(deployToken);
-    await expect(token.mint(other.address, 5n)).to.changeTokenBalance(token, other, 5n);
+    await expect(token.mint(other.address, 5n)).to.changeTokenBalance(ethers, token, other, 5n);
     expect(await token.totalSupply()).to.equal(5n);
   });
 
