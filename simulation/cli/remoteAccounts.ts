@@ -82,8 +82,7 @@ export async function resolveAccounts(
     }
     secrets.add(first);
     funderKey = first;
-    funderSource =
-      selected.inProcess ? "Hardhat's first default account" : `the first account of network ${network}`;
+    funderSource = selected.inProcess ? "Hardhat's first default account" : `the first account of network ${network}`;
   }
   const funderWallet = new Wallet(funderKey);
   const funder = funderWallet.address.toLowerCase() as `0x${string}`;

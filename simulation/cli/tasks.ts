@@ -27,7 +27,11 @@ function withOptions<B extends Builder>(
   return b as B;
 }
 
-const SCENARIO = ["scenario", "Scenario: a built-in name (boson-commerce, fees-and-rewards)", "boson-commerce"] as const;
+const SCENARIO = [
+  "scenario",
+  "Scenario: a built-in name (boson-commerce, fees-and-rewards)",
+  "boson-commerce",
+] as const;
 const EXPERIMENT_COMMON = [
   ["workers", "Worker processes, each with its own chain (default 2; 0 runs in this process)"],
   ["steps", "Steps per run (default: the scenario's)"],
@@ -81,7 +85,10 @@ const sweep = withOptions(
   .build();
 
 const ab = withOptions(
-  task(["sim", "ab"], "A/B test: both arms on the same seeds (common random numbers); paired differences with intervals"),
+  task(
+    ["sim", "ab"],
+    "A/B test: both arms on the same seeds (common random numbers); paired differences with intervals",
+  ),
   [
     SCENARIO,
     ["a", 'Arm A, space-separated path=value: "fees.feeBps=50"'],
@@ -120,7 +127,10 @@ const optimize = withOptions(
   .build();
 
 const exportTask = withOptions(
-  task(["sim", "export"], "Export a run's or an experiment's results as Parquet or CSV (runs, steps, variables, actions)"),
+  task(
+    ["sim", "export"],
+    "Export a run's or an experiment's results as Parquet or CSV (runs, steps, variables, actions)",
+  ),
   [
     ["in", "The run or experiment folder"],
     ["format", "parquet (default) or csv"],
@@ -130,7 +140,10 @@ const exportTask = withOptions(
   .build();
 
 const report = withOptions(
-  task(["sim", "report"], "Write the HTML report of a run or experiment folder: one self-contained file, charts included"),
+  task(
+    ["sim", "report"],
+    "Write the HTML report of a run or experiment folder: one self-contained file, charts included",
+  ),
   [
     ["in", "The run or experiment folder"],
     ["out", "The HTML file to write (default <folder>/report.html)"],

@@ -10,6 +10,7 @@ interface BenchArgs {
 export default async function benchAction(args: BenchArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
   await build(hre);
   const { bench, memoryProbe } = await import("../bench.js");
-  if (args.memoryProbe !== undefined) await memoryProbe(hre, args.scenario ?? "fees-and-rewards", Number(args.memoryProbe));
+  if (args.memoryProbe !== undefined)
+    await memoryProbe(hre, args.scenario ?? "fees-and-rewards", Number(args.memoryProbe));
   else await bench(hre, args.quick);
 }
