@@ -57,13 +57,14 @@ export function checkCommandLine(
     return i;
   };
   if (next() >= tokens.length || tokens[i]!.startsWith("-")) return undefined;
-  let task = roots.get(tokens[i]!);
-  if (task === undefined) return undefined;
+  const root = roots.get(tokens[i]!);
+  if (root === undefined) return undefined;
+  let task: TaskShape = root;
   const path = [tokens[i]!];
   used[i] = true;
   for (;;) {
     if (next() >= tokens.length || tokens[i]!.startsWith("-")) break;
-    const sub = task.subtasks.get(tokens[i]!);
+    const sub: TaskShape | undefined = task.subtasks.get(tokens[i]!);
     if (sub === undefined) {
       if (task.isEmpty) {
         return `Unknown command "${path.join(" ")} ${tokens[i]}": expected one of ${[...task.subtasks.keys()]
