@@ -5,7 +5,11 @@
 #
 #   source scripts/node.sh && npm ci
 #
-# A machine with Node 22 or newer needs nothing of it: sourcing it then changes nothing.
+# or run a command through it (the npm scripts do: `npm run sim` works on an older Node too):
+#
+#   bash scripts/node.sh hardhat sim run
+#
+# A machine with Node 22 or newer needs nothing of it: it then changes nothing and says nothing.
 # npm itself stays the system's; it runs on whichever `node` comes first on PATH.
 
 lockstep_node_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,6 +40,7 @@ if [ "$(lockstep_node_major)" -lt 22 ]; then
     return 1 2>/dev/null || exit 1
   fi
 fi
-echo "== node $(node --version) ($(command -v node))" >&2
 unset lockstep_node_root lockstep_node_dir lockstep_node_tmp
 unset -f lockstep_node_major
+# Executed with a command (not sourced): run it with that Node first on PATH.
+if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "$#" -gt 0 ]; then exec "$@"; fi
