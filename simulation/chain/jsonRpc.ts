@@ -83,6 +83,7 @@ export function createJsonRpcClient(options: JsonRpcClientOptions): JsonRpcClien
   const secretParts = secretPartsOf(options.url);
   const scrub = (text: string): string => secretParts.reduce((t, s) => t.split(s).join("<redacted>"), text);
   const stats = { requests: 0, retries: 0 };
+  const { url, headers } = requestTarget(options.url);
   let nextId = 1;
 
   const once = async (method: string, params: readonly unknown[]): Promise<unknown> => {
@@ -90,9 +91,9 @@ export function createJsonRpcClient(options: JsonRpcClientOptions): JsonRpcClien
     let response: Response;
     let text: string;
     try {
-      response = await fetch(options.url, {
+      response = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers,
         body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }),
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -154,6 +155,27 @@ export function createJsonRpcClient(options: JsonRpcClientOptions): JsonRpcClien
       }
     },
   };
+}
+
+/**
+ * Where a request goes and with which headers. fetch refuses a URL with credentials in it
+ * (`https://user:password@host`, how many node providers hand out access): they travel as
+ * HTTP Basic authentication instead, as a browser or curl would send them.
+ */
+export function requestTarget(endpointUrl: string): { url: string; headers: Record<string, string> } {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  let u: URL;
+  try {
+    u = new URL(endpointUrl);
+  } catch {
+    return { url: endpointUrl, headers };
+  }
+  if (u.username === "" && u.password === "") return { url: endpointUrl, headers };
+  const credentials = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  headers["authorization"] = `Basic ${Buffer.from(credentials, "utf8").toString("base64")}`;
+  u.username = "";
+  u.password = "";
+  return { url: u.toString(), headers };
 }
 
 function describeFetchError(e: unknown, timeoutMs: number): string {
