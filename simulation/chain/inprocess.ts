@@ -19,17 +19,22 @@ const targets = new WeakMap<HardhatRuntimeEnvironment, InProcessTarget>();
 export function inProcessTarget(hre: HardhatRuntimeEnvironment): InProcessTarget {
   let target = targets.get(hre);
   if (target === undefined) {
-    target = createTarget(hre);
+    target = createInProcessTarget(hre);
     targets.set(hre, target);
   }
   return target;
 }
 
-function createTarget(hre: HardhatRuntimeEnvironment): InProcessTarget {
+/**
+ * A target of its own, for runs that go side by side in one process (each with its own
+ * chain); close it when done.
+ */
+export function createInProcessTarget(hre: HardhatRuntimeEnvironment): InProcessTarget {
   let connection: NetworkConnection | undefined;
   return {
     get provider(): Eip1193Provider {
-      if (connection === undefined) throw new InternalError("inProcessTarget: the provider was asked for before fresh()");
+      if (connection === undefined)
+        throw new InternalError("inProcessTarget: the provider was asked for before fresh()");
       return connection.provider;
     },
     kind: "in-process",

@@ -11,7 +11,7 @@ import { toJson } from "../analysis/files.js";
 import { callContextFor, encodeAction } from "../chain/calls.js";
 import { deploySystem } from "../chain/deploy.js";
 import { createTraceReleaser } from "../chain/edrMemory.js";
-import { inProcessTarget } from "../chain/inprocess.js";
+import { createInProcessTarget, inProcessTarget } from "../chain/inprocess.js";
 import { rpc, toQuantity } from "../chain/rpc.js";
 import { createInProcessSender, TX_GAS_LIMIT, type TxSender } from "../chain/sender.js";
 import { createKeyRing } from "../engine/accounts.js";
@@ -202,6 +202,52 @@ async function poolRates(
   }
 }
 
+/**
+ * Lockstep-mode Monte Carlo two ways, on the same batches: two chains side by side in this
+ * process (Hardhat 3's `network.create()`: EDR runs a request off the JavaScript thread, so
+ * one run's model and agents may run while the other's chain works), and two worker processes
+ * with a chain each (the pool). Warmed up first; batches alternate.
+ */
+async function lockstepParallelRates(
+  hre: HardhatRuntimeEnvironment,
+  batch: (round: number) => RunTask[],
+  rounds: number,
+): Promise<{ twoChainsInProcess: number; twoWorkers: number }> {
+  const sink = { begin: () => {}, samples: () => {}, actions: () => {}, done: () => {}, failed: () => {} };
+  const targets = [createInProcessTarget(hre), createInProcessTarget(hre)];
+  const lanes = async (tasks: readonly RunTask[]): Promise<void> => {
+    await Promise.all(
+      targets.map(async (target, lane) => {
+        for (const t of tasks.filter((_, i) => i % targets.length === lane)) {
+          await executeRun({ ...t, scenario: scenarioByName(t.scenario) }, { target });
+        }
+      }),
+    );
+  };
+  const pool = new WorkerPool(2);
+  try {
+    await lanes(batch(2_000).slice(0, 4));
+    await pool.run(batch(2_001).slice(0, 4), { workers: 2, sink });
+    const runs = [0, 0];
+    const ms = [0, 0];
+    for (let round = 0; round < rounds; round++) {
+      const tasks = batch(3_000 + round);
+      let started = performance.now();
+      await lanes(tasks);
+      ms[0]! += performance.now() - started;
+      runs[0]! += tasks.length;
+      started = performance.now();
+      await pool.run(tasks, { workers: 2, sink });
+      ms[1]! += performance.now() - started;
+      runs[1]! += tasks.length;
+    }
+    return { twoChainsInProcess: perSecond(runs[0]!, ms[0]!), twoWorkers: perSecond(runs[1]!, ms[1]!) };
+  } finally {
+    await pool.close();
+    await Promise.all(targets.map((t) => t.close()));
+  }
+}
+
 /** Peak RSS (MiB) of a fresh process running `steps` steps in lockstep mode. */
 function peakRss(root: string, scenario: string, steps: number): number {
   const out = spawnSync(
@@ -361,6 +407,11 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
     }));
   const { one, two } = await poolRates(mcBatch, quick ? 3 : 30, quick ? 1 : 3);
 
+  say("lockstep Monte Carlo: two chains in this process against two worker processes...");
+  const lockstepBatch = (round: number): RunTask[] =>
+    mcBatch(round).map((t) => ({ ...t, mode: "lockstep", steps: quick ? 4 : 12, variables: true, actions: true }));
+  const lockstepParallel = await lockstepParallelRates(hre, lockstepBatch, quick ? 1 : 3);
+
   say("peak memory at 1x and 10x the steps (fresh processes)...");
   const memSteps = quick ? 6 : 24;
   const rss1 = peakRss(hre.config.paths.root, "fees-and-rewards", memSteps);
@@ -410,6 +461,7 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
       ganacheEthersTxPerSecond: peerRate,
       chainActionsPerSecondAroundPeer: bracket,
       monteCarloRunsPerSecond: { oneWorker: one, twoWorkers: two },
+      lockstepMonteCarloRunsPerSecond: lockstepParallel,
       peakRssMiB: { steps: memSteps, oneX: rss1, tenX: rss10 },
       lockstepTiming: rounds.map((r) => r.lockstepTiming),
       costCurve: curve,
@@ -421,6 +473,7 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
       parallelEfficiency: two / (2 * one),
       memoryGrowth: rss10 / rss1,
       vsPeer: peerChainRate / peerRate,
+      workersVsChainsInProcess: lockstepParallel.twoWorkers / lockstepParallel.twoChainsInProcess,
     },
     samplingShare: ratioSpreads.samplingShare.median,
     ratioSpreads,
@@ -432,6 +485,7 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
       memoryGrowth: "<= 1.2",
       vsPeer: ">= 8",
       samplingShare: "<= 0.1",
+      workersVsChainsInProcess: "> 1 keeps workers",
     },
   };
   mkdirSync(join(hre.config.paths.root, "bench"), { recursive: true });
@@ -453,6 +507,7 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
     `Lockstep model mode                     ${range(modelRate)} actions/s`,
     `ganache 7 + ethers wait()               ${f(peerRate)} tx/s (chain mode around it: ${f(peerChainRate)} actions/s)`,
     `Monte Carlo, 1 / 2 workers              ${f(one)} / ${f(two)} runs/s`,
+    `lockstep Monte Carlo, 2 chains in this process / 2 workers  ${f(lockstepParallel.twoChainsInProcess)} / ${f(lockstepParallel.twoWorkers)} runs/s`,
     `peak RSS, ${memSteps} / ${memSteps * 10} steps               ${f(rss1)} / ${f(rss10)} MiB`,
     ...curve.map(
       (c) =>
