@@ -1,8 +1,10 @@
 import { expect } from "chai";
-import { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { network } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { MaxUint256, ZeroAddress } from "ethers";
+
+const { ethers, networkHelpers } = await network.create();
+const { loadFixture, time } = networkHelpers;
 
 /** 30 days, in seconds: one epoch. */
 const EPOCH_SECONDS = 30n * 24n * 3600n;
@@ -329,7 +331,7 @@ describe("RewardsDistributor", () => {
         .to.be.revertedWithCustomError(b.factory, "RewardsDistributorInvalidSchedule")
         .withArgs(5n, 3n);
       const c = await deployWith({ duration: 0n, halving: 3n });
-      await expect(c.deployment).not.to.be.reverted;
+      await expect(c.deployment).not.to.revert(ethers);
     });
 
     it("RewardsDistributor: exposes its parameters", async () => {
@@ -535,7 +537,7 @@ describe("RewardsDistributor", () => {
       await time.increaseTo(endOf(0n));
       const close = distributor.closeEpoch();
       await expect(close).to.emit(distributor, "EpochClosed").withArgs(0n, 0n, 1000n, 7n, 0n, 2n);
-      await expect(close).to.changeTokenBalances(feeToken, [distributor, ledger], [1000n, -1000n]);
+      await expect(close).to.changeTokenBalances(ethers, feeToken, [distributor, ledger], [1000n, -1000n]);
       expect(await ledger.availableFunds(distributor)).to.equal(0n);
       expect(await ledger.availableFunds(outsider.address)).to.equal(55n);
       expect(await distributor.claimableFees(alice.address)).to.equal(142n);
@@ -685,8 +687,8 @@ describe("RewardsDistributor", () => {
       const owedBefore = await distributor.rewardsOwed();
       const claim = distributor.connect(alice).claim();
       await expect(claim).to.emit(distributor, "Claimed").withArgs(alice.address, reward, fee);
-      await expect(claim).to.changeTokenBalances(rewardToken, [alice, distributor], [reward, -reward]);
-      await expect(claim).to.changeTokenBalances(feeToken, [alice, distributor], [fee, -fee]);
+      await expect(claim).to.changeTokenBalances(ethers, rewardToken, [alice, distributor], [reward, -reward]);
+      await expect(claim).to.changeTokenBalances(ethers, feeToken, [alice, distributor], [fee, -fee]);
       expect(await distributor.claimableRewards(alice.address)).to.equal(0n);
       expect(await distributor.claimableFees(alice.address)).to.equal(0n);
       expect(await distributor.rewardsOwed()).to.equal(owedBefore - reward);
@@ -706,8 +708,8 @@ describe("RewardsDistributor", () => {
       await distributor.closeEpoch();
       const claim = distributor.connect(alice).claim();
       await expect(claim).to.emit(distributor, "Claimed").withArgs(alice.address, 0n, 9n);
-      await expect(claim).to.changeTokenBalances(feeToken, [alice], [9n]);
-      await expect(claim).to.changeTokenBalances(rewardToken, [alice], [0n]);
+      await expect(claim).to.changeTokenBalances(ethers, feeToken, [alice], [9n]);
+      await expect(claim).to.changeTokenBalances(ethers, rewardToken, [alice], [0n]);
     });
   });
 });
@@ -732,7 +734,7 @@ describe("ReleaseWallet", () => {
     await expect(factory.deploy(alice.address, 0n, 10n, 11n))
       .to.be.revertedWithCustomError(factory, "InvalidCliffDuration")
       .withArgs(11n, 10n);
-    await expect(factory.deploy(alice.address, 0n, 10n, 10n)).not.to.be.reverted;
+    await expect(factory.deploy(alice.address, 0n, 10n, 10n)).not.to.revert(ethers);
   });
 
   it("ReleaseWallet: reverts OwnableInvalidOwner when the beneficiary is the zero address", async () => {
@@ -765,12 +767,17 @@ describe("ReleaseWallet", () => {
     expect(await token.balanceOf(beneficiary.address)).to.equal(0n);
     const atCliff = (ALLOCATION * CLIFF) / DURATION;
     await time.setNextBlockTimestamp(start + CLIFF);
-    await expect(release()).to.changeTokenBalances(token, [beneficiary, wallet, outsider], [atCliff, -atCliff, 0n]);
+    await expect(release()).to.changeTokenBalances(
+      ethers,
+      token,
+      [beneficiary, wallet, outsider],
+      [atCliff, -atCliff, 0n],
+    );
     const beforeEnd = (ALLOCATION * (DURATION - 1n)) / DURATION;
     await time.setNextBlockTimestamp(start + DURATION - 1n);
-    await expect(release()).to.changeTokenBalances(token, [beneficiary], [beforeEnd - atCliff]);
+    await expect(release()).to.changeTokenBalances(ethers, token, [beneficiary], [beforeEnd - atCliff]);
     await time.setNextBlockTimestamp(start + DURATION);
-    await expect(release()).to.changeTokenBalances(token, [beneficiary], [ALLOCATION - beforeEnd]);
+    await expect(release()).to.changeTokenBalances(ethers, token, [beneficiary], [ALLOCATION - beforeEnd]);
     expect(await wallet["released(address)"](token)).to.equal(ALLOCATION);
     expect(await token.balanceOf(wallet)).to.equal(0n);
   });

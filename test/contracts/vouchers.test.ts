@@ -1,7 +1,5 @@
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { ethers } from "hardhat";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
 import type { VoucherEscrow } from "../../types/ethers-contracts/index.js";
 import {
@@ -20,8 +18,12 @@ import {
   POOR,
   POOR_ALLOWANCE,
   deployVoucherSystem,
+  ethers,
+  networkHelpers,
   type VoucherSystem,
 } from "../helpers/voucherSystem.js";
+
+const { loadFixture, time } = networkHelpers;
 
 // ExchangeState / DisputeState indices, as the contract's enums.
 const S = { None: 0n, Committed: 1n, Revoked: 2n, Canceled: 3n, Redeemed: 4n, Completed: 5n, Disputed: 6n } as const;
@@ -193,7 +195,7 @@ describe("VoucherEscrow", () => {
       await expect(factory.deploy(...args, 10_001n))
         .to.be.revertedWithCustomError(f.escrow, "VoucherEscrowInvalidBps")
         .withArgs(10_001n);
-      await expect(factory.deploy(...args, 10_000n)).not.to.be.reverted;
+      await expect(factory.deploy(...args, 10_000n)).not.to.revert(ethers);
     });
   });
 
@@ -225,7 +227,7 @@ describe("VoucherEscrow", () => {
       const f = await loadFixture(offerFixture);
       const tx = f.escrow.connect(f.buyer).depositFunds(123n);
       await expect(tx).to.emit(f.escrow, "FundsDeposited").withArgs(f.buyer.address, 123n);
-      await expect(tx).to.changeTokenBalances(f.token, [f.buyer, f.escrow], [-123n, 123n]);
+      await expect(tx).to.changeTokenBalances(ethers, f.token, [f.buyer, f.escrow], [-123n, 123n]);
       expect(await f.escrow.availableFunds(f.buyer.address)).to.equal(123n);
       expect(await f.escrow.totalAvailable()).to.equal(10_123n);
       await expectInvariant(f);
@@ -250,7 +252,7 @@ describe("VoucherEscrow", () => {
       const f = await loadFixture(offerFixture);
       const tx = f.escrow.connect(f.seller).withdrawFunds(10_000n);
       await expect(tx).to.emit(f.escrow, "FundsWithdrawn").withArgs(f.seller.address, 10_000n);
-      await expect(tx).to.changeTokenBalances(f.token, [f.seller, f.escrow], [10_000n, -10_000n]);
+      await expect(tx).to.changeTokenBalances(ethers, f.token, [f.seller, f.escrow], [10_000n, -10_000n]);
       expect(await f.escrow.availableFunds(f.seller.address)).to.equal(0n);
       expect(await f.escrow.totalAvailable()).to.equal(0n);
       await expectInvariant(f);
@@ -312,8 +314,9 @@ describe("VoucherEscrow", () => {
         "VoucherEscrowInvalidAddress",
       );
       // The boundary: a penalty equal to the price is allowed.
-      await expect(f.escrow.connect(f.seller).createOffer(params(f.resolver.address, { buyerCancelPenalty: 1_000n })))
-        .not.to.be.reverted;
+      await expect(
+        f.escrow.connect(f.seller).createOffer(params(f.resolver.address, { buyerCancelPenalty: 1_000n })),
+      ).not.to.revert(ethers);
     });
 
     it("VoucherEscrow: the protocol fee stays fixed at offer creation when governance changes feeBps later", async () => {
@@ -347,7 +350,7 @@ describe("VoucherEscrow", () => {
       await expect(tx)
         .to.emit(f.escrow, "VoucherCommitted")
         .withArgs(1n, 1n, f.buyer.address, t + VALIDITY);
-      await expect(tx).to.changeTokenBalances(f.token, [f.buyer, f.escrow], [-TERMS.price, TERMS.price]);
+      await expect(tx).to.changeTokenBalances(ethers, f.token, [f.buyer, f.escrow], [-TERMS.price, TERMS.price]);
       expect(await f.escrow.availableFunds(f.seller.address)).to.equal(10_000n - 300n);
       expect(await f.escrow.totalEncumbered()).to.equal(1_300n);
       expect(await f.escrow.balanceOf(f.buyer.address, 1n)).to.equal(1n);
@@ -386,7 +389,7 @@ describe("VoucherEscrow", () => {
         .to.be.revertedWithCustomError(f.escrow, "VoucherEscrowInsufficientDeposit")
         .withArgs(f.seller.address, 299n, 300n);
       await f.escrow.connect(f.seller).depositFunds(1n);
-      await expect(f.escrow.connect(f.buyer).commitToOffer(1n)).not.to.be.reverted;
+      await expect(f.escrow.connect(f.buyer).commitToOffer(1n)).not.to.revert(ethers);
       expect(await f.escrow.availableFunds(f.seller.address)).to.equal(0n);
     });
 
@@ -636,13 +639,13 @@ describe("VoucherEscrow", () => {
       await expect(f.escrow.connect(f.buyer).proposeResolution(f.id, 10_001n))
         .to.be.revertedWithCustomError(f.escrow, "VoucherEscrowInvalidBps")
         .withArgs(10_001n);
-      await expect(f.escrow.connect(f.buyer).proposeResolution(f.id, 10_000n)).not.to.be.reverted;
+      await expect(f.escrow.connect(f.buyer).proposeResolution(f.id, 10_000n)).not.to.revert(ethers);
     });
 
     it("VoucherEscrow: proposeResolution succeeds at the timeout and reverts TooLate one second after", async () => {
       const f = await loadFixture(resolvingFixture);
       await time.setNextBlockTimestamp(f.timeout);
-      await expect(f.escrow.connect(f.seller).proposeResolution(f.id, 1n)).not.to.be.reverted;
+      await expect(f.escrow.connect(f.seller).proposeResolution(f.id, 1n)).not.to.revert(ethers);
       await time.setNextBlockTimestamp(f.timeout + 1n);
       await expect(f.escrow.connect(f.seller).proposeResolution(f.id, 1n))
         .to.be.revertedWithCustomError(f.escrow, "VoucherEscrowTooLate")
@@ -680,7 +683,7 @@ describe("VoucherEscrow", () => {
       await expect(tx)
         .to.emit(f.escrow, "DisputeEscalated")
         .withArgs(f.id, E, f.timeout + ESCALATION_PERIOD);
-      await expect(tx).to.changeTokenBalances(f.token, [f.buyer, f.escrow], [-E, E]);
+      await expect(tx).to.changeTokenBalances(ethers, f.token, [f.buyer, f.escrow], [-E, E]);
       const ex = await f.escrow.getExchange(f.id);
       expect([ex.disputeState, ex.escalated, ex.escalationDeposit]).to.deep.equal([D.Escalated, true, E]);
       expect(await f.escrow.totalEncumbered()).to.equal(1_300n + E);
@@ -941,6 +944,7 @@ describe("VoucherEscrow", () => {
       await f.escrow.connect(f.buyer).completeExchange(f.id);
       const credit = FEE - ecoPart(FEE, ECO_BPS);
       await expect(f.sink.withdraw(f.escrowAddress, credit)).to.changeTokenBalances(
+        ethers,
         f.token,
         [f.sink, f.escrow],
         [credit, -credit],

@@ -1,5 +1,4 @@
-import { time } from "@nomicfoundation/hardhat-network-helpers";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { ContractTransactionResponse, Interface } from "ethers";
 import * as erc20 from "../../simulation/model/erc20.js";
 import * as Fees from "../../simulation/model/fees.js";
@@ -8,7 +7,9 @@ import { toAddress, ZERO_ADDRESS, type Address, type Env } from "../../simulatio
 import * as V from "../../simulation/model/vouchers.js";
 import { decodeRevert } from "./decodeRevert.js";
 import { Prng } from "./prng.js";
-import { MAX_FEE_BPS, type ModelSystem, type VoucherSystem } from "./voucherSystem.js";
+import { MAX_FEE_BPS, networkHelpers, type ModelSystem, type VoucherSystem } from "./voucherSystem.js";
+
+const { time } = networkHelpers;
 
 // -----------------------------------------------------------------------------------------------------------------
 // Actions

@@ -1,10 +1,17 @@
-import { ethers } from "hardhat";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { network } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { ExchangeToken, FeeManager, PointsSinkMock, VoucherEscrow } from "../../types/ethers-contracts/index.js";
 import * as erc20 from "../../simulation/model/erc20.js";
 import { newFeeState, type FeeState } from "../../simulation/model/fees.js";
 import { toAddress, type Address } from "../../simulation/model/types.js";
 import { newVoucherState, type VoucherState } from "../../simulation/model/vouchers.js";
+
+/**
+ * The in-process chain the voucher tests share: deployVoucherSystem deploys on it, and the tests and helpers that
+ * use its fixtures (loadFixture, time) must take `ethers` and `networkHelpers` from here, not from a
+ * `network.create()` of their own (each is a separate chain).
+ */
+export const { ethers, networkHelpers } = await network.create();
 
 /** Deployment parameters of the test system. Rates in basis points. */
 export const FEE_BPS = 250n;

@@ -1,7 +1,6 @@
 import { expect } from "chai";
-import { ethers } from "hardhat";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { network } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { Interface } from "ethers";
 
 import {
@@ -37,6 +36,9 @@ import { ZERO_ADDRESS, toAddress, type Address, type Env } from "../../simulatio
 import { RewardsDistributor__factory } from "../../types/ethers-contracts/index.js";
 import { RevertDecoder, modelOutcome, type Outcome } from "../helpers/outcome.js";
 import { Prng } from "../helpers/prng.js";
+
+const { ethers, networkHelpers } = await network.create();
+const { time } = networkHelpers;
 
 const MAX = MAX_UINT256;
 const A = (n: number): Address => toAddress("0x" + n.toString(16).padStart(40, "0"));

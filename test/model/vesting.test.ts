@@ -1,7 +1,6 @@
 import { expect } from "chai";
-import { ethers } from "hardhat";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { network } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
 import { MAX_UINT256, balanceOf, mint, newErc20, transfer } from "../../simulation/model/erc20.js";
 import { newGovernanceToken } from "../../simulation/model/governanceToken.js";
@@ -19,6 +18,9 @@ import {
 } from "../../simulation/model/vesting.js";
 import { RevertDecoder, modelOutcome, type Outcome } from "../helpers/outcome.js";
 import { Prng } from "../helpers/prng.js";
+
+const { ethers, networkHelpers } = await network.create();
+const { time } = networkHelpers;
 
 const MAX = MAX_UINT256;
 const MAX_UINT64 = (1n << 64n) - 1n;

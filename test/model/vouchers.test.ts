@@ -1,4 +1,3 @@
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 
 import * as erc20 from "../../simulation/model/erc20.js";
@@ -21,7 +20,15 @@ import {
   type ModelFns,
 } from "../helpers/voucherActions.js";
 import { ecoPart, expectedPayoff, type Ending, type Terms } from "../helpers/voucherPayoffs.js";
-import { deployVoucherSystem, modelOf, type ModelSystem, type SinkRecord } from "../helpers/voucherSystem.js";
+import {
+  deployVoucherSystem,
+  modelOf,
+  networkHelpers,
+  type ModelSystem,
+  type SinkRecord,
+} from "../helpers/voucherSystem.js";
+
+const { loadFixture } = networkHelpers;
 
 // -----------------------------------------------------------------------------------------------------------------
 // A standalone model world
