@@ -6,6 +6,7 @@
  */
 import { definePlugin } from "hardhat/plugins";
 import { TASKS } from "./tasks.js";
+import "./typeExtensions.js";
 
 export default definePlugin({
   id: "lockstep",
@@ -13,5 +14,6 @@ export default definePlugin({
   hookHandlers: {
     network: () => import("./hooks/network.js"),
     hre: () => import("./hooks/hre.js"),
+    config: () => import("./hooks/config.js"),
   },
 });
