@@ -202,6 +202,22 @@ export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
   let runHead: bigint | undefined;
 
   const call = <T>(method: string, params: readonly unknown[] = []): Promise<T> => rpc<T>(provider, method, params);
+  /**
+   * Reads state at the run's own head, not "latest": a resumed run replays its early steps
+   * while the chain holds later ones. A node without that block's state says so clearly.
+   */
+  const atRunHead = async <T>(read: (block: string) => Promise<T>): Promise<T> => {
+    if (runHead === undefined) return read("latest");
+    try {
+      return await read(toQuantity(runHead));
+    } catch (e) {
+      if (!(e instanceof RpcResponseError)) throw e;
+      throw new RemoteError(
+        `The node cannot read the state of block ${runHead} (${e.rpcMessage}): a resumed run replays its steps on ` +
+          `past blocks, which needs an archive node (Alchemy and Infura serve archive state).`,
+      );
+    }
+  };
   const name = (address: string): string => options.nameOf?.(address) ?? address;
 
   const wallet = (from: string): Wallet => {
@@ -656,17 +672,22 @@ export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
       return pipelined(items, where);
     },
     async call(to, data) {
-      // At the run's own head, not "latest": a resumed run replays its early steps while the chain holds later ones.
-      if (runHead === undefined) return call<string>("eth_call", [{ to, data }, "latest"]);
-      try {
-        return await call<string>("eth_call", [{ to, data }, toQuantity(runHead)]);
-      } catch (e) {
-        if (!(e instanceof RpcResponseError)) throw e;
-        throw new RemoteError(
-          `The node cannot read the state of block ${runHead} (${e.rpcMessage}): a resumed run replays its steps on ` +
-            `past blocks, which needs an archive node (Alchemy and Infura serve archive state).`,
-        );
-      }
+      return atRunHead((block) => call<string>("eth_call", [{ to, data }, block]));
+    },
+    async read(reads) {
+      // One block for all of them: the run's head, or the latest block when the run has sent nothing yet.
+      const head = runHead ?? BigInt((await latestBlock()).number);
+      return atRunHead(async () => {
+        const out: string[] = [];
+        for (const r of reads) {
+          out.push(
+            r.kind === "storage"
+              ? await call<string>("eth_getStorageAt", [r.at, r.slot, toQuantity(head)])
+              : await call<string>("eth_call", [{ to: r.to, data: r.data }, toQuantity(head)]),
+          );
+        }
+        return out;
+      });
     },
     async fund(from, transfers) {
       if (transfers.length === 0) return;

@@ -31,6 +31,11 @@ export interface SlotRead {
   readonly slot: string;
 }
 
+/** A read of the chain's state: a storage word, or a view call's return data. */
+export type StateRead =
+  | { readonly kind: "storage"; readonly at: string; readonly slot: string }
+  | { readonly kind: "call"; readonly to: string; readonly data: string };
+
 /** Where a batch belongs in the run. */
 export interface BatchPlace {
   readonly step: number;
@@ -54,6 +59,11 @@ export interface TxSender {
    * (in-process, where every executed opcode is traced; see chain/backend.ts).
    */
   readSlots?(reads: readonly SlotRead[]): Promise<bigint[]>;
+  /**
+   * The state at the run's head: each storage read's word (as 0x hex) and each call's return
+   * data, in order, all of one block, in as few requests as the chain allows.
+   */
+  read(reads: readonly StateRead[]): Promise<string[]>;
   /**
    * Sends a substep's transactions at (or, where time cannot be set, after) `at` and waits for all of them; one
    * SentTx per BatchTx, same order. Optional: without it, `send` is called once per transaction.
@@ -235,6 +245,18 @@ export function createInProcessSender(
       const result = await rpc<string>(provider, "eth_call", [{ to, data }, "latest"]);
       traces.answered();
       return result;
+    },
+    async read(reads) {
+      if (reads.length === 0) return [];
+      const answers = await batch(
+        reads.map((r) =>
+          r.kind === "storage"
+            ? { method: "eth_getStorageAt", params: [r.at, r.slot, "latest"] }
+            : { method: "eth_call", params: [{ to: r.to, data: r.data }, "latest"] },
+        ),
+      );
+      traces.answered();
+      return answers as string[];
     },
     async readSlots(reads) {
       const words = await batch(

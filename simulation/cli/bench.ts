@@ -15,6 +15,7 @@ import { createInProcessTarget, inProcessTarget } from "../chain/inprocess.js";
 import { rpc, toQuantity } from "../chain/rpc.js";
 import { createInProcessSender, TX_GAS_LIMIT, type TxSender } from "../chain/sender.js";
 import { createKeyRing } from "../engine/accounts.js";
+import { InternalError } from "../engine/errors.js";
 import { DEFAULT_START_TIME, executeRun, type Executed } from "../engine/execute.js";
 import { applyAssignments, defaults } from "../engine/params.js";
 import type { RunTask } from "../engine/plan.js";
@@ -147,6 +148,10 @@ async function ganacheReplay(
     },
     async call(to, data) {
       return rpc<string>(provider, "eth_call", [{ to, data }, "latest"]);
+    },
+    async read(reads) {
+      if (reads.length > 0) throw new InternalError("the ganache peer's replay samples nothing");
+      return [];
     },
   };
   await deploySystem(sender, config, keys);

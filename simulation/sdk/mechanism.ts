@@ -1,0 +1,140 @@
+/**
+ * A mechanism, declared once: its contracts (by artifact name) and how to deploy them from
+ * parameters; each Action kind, as the contract call it becomes and the model function that
+ * mirrors it; the state variables to compare, each with the model function that gives its
+ * value; and, optionally, invariants. Lockstep's own mechanisms are declared with this, as a
+ * user's are. `defineMechanism` returns what it is given (as viem's `defineChain` does): the
+ * literal's types flow into the editor, and nothing runs until a scenario is run.
+ */
+import type { ActionArg, Comparison } from "../engine/types.js";
+
+export type Address = `0x${string}`;
+
+/** An Action's arguments, as agents emit them. */
+export type ActionArgs = Readonly<Record<string, ActionArg>>;
+
+/** Where a run's clock starts, and how durations scale on a chain whose clock cannot be set. */
+export interface ConfigEnv {
+  /** The run's first block timestamp, seconds. */
+  readonly startTime: bigint;
+  /**
+   * A duration of the scenario's clock, in seconds, as it runs on this chain: unchanged
+   * in-process and on chains that let Lockstep set the time; compressed on a public network
+   * (wall-clock mode, `--step-seconds`). Every duration a contract is deployed with goes
+   * through it, so the model and the contracts see the same one.
+   */
+  seconds(duration: bigint): bigint;
+}
+
+/** What `deploy` may do. The same steps run on every chain, and are replayed without one to predict addresses. */
+export interface DeployContext<C> {
+  /** The mechanism's configuration (its `config` of the parameters, or the parameters). */
+  readonly config: C;
+  /** The account deploying, and sending setup transactions unless told otherwise. */
+  readonly deployer: Address;
+  /** The address of the run's account `id` (an agent, or a system account such as "deployer"). */
+  account(id: string): Address;
+  /**
+   * Deploys a contract as instance `name`; its artifact is `artifact`, else the mechanism's
+   * `contracts[name]`. Returns its address. Instance names are identifiers (letters, digits,
+   * `_` and `-`): variables and actions refer to them.
+   */
+  deploy(
+    name: string,
+    args?: readonly unknown[],
+    options?: { readonly artifact?: string; readonly from?: string },
+  ): Promise<Address>;
+  /** A setup transaction (a mint, an approval, a role): calls `fn` of instance `name`; it must succeed. */
+  send(
+    name: string,
+    fn: string,
+    args?: readonly unknown[],
+    options?: { readonly from?: string; readonly value?: bigint },
+  ): Promise<void>;
+  /** The address of instance `name`, deployed earlier in `deploy`. */
+  address(name: string): Address;
+}
+
+/** A deployed mechanism, as the model and the calls see it. */
+export interface Deployed<C> {
+  readonly config: C;
+  readonly addresses: Readonly<Record<string, Address>>;
+  readonly deployer: Address;
+  account(id: string): Address;
+}
+
+/** Who calls and when: what a model function mirrors of `msg.sender` and `block.timestamp`. */
+export interface CallEnv {
+  readonly sender: Address;
+  readonly now: bigint;
+}
+
+export interface ActionBinding<C, M> {
+  /** The instance called, or a function of the Action's arguments choosing one. */
+  readonly contract: string | ((args: ActionArgs, d: Deployed<C>) => string);
+  /** The function: a name, or a signature where the name is overloaded (`"release(address)"`). */
+  readonly function: string;
+  /**
+   * The call's arguments, in order. Default: the Action's arguments named as the function's
+   * parameters in the ABI. A struct parameter takes an object of its fields.
+   */
+  readonly args?: (args: ActionArgs, d: Deployed<C>) => readonly unknown[];
+  /**
+   * The model function mirroring the call: updates `state` in place, or reverts with
+   * `revert("ErrorName", ...args)` before it writes anything, exactly when the contract does.
+   */
+  readonly model: (state: M, env: CallEnv, args: ActionArgs, d: Deployed<C>) => void;
+}
+
+/**
+ * A compared variable. `chain` says where the contracts keep it, as text:
+ * - a state variable, named as in the source: `"vault._totalSupply"`,
+ *   `"token._balances[$escrow]"`, `"escrow._offers[1].price"` (instance, then the variable,
+ *   located through the compiler's storage layout; `$name` is a deployed instance's address);
+ * - or a view call: `"vault.totalAssets()"`, `"feeManager.feeBps()"`.
+ */
+export interface VariableBinding<M> {
+  readonly chain: string;
+  readonly model: (state: M) => bigint;
+  /** Exact unless stated, with the reason. */
+  readonly compare?: Comparison;
+}
+
+/**
+ * A variable compared for every account of the run (named `<agent id>.<name>`): `$account`
+ * in `chain` is the account's address (`"token._balances[$account]"`, `"vault.balanceOf($account)"`).
+ */
+export interface AccountVariableBinding<M> {
+  readonly chain: string;
+  readonly model: (state: M, account: Address) => bigint;
+  readonly compare?: Comparison;
+}
+
+/** A property of the compared state that must hold after every step: true, or a sentence saying what broke. */
+export type Invariant = (value: (variable: string) => bigint) => true | string;
+
+export interface MechanismDefinition<P, C, M> {
+  /** A name for messages and manifests. */
+  readonly name: string;
+  /** Instances deployed under a fixed name, and their artifacts: `{ vault: "MyVault" }`. */
+  readonly contracts: Readonly<Record<string, string>>;
+  /** What the contracts are built from, for these parameters: pure. Default: the parameters themselves. */
+  readonly config?: (params: P, env: ConfigEnv) => C;
+  /** Deploys the contracts (and any setup transactions), in a fixed order. */
+  readonly deploy: (ctx: DeployContext<C>) => Promise<void>;
+  /** The model's state right after `deploy`, mirroring it (constructor arguments, setup transactions). */
+  readonly model: (d: Deployed<C>) => M;
+  /** Every Action kind agents may emit. */
+  readonly actions: Readonly<Record<string, ActionBinding<C, M>>>;
+  /** Compared variables; a function where they depend on what was deployed (one per wallet, say). */
+  readonly variables?: Readonly<Record<string, VariableBinding<M>>> | ((d: Deployed<C>) => Readonly<Record<string, VariableBinding<M>>>);
+  /** Compared for every account of the run. */
+  readonly accountVariables?: Readonly<Record<string, AccountVariableBinding<M>>>;
+  /** Properties checked on the compared state of each side after every step. */
+  readonly invariants?: Readonly<Record<string, Invariant>>;
+}
+
+/** Declares a mechanism; returns it unchanged, typed. */
+export function defineMechanism<P, C = P, M = unknown>(definition: MechanismDefinition<P, C, M>): MechanismDefinition<P, C, M> {
+  return definition;
+}
