@@ -99,7 +99,10 @@ export function rpcBatchOf(provider: Eip1193Provider, direct = true): RpcBatch {
       throw new RpcBatchError(String(message), typeof code === "number" ? code : undefined);
     }
     if (!Array.isArray(answer?.result) || answer.result.length !== calls.length) {
-      throw new RpcBatchError(`EDR answered a batch of ${calls.length} calls with ${JSON.stringify(answer)}`, undefined);
+      throw new RpcBatchError(
+        `EDR answered a batch of ${calls.length} calls with ${JSON.stringify(answer)}`,
+        undefined,
+      );
     }
     batchSupport.set(provider, true);
     return answer.result;

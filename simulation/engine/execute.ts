@@ -57,7 +57,7 @@ export async function executeRun(spec: ExecuteSpec, options: ExecuteOptions = {}
     deployment = deployed.deployment;
   }
   try {
-    const model = spec.scenario.mechanisms.model(spec.modelParams as never, env, deployment);
+    const model = await spec.scenario.mechanisms.model(spec.modelParams as never, env, deployment);
     const result = await runScenario({
       scenario: spec.scenario,
       params: spec.params as never,

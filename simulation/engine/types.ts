@@ -223,7 +223,7 @@ export interface Mechanisms<P, W> {
   /** What the contracts are constructed with, for these parameters: equal configs build equal systems. */
   config(params: P, startTime: bigint): unknown;
   chain(params: P, env: SystemEnv, target: ChainTarget): Promise<{ backend: ChainBackend; deployment: unknown }>;
-  model(params: P, env: SystemEnv, deployment: unknown): ModelBackend<W>;
+  model(params: P, env: SystemEnv, deployment: unknown): ModelBackend<W> | Promise<ModelBackend<W>>;
 }
 
 /**

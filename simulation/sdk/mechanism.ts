@@ -13,17 +13,10 @@ export type Address = `0x${string}`;
 /** An Action's arguments, as agents emit them. */
 export type ActionArgs = Readonly<Record<string, ActionArg>>;
 
-/** Where a run's clock starts, and how durations scale on a chain whose clock cannot be set. */
+/** What a mechanism's configuration may depend on besides the parameters. */
 export interface ConfigEnv {
   /** The run's first block timestamp, seconds. */
   readonly startTime: bigint;
-  /**
-   * A duration of the scenario's clock, in seconds, as it runs on this chain: unchanged
-   * in-process and on chains that let Lockstep set the time; compressed on a public network
-   * (wall-clock mode, `--step-seconds`). Every duration a contract is deployed with goes
-   * through it, so the model and the contracts see the same one.
-   */
-  seconds(duration: bigint): bigint;
 }
 
 /** What `deploy` may do. The same steps run on every chain, and are replayed without one to predict addresses. */
@@ -118,7 +111,12 @@ export interface MechanismDefinition<P, C, M> {
   readonly name: string;
   /** Instances deployed under a fixed name, and their artifacts: `{ vault: "MyVault" }`. */
   readonly contracts: Readonly<Record<string, string>>;
-  /** What the contracts are built from, for these parameters: pure. Default: the parameters themselves. */
+  /**
+   * What the contracts are built from, for these parameters: pure, a plain object. Default:
+   * the parameters themselves. On a public network whose clock Lockstep cannot set, the
+   * scenario's clock runs compressed (`--step-seconds`): every field named `…Seconds` in it is
+   * then scaled as a duration, for the contracts and the model alike; name durations so.
+   */
   readonly config?: (params: P, env: ConfigEnv) => C;
   /** Deploys the contracts (and any setup transactions), in a fixed order. */
   readonly deploy: (ctx: DeployContext<C>) => Promise<void>;
@@ -127,7 +125,8 @@ export interface MechanismDefinition<P, C, M> {
   /** Every Action kind agents may emit. */
   readonly actions: Readonly<Record<string, ActionBinding<C, M>>>;
   /** Compared variables; a function where they depend on what was deployed (one per wallet, say). */
-  readonly variables?: Readonly<Record<string, VariableBinding<M>>> | ((d: Deployed<C>) => Readonly<Record<string, VariableBinding<M>>>);
+  readonly variables?:
+    Readonly<Record<string, VariableBinding<M>>> | ((d: Deployed<C>) => Readonly<Record<string, VariableBinding<M>>>);
   /** Compared for every account of the run. */
   readonly accountVariables?: Readonly<Record<string, AccountVariableBinding<M>>>;
   /** Properties checked on the compared state of each side after every step. */
@@ -135,6 +134,8 @@ export interface MechanismDefinition<P, C, M> {
 }
 
 /** Declares a mechanism; returns it unchanged, typed. */
-export function defineMechanism<P, C = P, M = unknown>(definition: MechanismDefinition<P, C, M>): MechanismDefinition<P, C, M> {
+export function defineMechanism<P, C = P, M = unknown>(
+  definition: MechanismDefinition<P, C, M>,
+): MechanismDefinition<P, C, M> {
   return definition;
 }

@@ -1,0 +1,102 @@
+/**
+ * The model side of a declared mechanism: the user's pure model state, an Action applied by
+ * its binding's model function (a `revert(...)` becomes the Outcome the chain's custom error
+ * is compared with), and the compared variables read off the state by their model functions.
+ */
+import { canonicalArg } from "../analysis/values.js";
+import { UserError } from "../engine/errors.js";
+import type { Account, Action, ModelBackend, Outcome, VariableList, Variables } from "../engine/types.js";
+import { ModelRevert } from "../model/revert.js";
+import type { AccountVariableBinding, Address, Deployed, VariableBinding } from "./mechanism.js";
+import type { ResolvedMechanism } from "./resolve.js";
+
+/** The variables of a deployed mechanism, in the order a sample lists them: globals, then per account. */
+export interface VariableSet<M> {
+  readonly globals: readonly (readonly [string, VariableBinding<M>])[];
+  readonly perAccount: readonly (readonly [string, AccountVariableBinding<M>])[];
+}
+
+export function variableSet<P, C, M>(r: ResolvedMechanism<P, C, M>, d: Deployed<C>): VariableSet<M> {
+  const v = r.definition.variables;
+  const globals = typeof v === "function" ? v(d) : (v ?? {});
+  return {
+    globals: Object.entries(globals),
+    perAccount: Object.entries(r.definition.accountVariables ?? {}),
+  };
+}
+
+/** The names of a sample for these accounts, built once per account list (a run keeps its list while it does not change). */
+export function variableNamer<M>(set: VariableSet<M>): (accounts: readonly Account[]) => readonly string[] {
+  let cached: { accounts: readonly Account[]; names: string[] } | undefined;
+  return (accounts) => {
+    if (cached?.accounts === accounts) return cached.names;
+    const names = set.globals.map(([name]) => name);
+    for (const a of accounts) for (const [name] of set.perAccount) names.push(`${a.id}.${name}`);
+    cached = { accounts, names };
+    return names;
+  };
+}
+
+export function createMechanismModelBackend<P, C, M>(
+  r: ResolvedMechanism<P, C, M>,
+  d: Deployed<C>,
+): ModelBackend<M> {
+  const definition = r.definition;
+  const state = definition.model(d);
+  const set = variableSet(r, d);
+  const names = variableNamer(set);
+  const values = (accounts: readonly Account[]): bigint[] => {
+    const out: bigint[] = [];
+    for (const [name, v] of set.globals) out.push(checkValue(v.model(state), name, definition.name));
+    for (const a of accounts) {
+      for (const [name, v] of set.perAccount) {
+        out.push(checkValue(v.model(state, a.address as Address), `${a.id}.${name}`, definition.name));
+      }
+    }
+    return out;
+  };
+  return {
+    world: state,
+    apply(action: Action, sender: `0x${string}`, now: bigint): Outcome {
+      const binding = definition.actions[action.kind];
+      if (binding === undefined) throw unknownKind(action, Object.keys(definition.actions), definition.name);
+      try {
+        binding.model(state, { sender, now }, action.args, d);
+        return { ok: true, timestamp: now };
+      } catch (e) {
+        if (e instanceof ModelRevert) {
+          return { ok: false, error: { name: e.errorName, args: e.args.map(canonicalArg) }, timestamp: now };
+        }
+        throw new UserError(
+          `The model of action ${action.kind} (mechanism ${definition.name}, agent ${action.agent}) threw ` +
+            `${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}; a model function reverts only with ` +
+            `revert("ErrorName", ...args).`,
+        );
+      }
+    },
+    sample(accounts): Variables {
+      const list = names(accounts);
+      const vs = values(accounts);
+      const out: Variables = new Map();
+      for (let i = 0; i < list.length; i++) out.set(list[i]!, vs[i]!);
+      return out;
+    },
+    sampleList(accounts): VariableList {
+      return { names: names(accounts), values: values(accounts) };
+    },
+  };
+}
+
+function checkValue(value: unknown, name: string, mechanism: string): bigint {
+  if (typeof value === "bigint") return value;
+  throw new UserError(
+    `The model of variable ${name} (mechanism ${mechanism}) returned ${typeof value} ${String(value)}: expected a bigint.`,
+  );
+}
+
+export function unknownKind(action: Action, kinds: readonly string[], mechanism: string): UserError {
+  return new UserError(
+    `Agent ${action.agent} emitted an Action of kind ${JSON.stringify(action.kind)}, which mechanism ${mechanism} ` +
+      `does not declare (it has ${kinds.join(", ")}).`,
+  );
+}
