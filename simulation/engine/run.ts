@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { KeyRing } from "./accounts.js";
 import { createClock } from "./clock.js";
+import { deterministic, nowRunning } from "./determinism.js";
 import { InternalError } from "./errors.js";
 import type { ParamsOf, SchemaNode } from "./params.js";
 import { createRng, type Rng } from "./rng.js";
@@ -144,7 +145,10 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
     createClock(spec.startTime, scenario.stepSeconds(params), scenario.substeps),
     spec.timeScale,
   );
-  const state = scenario.init(params, (name) => createRng({ seed, scenario: scenario.name, stream: `env/${name}` }));
+  const where = `Scenario ${scenario.name}`;
+  const state = deterministic(`${where} (its init)`, () =>
+    scenario.init(params, (name) => createRng({ seed, scenario: scenario.name, stream: `env/${name}` })),
+  );
   const stepCtx = (step: number) => ({ params, step });
 
   // Accounts: every agent the horizon will see, so the trace's columns are fixed from the start.
@@ -204,7 +208,9 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
       useModel && !useChain && !sinkVariables && layout !== undefined ? model.sampleList?.(sampled) : undefined;
     const modelVars: Variables | undefined = useModel && modelList === undefined ? model.sample(sampled) : undefined;
     timing.modelSampleMs += performance.now() - t;
-    kpis = scenario.kpis(scenario.view(model.world, state), stepCtx(timestep));
+    kpis = deterministic(`${where} (its KPIs)`, () =>
+      scenario.kpis(scenario.view(model.world, state), stepCtx(timestep)),
+    );
     if (layout === undefined) {
       variableNames = [...new Set<string>([...(modelVars?.keys() ?? []), ...(chainVars?.keys() ?? [])])];
       if (useModel && useChain) for (const v of variableNames) comparisons.set(v, scenario.compare?.(v));
@@ -318,6 +324,7 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
       ctx.time = tick.time;
       ctx.population = population;
       ctx.newcomers = newcomers;
+      nowRunning(`${where}: the policy of ${ctx.self.id} (role ${ctx.self.role})`);
       const actions = policy(view, ctx);
       for (let a = 0; a < actions.length; a++) {
         const action = actions[a]!;
@@ -348,10 +355,17 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
       const i = order[k]!;
       const { action, sender } = batch[i]!;
       const c = chainOutcomes?.[i];
-      const m = model.apply(action, sender, c?.timestamp ?? tick.time);
+      // The model and the observer are synchronous: the guard is up exactly while they run.
+      const m = deterministic(`${where}: the model of action ${action.kind}`, () =>
+        model.apply(action, sender, c?.timestamp ?? tick.time),
+      );
       const decisive = useChain ? c! : m;
       const diverged = useModel && useChain && !sameOutcome(m, c!);
-      scenario.observe?.(view, action, decisive, observeCtx);
+      if (scenario.observe !== undefined) {
+        deterministic(`${where}: its observation of action ${action.kind}`, () =>
+          scenario.observe!(view, action, decisive, observeCtx),
+        );
+      }
       total++;
       byKind.set(action.kind, (byKind.get(action.kind) ?? 0) + 1);
       if (!decisive.ok) reverted++;
@@ -409,8 +423,8 @@ export async function runScenario<Schema extends SchemaNode, S, W, V>(
     stepActions = [];
     for (let j = 0; j < scenario.substeps.length; j++) {
       const tick: Tick = clock.at(step, j);
-      const view = scenario.view(model.world, state);
-      const batch = decide(stepActors, tick, view, population, newcomers);
+      const view = deterministic(`${where} (its view)`, () => scenario.view(model.world, state));
+      const batch = deterministic(where, () => decide(stepActors, tick, view, population, newcomers));
       if (batch.length === 0) continue;
       const tExec = performance.now();
       const chainOutcomes = useChain ? await chain!.execute(batch, tick.time, tick) : undefined;
