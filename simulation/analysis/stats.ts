@@ -1,3 +1,5 @@
+import tCdf from "@stdlib/stats-base-dists-t-cdf";
+import tQuantile from "@stdlib/stats-base-dists-t-quantile";
 import { UserError } from "../engine/errors.js";
 
 /**
@@ -5,9 +7,9 @@ import { UserError } from "../engine/errors.js";
  * of an A/B comparison (two arms run on the same seeds). Pure functions on plain
  * numbers; amounts become numbers before they get here (`toPlotNumber`).
  *
- * Student's t distribution is computed from scratch: its CDF through the regularized
- * incomplete beta function (a continued fraction evaluated by the modified Lentz
- * method), its inverse by safeguarded Newton steps inside a bisection bracket.
+ * Student's t distribution comes from stdlib (its CDF through the regularized incomplete
+ * beta function, its quantile through the inverse); the wrappers here fix what NaN and
+ * the ends of the range mean for us.
  */
 
 /** Arithmetic mean; NaN for no values. */
@@ -155,21 +157,13 @@ export function pairedDifference(a: readonly number[], b: readonly number[], con
 /** P(T <= t) for Student's t with df degrees of freedom (df > 0, not necessarily an integer). */
 export function studentTCdf(t: number, df: number): number {
   if (Number.isNaN(t) || !(df > 0)) return NaN;
-  const upper = studentTUpper(Math.abs(t), df);
-  return t >= 0 ? 1 - upper : upper;
+  return tCdf(t, df);
 }
 
-/** P(|T| >= |t|): the two-sided tail, computed directly (no 1 - x cancellation). */
+/** P(|T| >= |t|): the two-sided tail, as twice the lower tail at -|t| (no 1 - x cancellation). */
 export function studentTTwoSided(t: number, df: number): number {
   if (Number.isNaN(t) || !(df > 0)) return NaN;
-  return Math.min(1, 2 * studentTUpper(Math.abs(t), df));
-}
-
-/** The density of Student's t. */
-export function studentTPdf(t: number, df: number): number {
-  if (Number.isNaN(t) || !(df > 0)) return NaN;
-  const logC = lnGamma((df + 1) / 2) - lnGamma(df / 2) - 0.5 * Math.log(df * Math.PI);
-  return Math.exp(logC - ((df + 1) / 2) * Math.log1p((t * t) / df));
+  return Math.min(1, 2 * tCdf(-Math.abs(t), df));
 }
 
 /** The t with P(T <= t) = p, for p in (0, 1); -Infinity and Infinity at 0 and 1. */
@@ -178,111 +172,18 @@ export function studentTQuantile(p: number, df: number): number {
   if (p === 0) return -Infinity;
   if (p === 1) return Infinity;
   if (p === 0.5) return 0;
-  if (p < 0.5) return -upperQuantile(p, df);
-  return upperQuantile(1 - p, df);
-}
-
-/** P(T >= t) for t >= 0: half the regularized incomplete beta I_{df/(df+t^2)}(df/2, 1/2). */
-function studentTUpper(t: number, df: number): number {
-  if (t === Infinity) return 0;
-  return 0.5 * regularizedBeta(df / (df + t * t), df / 2, 0.5);
-}
-
-/** The t >= 0 with P(T >= t) = q, for q in (0, 0.5). */
-function upperQuantile(q: number, df: number): number {
-  // Bracket: P(T >= t) falls from 0.5 at t = 0 towards 0, so double hi until it is below q.
-  let lo = 0;
-  let hi = 1;
-  while (studentTUpper(hi, df) > q) {
-    lo = hi;
-    hi *= 2;
-    if (!Number.isFinite(hi)) return Infinity;
-  }
-  // Newton on g(t) = P(T >= t) - q (g' = -pdf), falling back to bisection whenever a step
-  // leaves the bracket; the bracket shrinks every iteration.
-  let t = (lo + hi) / 2;
-  for (let i = 0; i < 200; i++) {
-    const g = studentTUpper(t, df) - q;
-    if (g === 0) return t;
-    if (g > 0) lo = t;
-    else hi = t;
-    const step = g / studentTPdf(t, df);
-    let next = t + step;
-    if (!(next > lo && next < hi)) next = (lo + hi) / 2;
-    if (Math.abs(next - t) <= 1e-15 * Math.max(1, Math.abs(t)) || hi - lo <= 1e-15 * hi) return next;
-    t = next;
-  }
-  return t;
+  return tQuantile(p, df);
 }
 
 /**
- * The regularized incomplete beta function I_x(a, b) for a, b > 0 and x in [0, 1]. The
- * continued fraction converges quickly for x < (a + 1) / (a + b + 2); beyond it the
- * symmetry I_x(a, b) = 1 - I_{1-x}(b, a) is used.
+ * Half the width of the two-sided t interval of a sample's mean: t_{1-alpha/2, n-1} sd / sqrt(n)
+ * (alpha = 1 - confidence); NaN for fewer than two values.
  */
-export function regularizedBeta(x: number, a: number, b: number): number {
-  if (Number.isNaN(x) || !(a > 0) || !(b > 0)) return NaN;
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  if (x > (a + 1) / (a + b + 2)) return 1 - regularizedBeta(1 - x, b, a);
-  const logFront = a * Math.log(x) + b * Math.log1p(-x) - lnBeta(a, b);
-  return Math.exp(logFront) / a / betaContinuedFraction(x, a, b);
-}
-
-/**
- * g = 1 + d1 / (1 + d2 / (1 + d3 / ...)), so that I_x(a, b) = x^a (1 - x)^b / (a B(a, b) g),
- * with d_{2m+1} = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)) and
- * d_{2m} = m (b - m) x / ((a + 2m - 1)(a + 2m)). Evaluated front to back by the modified
- * Lentz method: f_j = f_{j-1} C_j D_j with C_j = 1 + d_j / C_{j-1}, D_j = 1 / (1 + d_j D_{j-1}).
- */
-function betaContinuedFraction(x: number, a: number, b: number): number {
-  const tiny = 1e-300;
-  let f = 1;
-  let c = 1;
-  let d = 0;
-  for (let j = 1; j <= 10_000; j++) {
-    const m = Math.floor(j / 2);
-    const dj =
-      j % 2 === 1
-        ? (-(a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1))
-        : (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m));
-    d = 1 + dj * d;
-    if (Math.abs(d) < tiny) d = tiny;
-    d = 1 / d;
-    c = 1 + dj / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    const delta = c * d;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) return f;
+export function meanHalfWidth(values: readonly number[], confidence = 0.95): number {
+  if (!(confidence > 0 && confidence < 1)) {
+    throw new UserError(`Invalid confidence ${confidence}: expected a number strictly between 0 and 1, such as 0.95.`);
   }
-  return f;
-}
-
-function lnBeta(a: number, b: number): number {
-  return lnGamma(a) + lnGamma(b) - lnGamma(a + b);
-}
-
-/**
- * ln Gamma(x) for x > 0: Stirling's asymptotic series, after shifting x up to at least 15
- * with Gamma(x) = Gamma(x + k) / (x (x + 1) ... (x + k - 1)). The series' coefficients
- * are B_{2k} / (2k (2k - 1)) for the Bernoulli numbers B_2 .. B_14; at x >= 15 the first
- * omitted term is below 1e-19.
- */
-export function lnGamma(x: number): number {
-  if (!(x > 0)) return NaN;
-  let shift = 0;
-  let z = x;
-  let product = 1;
-  while (z < 15) {
-    product *= z;
-    z += 1;
-    shift++;
-  }
-  const z2 = 1 / (z * z);
-  const series =
-    (1 / z) *
-    (1 / 12 +
-      z2 * (-1 / 360 + z2 * (1 / 1260 + z2 * (-1 / 1680 + z2 * (1 / 1188 + z2 * (-691 / 360360 + z2 * (1 / 156)))))));
-  const stirling = (z - 0.5) * Math.log(z) - z + 0.5 * Math.log(2 * Math.PI) + series;
-  return shift === 0 ? stirling : stirling - Math.log(product);
+  const n = values.length;
+  if (n < 2) return NaN;
+  return studentTQuantile(1 - (1 - confidence) / 2, n - 1) * (sd(values) / Math.sqrt(n));
 }

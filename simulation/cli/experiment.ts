@@ -10,7 +10,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { build } from "./build.js";
 import { toJson } from "../analysis/files.js";
 import { quoteIdent, RESULTS_FILE } from "../analysis/schema.js";
-import { pairedDifference, summarize, studentTQuantile, type Summary } from "../analysis/stats.js";
+import { meanHalfWidth, pairedDifference, summarize, type Summary } from "../analysis/stats.js";
 import { openStore, readFinalKpis, runRowFromError, runRowFromResult, type Store } from "../analysis/store.js";
 import { encodeValue } from "../analysis/values.js";
 import { inProcessTarget } from "../chain/inprocess.js";
@@ -678,10 +678,7 @@ export async function simOptimize(hre: HardhatRuntimeEnvironment, args: Optimize
             for (const k of knownKpis ?? []) means[k] = summarize(rows.map((r) => r.kpis[k]!)).mean;
             const values = rows.map((r) => r.kpis[objective]!);
             const s_ = summarize(values);
-            const half =
-              values.length >= 2
-                ? studentTQuantile(0.975, values.length - 1) * (s_.sd / Math.sqrt(values.length))
-                : NaN;
+            const half = meanHalfWidth(values, 0.95);
             let violation = rows.length < seeds.length ? Infinity : 0;
             for (const k of constraints) {
               const v = means[k.kpi]!;

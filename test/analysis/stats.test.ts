@@ -1,13 +1,11 @@
 import { expect } from "chai";
 import {
-  lnGamma,
   mean,
+  meanHalfWidth,
   pairedDifference,
   quantile,
-  regularizedBeta,
   sd,
   studentTCdf,
-  studentTPdf,
   studentTQuantile,
   studentTTwoSided,
   summarize,
@@ -134,31 +132,39 @@ describe("stats", () => {
       expect(studentTTwoSided(0, 5)).to.equal(1);
     });
 
-    it("studentTPdf: matches the closed-form densities for df 1 and 2", () => {
-      close(studentTPdf(0, 1), 1 / Math.PI, 1e-14, "t 0");
-      close(studentTPdf(2, 1), 1 / (Math.PI * 5), 1e-14, "t 2");
-      close(studentTPdf(0, 2), 1 / (2 * Math.sqrt(2)), 1e-14, "df 2");
+    it("studentTTwoSided: matches the closed form for df 2 on either side of 0, and changes with df", () => {
+      // df 2: P(|T| >= |t|) = 1 - |t| / sqrt(2 + t^2). The one-sided tail is half of it, the wrong tail 1 - half.
+      for (const t of [-4, -1.5, 0.5, 2, 9]) {
+        close(studentTTwoSided(t, 2), 1 - Math.abs(t) / Math.sqrt(2 + t * t), 1e-14, `df 2, t ${t}`);
+      }
+      // At t = 2 the degrees of freedom matter in the second digit: df 1, 2 and 4 by their closed forms.
+      close(studentTTwoSided(2, 1), 1 - (2 * Math.atan(2)) / Math.PI, 1e-14, "df 1");
+      close(studentTTwoSided(2, 2), 1 - 2 / Math.sqrt(6), 1e-14, "df 2");
+      close(studentTTwoSided(2, 4), 1 - Math.sqrt(4 / 8) * (1 + 4 / 8 / 2), 1e-14, "df 4");
+      expect(studentTTwoSided(NaN, 3)).to.be.NaN;
+      expect(studentTTwoSided(1, 0)).to.be.NaN;
+    });
+  });
+
+  describe("meanHalfWidth", () => {
+    it("meanHalfWidth: is t_{0.975, n-1} sd / sqrt(n), the two-sided 95% half-width", () => {
+      // 1, 2, 6: mean 3, sd sqrt(7); df 2, whose quantile has the closed form
+      // t_p = (2p - 1) sqrt(2 / (4 p (1 - p))): t_{0.975, 2} = 0.95 sqrt(2 / 0.0975) = 4.302652730.
+      // df 3 (n instead of n - 1) would give 3.182, the one-sided t_{0.95, 2} 2.920, the lower tail a negative width.
+      const t975df2 = 0.95 * Math.sqrt(2 / 0.0975);
+      close(t975df2, 4.30265273, 1e-9, "the table's t_{0.975, 2}");
+      close(meanHalfWidth([1, 2, 6]), (t975df2 * Math.sqrt(7)) / Math.sqrt(3), 1e-13, "95%");
     });
 
-    it("regularizedBeta: matches closed forms, both branches of the continued fraction", () => {
-      close(regularizedBeta(0.3, 1, 1), 0.3, 1e-14, "uniform");
-      // I_x(2, 3) = sum_{j=2..4} C(4, j) x^j (1 - x)^(4 - j); at 0.3: 0.2646 + 0.0756 + 0.0081.
-      close(regularizedBeta(0.3, 2, 3), 0.3483, 1e-14, "(2, 3) at 0.3");
-      // Past (a + 1) / (a + b + 2) it uses 1 - I_{1-x}(b, a): I_0.9(2, 3) = 1 - I_0.1(3, 2).
-      close(regularizedBeta(0.9, 2, 3), 1 - (4 * 0.001 * 0.9 + 0.0001), 1e-14, "(2, 3) at 0.9");
-      expect(regularizedBeta(0, 2, 3)).to.equal(0);
-      expect(regularizedBeta(1, 2, 3)).to.equal(1);
-    });
-
-    it("lnGamma: matches factorials, Gamma(1/2) = sqrt(pi) and reference values", () => {
-      close(lnGamma(1), 0, 1e-14, "0!");
-      close(lnGamma(5), Math.log(24), 1e-14, "4!");
-      close(lnGamma(21), Math.log(2432902008176640000), 1e-14, "20!");
-      close(lnGamma(0.5), 0.5 * Math.log(Math.PI), 1e-14, "1/2");
-      // Reference values: Python's math.lgamma.
-      close(lnGamma(171.5), 709.1431630309282, 1e-14, "171.5");
-      close(lnGamma(0.1), 2.2527126517342055, 1e-14, "0.1");
-      close(lnGamma(3.7), 1.4280723266653883, 1e-14, "3.7");
+    it("meanHalfWidth: widens at 99% by t_{0.995, n-1} and is NaN below two values", () => {
+      // df 2 at p = 0.995: 0.99 sqrt(2 / (4 * 0.995 * 0.005)) = 9.924843200.
+      const t995df2 = 0.99 * Math.sqrt(2 / (4 * 0.995 * 0.005));
+      close(meanHalfWidth([1, 2, 6], 0.99), (t995df2 * Math.sqrt(7)) / Math.sqrt(3), 1e-13, "99%");
+      expect(meanHalfWidth([5])).to.be.NaN;
+      expect(meanHalfWidth([])).to.be.NaN;
+      expect(() => meanHalfWidth([1, 2], 1)).to.throw(
+        "Invalid confidence 1: expected a number strictly between 0 and 1, such as 0.95.",
+      );
     });
   });
 
