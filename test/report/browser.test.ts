@@ -14,7 +14,7 @@ import { scenarioInfo } from "../../simulation/cli/report.js";
 import { divergedRun, sweepFolder } from "./fixtures.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = resolve(__dirname, "..", "..", "test-artifacts");
+const ARTIFACTS = resolve(import.meta.dirname, "..", "..", "test-artifacts");
 
 interface Opened {
   readonly page: Page;

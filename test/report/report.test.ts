@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { slug } from "../../simulation/analysis/report/charts.js";
 import { formatExact } from "../../simulation/analysis/report/format.js";
-import { parseCsv } from "../../simulation/analysis/report/readRunFolder.js";
+import { parse as parseCsv } from "csv-parse/sync";
 import { writeReport } from "../../simulation/analysis/report/writeReport.js";
 import { toPlotNumber } from "../../simulation/analysis/values.js";
 import { scenarioInfo, simReport } from "../../simulation/cli/report.js";
@@ -65,7 +66,9 @@ describe("report: a run", function () {
     expect(html).not.to.match(/@import/i);
     expect(html).not.to.match(/url\(\s*["']?(https?:)?\/\//i);
     expect(html).not.to.match(/(src|href)=["']?(https?:)?\/\//i);
-    expect(html).to.contain(readFileSync(require.resolve("echarts/dist/echarts.min.js"), "utf8").slice(0, 2000));
+    expect(html).to.contain(
+      readFileSync(createRequire(import.meta.url).resolve("echarts/dist/echarts.min.js"), "utf8").slice(0, 2000),
+    );
     expect(html.match(/<script/g)).to.have.length(3);
   });
 

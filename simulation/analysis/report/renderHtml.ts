@@ -4,8 +4,11 @@
  * offline, from file://, and can be mailed or attached to an issue as is.
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Block, Cell, Chart, ReportPage, TableBlock } from "./page.js";
+
+const require = createRequire(import.meta.url);
 
 /** The inlined charting library: its minified build and version. */
 export function chartingLibrary(): { readonly source: string; readonly version: string } {
@@ -156,7 +159,7 @@ function cell(c: Cell, numeric: boolean, wrap: boolean): string {
 }
 
 function readAsset(name: string): string {
-  return readFileSync(join(__dirname, "assets", name), "utf8");
+  return readFileSync(join(import.meta.dirname, "assets", name), "utf8");
 }
 
 /** HTML text and attribute escaping. */
