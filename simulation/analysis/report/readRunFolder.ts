@@ -3,8 +3,10 @@
  * the report relies on. A folder written by an older or newer Lockstep may lack optional fields: those sections
  * are skipped, not failed.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { CsvError, parse } from "csv-parse/sync";
 import { UserError } from "../../engine/errors.js";
 import { parseValue } from "./format.js";
 
@@ -98,7 +100,7 @@ export function isRunFolder(dir: string): boolean {
 
 export function readRunFolder(dir: string): RunData {
   const manifest = readManifest(join(dir, "manifest.json"));
-  const trace = readTrace(join(dir, "trace.csv"));
+  const trace = readTrace(join(dir, "trace.csv"), manifest.traceHash);
   const actionsPath = join(dir, "actions.ndjson");
   const actions = existsSync(actionsPath) ? readActions(actionsPath) : [];
   return { dir, manifest, trace, actions };
@@ -178,10 +180,33 @@ function firstDivergence(d: Record<string, unknown>, path: string): FirstDiverge
   };
 }
 
-function readTrace(path: string): Trace {
-  const rows = parseCsv(readFileSync(path, "utf8"));
+/** The first five columns of every trace.csv, in cadCAD's shape; the last is `diverged`. */
+const TRACE_KEYS = ["simulation", "subset", "run", "timestep", "substep"] as const;
+/** A value cell: empty (no value at that step), an integer, a decimal (12 significant digits), NaN or an infinity. */
+const VALUE_CELL = /^(?:-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?|NaN|-?Infinity)?$/;
+const INTEGER_CELL = /^\d+$/;
+
+/**
+ * Reads trace.csv strictly: every row has the header's fields, quotes are balanced, the file ends with the newline
+ * its last row was written with, every value cell is a number, and, when the manifest has one, the file's SHA-256 is
+ * the run's traceHash. Anything else is a RunFolderError naming the file, never a report drawn from part of it.
+ */
+function readTrace(path: string, traceHash: string | undefined): Trace {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new RunFolderError(`Cannot read ${path}: ${(e as Error).message}. Expected the trace.csv of a run.`);
+  }
+  const { rows, lines } = parseTraceCsv(bytes.toString("utf8"), path);
   const header = rows.shift();
-  if (header === undefined || header[3] !== "timestep" || header[header.length - 1] !== "diverged") {
+  lines.shift();
+  if (
+    header === undefined ||
+    TRACE_KEYS.some((key, i) => header[i] !== key) ||
+    header.length < TRACE_KEYS.length + 1 ||
+    header[header.length - 1] !== "diverged"
+  ) {
     throw new RunFolderError(`Invalid ${path}: expected a header simulation,subset,run,timestep,substep,...,diverged.`);
   }
   const index = new Map(header.map((name, i) => [name, i]));
@@ -196,35 +221,116 @@ function readTrace(path: string): Trace {
       variables.push(name.slice(0, -6));
     } else if (name.endsWith(":chain")) {
       hasChain = true;
-      if (!name.startsWith("kpi:") && !index.has(`${name.slice(0, -6)}:model`)) variables.push(name.slice(0, -6));
+      if (!index.has(`${name.slice(0, -6)}:model`)) variables.push(name.slice(0, -6));
+    } else {
+      throw new RunFolderError(
+        `Invalid ${path}: header column ${JSON.stringify(name)}: expected <variable>:model, <variable>:chain or kpi:<name>.`,
+      );
     }
   }
-  const timesteps = rows.map((r, i) => {
-    const t = Number(r[3]);
-    if (!Number.isInteger(t))
-      throw new RunFolderError(`Invalid ${path}: row ${i + 2} has timestep ${JSON.stringify(r[3])}.`);
-    return t;
-  });
-  const cache = new Map<string, (bigint | number | undefined)[]>();
+  const known = new Set(variables);
   const dividx = header.length - 1;
+  const timesteps: number[] = [];
+  const diverged: string[][] = [];
+  rows.forEach((r, i) => {
+    const at = `line ${lines[i]!}`;
+    for (let c = 0; c < TRACE_KEYS.length; c++) {
+      if (c !== 4 && !INTEGER_CELL.test(r[c]!))
+        throw new RunFolderError(
+          `Invalid ${path}: ${at} has ${header[c]} ${JSON.stringify(r[c])}: expected an integer.`,
+        );
+    }
+    for (let c = TRACE_KEYS.length; c < dividx; c++) {
+      if (!VALUE_CELL.test(r[c]!))
+        throw new RunFolderError(
+          `Invalid ${path}: ${at}, column ${header[c]}, holds ${JSON.stringify(r[c])}: expected a number or nothing.`,
+        );
+    }
+    const names = r[dividx]!.split(";").filter((v) => v !== "");
+    const unknown = names.find((v) => !known.has(v));
+    if (unknown !== undefined)
+      throw new RunFolderError(
+        `Invalid ${path}: ${at} lists ${JSON.stringify(unknown)} as diverged: expected variables of the header.`,
+      );
+    if (Number(r[3]) !== i)
+      throw new RunFolderError(
+        `Invalid ${path}: ${at} has timestep ${r[3]}: expected ${i} (one row per step from 0, in order).`,
+      );
+    timesteps.push(i);
+    diverged.push(names);
+  });
+  if (rows.length === 0)
+    throw new RunFolderError(`Invalid ${path}: no row after the header: expected the initial state at timestep 0.`);
+  if (traceHash !== undefined) {
+    const actual = createHash("sha256").update(bytes).digest("hex");
+    if (actual !== traceHash)
+      throw new RunFolderError(
+        `Invalid ${path}: its SHA-256 (${actual.slice(0, 12)}...) is not the manifest's traceHash (${traceHash.slice(0, 12)}...): the file was cut short or changed after the run wrote it.`,
+      );
+  }
+  const cache = new Map<string, (bigint | number | undefined)[]>();
   return {
     timesteps,
     variables,
     kpis,
     hasModel,
     hasChain,
-    diverged: rows.map((r) => (r[dividx] ?? "").split(";").filter((v) => v !== "")),
+    diverged,
     column(name) {
       let col = cache.get(name);
       if (col === undefined) {
         const i = index.get(name);
         if (i === undefined) return undefined;
-        col = rows.map((r) => parseValue(r[i] ?? ""));
+        col = rows.map((r) => parseValue(r[i]!));
         cache.set(name, col);
       }
       return col;
     },
   };
+}
+
+/**
+ * trace.csv's rows and the line each starts on, by csv-parse in its strict defaults (RFC 4180: a quote opens only a
+ * field, a quoted field closes before a delimiter, every record has the first record's number of fields).
+ */
+function parseTraceCsv(text: string, path: string): { rows: string[][]; lines: number[] } {
+  if (text !== "" && !text.endsWith("\n")) {
+    const line = text.split("\n").length;
+    throw new RunFolderError(`Invalid ${path}: line ${line} ends without a newline: the file is cut short.`);
+  }
+  const lines: number[] = [];
+  let line = 1;
+  let width = 0;
+  try {
+    const rows = parse(text, {
+      on_record: (record: string[], info) => {
+        if (lines.length === 0) width = record.length;
+        lines.push(line);
+        line = info.lines + 1;
+        return record;
+      },
+    });
+    return { rows, lines };
+  } catch (e) {
+    if (!(e instanceof CsvError)) throw e;
+    throw new RunFolderError(`Invalid ${path}: ${csvProblem(e, width, line)}: the file is cut short or damaged.`);
+  }
+}
+
+/** What csv-parse found wrong, in words of ours; `width` is the header's number of fields, `line` where the failing row starts. */
+function csvProblem(e: CsvError, width: number, line: number): string {
+  const fields = Array.isArray(e["record"]) ? e["record"].length : undefined;
+  switch (e.code) {
+    case "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH":
+      return `line ${line} has ${fields} fields, the header ${width}`;
+    case "CSV_QUOTE_NOT_CLOSED":
+      return `the row on line ${line} opens a quote that is never closed`;
+    case "INVALID_OPENING_QUOTE":
+    case "CSV_INVALID_CLOSING_QUOTE":
+      return `the row on line ${line} has a quote inside a field`;
+    default:
+      return `the row on line ${line}: ${e.message.replace(/\s+/g, " ").replace(/\.$/, "")}`;
+  }
 }
 
 function readActions(path: string): ActionRow[] {
@@ -275,38 +381,6 @@ function outcome(raw: unknown): OutcomeRow | undefined {
 function assignments(raw: unknown): Assignment[] {
   if (!Array.isArray(raw)) return [];
   return raw.filter(isRecord).map((a) => ({ path: String(a["path"]), value: String(a["value"]) }));
-}
-
-/** RFC 4180 CSV: fields quoted when they hold a comma, a quote or a newline; quotes doubled. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch !== '"') field += ch;
-      else if (text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      row.push(field);
-      field = "";
-    } else if (ch === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else if (ch !== "\r") field += ch;
-  }
-  if (field !== "" || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
 }
 
 const isString = (v: unknown): v is string => typeof v === "string";
