@@ -5,6 +5,7 @@
  * comes only from ctx.rng, the agent's own stream. Scenarios reuse them with their own
  * parameters (any params object with the CommerceParams groups).
  */
+import { z } from "zod";
 import { amount, bps, int, num, type ParamsOf } from "../engine/params.js";
 import { actsIn, type Action, type ActionArg, type AgentContext, type Policy } from "../engine/types.js";
 import { balanceOf, MAX_UINT256 } from "../model/erc20.js";
@@ -19,12 +20,12 @@ const CENT = 10n ** 16n;
 const DAY = 86_400n;
 
 /** The parameter groups the commerce policies read. Amounts in exchange-token wei. */
-export const commerceSchema = {
-  tokens: {
+export const commerceSchema = z.object({
+  tokens: z.object({
     buyerBudget: amount(2_000n * TOKEN),
     sellerBudget: amount(5_000n * TOKEN),
-  },
-  offers: {
+  }),
+  offers: z.object({
     priceMin: amount(10n * TOKEN),
     priceMax: amount(100n * TOKEN),
     sellerDepositBps: bps(1_000),
@@ -36,8 +37,8 @@ export const commerceSchema = {
     resolutionDays: int(1, 3650, 15, "days"),
     escalationDays: int(1, 3650, 10, "days"),
     resolverFee: amount(2n * TOKEN),
-  },
-  buyers: {
+  }),
+  buyers: z.object({
     commitProbability: num(0, 1, 0.35, "per buyer per step"),
     redeemProbability: num(0, 1, 0.85),
     cancelProbability: num(0, 1, 0.05),
@@ -49,25 +50,25 @@ export const commerceSchema = {
     retractProbability: num(0, 1, 0.3),
     popularityExponent: num(0, 10, 2),
     priceExponent: num(0, 10, 1),
-  },
-  sellers: {
+  }),
+  sellers: z.object({
     qualityMean: num(0, 1, 0.75),
     qualitySd: num(0, 1, 0.15),
     revokeProbability: num(0, 1, 0.01),
     refundBps: bps(8_000),
     topUpUnits: int(1, 1_000_000, 5, "vouchers' worth of deposit"),
-  },
-  resolvers: {
+  }),
+  resolvers: z.object({
     refuseProbability: num(0, 1, 0.05),
     idleProbability: num(0, 1, 0.05),
-  },
-  keeper: {
+  }),
+  keeper: z.object({
     eagerProbability: num(0, 1, 0.02, "chance to try an expiry too early"),
-  },
-  market: {
+  }),
+  market: z.object({
     complaintPopularityPenalty: num(0, 1, 0.15),
-  },
-} as const;
+  }),
+});
 
 export type CommerceParams = ParamsOf<typeof commerceSchema>;
 type Ctx = AgentContext<CommerceParams>;

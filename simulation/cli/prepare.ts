@@ -3,7 +3,7 @@
  * typed PreparedRun. Past this point nothing is user input.
  */
 import { ParamError, UserError } from "../engine/errors.js";
-import { applyAssignments, defaults, parseAssignment, type Assignment } from "../engine/params.js";
+import { applyAssignments, defaults, parseAssignment, validate, type Assignment } from "../engine/params.js";
 import { MODES, type Mode } from "../engine/types.js";
 import { toJson } from "../analysis/files.js";
 import { scenarioByName, type AnyScenario } from "../scenarios/index.js";
@@ -64,10 +64,10 @@ export function parseAssignments(scenario: AnyScenario, text: string | undefined
   });
 }
 
-/** Applies the scenario's cross-field rules, naming the flag that set the offending side. */
+/** Validates parameters against the scenario's schema, its rules across fields included, naming the flag that set the offending side. */
 export function checkParams(scenario: AnyScenario, params: object, where: string): void {
   try {
-    scenario.check?.(params as never);
+    validate(scenario.schema, params);
   } catch (e) {
     if (e instanceof ParamError && where !== "") throw new UserError(`${e.message.slice(0, -1)} (${where}).`);
     throw e;

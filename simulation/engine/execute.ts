@@ -1,6 +1,6 @@
 import { createKeyRing, type KeyRing } from "./accounts.js";
 import { InternalError } from "./errors.js";
-import type { SchemaNode } from "./params.js";
+import type { ParamSchema } from "./params.js";
 import { runScenario, type RunResult, type RunSink } from "./run.js";
 import type { ChainBackend, ChainTarget, Mode, Scenario } from "./types.js";
 import type { TimeScale } from "./timeScale.js";
@@ -9,7 +9,7 @@ import type { TimeScale } from "./timeScale.js";
 export const DEFAULT_START_TIME = 1_900_000_000n;
 
 export interface ExecuteSpec {
-  readonly scenario: Scenario<SchemaNode, unknown, unknown, unknown>;
+  readonly scenario: Scenario<ParamSchema, unknown, unknown, unknown>;
   readonly params: object;
   readonly modelParams: object;
   readonly mode: Mode;

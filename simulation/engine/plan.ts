@@ -3,7 +3,7 @@
  * subset run with Monte Carlo seeds; an A/B test is two subsets on common seeds.
  */
 import { UserError } from "./errors.js";
-import { applyAssignments, leafAt, parseLeaf, type Assignment, type ParamValue, type SchemaNode } from "./params.js";
+import { applyAssignments, leafAt, parseLeaf, type Assignment, type ParamValue, type ParamSchema } from "./params.js";
 import { deriveSeed } from "./rng.js";
 import type { Mode } from "./types.js";
 
@@ -35,7 +35,7 @@ export interface GridAxis {
 }
 
 /** Parses `path=v1,v2,...` against the schema. */
-export function parseGridAxis(schema: SchemaNode, text: string, flag = "--grid"): GridAxis {
+export function parseGridAxis(schema: ParamSchema, text: string, flag = "--grid"): GridAxis {
   const eq = text.indexOf("=");
   if (eq <= 0 || eq === text.length - 1) {
     throw new UserError(

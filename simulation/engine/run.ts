@@ -3,7 +3,7 @@ import type { KeyRing } from "./accounts.js";
 import { createClock } from "./clock.js";
 import { deterministic, nowRunning } from "./determinism.js";
 import { InternalError } from "./errors.js";
-import type { ParamsOf, SchemaNode } from "./params.js";
+import type { ParamsOf, ParamSchema } from "./params.js";
 import { createRng, type Rng } from "./rng.js";
 import { scaleAction, scaleClock, type TimeScale } from "./timeScale.js";
 import type {
@@ -74,7 +74,7 @@ export interface RunSink {
   readonly keeps?: { readonly variables: boolean; readonly actions: boolean };
 }
 
-export interface RunSpec<Schema extends SchemaNode, S, W, V> {
+export interface RunSpec<Schema extends ParamSchema, S, W, V> {
   readonly scenario: Scenario<Schema, S, W, V>;
   /** Parameters of the chain and of the agents. */
   readonly params: ParamsOf<Schema>;
@@ -128,7 +128,7 @@ export interface RunResult {
  * and (unless mode is "model") the chain apply them, and after every step the two
  * states are sampled and compared variable by variable.
  */
-export async function runScenario<Schema extends SchemaNode, S, W, V>(
+export async function runScenario<Schema extends ParamSchema, S, W, V>(
   spec: RunSpec<Schema, S, W, V>,
 ): Promise<RunResult> {
   const started = performance.now();

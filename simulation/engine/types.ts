@@ -1,5 +1,5 @@
 import type { Rng } from "./rng.js";
-import type { ParamsOf, SchemaNode } from "./params.js";
+import type { ParamsOf, ParamSchema } from "./params.js";
 
 /** `lockstep`: model and chain, compared every step. `model`: the model alone. `chain`: the chain, with the model only as the agents' view. */
 export type Mode = "lockstep" | "model" | "chain";
@@ -161,12 +161,11 @@ export interface StepContext<P> {
  * engine's. `S` is the scenario's off-chain state (popularity, hidden quality, ...);
  * `W` the model world; `V` the view agents read.
  */
-export interface Scenario<Schema extends SchemaNode, S, W, V> {
+export interface Scenario<Schema extends ParamSchema, S, W, V> {
   readonly name: string;
   readonly description: string;
+  /** The parameters: a zod object schema, rules across fields as its refinements (see engine/params.ts). */
   readonly schema: Schema;
-  /** Cross-field rules the schema cannot state; throws a ParamError naming the field. */
-  check?(params: ParamsOf<Schema>): void;
   readonly defaultSteps: number;
   readonly stepSeconds: (params: ParamsOf<Schema>) => number;
   readonly substeps: readonly Substep[];

@@ -17,7 +17,7 @@ import {
   treasuryPolicy,
 } from "../agents/commerce.js";
 import type { CommerceView, Market } from "../agents/market.js";
-import { ParamError } from "../engine/errors.js";
+import { z } from "zod";
 import { amount, bps, int, num, type ParamsOf } from "../engine/params.js";
 import type { AgentSpec, Scenario } from "../engine/types.js";
 import { GOVERNANCE_TOKEN_TOTAL_SUPPLY } from "../model/governanceToken.js";
@@ -25,7 +25,7 @@ import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemConfig } from "../model/syst
 import type { World } from "../model/world.js";
 import { lockstepMechanisms } from "../system.js";
 import {
-  checkCommerce,
+  commerceRules,
   COMMERCE_FLOWS,
   commerceKpis,
   commerceScenarioParts,
@@ -39,8 +39,8 @@ import {
 const TOKEN = 10n ** 18n;
 const MILLION = 1_000_000n * TOKEN;
 
-export const bosonCommerceSchema = {
-  population: {
+const bosonCommerceFields = z.object({
+  population: z.object({
     aggregators0: int(1, 10_000, 2, "aggregators at step 0"),
     aggregatorsPerStep: num(0, 1_000, 0.1, "new aggregators per step (A(k) = A0 + a*k)"),
     sellers0: int(1, 100_000, 2, "sellers at step 0"),
@@ -49,8 +49,8 @@ export const bosonCommerceSchema = {
     buyersPerSeller: num(0, 1_000, 1.5, "buyers per listed product"),
     maxBuyers: int(1, 1_000_000, 10_000, "buyers"),
     resolvers: int(1, 100, 2, "dispute resolvers"),
-  },
-  fees: {
+  }),
+  fees: z.object({
     feeBps: bps(50),
     maxFeeBps: bps(500),
     ecoBps: bps(5_000),
@@ -61,15 +61,15 @@ export const bosonCommerceSchema = {
       "step at which governance sets newFeeBps (above maxFeeBps it reverts); 0 = never",
     ),
     newFeeBps: bps(100),
-  },
-  rewards: {
+  }),
+  rewards: z.object({
     emissionTotal: amount(10n * MILLION),
     cliffEpochs: int(0, 10_000, 0, "epochs"),
     durationEpochs: int(0, 10_000, 35, "epochs; developers/participants stream (0 with halving)"),
     halvingEpochs: int(0, 10_000, 0, "epochs per halving; 0 = linear"),
     aggregatorPointsBps: bps(5_000),
-  },
-  releases: {
+  }),
+  releases: z.object({
     teamTokens: amount(30n * MILLION),
     teamCliffMonths: int(0, 600, 12, "months"),
     teamMonths: int(1, 600, 36, "months"),
@@ -78,11 +78,9 @@ export const bosonCommerceSchema = {
     investorMonths: int(1, 600, 24, "months"),
     ecosystemProductsTokens: amount(20n * MILLION),
     ecosystemProductsMonths: int(1, 600, 59, "months; community ecosystem products stream"),
-  },
-  ...commerceSchema,
-} as const;
-
-export type BosonCommerceParams = ParamsOf<typeof bosonCommerceSchema>;
+  }),
+  ...commerceSchema.shape,
+});
 
 interface Growth {
   readonly aggregators: number[];
@@ -196,52 +194,62 @@ function systemConfig(p: BosonCommerceParams, startTime: bigint): SystemConfig {
   ]);
 }
 
-/** Checks shared by every scenario built on the full system. */
-export function checkSystem(p: {
-  fees: { feeBps: number; maxFeeBps: number };
-  rewards: { durationEpochs: number; halvingEpochs: number };
-}): void {
-  if (p.fees.feeBps > p.fees.maxFeeBps) {
-    throw new ParamError("params.fees.feeBps", p.fees.feeBps, `at most params.fees.maxFeeBps (${p.fees.maxFeeBps})`);
-  }
-  if ((p.rewards.durationEpochs === 0) === (p.rewards.halvingEpochs === 0)) {
-    throw new ParamError(
-      "params.rewards.halvingEpochs",
-      p.rewards.halvingEpochs,
-      `0 when params.rewards.durationEpochs is set (${p.rewards.durationEpochs}), and nonzero when it is 0: exactly one schedule`,
-    );
+/** Rules shared by every scenario built on the full system, as a zod refinement. */
+export function systemRules(
+  p: {
+    fees: { feeBps: number; maxFeeBps: number };
+    rewards: { durationEpochs: number; halvingEpochs: number };
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (p.fees.feeBps > p.fees.maxFeeBps)
+    ctx.addIssue({
+      code: "custom",
+      path: ["fees", "feeBps"],
+      message: `at most params.fees.maxFeeBps (${p.fees.maxFeeBps})`,
+    });
+  if ((p.rewards.durationEpochs === 0) === (p.rewards.halvingEpochs === 0))
+    ctx.addIssue({
+      code: "custom",
+      path: ["rewards", "halvingEpochs"],
+      message: `0 when params.rewards.durationEpochs is set (${p.rewards.durationEpochs}), and nonzero when it is 0: exactly one schedule`,
+    });
+}
+
+/** boson-commerce's own rules: the token allocations fit the supply, and each cliff falls within its vesting. */
+function bosonRules(p: z.output<typeof bosonCommerceFields>, ctx: z.RefinementCtx): void {
+  const r = p.releases;
+  const allocated = p.rewards.emissionTotal + r.teamTokens + r.investorTokens + r.ecosystemProductsTokens;
+  if (allocated > GOVERNANCE_TOKEN_TOTAL_SUPPLY)
+    ctx.addIssue({
+      code: "custom",
+      path: ["rewards", "emissionTotal"],
+      message: `emission plus releases at most the governance supply ${GOVERNANCE_TOKEN_TOTAL_SUPPLY} (releases take ${allocated - p.rewards.emissionTotal})`,
+    });
+  for (const [name, cliff, total] of [
+    ["team", r.teamCliffMonths, r.teamMonths],
+    ["investor", r.investorCliffMonths, r.investorMonths],
+  ] as const) {
+    if (cliff > total)
+      ctx.addIssue({
+        code: "custom",
+        path: ["releases", `${name}CliffMonths`],
+        message: `at most params.releases.${name}Months (${total})`,
+      });
   }
 }
+
+export const bosonCommerceSchema = bosonCommerceFields
+  .superRefine(systemRules)
+  .superRefine(commerceRules)
+  .superRefine(bosonRules);
+
+export type BosonCommerceParams = ParamsOf<typeof bosonCommerceSchema>;
 
 export const bosonCommerce: Scenario<typeof bosonCommerceSchema, Market, World, CommerceView> = {
   name: "boson-commerce",
   description: "Boson Protocol commerce ecosystem: aggregators, sellers, buyers, disputes, fees, rewards, vesting.",
   schema: bosonCommerceSchema,
-  check(p) {
-    checkSystem(p);
-    checkCommerce(p);
-    const r = p.releases;
-    const allocated = p.rewards.emissionTotal + r.teamTokens + r.investorTokens + r.ecosystemProductsTokens;
-    if (allocated > GOVERNANCE_TOKEN_TOTAL_SUPPLY) {
-      throw new ParamError(
-        "params.rewards.emissionTotal",
-        p.rewards.emissionTotal,
-        `emission plus releases at most the governance supply ${GOVERNANCE_TOKEN_TOTAL_SUPPLY} (releases take ${allocated - p.rewards.emissionTotal})`,
-      );
-    }
-    for (const [name, cliff, total] of [
-      ["team", r.teamCliffMonths, r.teamMonths],
-      ["investor", r.investorCliffMonths, r.investorMonths],
-    ] as const) {
-      if (cliff > total) {
-        throw new ParamError(
-          `params.releases.${name}CliffMonths`,
-          cliff,
-          `at most params.releases.${name}Months (${total})`,
-        );
-      }
-    }
-  },
   defaultSteps: 60,
   stepSeconds: () => MONTH_SECONDS,
   substeps: COMMERCE_SUBSTEPS,

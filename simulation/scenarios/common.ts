@@ -1,5 +1,5 @@
 /** Pieces both commerce scenarios share: substeps, KPIs, the view and the observer. */
-import { ParamError } from "../engine/errors.js";
+import type { z } from "zod";
 import type { Flow, Substep } from "../engine/types.js";
 import { commerceSchema, type CommerceParams } from "../agents/commerce.js";
 import { newMarket, observeMarket, type CommerceView } from "../agents/market.js";
@@ -219,39 +219,25 @@ export function vestingFlows(wallets: readonly { name: string; label: string }[]
 
 const round = (x: number): number => Number(x.toFixed(12));
 
-/** Cross-field checks of the commerce groups, each failing with the field, value and rule. */
-export function checkCommerce(p: CommerceParams): void {
-  if (p.offers.priceMin > p.offers.priceMax) {
-    throw new ParamError(
-      "params.offers.priceMin",
-      p.offers.priceMin,
-      `at most params.offers.priceMax (${p.offers.priceMax})`,
-    );
-  }
-  if (p.offers.priceMin < 10n ** 16n) {
-    throw new ParamError("params.offers.priceMin", p.offers.priceMin, "at least 10000000000000000 (0.01 token)");
-  }
-  if (p.offers.quantityMin > p.offers.quantityMax) {
-    throw new ParamError(
-      "params.offers.quantityMin",
-      p.offers.quantityMin,
-      `at most params.offers.quantityMax (${p.offers.quantityMax})`,
-    );
-  }
-  if (p.buyers.redeemProbability + p.buyers.cancelProbability > 1) {
-    throw new ParamError(
-      "params.buyers.cancelProbability",
-      p.buyers.cancelProbability,
+/** The commerce groups' rules across fields, as a zod refinement: each issue names the field and what was expected. */
+export function commerceRules(p: CommerceParams, ctx: z.RefinementCtx): void {
+  const expect = (path: string, message: string): void =>
+    ctx.addIssue({ code: "custom", path: path.split("."), message });
+  if (p.offers.priceMin > p.offers.priceMax)
+    expect("offers.priceMin", `at most params.offers.priceMax (${p.offers.priceMax})`);
+  if (p.offers.priceMin < 10n ** 16n) expect("offers.priceMin", "at least 10000000000000000 (0.01 token)");
+  if (p.offers.quantityMin > p.offers.quantityMax)
+    expect("offers.quantityMin", `at most params.offers.quantityMax (${p.offers.quantityMax})`);
+  if (p.buyers.redeemProbability + p.buyers.cancelProbability > 1)
+    expect(
+      "buyers.cancelProbability",
       `at most 1 - params.buyers.redeemProbability (${round(1 - p.buyers.redeemProbability)})`,
     );
-  }
-  if (p.resolvers.idleProbability + p.resolvers.refuseProbability > 1) {
-    throw new ParamError(
-      "params.resolvers.refuseProbability",
-      p.resolvers.refuseProbability,
+  if (p.resolvers.idleProbability + p.resolvers.refuseProbability > 1)
+    expect(
+      "resolvers.refuseProbability",
       `at most 1 - params.resolvers.idleProbability (${round(1 - p.resolvers.idleProbability)})`,
     );
-  }
 }
 
 export { commerceSchema };

@@ -15,14 +15,15 @@ import {
   treasuryPolicy,
 } from "../agents/commerce.js";
 import type { CommerceView, Market } from "../agents/market.js";
-import { amount, bps, int, type ParamsOf } from "../engine/params.js";
+import { z } from "zod";
+import { amount, bps, int, withDefault, type ParamsOf } from "../engine/params.js";
 import type { AgentSpec, Scenario } from "../engine/types.js";
 import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemConfig } from "../model/system.js";
 import type { World } from "../model/world.js";
 import { lockstepMechanisms } from "../system.js";
-import { checkSystem } from "./boson-commerce.js";
+import { systemRules } from "./boson-commerce.js";
 import {
-  checkCommerce,
+  commerceRules,
   COMMERCE_FLOWS,
   commerceKpis,
   commerceScenarioParts,
@@ -34,33 +35,37 @@ import {
 
 const TOKEN = 10n ** 18n;
 
-export const feesAndRewardsSchema = {
-  population: {
-    sellers: int(1, 10_000, 4, "sellers"),
-    buyers: int(1, 100_000, 12, "buyers"),
-  },
-  fees: {
-    feeBps: bps(25),
-    maxFeeBps: bps(400),
-    ecoBps: bps(3_000),
-    rampEverySteps: int(0, 10_000, 4, "steps between fee raises; 0 = fixed fee"),
-    rampBps: bps(25),
-  },
-  rewards: {
-    emissionTotal: amount(1_000_000n * TOKEN),
-    cliffEpochs: int(0, 10_000, 1, "epochs"),
-    durationEpochs: int(0, 10_000, 0, "epochs (0: halving schedule)"),
-    halvingEpochs: int(0, 10_000, 6, "epochs per halving"),
-    aggregatorPointsBps: bps(2_500),
-  },
-  ...commerceSchema,
-  buyers: {
-    ...commerceSchema.buyers,
-    complaintBase: { ...commerceSchema.buyers.complaintBase, default: 0 },
-    complaintQualitySlope: { ...commerceSchema.buyers.complaintQualitySlope, default: 0 },
-    commitProbability: { ...commerceSchema.buyers.commitProbability, default: 0.6 },
-  },
-} as const;
+const buyers = commerceSchema.shape.buyers.shape;
+
+export const feesAndRewardsSchema = z
+  .object({
+    population: z.object({
+      sellers: int(1, 10_000, 4, "sellers"),
+      buyers: int(1, 100_000, 12, "buyers"),
+    }),
+    fees: z.object({
+      feeBps: bps(25),
+      maxFeeBps: bps(400),
+      ecoBps: bps(3_000),
+      rampEverySteps: int(0, 10_000, 4, "steps between fee raises; 0 = fixed fee"),
+      rampBps: bps(25),
+    }),
+    rewards: z.object({
+      emissionTotal: amount(1_000_000n * TOKEN),
+      cliffEpochs: int(0, 10_000, 1, "epochs"),
+      durationEpochs: int(0, 10_000, 0, "epochs (0: halving schedule)"),
+      halvingEpochs: int(0, 10_000, 6, "epochs per halving"),
+      aggregatorPointsBps: bps(2_500),
+    }),
+    ...commerceSchema.shape,
+    buyers: commerceSchema.shape.buyers.extend({
+      complaintBase: withDefault(buyers.complaintBase, 0),
+      complaintQualitySlope: withDefault(buyers.complaintQualitySlope, 0),
+      commitProbability: withDefault(buyers.commitProbability, 0.6),
+    }),
+  })
+  .superRefine(systemRules)
+  .superRefine(commerceRules);
 
 export type FeesAndRewardsParams = ParamsOf<typeof feesAndRewardsSchema>;
 
@@ -94,10 +99,6 @@ export const feesAndRewards: Scenario<typeof feesAndRewardsSchema, Market, World
   name: "fees-and-rewards",
   description: "A small dispute-free market: a governance fee ramp and a halving rewards schedule.",
   schema: feesAndRewardsSchema,
-  check(p) {
-    checkSystem(p);
-    checkCommerce(p);
-  },
   defaultSteps: 24,
   stepSeconds: () => MONTH_SECONDS,
   substeps: COMMERCE_SUBSTEPS,

@@ -1,11 +1,11 @@
 import { UserError } from "../engine/errors.js";
-import type { SchemaNode } from "../engine/params.js";
+import type { ParamSchema } from "../engine/params.js";
 import type { Scenario } from "../engine/types.js";
 import { bosonCommerce } from "./boson-commerce.js";
 import { feesAndRewards } from "./fees-and-rewards.js";
 
 /** A scenario with its types erased, as the command line and experiments handle them. */
-export type AnyScenario = Scenario<SchemaNode, unknown, unknown, unknown>;
+export type AnyScenario = Scenario<ParamSchema, unknown, unknown, unknown>;
 
 export const SCENARIOS: ReadonlyMap<string, AnyScenario> = new Map(
   ([bosonCommerce, feesAndRewards] as unknown as AnyScenario[]).map((s) => [s.name, s]),

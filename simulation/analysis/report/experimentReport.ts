@@ -4,7 +4,7 @@
  * confirmation, and every run. Sections the experiment has no data for are skipped with a note.
  */
 import type { SeriesOption } from "echarts";
-import { leafAt, type Leaf, type SchemaNode } from "../../engine/params.js";
+import { leafAt, type Leaf, type ParamSchema } from "../../engine/params.js";
 import type { Flow } from "../../engine/types.js";
 import { toJson } from "../files.js";
 import { toPlotNumber } from "../values.js";
@@ -19,7 +19,7 @@ export { isExperimentFolder };
 /** What the report knows of a scenario: its flows (units of their columns) and its parameter schema. */
 export interface ScenarioInfo {
   readonly flows: readonly Flow[];
-  readonly schema?: SchemaNode;
+  readonly schema?: ParamSchema;
 }
 
 /** Subsets drawn as fans in one chart; beyond this, medians only. */
