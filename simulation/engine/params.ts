@@ -312,7 +312,7 @@ export function checkLeaf(leaf: Leaf, value: unknown, path: string): ParamValue 
 /** What a zod issue says was expected: a refinement's own message, otherwise the leaf's expectation. */
 function issueExpectation(issue: z.core.$ZodIssue | undefined, leaf: Leaf | undefined): string {
   if (issue !== undefined && issue.code === "custom") return issue.message;
-  return leaf === undefined ? "an object" : expectation(leaf);
+  return leaf === undefined ? (issue?.message ?? "an object") : expectation(leaf);
 }
 
 /**
@@ -325,6 +325,8 @@ export function validate<S extends ParamSchema>(schema: S, tree: unknown, prefix
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const path = issue.path.map(String);
+    // A rule that names no field: say what it expected of the parameters as a whole.
+    if (path.length === 0) throw new UserError(`Invalid ${prefix}: expected ${issueExpectation(issue, undefined)}.`);
     let leaf: Leaf | undefined;
     try {
       leaf = path.length === 0 ? undefined : leafAt(schema, path.join("."), prefix);

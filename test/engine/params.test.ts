@@ -223,6 +223,14 @@ describe("engine: parameter schemas", function () {
     );
   });
 
+  it("validate: a rule that names no field is reported for the parameters as a whole", function () {
+    const ruled = plain.refine((p) => p.steps * p.fees.feeBps <= 100_000, "steps times fees.feeBps at most 100000");
+    expect(() => validate(ruled, { ...defaults(ruled), steps: 100, fees: { feeBps: 5000, maxFeeBps: 5000 } })).to.throw(
+      UserError,
+      "Invalid params: expected steps times fees.feeBps at most 100000.",
+    );
+  });
+
   it("parseLeaf: a leaf's own zod refinement speaks for itself; multipleOf and exclusive bounds are put in words", function () {
     const s = z.object({
       lot: z
