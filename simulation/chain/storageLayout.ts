@@ -66,7 +66,7 @@ export interface SlotValue {
 }
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*/;
-const REF = /^\$[A-Za-z_][A-Za-z0-9_.\-]*/;
+const REF = /^\$[A-Za-z_][A-Za-z0-9_.-]*/;
 
 /** Parses `name(.member|[key]|.length)*`; throws a UserError naming `where` on bad syntax. */
 export function parseStoragePath(text: string, where: string): StoragePath {

@@ -1,3 +1,4 @@
+/* eslint-disable no-restricted-properties -- this file is the guard: it swaps Math.random out, never calls it */
 /**
  * A run is reproducible only if the scenario's code draws randomness from its seeded
  * streams and reads time from the run's clock. While a scenario's or mechanism's code runs

@@ -126,7 +126,9 @@ async function runInProcess(tasks: readonly RunTask[], options: PoolOptions): Pr
 }
 
 /** The worker's module: worker.ts run from the sources (through tsx, as Hardhat runs them), worker.js once built. */
-const WORKER_ENTRY = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url));
+const WORKER_ENTRY = fileURLToPath(
+  new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url),
+);
 
 /**
  * Node flags of a worker: tsx's loader, which Hardhat itself uses, so that TypeScript (the

@@ -37,10 +37,7 @@ export function variableNamer<M>(set: VariableSet<M>): (accounts: readonly Accou
   };
 }
 
-export function createMechanismModelBackend<P, C, M>(
-  r: ResolvedMechanism<P, C, M>,
-  d: Deployed<C>,
-): ModelBackend<M> {
+export function createMechanismModelBackend<P, C, M>(r: ResolvedMechanism<P, C, M>, d: Deployed<C>): ModelBackend<M> {
   const definition = r.definition;
   const state = definition.model(d);
   const set = variableSet(r, d);

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { getAddress, type ParamType } from "ethers";
 import { IFACE } from "../../simulation/chain/contracts.js";
-import { encodeStatic, type StaticValue } from "../../simulation/chain/calls.js";
+import { encodeStatic } from "../../simulation/chain/calls.js";
+import type { StaticValue } from "../../simulation/chain/encode.js";
 import { Prng } from "../helpers/prng.js";
 
 /** A random value of a static ABI type: edge values (0, the maximum) as often as middling ones. */
