@@ -27,26 +27,16 @@ interface CallPlan {
   readonly byName: (args: ActionArgs, kind: string) => unknown[];
 }
 
-export async function createMechanismChainBackend<P, C, M>(
+/**
+ * Turns an Action into the call its binding names: the instance's address and the calldata,
+ * encoded from the ABI (one encoder per instance and function, built on first use).
+ */
+export function actionEncoder<P, C, M>(
   r: ResolvedMechanism<P, C, M>,
-  provider: Eip1193Provider,
-  sender: TxSender,
   d: Deployed<C>,
   deployment: Deployment,
-): Promise<ChainBackend> {
+): (action: Action) => { to: string; data: string } {
   const definition = r.definition;
-  for (const artifact of Object.values(deployment.artifacts)) await r.load(artifact);
-  const target = (instance: string): ReadTarget | undefined => {
-    const artifact = deployment.artifacts[instance];
-    if (artifact === undefined) return undefined;
-    return {
-      address: deployment.addresses[instance]!,
-      iface: r.iface(artifact),
-      layout: r.contract(artifact).layout,
-      artifact,
-    };
-  };
-
   // Calls: one plan per (instance, function), built on first use.
   const calls = new Map<string, CallPlan>();
   const callPlan = (instance: string, fn: string, kind: string): CallPlan => {
@@ -67,7 +57,7 @@ export async function createMechanismChainBackend<P, C, M>(
     }
     return plan;
   };
-  const encode = (action: Action): { to: string; data: string } => {
+  return (action: Action): { to: string; data: string } => {
     const binding = definition.actions[action.kind];
     if (binding === undefined) throw unknownKind(action, Object.keys(definition.actions), definition.name);
     const instance = typeof binding.contract === "string" ? binding.contract : binding.contract(action.args, d);
@@ -84,6 +74,29 @@ export async function createMechanismChainBackend<P, C, M>(
     }
     return { to: deployment.addresses[instance]!, data };
   };
+}
+
+export async function createMechanismChainBackend<P, C, M>(
+  r: ResolvedMechanism<P, C, M>,
+  provider: Eip1193Provider,
+  sender: TxSender,
+  d: Deployed<C>,
+  deployment: Deployment,
+): Promise<ChainBackend> {
+  const definition = r.definition;
+  for (const artifact of Object.values(deployment.artifacts)) await r.load(artifact);
+  const target = (instance: string): ReadTarget | undefined => {
+    const artifact = deployment.artifacts[instance];
+    if (artifact === undefined) return undefined;
+    return {
+      address: deployment.addresses[instance]!,
+      iface: r.iface(artifact),
+      layout: r.contract(artifact).layout,
+      artifact,
+    };
+  };
+
+  const encode = actionEncoder(r, d, deployment);
 
   // Reads: each variable planned once; per-account reads resolved once per account.
   const set = variableSet(r, d);

@@ -8,8 +8,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { toJson } from "../analysis/files.js";
-import { callContextFor, encodeAction } from "../chain/calls.js";
-import { deploySystem } from "../chain/deploy.js";
+import { actionEncoder } from "../chain/mechanismBackend.js";
 import { createTraceReleaser } from "../chain/edrMemory.js";
 import { createInProcessTarget, inProcessTarget } from "../chain/inprocess.js";
 import { rpc, toQuantity } from "../chain/rpc.js";
@@ -22,8 +21,9 @@ import type { RunTask } from "../engine/plan.js";
 import type { ActionRecord } from "../engine/run.js";
 import { WorkerPool } from "../engine/pool.js";
 import type { Eip1193Provider, Mode } from "../engine/types.js";
-import type { SystemAddresses, SystemConfig } from "../model/system.js";
-import { scenarioByName, type AnyScenario } from "../scenarios/index.js";
+import { loadScenario, type AnyScenario, type LoadedScenario } from "../scenarios/index.js";
+import { deployedOf, deployOnChain, runConfig, type Deployment } from "../sdk/resolve.js";
+import { scenarioHost } from "./host.js";
 
 interface Recorded {
   readonly from: string;
@@ -68,10 +68,17 @@ const perSecond = (n: number, ms: number): number => n / (ms / 1000);
 const rateOf = (run: Executed): [number, number] => [run.result.actions.total, run.result.wallMs];
 
 /** The run's transactions, re-encoded against its deployment, with their block times. */
-function txStream(records: readonly ActionRecord[], config: SystemConfig, addresses: SystemAddresses): Recorded[] {
-  const ctx = callContextFor(config, addresses);
+function txStream(
+  scenario: LoadedScenario,
+  params: object,
+  records: readonly ActionRecord[],
+  deployment: Deployment,
+): Recorded[] {
+  const keys = createKeyRing();
+  const config = runConfig(scenario.resolved.definition, params, { startTime: DEFAULT_START_TIME, keys });
+  const encode = actionEncoder(scenario.resolved, deployedOf(config, deployment, keys), deployment);
   return records.map((r) => {
-    const call = encodeAction(ctx, { agent: r.agent, kind: r.kind, args: r.args });
+    const call = encode({ agent: r.agent, kind: r.kind, args: r.args });
     return {
       from: r.sender,
       to: call.to,
@@ -109,7 +116,8 @@ async function rawReplay(provider: Eip1193Provider, stream: readonly Recorded[])
 
 /** The peer: the same stream through ethers (send, then wait for the receipt) against ganache 7 in-process. */
 async function ganacheReplay(
-  config: SystemConfig,
+  scenario: LoadedScenario,
+  params: object,
   stream: readonly Recorded[],
   senders: readonly string[],
 ): Promise<number> {
@@ -154,7 +162,8 @@ async function ganacheReplay(
       return [];
     },
   };
-  await deploySystem(sender, config, keys);
+  const config = runConfig(scenario.resolved.definition, params, { startTime: DEFAULT_START_TIME, keys });
+  await deployOnChain(scenario.resolved, config, sender, keys);
   const ethersProvider = new BrowserProvider(provider as never, undefined, { cacheTimeout: -1 });
   const signers = new Map<string, Awaited<ReturnType<typeof ethersProvider.getSigner>>>();
   for (const a of senders) signers.set(a, await ethersProvider.getSigner(a));
@@ -224,7 +233,7 @@ async function lockstepParallelRates(
     await Promise.all(
       targets.map(async (target, lane) => {
         for (const t of tasks.filter((_, i) => i % targets.length === lane)) {
-          await executeRun({ ...t, scenario: scenarioByName(t.scenario) }, { target });
+          await executeRun({ ...t, scenario: await loadScenario(scenarioHost(hre), t.scenario) }, { target });
         }
       }),
     );
@@ -274,7 +283,7 @@ function peakRss(root: string, scenario: string, steps: number): number {
 
 /** `bench --memory-probe N`: one lockstep run, then its peak RSS. */
 export async function memoryProbe(hre: HardhatRuntimeEnvironment, scenarioName: string, steps: number): Promise<void> {
-  const scenario = scenarioByName(scenarioName);
+  const scenario = await loadScenario(scenarioHost(hre), scenarioName);
   await timedRun(hre, scenario, defaults(scenario.schema), "lockstep", steps);
   process.stdout.write(`maxRssKb=${process.resourceUsage().maxRSS}\n`);
 }
@@ -310,7 +319,7 @@ interface Round {
 
 export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Promise<void> {
   const say = (s: string): void => void process.stderr.write(s + "\n");
-  const boson = scenarioByName("boson-commerce");
+  const boson = await loadScenario(scenarioHost(hre), "boson-commerce");
   const steps = quick ? 8 : 24;
   const base = defaults(boson.schema);
 
@@ -319,9 +328,9 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
   say(`warm-up: chain mode, ${steps} steps of boson-commerce (recording the transaction stream)...`);
   const records: ActionRecord[] = [];
   const warm = await timedRun(hre, boson, base, "chain", steps, records);
-  const addresses = warm.deployment as SystemAddresses;
-  const config = boson.mechanisms.config(base, DEFAULT_START_TIME) as SystemConfig;
-  const stream = txStream(records, config, addresses);
+  const deployment = warm.deployment as Deployment;
+  const config = runConfig(boson.resolved.definition, base, { startTime: DEFAULT_START_TIME, keys: createKeyRing() });
+  const stream = txStream(boson, base, records, deployment);
   const senders = [...new Set(stream.map((t) => t.from))];
   // Model runs are milliseconds each: V8 is still optimising the model's code over the first
   // tens of them. A sweep runs thousands in a long-lived worker, so measure the steady state.
@@ -333,7 +342,7 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
       await target.fresh();
       const provider = target.provider;
       const inProcess = createInProcessSender(provider);
-      await deploySystem(inProcess, config, createKeyRing());
+      await deployOnChain(boson.resolved, config, inProcess, createKeyRing());
       await inProcess.prepare(senders);
       return rawReplay(provider, stream);
     },
@@ -390,7 +399,7 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
   // measured just before and just after it, so both sides see the same machine.
   const bracket = [perSecond(...rateOf(await measure.run("chain")))];
   const peerStream = quick ? stream.slice(0, 600) : stream;
-  const peerRate = await ganacheReplay(config, peerStream, senders);
+  const peerRate = await ganacheReplay(boson, base, peerStream, senders);
   bracket.push(perSecond(...rateOf(await measure.run("chain"))));
   const peerChainRate = (bracket[0]! + bracket[1]!) / 2;
 

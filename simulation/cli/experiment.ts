@@ -21,8 +21,9 @@ import { applyAssignments, defaults, leafAt, type Assignment } from "../engine/p
 import { expandGrid, parseGridAxis, planRuns, runSeed, type GridAxis, type RunTask } from "../engine/plan.js";
 import { WorkerPool, runTasks, type PoolOptions, type PoolOutcome, type PoolSink } from "../engine/pool.js";
 import { MODES, type Mode } from "../engine/types.js";
-import { scenarioByName, type AnyScenario } from "../scenarios/index.js";
-import { bytecodeHashes, gitCommit, toolchain } from "./manifest.js";
+import { loadScenario, type AnyScenario, type LoadedScenario } from "../scenarios/index.js";
+import { scenarioHost } from "./host.js";
+import { gitCommit, toolchain } from "./manifest.js";
 import { checkOutDir } from "./run.js";
 import {
   checkParams,
@@ -49,7 +50,7 @@ export interface ExperimentArgs {
 }
 
 interface Common {
-  readonly scenario: AnyScenario;
+  readonly scenario: LoadedScenario;
   readonly steps: number;
   readonly seed: number;
   readonly mode: Mode;
@@ -61,11 +62,12 @@ interface Common {
   readonly actions: boolean;
 }
 
-function parseCommon(args: ExperimentArgs, defaults_: { runs: number; mode: Mode }): Common {
-  if (args.scenario === undefined || args.scenario.trim() === "") {
-    throw new UserError("Missing option --scenario: expected one of boson-commerce, fees-and-rewards.");
-  }
-  const scenario = scenarioByName(args.scenario.trim());
+async function parseCommon(
+  hre: HardhatRuntimeEnvironment,
+  args: ExperimentArgs,
+  defaults_: { runs: number; mode: Mode },
+): Promise<Common> {
+  const scenario = await loadScenario(scenarioHost(hre), args.scenario ?? "");
   const steps =
     args.steps === undefined ? scenario.defaultSteps : parseIntegerOption("steps", args.steps, 1, MAX_STEPS);
   const seed = args.seed === undefined ? 1 : parseIntegerOption("seed", args.seed, 0, MAX_SEED);
@@ -159,7 +161,7 @@ function inProcessRunner(hre: HardhatRuntimeEnvironment): NonNullable<PoolOption
   return async (task, sink, shouldStop) =>
     (
       await executeRun(
-        { ...task, scenario: scenarioByName(task.scenario) },
+        { ...task, scenario: await loadScenario(scenarioHost(hre), task.scenario) },
         {
           target: inProcessTarget(hre),
           sink,
@@ -200,8 +202,12 @@ async function runAll(
   return outcome;
 }
 
-function provenance(hre: HardhatRuntimeEnvironment): Record<string, unknown> {
-  return { git: gitCommit(hre.config.paths.root), toolchain: toolchain(hre), bytecode: bytecodeHashes() };
+function provenance(hre: HardhatRuntimeEnvironment, scenario: LoadedScenario): Record<string, unknown> {
+  return {
+    git: gitCommit(hre.config.paths.root),
+    toolchain: toolchain(hre),
+    bytecode: scenario.bytecodeHashes(),
+  };
 }
 
 /**
@@ -265,16 +271,18 @@ function describeAssignments(a: readonly Assignment[]): string {
 /** Runs an experiment end to end; returns the exit code. */
 async function withExperiment(
   hre: HardhatRuntimeEnvironment,
-  args: () => { outDir: string; name: string },
+  args: () => Promise<{ outDir: string; name: string; scenario: LoadedScenario }>,
   body: (
     store: Store,
     folder: ExperimentFolder,
     stop: () => boolean,
   ) => Promise<{ manifest: Record<string, unknown>; print: string[]; code: number }>,
 ): Promise<number> {
-  let target: { outDir: string; name: string };
+  let target: { outDir: string; name: string; scenario: LoadedScenario };
+  // Scenarios are resolved against the compiled contracts: build first.
+  await build(hre);
   try {
-    target = args();
+    target = await args();
   } catch (e) {
     if (e instanceof UserError) {
       process.stderr.write(`error: ${e.message}\n`);
@@ -282,7 +290,6 @@ async function withExperiment(
     }
     throw e;
   }
-  await build(hre);
   const folder = new ExperimentFolder(target.outDir, target.name);
   const store = await openStore(join(folder.partialPath, RESULTS_FILE));
   const interrupt = interruptible();
@@ -294,7 +301,7 @@ async function withExperiment(
       ...manifest,
       status: interrupt.shouldStop() ? "stopped" : "complete",
       wallSeconds: (performance.now() - started) / 1000,
-      ...provenance(hre),
+      ...provenance(hre, target.scenario),
     });
     process.stdout.write(
       [...print, `Experiment folder: ${path}`, `Next: npx hardhat sim report --in ${path}`].join("\n") + "\n",
@@ -325,8 +332,8 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
   let subsets: Assignment[][];
   return withExperiment(
     hre,
-    () => {
-      common = parseCommon(args, { runs: 10, mode: "model" });
+    async () => {
+      common = await parseCommon(hre, args, { runs: 10, mode: "model" });
       const texts = splitAssignments(args.grid);
       if (texts.length === 0)
         throw new UserError(
@@ -341,7 +348,7 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
       }
       subsets = expandGrid(axes);
       tasks = planRuns({
-        scenario: common.scenario.name,
+        scenario: common.scenario.ref,
         base: common.base,
         subsets,
         runs: common.runs,
@@ -360,7 +367,7 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
         mode: common.mode,
         steps: common.steps,
       });
-      return { outDir: common.outDir, name };
+      return { outDir: common.outDir, name, scenario: common.scenario };
     },
     async (store, _folder, stop) => {
       const outcome = await runAll(hre, store, tasks, common.workers, `sweep: runs`, stop);
@@ -385,6 +392,7 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
         manifest: {
           kind: "sweep",
           scenario: common.scenario.name,
+          ...(common.scenario.file !== undefined ? { scenarioFile: common.scenario.file } : {}),
           mode: common.mode,
           steps: common.steps,
           seed: common.seed,
@@ -417,8 +425,8 @@ export async function simAb(hre: HardhatRuntimeEnvironment, args: AbArgs): Promi
   let tasks: RunTask[];
   return withExperiment(
     hre,
-    () => {
-      common = parseCommon(args, { runs: 30, mode: "model" });
+    async () => {
+      common = await parseCommon(hre, args, { runs: 30, mode: "model" });
       const a = parseAssignments(common.scenario, args.a, "--a");
       const b = parseAssignments(common.scenario, args.b, "--b");
       if (a.length === 0 && b.length === 0)
@@ -430,7 +438,7 @@ export async function simAb(hre: HardhatRuntimeEnvironment, args: AbArgs): Promi
         throw optionError("b", args.b ?? "", "an arm that differs from --a");
       }
       tasks = planRuns({
-        scenario: common.scenario.name,
+        scenario: common.scenario.ref,
         base: common.base,
         subsets: arms,
         runs: common.runs,
@@ -442,6 +450,7 @@ export async function simAb(hre: HardhatRuntimeEnvironment, args: AbArgs): Promi
         check: (p) => checkParams(common.scenario, p, "in an arm"),
       });
       return {
+        scenario: common.scenario,
         outDir: common.outDir,
         name: experimentName("ab", common.scenario.name, {
           base: common.base,
@@ -485,6 +494,7 @@ export async function simAb(hre: HardhatRuntimeEnvironment, args: AbArgs): Promi
         manifest: {
           kind: "ab",
           scenario: common.scenario.name,
+          ...(common.scenario.file !== undefined ? { scenarioFile: common.scenario.file } : {}),
           mode: common.mode,
           steps: common.steps,
           seed: common.seed,
@@ -566,8 +576,8 @@ export async function simOptimize(hre: HardhatRuntimeEnvironment, args: Optimize
   let population: number | undefined;
   return withExperiment(
     hre,
-    () => {
-      common = parseCommon({ ...args, mode: "model" }, { runs: 1, mode: "model" });
+    async () => {
+      common = await parseCommon(hre, { ...args, mode: "model" }, { runs: 1, mode: "model" });
       if (args.objective === undefined || args.objective.trim() === "")
         throw new UserError("Missing option --objective: expected a KPI name, for example quality_redemptions.");
       objective = args.objective.trim();
@@ -591,6 +601,7 @@ export async function simOptimize(hre: HardhatRuntimeEnvironment, args: Optimize
       population =
         args.population === undefined ? undefined : parseIntegerOption("population", args.population, 2, 10_000);
       return {
+        scenario: common.scenario,
         outDir: common.outDir,
         name: experimentName("optimize", common.scenario.name, {
           base: common.base,
@@ -645,7 +656,7 @@ export async function simOptimize(hre: HardhatRuntimeEnvironment, args: Optimize
                 simulation: 0,
                 subset,
                 run,
-                scenario: common.scenario.name,
+                scenario: common.scenario.ref,
                 params: params_,
                 modelParams: params_,
                 seed,
@@ -723,7 +734,7 @@ export async function simOptimize(hre: HardhatRuntimeEnvironment, args: Optimize
             simulation: 1,
             subset,
             run,
-            scenario: common.scenario.name,
+            scenario: common.scenario.ref,
             params: params_,
             modelParams: params_,
             seed,
@@ -788,6 +799,7 @@ export async function simOptimize(hre: HardhatRuntimeEnvironment, args: Optimize
         manifest: {
           kind: "optimize",
           scenario: common.scenario.name,
+          ...(common.scenario.file !== undefined ? { scenarioFile: common.scenario.file } : {}),
           steps: common.steps,
           seed: common.seed,
           workers: common.workers,

@@ -1,8 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { keccak256 } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { selectedNetwork } from "./network.js";
-import { CONTRACTS } from "../chain/contracts.js";
 import type { Executed } from "../engine/execute.js";
 import type { PreparedRun } from "./prepare.js";
 
@@ -22,13 +20,6 @@ export function gitCommit(root: string): string {
   } catch {
     return "unknown";
   }
-}
-
-/** keccak256 of each contract's creation bytecode: which code the run deployed. */
-export function bytecodeHashes(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, factory] of Object.entries(CONTRACTS)) out[name] = keccak256(factory.bytecode);
-  return out;
 }
 
 export function toolchain(hre: HardhatRuntimeEnvironment): Record<string, string> {
@@ -70,6 +61,7 @@ export function runHeader(
   return {
     lockstep: "0.1.0",
     scenario: prepared.scenario.name,
+    ...(prepared.scenario.file !== undefined ? { scenarioFile: prepared.scenario.file } : {}),
     mode: prepared.mode,
     steps: prepared.steps,
     seed: prepared.seed,
@@ -80,6 +72,6 @@ export function runHeader(
     modelSet: prepared.modelSet,
     git: gitCommit(hre.config.paths.root),
     toolchain: toolchain(hre),
-    bytecode: bytecodeHashes(),
+    bytecode: prepared.scenario.bytecodeHashes(),
   };
 }

@@ -6,7 +6,7 @@ import { ParamError, UserError } from "../engine/errors.js";
 import { applyAssignments, defaults, parseAssignment, validate, type Assignment } from "../engine/params.js";
 import { MODES, type Mode } from "../engine/types.js";
 import { toJson } from "../analysis/files.js";
-import { scenarioByName, type AnyScenario } from "../scenarios/index.js";
+import { loadScenario, type LoadedScenario, type ScenarioHost } from "../scenarios/index.js";
 
 export const MAX_STEPS = 100_000;
 export const MAX_SEED = 2 ** 32 - 1;
@@ -23,7 +23,7 @@ export interface RunRequest {
 }
 
 export interface PreparedRun {
-  readonly scenario: AnyScenario;
+  readonly scenario: LoadedScenario;
   readonly params: object;
   readonly modelParams: object;
   readonly set: readonly Assignment[];
@@ -54,7 +54,11 @@ export function splitAssignments(text: string | undefined): string[] {
     .filter((s) => s.length > 0);
 }
 
-export function parseAssignments(scenario: AnyScenario, text: string | undefined, flag: string): Assignment[] {
+export function parseAssignments(
+  scenario: { readonly schema: LoadedScenario["schema"] },
+  text: string | undefined,
+  flag: string,
+): Assignment[] {
   const seen = new Set<string>();
   return splitAssignments(text).map((part) => {
     const a = parseAssignment(scenario.schema, part, flag);
@@ -65,7 +69,11 @@ export function parseAssignments(scenario: AnyScenario, text: string | undefined
 }
 
 /** Validates parameters against the scenario's schema, its rules across fields included, naming the flag that set the offending side. */
-export function checkParams(scenario: AnyScenario, params: object, where: string): void {
+export function checkParams(
+  scenario: { readonly schema: LoadedScenario["schema"] },
+  params: object,
+  where: string,
+): void {
   try {
     validate(scenario.schema, params);
   } catch (e) {
@@ -74,11 +82,8 @@ export function checkParams(scenario: AnyScenario, params: object, where: string
   }
 }
 
-export function prepareRun(req: RunRequest): PreparedRun {
-  if (req.scenario === undefined || req.scenario.trim() === "") {
-    throw new UserError(`Missing option --scenario: expected one of boson-commerce, fees-and-rewards.`);
-  }
-  const scenario = scenarioByName(req.scenario.trim());
+export async function prepareRun(req: RunRequest, host: ScenarioHost): Promise<PreparedRun> {
+  const scenario = await loadScenario(host, req.scenario ?? "");
   const steps = req.steps === undefined ? scenario.defaultSteps : parseIntegerOption("steps", req.steps, 1, MAX_STEPS);
   const seed = req.seed === undefined ? 1 : parseIntegerOption("seed", req.seed, 0, MAX_SEED);
   const modeText = (req.mode ?? "lockstep").trim();

@@ -16,6 +16,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { networkUrl, selectedNetwork } from "./network.js";
+import { scenarioHost } from "./host.js";
 import { formatEther } from "ethers";
 import { toJson } from "../analysis/files.js";
 import { createJsonRpcClient, redactUrl, RpcResponseError, RpcTransportError, urlHasSecret } from "../chain/jsonRpc.js";
@@ -120,7 +121,7 @@ export async function simRunRemote(hre: HardhatRuntimeEnvironment, args: RunArgs
 
 async function setupFromArgs(hre: HardhatRuntimeEnvironment, args: RunArgs): Promise<Setup> {
   if (args.resume !== undefined) return await setupFromManifest(hre, args);
-  const prepared = prepareRun(args);
+  const prepared = await prepareRun(args, scenarioHost(hre));
   if (prepared.mode === "model") {
     throw optionError("mode", "model", "lockstep or chain on a remote network (model mode runs no chain)");
   }
@@ -211,14 +212,17 @@ async function setupFromManifest(hre: HardhatRuntimeEnvironment, args: RunArgs):
     const list = (Array.isArray(v) ? v : []) as { path: string; value: unknown }[];
     return list.length === 0 ? undefined : list.map((a) => `${a.path}=${String(a.value)}`).join(" ");
   };
-  const prepared = prepareRun({
-    scenario: String(m["scenario"]),
-    steps: String(m["steps"]),
-    seed: String(m["seed"]),
-    mode: String(m["mode"]),
-    set: assignments(m["set"]),
-    modelSet: assignments(m["modelSet"]),
-  });
+  const prepared = await prepareRun(
+    {
+      scenario: typeof m["scenarioFile"] === "string" ? m["scenarioFile"] : String(m["scenario"]),
+      steps: String(m["steps"]),
+      seed: String(m["seed"]),
+      mode: String(m["mode"]),
+      set: assignments(m["set"]),
+      modelSet: assignments(m["modelSet"]),
+    },
+    scenarioHost(hre),
+  );
   if (toJson(prepared.params) !== toJson(m["params"]) || toJson(prepared.modelParams) !== toJson(m["modelParams"])) {
     throw optionError("resume", args.resume!, "a run of this version of the scenario (its parameters no longer match)");
   }
@@ -438,7 +442,7 @@ async function remoteRun(
     );
     if (args.report === true) {
       const { report } = await import("./report.js");
-      const written = await report({ in: path });
+      const written = await report({ in: path }, hre);
       say(`Report: ${written.path}`);
     } else say(`Next: npx hardhat sim report --in ${path}`);
     return result.divergences > 0 ? 1 : 0;

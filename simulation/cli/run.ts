@@ -3,6 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { selectedNetwork } from "./network.js";
+import { scenarioHost } from "./host.js";
 import { RunFolder } from "../analysis/runFolder.js";
 import { toJson } from "../analysis/files.js";
 import { encodeValue } from "../analysis/values.js";
@@ -61,7 +62,7 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
   let prepared: PreparedRun;
   let outDir: string;
   try {
-    prepared = prepareRun(args);
+    prepared = await prepareRun(args, scenarioHost(hre));
     outDir = checkOutDir(args.out ?? "results");
   } catch (e) {
     if (e instanceof UserError) {
@@ -91,7 +92,7 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
   printSummary(prepared, result, path);
   if (args.report === true) {
     const { report } = await import("./report.js");
-    const written = await report({ in: path });
+    const written = await report({ in: path }, hre);
     process.stdout.write(`Report: ${written.path}\n`);
   } else process.stdout.write(`Next: npx hardhat sim report --in ${path}\n`);
   return result.divergences > 0 ? 1 : 0;

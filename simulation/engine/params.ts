@@ -91,6 +91,15 @@ function isGroup(node: Node): node is z.ZodObject {
   return node._zod.def.type === "object";
 }
 
+/**
+ * Whether `value` is a zod (4) object schema: by shape, not `instanceof`, so a schema built
+ * with a project's own copy of zod 4 is one too.
+ */
+export function isParamSchema(value: unknown): value is ParamSchema {
+  const zod = (value as { _zod?: { def?: { type?: unknown } } } | null)?._zod;
+  return typeof value === "object" && value !== null && zod?.def?.type === "object" && "shape" in value;
+}
+
 function shapeOf(group: z.ZodObject): Readonly<Record<string, Node>> {
   return group.shape as Readonly<Record<string, Node>>;
 }

@@ -4,7 +4,8 @@
  */
 import hre from "hardhat";
 import { inProcessTarget } from "../chain/inprocess.js";
-import { scenarioByName } from "../scenarios/index.js";
+import { loadScenario } from "../scenarios/index.js";
+import { scenarioHost } from "../cli/host.js";
 import { executeRun } from "./execute.js";
 import { BatchingSink, type ParentMessage, type WorkerMessage } from "./pool.js";
 
@@ -30,7 +31,7 @@ process.on("message", (m: ParentMessage) => {
   void (async () => {
     try {
       const { result } = await executeRun(
-        { ...task, scenario: scenarioByName(task.scenario) },
+        { ...task, scenario: await loadScenario(scenarioHost(hre), task.scenario) },
         {
           target: inProcessTarget(hre),
           sink,

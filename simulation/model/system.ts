@@ -47,18 +47,4 @@ export interface SystemAddresses {
   readonly rewards: Address;
   readonly escrow: Address;
   readonly releases: readonly Address[];
-  readonly lens: Address;
 }
-
-/** Deployment order from a fresh deployer; `predictAddresses` and the deployer follow it. */
-export const DEPLOY_ORDER = [
-  "exchangeToken",
-  "governanceToken",
-  "feeManager",
-  "rewards",
-  "escrow",
-  "setPointsSource",
-  "fundRewards",
-  "releases",
-  "lens",
-] as const;

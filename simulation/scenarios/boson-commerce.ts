@@ -19,11 +19,12 @@ import {
 import type { CommerceView, Market } from "../agents/market.js";
 import { z } from "zod";
 import { amount, bps, int, num, type ParamsOf } from "../engine/params.js";
-import type { AgentSpec, Scenario } from "../engine/types.js";
+import type { AgentSpec } from "../engine/types.js";
 import { GOVERNANCE_TOKEN_TOTAL_SUPPLY } from "../model/governanceToken.js";
 import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemConfig } from "../model/system.js";
 import type { World } from "../model/world.js";
-import { lockstepMechanisms } from "../system.js";
+import { commerceMechanism } from "../mechanisms/commerce.js";
+import { defineScenario } from "../sdk/scenario.js";
 import {
   commerceRules,
   COMMERCE_FLOWS,
@@ -246,11 +247,11 @@ export const bosonCommerceSchema = bosonCommerceFields
 
 export type BosonCommerceParams = ParamsOf<typeof bosonCommerceSchema>;
 
-export const bosonCommerce: Scenario<typeof bosonCommerceSchema, Market, World, CommerceView> = {
+export const bosonCommerce = defineScenario<typeof bosonCommerceSchema, Market, World, CommerceView>({
   name: "boson-commerce",
   description: "Boson Protocol commerce ecosystem: aggregators, sellers, buyers, disputes, fees, rewards, vesting.",
-  schema: bosonCommerceSchema,
-  defaultSteps: 60,
+  params: bosonCommerceSchema,
+  steps: 60,
   stepSeconds: () => MONTH_SECONDS,
   substeps: COMMERCE_SUBSTEPS,
   population,
@@ -268,7 +269,7 @@ export const bosonCommerce: Scenario<typeof bosonCommerceSchema, Market, World, 
     seller: sellerPolicy,
     buyer: buyerPolicy,
   },
-  mechanisms: lockstepMechanisms(systemConfig),
+  mechanism: commerceMechanism((p: ParamsOf<typeof bosonCommerceSchema>, env) => systemConfig(p, env.startTime)),
   init: commerceScenarioParts.init,
   view: commerceScenarioParts.view,
   observe: commerceScenarioParts.observe,
@@ -290,4 +291,4 @@ export const bosonCommerce: Scenario<typeof bosonCommerceSchema, Market, World, 
       buyers: g.buyers[k]!,
     };
   },
-};
+});

@@ -17,10 +17,11 @@ import {
 import type { CommerceView, Market } from "../agents/market.js";
 import { z } from "zod";
 import { amount, bps, int, withDefault, type ParamsOf } from "../engine/params.js";
-import type { AgentSpec, Scenario } from "../engine/types.js";
+import type { AgentSpec } from "../engine/types.js";
 import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemConfig } from "../model/system.js";
 import type { World } from "../model/world.js";
-import { lockstepMechanisms } from "../system.js";
+import { commerceMechanism } from "../mechanisms/commerce.js";
+import { defineScenario } from "../sdk/scenario.js";
 import { systemRules } from "./boson-commerce.js";
 import {
   commerceRules,
@@ -95,11 +96,11 @@ export function rampedFeeBps(p: FeesAndRewardsParams, step: number): number {
   return Math.min(p.fees.maxFeeBps, p.fees.feeBps + raises * p.fees.rampBps);
 }
 
-export const feesAndRewards: Scenario<typeof feesAndRewardsSchema, Market, World, CommerceView> = {
+export const feesAndRewards = defineScenario<typeof feesAndRewardsSchema, Market, World, CommerceView>({
   name: "fees-and-rewards",
   description: "A small dispute-free market: a governance fee ramp and a halving rewards schedule.",
-  schema: feesAndRewardsSchema,
-  defaultSteps: 24,
+  params: feesAndRewardsSchema,
+  steps: 24,
   stepSeconds: () => MONTH_SECONDS,
   substeps: COMMERCE_SUBSTEPS,
   population: (p) => population(p),
@@ -119,10 +120,10 @@ export const feesAndRewards: Scenario<typeof feesAndRewardsSchema, Market, World
     seller: sellerPolicy,
     buyer: buyerPolicy,
   },
-  mechanisms: lockstepMechanisms(systemConfig),
+  mechanism: commerceMechanism((p: ParamsOf<typeof feesAndRewardsSchema>, env) => systemConfig(p, env.startTime)),
   init: commerceScenarioParts.init,
   view: commerceScenarioParts.view,
   observe: commerceScenarioParts.observe,
   flows: COMMERCE_FLOWS,
   kpis: (view, ctx) => ({ ...commerceKpis(view), fee_bps: rampedFeeBps(ctx.params, Math.max(0, ctx.step - 1)) }),
-};
+});

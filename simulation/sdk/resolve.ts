@@ -191,7 +191,7 @@ export async function predictDeployment<P, C, M>(
 }
 
 /** Deploys on a chain through `sender`, in `deploy`'s order; every setup transaction must succeed. */
-async function deployOnChain<P, C, M>(
+export async function deployOnChain<P, C, M>(
   r: ResolvedMechanism<P, C, M>,
   config: C,
   sender: TxSender,

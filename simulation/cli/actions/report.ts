@@ -4,5 +4,5 @@ import { build } from "../build.js";
 
 export default async function reportAction(args: ReportArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
   await build(hre);
-  process.exitCode = await simReport(args);
+  process.exitCode = await simReport(args, hre);
 }

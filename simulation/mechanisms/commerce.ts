@@ -1,0 +1,292 @@
+/**
+ * Lockstep's own mechanisms (protocol fees, commerce vouchers, rewards and emissions, vesting
+ * release wallets) declared through the public SDK, as any user's mechanism is: contracts by
+ * artifact name, the deployment, each Action kind's call and model function, and the compared
+ * variables named as in the Solidity source.
+ */
+import type { ConfigEnv, Deployed, MechanismDefinition, VariableBinding } from "../sdk/mechanism.js";
+import { defineMechanism } from "../sdk/mechanism.js";
+import { balanceOf } from "../model/erc20.js";
+import * as rewards from "../model/rewards.js";
+import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemAddresses, type SystemConfig } from "../model/system.js";
+import { toAddress, type Address } from "../model/types.js";
+import { availableFunds, DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES } from "../model/vouchers.js";
+import { createWorld, MODEL_CALLS, type World } from "../model/world.js";
+import type { ActionArgs, ActionBinding } from "../sdk/mechanism.js";
+
+/** The instance of a release wallet: `release-<category>`. */
+export const releaseInstance = (name: string): string => `release-${name}`;
+
+/** Where the system's contracts are, as the model names them. */
+export function systemAddresses(d: Deployed<SystemConfig>): SystemAddresses {
+  const a = d.addresses;
+  return {
+    deployer: toAddress(d.deployer),
+    ecosystemFund: toAddress(d.account(ECOSYSTEM_FUND_ID)),
+    exchangeToken: toAddress(a["exchangeToken"]!),
+    governanceToken: toAddress(a["governanceToken"]!),
+    feeManager: toAddress(a["feeManager"]!),
+    rewards: toAddress(a["rewards"]!),
+    escrow: toAddress(a["escrow"]!),
+    releases: d.config.releases.map((r) => toAddress(a[releaseInstance(r.name)]!)),
+  };
+}
+
+const lower = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
+
+/** Every call of an Action kind, by contract instance and function; the model function is world.ts's. */
+const CALLS: Readonly<
+  Record<
+    string,
+    {
+      contract: string | ((a: ActionArgs) => string);
+      fn: string;
+      args?: (a: ActionArgs, d: Deployed<SystemConfig>) => readonly unknown[];
+    }
+  >
+> = {
+  mint: { contract: "exchangeToken", fn: "mint", args: (a) => [a["to"], a["amount"]] },
+  approve: { contract: tokenInstance, fn: "approve", args: (a) => [a["spender"], a["amount"]] },
+  transfer: { contract: tokenInstance, fn: "transfer", args: (a) => [a["to"], a["amount"]] },
+  setFeeBps: { contract: "feeManager", fn: "setFeeBps", args: (a) => [a["bps"]] },
+  setEcoBps: { contract: "feeManager", fn: "setEcoBps", args: (a) => [a["bps"]] },
+  registerSeller: { contract: "escrow", fn: "registerSeller" },
+  depositFunds: { contract: "escrow", fn: "depositFunds" },
+  withdrawFunds: { contract: "escrow", fn: "withdrawFunds" },
+  createOffer: {
+    contract: "escrow",
+    fn: "createOffer",
+    args: (a) => [
+      {
+        price: a["price"],
+        sellerDeposit: a["sellerDeposit"],
+        buyerCancelPenalty: a["buyerCancelPenalty"],
+        quantity: a["quantity"],
+        voucherValiditySeconds: a["voucherValiditySeconds"],
+        disputePeriodSeconds: a["disputePeriodSeconds"],
+        resolutionPeriodSeconds: a["resolutionPeriodSeconds"],
+        escalationResponsePeriodSeconds: a["escalationResponsePeriodSeconds"],
+        disputeResolver: a["disputeResolver"],
+        disputeResolverFee: a["disputeResolverFee"],
+      },
+    ],
+  },
+  commitToOffer: { contract: "escrow", fn: "commitToOffer" },
+  cancelVoucher: { contract: "escrow", fn: "cancelVoucher" },
+  revokeVoucher: { contract: "escrow", fn: "revokeVoucher" },
+  expireVoucher: { contract: "escrow", fn: "expireVoucher" },
+  redeemVoucher: { contract: "escrow", fn: "redeemVoucher" },
+  completeExchange: { contract: "escrow", fn: "completeExchange" },
+  raiseDispute: { contract: "escrow", fn: "raiseDispute" },
+  retractDispute: { contract: "escrow", fn: "retractDispute" },
+  expireDispute: { contract: "escrow", fn: "expireDispute" },
+  proposeResolution: { contract: "escrow", fn: "proposeResolution" },
+  acceptResolution: { contract: "escrow", fn: "acceptResolution" },
+  escalateDispute: { contract: "escrow", fn: "escalateDispute" },
+  decideDispute: { contract: "escrow", fn: "decideDispute" },
+  refuseEscalatedDispute: { contract: "escrow", fn: "refuseEscalatedDispute" },
+  expireEscalatedDispute: { contract: "escrow", fn: "expireEscalatedDispute" },
+  closeEpoch: { contract: "rewards", fn: "closeEpoch" },
+  claim: { contract: "rewards", fn: "claim" },
+  release: {
+    contract: (a) => releaseInstance(String(a["wallet"])),
+    fn: "release(address)",
+    args: (_a, d) => [d.addresses["governanceToken"]],
+  },
+};
+
+/** `token: "exchange" | "governance"` of approve and transfer. */
+function tokenInstance(a: ActionArgs): string {
+  if (a["token"] === "exchange") return "exchangeToken";
+  if (a["token"] === "governance") return "governanceToken";
+  throw new TypeError(`Action argument token = ${String(a["token"])}: expected "exchange" or "governance".`);
+}
+
+function actions(): Record<string, ActionBinding<SystemConfig, World>> {
+  const out: Record<string, ActionBinding<SystemConfig, World>> = {};
+  for (const [kind, call] of Object.entries(CALLS)) {
+    const model = MODEL_CALLS[kind];
+    if (model === undefined) throw new TypeError(`world.ts has no model call for action ${kind}`);
+    out[kind] = {
+      contract:
+        typeof call.contract === "string" ? call.contract : (a) => (call.contract as (a: ActionArgs) => string)(a),
+      function: call.fn,
+      ...(call.args !== undefined ? { args: call.args } : {}),
+      model: (world, env, args) => model(world, env, args),
+    };
+  }
+  return out;
+}
+
+/** The compared globals, in the order the trace lists them, each with where the contracts keep it. */
+function variables(d: Deployed<SystemConfig>): Record<string, VariableBinding<World>> {
+  const v: Record<string, VariableBinding<World>> = {
+    "escrow.offerCount": { chain: "escrow._offerCount", model: (w) => w.escrow.offerCount },
+    "escrow.exchangeCount": { chain: "escrow._exchangeCount", model: (w) => w.escrow.exchangeCount },
+  };
+  EXCHANGE_STATE_NAMES.forEach((n, i) => {
+    if (i === 0) return;
+    v[`escrow.exchanges.${lower(n)}`] = {
+      chain: `escrow._exchangeCountByState[${i}]`,
+      model: (w) => w.escrow.exchangeCountByState[i]!,
+    };
+  });
+  DISPUTE_STATE_NAMES.forEach((n, i) => {
+    if (i === 0) return;
+    v[`escrow.disputes.${lower(n)}`] = {
+      chain: `escrow._disputeCountByState[${i}]`,
+      model: (w) => w.escrow.disputeCountByState[i]!,
+    };
+  });
+  Object.assign(v, {
+    "escrow.totalEncumbered": { chain: "escrow._totalEncumbered", model: (w: World) => w.escrow.totalEncumbered },
+    "escrow.totalAvailable": { chain: "escrow._totalAvailable", model: (w: World) => w.escrow.totalAvailable },
+    "escrow.protocolFeesCollected": {
+      chain: "escrow._protocolFeesCollected",
+      model: (w: World) => w.escrow.protocolFeesCollected,
+    },
+    "escrow.ecosystemFeesCredited": {
+      chain: "escrow._ecosystemFeesCredited",
+      model: (w: World) => w.escrow.ecosystemFeesCredited,
+    },
+    "escrow.rewardsFeesCredited": {
+      chain: "escrow._rewardsFeesCredited",
+      model: (w: World) => w.escrow.rewardsFeesCredited,
+    },
+    "escrow.tokenBalance": {
+      chain: "exchangeToken._balances[$escrow]",
+      model: (w: World) => balanceOf(w.exchangeToken, w.escrow.self),
+    },
+    "fees.feeBps": { chain: "feeManager._feeBps", model: (w: World) => w.fees.feeBps },
+    "fees.ecoBps": { chain: "feeManager._ecoBps", model: (w: World) => w.fees.ecoBps },
+  } satisfies Record<string, VariableBinding<World>>);
+  for (const name of [
+    "nextEpochToClose",
+    "totalEmitted",
+    "totalRewardsClaimed",
+    "totalFeesClaimed",
+    "totalFeesReceived",
+    "carriedRewardDust",
+    "carriedFeeDust",
+    "rewardsOwed",
+    "feesOwed",
+  ] as const) {
+    v[`rewards.${name}`] = { chain: `rewards._${name}`, model: (w) => w.rewards[name] };
+  }
+  Object.assign(v, {
+    "rewards.governanceBalance": {
+      chain: "governanceToken._balances[$rewards]",
+      model: (w: World) => balanceOf(w.governanceToken, w.rewards.address),
+    },
+    "rewards.exchangeBalance": {
+      chain: "exchangeToken._balances[$rewards]",
+      model: (w: World) => balanceOf(w.exchangeToken, w.rewards.address),
+    },
+    "exchangeToken.totalSupply": {
+      chain: "exchangeToken._totalSupply",
+      model: (w: World) => w.exchangeToken.totalSupply,
+    },
+    "governanceToken.totalSupply": {
+      chain: "governanceToken._totalSupply",
+      model: (w: World) => w.governanceToken.totalSupply,
+    },
+  } satisfies Record<string, VariableBinding<World>>);
+  for (const r of d.config.releases) {
+    const instance = releaseInstance(r.name);
+    v[`release.${r.name}.balance`] = {
+      chain: `governanceToken._balances[$${instance}]`,
+      model: (w) => balanceOf(w.governanceToken, w.releases.get(r.name)!.address),
+    };
+    v[`release.${r.name}.released`] = {
+      chain: `${instance}._erc20Released[$governanceToken]`,
+      model: (w) => w.releases.get(r.name)!.released,
+    };
+  }
+  return v;
+}
+
+/**
+ * The commerce mechanisms, configured by `configOf` from a scenario's parameters (each
+ * scenario has its own parameters; the contracts and the model are the same).
+ */
+export function commerceMechanism<P>(
+  configOf: (params: P, env: ConfigEnv) => SystemConfig,
+): MechanismDefinition<P, SystemConfig, World> {
+  return defineMechanism<P, SystemConfig, World>({
+    name: "lockstep-commerce",
+    contracts: {
+      exchangeToken: "ExchangeToken",
+      governanceToken: "GovernanceToken",
+      feeManager: "FeeManager",
+      rewards: "RewardsDistributor",
+      escrow: "VoucherEscrow",
+    },
+    config: configOf,
+    async deploy(ctx) {
+      const { config, deployer } = ctx;
+      const exchangeToken = await ctx.deploy("exchangeToken", [deployer]);
+      const governanceToken = await ctx.deploy("governanceToken", [deployer]);
+      const f = config.fees;
+      const feeManager = await ctx.deploy("feeManager", [deployer, f.feeBps, f.maxFeeBps, f.ecoBps]);
+      const r = config.rewards;
+      const rewardsAddress = await ctx.deploy("rewards", [
+        deployer,
+        governanceToken,
+        exchangeToken,
+        r.startTimestamp,
+        r.epochSeconds,
+        r.emissionTotal,
+        r.cliffEpochs,
+        r.durationEpochs,
+        r.halvingEpochs,
+      ]);
+      const escrow = await ctx.deploy("escrow", [
+        exchangeToken,
+        feeManager,
+        rewardsAddress,
+        ctx.account(ECOSYSTEM_FUND_ID),
+        config.escrow.aggregatorPointsBps,
+      ]);
+      await ctx.send("rewards", "setPointsSource", [escrow]);
+      await ctx.send("governanceToken", "transfer", [rewardsAddress, r.emissionTotal]);
+      for (const rel of config.releases) {
+        const wallet = await ctx.deploy(
+          releaseInstance(rel.name),
+          [ctx.account(rel.beneficiary), rel.startTimestamp, rel.durationSeconds, rel.cliffSeconds],
+          { artifact: "ReleaseWallet" },
+        );
+        await ctx.send("governanceToken", "transfer", [wallet, rel.amount]);
+      }
+    },
+    model: (d) => createWorld(d.config, systemAddresses(d), (id) => d.account(id) as Address),
+    actions: actions(),
+    variables,
+    accountVariables: {
+      funds: { chain: "escrow._availableFunds[$account]", model: (w, a) => availableFunds(w.escrow, toAddress(a)) },
+      exchangeToken: {
+        chain: "exchangeToken._balances[$account]",
+        model: (w, a) => balanceOf(w.exchangeToken, toAddress(a)),
+      },
+      governanceToken: {
+        chain: "governanceToken._balances[$account]",
+        model: (w, a) => balanceOf(w.governanceToken, toAddress(a)),
+      },
+      claimableRewards: {
+        chain: "rewards._claimableRewards[$account]",
+        model: (w, a) => rewards.claimableRewards(w.rewards, toAddress(a)),
+      },
+      claimableFees: {
+        chain: "rewards._claimableFees[$account]",
+        model: (w, a) => rewards.claimableFees(w.rewards, toAddress(a)),
+      },
+    },
+    invariants: {
+      "escrow balance = encumbered + available": (v) =>
+        v("escrow.tokenBalance") === v("escrow.totalEncumbered") + v("escrow.totalAvailable") ||
+        `the escrow holds ${v("escrow.tokenBalance")} but owes ${v("escrow.totalEncumbered")} encumbered + ` +
+          `${v("escrow.totalAvailable")} available`,
+    },
+  });
+}
+
+export { DEPLOYER_ID };
