@@ -24,6 +24,8 @@ export default defineConfig({
   networks: {
     // Same-second blocks let every transaction of a substep carry the substep's timestamp.
     default: { type: "edr-simulated", chainType: "l1", hardfork: "prague", allowBlocksWithSameTimestamp: true },
+    // What `npx hardhat node` serves: the same chain, so a run against it reproduces the in-process run.
+    node: { type: "edr-simulated", chainType: "l1", hardfork: "prague", allowBlocksWithSameTimestamp: true },
     // `--network sepolia`, only when its endpoint is set; the agents' keys and the funder come from the mnemonic.
     ...(process.env["SEPOLIA_RPC_URL"]
       ? {

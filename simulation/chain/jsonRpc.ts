@@ -64,7 +64,17 @@ export interface JsonRpcClient extends Eip1193Provider {
   /** The URL as it may be printed. */
   readonly endpoint: string;
   readonly stats: { requests: number; retries: number };
+  /**
+   * Several calls in one HTTP request (a JSON-RPC batch), results in order; a node that does
+   * not take batches gets them one by one. The first call the node refuses throws, as `request`
+   * would; the others in its batch may have been answered, so batch only what has no effects
+   * (reads).
+   */
+  requestBatch(calls: readonly { readonly method: string; readonly params: readonly unknown[] }[]): Promise<unknown[]>;
 }
+
+/** Calls per HTTP request in a batch: within what public providers take (Alchemy, Infura: 100-1,000). */
+export const BATCH_SIZE = 100;
 
 /** JSON-RPC error codes and messages that mean "try again later" rather than "no". */
 const TRANSIENT_CODES = new Set([-32005, 429, -32097]);
@@ -86,7 +96,8 @@ export function createJsonRpcClient(options: JsonRpcClientOptions): JsonRpcClien
   const { url, headers } = requestTarget(options.url);
   let nextId = 1;
 
-  const once = async (method: string, params: readonly unknown[]): Promise<unknown> => {
+  /** One HTTP POST of `payload`; the parsed JSON body, or a Transient / RpcTransportError. */
+  const post = async (what: string, payload: unknown): Promise<unknown> => {
     stats.requests++;
     let response: Response;
     let text: string;
@@ -94,7 +105,7 @@ export function createJsonRpcClient(options: JsonRpcClientOptions): JsonRpcClien
       response = await fetch(url, {
         method: "POST",
         headers,
-        body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }),
+        body: JSON.stringify(payload),
         signal: AbortSignal.timeout(timeoutMs),
       });
       text = await response.text();
@@ -107,15 +118,18 @@ export function createJsonRpcClient(options: JsonRpcClientOptions): JsonRpcClien
     }
     if (response.status !== 200) {
       throw new RpcTransportError(
-        `${method} at ${endpoint} failed: HTTP ${response.status} ${scrub(text.slice(0, 200)).trim()}`,
+        `${what} at ${endpoint} failed: HTTP ${response.status} ${scrub(text.slice(0, 200)).trim()}`,
       );
     }
-    let body: unknown;
     try {
-      body = JSON.parse(text);
+      return JSON.parse(text) as unknown;
     } catch {
       throw new Transient(`a reply that is not JSON (${text.length} bytes)`);
     }
+  };
+
+  /** The result of one JSON-RPC reply object, or its error thrown (Transient where it is "try again"). */
+  const resultOf = (method: string, body: unknown): unknown => {
     if (typeof body !== "object" || body === null) throw new Transient("a reply that is not a JSON-RPC object");
     const { result, error } = body as {
       result?: unknown;
@@ -131,28 +145,78 @@ export function createJsonRpcClient(options: JsonRpcClientOptions): JsonRpcClien
     return result;
   };
 
+  const once = async (method: string, params: readonly unknown[]): Promise<unknown> =>
+    resultOf(method, await post(method, { jsonrpc: "2.0", id: nextId++, method, params }));
+
+  /** A batch's results in order, or undefined where the node answered it with something other than a batch. */
+  const batchOnce = async (
+    calls: readonly { readonly method: string; readonly params: readonly unknown[] }[],
+  ): Promise<unknown[] | undefined> => {
+    const first = nextId;
+    nextId += calls.length;
+    const body = await post(
+      `a batch of ${calls.length} calls`,
+      calls.map((c, i) => ({ jsonrpc: "2.0", id: first + i, ...c })),
+    );
+    if (!Array.isArray(body)) {
+      // A node without batches answers with one error object; a rate limit says so the same way.
+      const message = JSON.stringify(body);
+      if (TRANSIENT_MESSAGE.test(message)) throw new Transient(scrub(message));
+      return undefined;
+    }
+    const byId = new Map<unknown, unknown>();
+    for (const reply of body) byId.set((reply as { id?: unknown } | null)?.id, reply);
+    return calls.map((c, i) => {
+      const reply = byId.get(first + i);
+      if (reply === undefined) throw new Transient(`a batch reply without call ${i + 1} of ${calls.length}`);
+      return resultOf(c.method, reply);
+    });
+  };
+
+  const withRetries = async <T>(what: string, attempt1: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await attempt1();
+      } catch (e) {
+        if (!(e instanceof Transient)) throw e;
+        if (attempt >= maxAttempts) {
+          throw new RpcTransportError(
+            `${what} at ${endpoint} failed ${attempt} times; the last time: ${e.message}. ` +
+              `Check that the node is reachable; a remote run can be resumed with --resume <run folder>.`,
+          );
+        }
+        const base = Math.min(maxBackoffMs, backoffMs * 2 ** (attempt - 1));
+        const delayMs = Math.round(base * (0.5 + jitter.next()));
+        stats.retries++;
+        options.onRetry?.(what, attempt, e.message, delayMs);
+        await sleep(delayMs);
+      }
+    }
+  };
+
+  let batches = true;
+  const request = ({ method, params }: { readonly method: string; readonly params?: readonly unknown[] }) =>
+    withRetries(method, () => once(method, params ?? []));
+
   return {
     endpoint,
     stats,
-    async request({ method, params }) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await once(method, params ?? []);
-        } catch (e) {
-          if (!(e instanceof Transient)) throw e;
-          if (attempt >= maxAttempts) {
-            throw new RpcTransportError(
-              `${method} at ${endpoint} failed ${attempt} times; the last time: ${e.message}. ` +
-                `Check that the node is reachable; a remote run can be resumed with --resume <run folder>.`,
-            );
-          }
-          const base = Math.min(maxBackoffMs, backoffMs * 2 ** (attempt - 1));
-          const delayMs = Math.round(base * (0.5 + jitter.next()));
-          stats.retries++;
-          options.onRetry?.(method, attempt, e.message, delayMs);
-          await sleep(delayMs);
+    request,
+    async requestBatch(calls) {
+      const out: unknown[] = [];
+      for (let start = 0; start < calls.length; start += BATCH_SIZE) {
+        const chunk = calls.slice(start, start + BATCH_SIZE);
+        const results = batches
+          ? await withRetries(`a batch of ${chunk.length} calls`, () => batchOnce(chunk))
+          : undefined;
+        if (results !== undefined) {
+          out.push(...results);
+          continue;
         }
+        batches = false;
+        for (const c of chunk) out.push(await request(c));
       }
+      return out;
     },
   };
 }

@@ -26,7 +26,7 @@ import { keccak256, Transaction, Wallet } from "ethers";
 import { InternalError, LockstepError } from "../engine/errors.js";
 import type { ChainTarget, Eip1193Provider } from "../engine/types.js";
 import { Journal, JournalError, type JournalFunding, type JournalTx } from "./journal.js";
-import { RpcResponseError, sleep } from "./jsonRpc.js";
+import { type JsonRpcClient, RpcResponseError, sleep } from "./jsonRpc.js";
 import { rpc, toQuantity, type Receipt } from "./rpc.js";
 import type { BatchPlace, BatchTx, SentTx, TxSender } from "./sender.js";
 
@@ -677,15 +677,17 @@ export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
     async read(reads) {
       // One block for all of them: the run's head, or the latest block when the run has sent nothing yet.
       const head = runHead ?? BigInt((await latestBlock()).number);
+      const calls = reads.map((r) =>
+        r.kind === "storage"
+          ? { method: "eth_getStorageAt", params: [r.at, r.slot, toQuantity(head)] }
+          : { method: "eth_call", params: [{ to: r.to, data: r.data }, toQuantity(head)] },
+      );
       return atRunHead(async () => {
+        // One round trip where the client batches (a JSON-RPC batch over HTTP), else one call at a time.
+        const batched = (provider as Partial<JsonRpcClient>).requestBatch;
+        if (batched !== undefined) return (await batched(calls)) as string[];
         const out: string[] = [];
-        for (const r of reads) {
-          out.push(
-            r.kind === "storage"
-              ? await call<string>("eth_getStorageAt", [r.at, r.slot, toQuantity(head)])
-              : await call<string>("eth_call", [{ to: r.to, data: r.data }, toQuantity(head)]),
-          );
-        }
+        for (const c of calls) out.push(await call<string>(c.method, c.params));
         return out;
       });
     },
