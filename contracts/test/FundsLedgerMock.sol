@@ -48,6 +48,11 @@ contract FundsLedgerMock is IFundsLedger {
         sink.accrueFees(amount);
     }
 
+    /// @notice Tells `sink` of `amount` fees as its points source, crediting nothing (to test the sink's checks).
+    function forwardFees(IPointsSink sink, uint256 amount) external {
+        sink.accrueFees(amount);
+    }
+
     /// @notice Forwards points to `sink` as the points source.
     function forwardPoints(
         IPointsSink sink,
