@@ -14,14 +14,26 @@ import {StorageReader} from "../utils/StorageReader.sol";
 
 /// @title Rewards distributor
 /// @notice Splits, epoch by epoch, a reward-token emission budget and the protocol's rewards-pool fees
-/// among the accounts that earned points in that epoch (sellers of completed exchanges and the
+/// collected in that epoch among the accounts that earned points in that epoch (sellers of completed exchanges and the
 /// aggregators that recruited them), pro rata to their points. Shares round down; the remainder (dust)
 /// carries to the next epoch, so nothing is lost. Claims are pull-based.
 ///
 /// Epoch `e` covers `[startTimestamp + e * epochSeconds, startTimestamp + (e + 1) * epochSeconds)`.
 /// Points are credited to the current epoch by the points source (the voucher escrow), which is also
-/// the funds ledger the fees are pulled from. Epochs are closed in order, one per `closeEpoch` call,
+/// the funds ledger the fees are withdrawn from. Epochs are closed in order, one per `closeEpoch` call,
 /// by anyone, once they have ended.
+///
+/// Each fee belongs to the epoch in which it was collected, by block time. The escrow credits the
+/// rewards part of a collected fee to this contract in its pull-based ledger and, in the same
+/// transaction, tells it the amount (`accrueFees`); the distributor books the amount to `feeEpoch()`,
+/// the epoch the block time falls in (epoch 0 for a fee collected before the start). That epoch is
+/// never closed yet: closing epoch `e` needs `now >= epochEndsAt(e)`, so a fee collected after `e`
+/// ended, even before `e` is closed, is booked to a later epoch. Closing epoch `e` distributes
+/// `epochEmission(e) + carriedRewardDust()` and `epochFees(e) + carriedFeeDust()` to the points earned
+/// in `e`, and withdraws exactly `epochFees(e)` from the ledger. Funds credited to this contract in the
+/// ledger other than as a booked fee (say, by a seller naming it as an offer's dispute resolver) are
+/// never withdrawn or distributed. Booking a fee writes one word, and a close reads one: no call loops
+/// over past epochs or exchanges.
 ///
 /// Emission follows a fixed schedule (`EmissionMath`): linear over `durationEpochs` after `cliffEpochs`
 /// when `halvingEpochs == 0`, else halving every `halvingEpochs` after the cliff. The distributor must
@@ -64,6 +76,8 @@ contract RewardsDistributor is IPointsSink, Ownable, ReentrancyGuard, StorageRea
     event PointsSourceSet(address indexed source);
     /// @notice `account` earned `points` in `epoch`.
     event PointsAccrued(uint256 indexed epoch, address indexed account, uint256 points);
+    /// @notice `amount` fee-token wei of rewards-pool fees, collected now, were booked to `epoch`.
+    event FeesAccrued(uint256 indexed epoch, uint256 amount);
     /// @notice `epoch` was closed: both budgets split over `totalPoints` points (or carried whole when
     /// `totalPoints == 0`); `rewardDust` and `feeDust` carry to the next epoch.
     event EpochClosed(
@@ -95,6 +109,8 @@ contract RewardsDistributor is IPointsSink, Ownable, ReentrancyGuard, StorageRea
     address private _pointsSource;
     uint256 private _nextEpochToClose;
     mapping(uint256 epoch => EpochPoints) private _epochs;
+    /// @dev fee-token wei of rewards-pool fees collected in each epoch (booked by `accrueFees`)
+    mapping(uint256 epoch => uint256) private _epochFees;
     mapping(address account => uint256) private _claimableRewards;
     mapping(address account => uint256) private _claimableFees;
     /// @dev All amounts below are token wei: reward token for *Reward*/*Emitted*, fee token for *Fee*.
@@ -148,7 +164,7 @@ contract RewardsDistributor is IPointsSink, Ownable, ReentrancyGuard, StorageRea
 
     // ---------------------------------------------------------------- owner
 
-    /// @notice Sets the points source, which is also the funds ledger fees are pulled from (the voucher
+    /// @notice Sets the points source, which is also the funds ledger fees are withdrawn from (the voucher
     /// escrow). Once only.
     function setPointsSource(address source) external onlyOwner {
         if (_pointsSource != address(0)) revert RewardsDistributorSourceAlreadySet();
@@ -171,14 +187,25 @@ contract RewardsDistributor is IPointsSink, Ownable, ReentrancyGuard, StorageRea
         _credit(epoch, aggregator, aggregatorPoints);
     }
 
+    /// @inheritdoc IPointsSink
+    /// @dev Books `amount` to `feeEpoch()`, an epoch not closed yet (see the contract's notice). The source has
+    /// credited `amount` to this contract in its ledger; `closeEpoch` withdraws it when it closes that epoch.
+    function accrueFees(uint256 amount) external {
+        if (msg.sender != _pointsSource) revert RewardsDistributorNotSource(msg.sender);
+        uint256 epoch = feeEpoch();
+        _epochFees[epoch] += amount;
+        emit FeesAccrued(epoch, amount);
+    }
+
     // ---------------------------------------------------------------- anyone
 
     /// @notice Closes epoch `nextEpochToClose()` once it has ended: its budgets are split pro rata to the
     /// points earned in it and credited to claimable balances; the rounding remainder carries over.
-    /// Budgets: `rewardBudget = epochEmission(epoch) + carriedRewardDust()`, `feeBudget = fees available
-    /// to this contract in the funds ledger now + carriedFeeDust()`. With no points in the epoch, both
-    /// budgets carry over whole. The fees are withdrawn from the ledger last (checks, effects, events,
-    /// interactions); the ledger is the trusted voucher escrow and sends exactly the amount asked.
+    /// Budgets: `rewardBudget = epochEmission(epoch) + carriedRewardDust()`, `feeBudget = epochFees(epoch)
+    /// + carriedFeeDust()`: the fees collected during this epoch, not whatever the ledger holds now. With
+    /// no points in the epoch, both budgets carry over whole. The epoch's fees are withdrawn from the ledger
+    /// last (checks, effects, events, interactions); the ledger is the trusted voucher escrow and sends
+    /// exactly the amount asked.
     /// @dev The loop runs over the distinct earners of this one epoch only, never over past epochs or
     /// past exchanges, so its cost is bounded by that epoch's activity. Reverts with
     /// `RewardsDistributorUnfunded` if the reward-token balance is below `rewardsOwed() + rewardBudget`.
@@ -193,8 +220,8 @@ contract RewardsDistributor is IPointsSink, Ownable, ReentrancyGuard, StorageRea
         uint256 balance = _rewardToken.balanceOf(address(this));
         if (balance < needed) revert RewardsDistributorUnfunded(needed, balance);
 
-        address ledger = _pointsSource;
-        uint256 feesIn = ledger == address(0) ? 0 : IFundsLedger(ledger).availableFunds(address(this));
+        // Only the points source books fees, so `feesIn != 0` means the source (the ledger) is set.
+        uint256 feesIn = _epochFees[epoch];
         uint256 feeBudget = feesIn + _carriedFeeDust;
 
         uint256 totalPoints = _epochs[epoch].totalPoints;
@@ -219,7 +246,7 @@ contract RewardsDistributor is IPointsSink, Ownable, ReentrancyGuard, StorageRea
         _nextEpochToClose = epoch + 1;
         emit EpochClosed(epoch, rewardBudget, feeBudget, totalPoints, rewardDust, feeDust);
 
-        if (feesIn != 0) IFundsLedger(ledger).withdrawFunds(feesIn);
+        if (feesIn != 0) IFundsLedger(_pointsSource).withdrawFunds(feesIn);
     }
 
     /// @notice Pays the caller everything it may claim, in both tokens.
@@ -249,6 +276,13 @@ contract RewardsDistributor is IPointsSink, Ownable, ReentrancyGuard, StorageRea
     /// @notice The epoch now falls in: `(now - startTimestamp) / epochSeconds`, rounded down.
     function currentEpoch() public view returns (uint256) {
         if (block.timestamp < _startTimestamp) revert RewardsDistributorNotStarted(block.timestamp, _startTimestamp);
+        return (block.timestamp - _startTimestamp) / _epochSeconds;
+    }
+
+    /// @notice The epoch a fee collected now is booked to: `currentEpoch()`, or 0 before the start (where
+    /// `currentEpoch()` reverts).
+    function feeEpoch() public view returns (uint256) {
+        if (block.timestamp < _startTimestamp) return 0;
         return (block.timestamp - _startTimestamp) / _epochSeconds;
     }
 
@@ -285,7 +319,7 @@ contract RewardsDistributor is IPointsSink, Ownable, ReentrancyGuard, StorageRea
         return _totalFeesClaimed;
     }
 
-    /// @notice Fee-token wei pulled from the funds ledger.
+    /// @notice Fee-token wei withdrawn from the funds ledger: the fees of the closed epochs.
     function totalFeesReceived() external view returns (uint256) {
         return _totalFeesReceived;
     }
@@ -323,6 +357,12 @@ contract RewardsDistributor is IPointsSink, Ownable, ReentrancyGuard, StorageRea
     /// @notice Points `account` earned in `epoch`.
     function epochPoints(uint256 epoch, address account) external view returns (uint256) {
         return _epochs[epoch].points[account];
+    }
+
+    /// @notice Rewards-pool fees collected in `epoch` (booked by `accrueFees`), in fee-token wei; closing `epoch`
+    /// distributes them.
+    function epochFees(uint256 epoch) external view returns (uint256) {
+        return _epochFees[epoch];
     }
 
     /// @notice Points earned by everyone in `epoch`.

@@ -9,7 +9,8 @@ import {IPointsSink} from "../interfaces/IPointsSink.sol";
 
 /// @title Funds ledger mock (tests only)
 /// @notice Stands in for the voucher escrow in rewards tests: a pull-based ledger of fee tokens it holds,
-/// and the points source that forwards `accruePoints` to a sink. Optionally re-enters the distributor
+/// and the points source that forwards `accruePoints` to a sink and, as the escrow does when it collects a
+/// fee, credits fees to a sink and tells it the amount (`creditFees`). Optionally re-enters the distributor
 /// from `withdrawFunds`, to test its reentrancy guard.
 contract FundsLedgerMock is IFundsLedger {
     using SafeERC20 for IERC20;
@@ -37,6 +38,19 @@ contract FundsLedgerMock is IFundsLedger {
     function credit(address entity, uint256 amount) external {
         _availableFunds[entity] += amount;
         _token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @notice Credits `amount` tokens, pulled from the caller, to `sink` and tells `sink` (as its points source)
+    /// with `accrueFees(amount)`, as the voucher escrow does with the rewards part of a collected fee.
+    function creditFees(IPointsSink sink, uint256 amount) external {
+        _availableFunds[address(sink)] += amount;
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+        sink.accrueFees(amount);
+    }
+
+    /// @notice Tells `sink` of `amount` fees as its points source, crediting nothing (to test the sink's checks).
+    function forwardFees(IPointsSink sink, uint256 amount) external {
+        sink.accrueFees(amount);
     }
 
     /// @notice Forwards points to `sink` as the points source.

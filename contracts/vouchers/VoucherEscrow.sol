@@ -33,7 +33,9 @@ import {StorageReader} from "../utils/StorageReader.sol";
 /// The resolver's fee (drFee) reserved at commit goes to the offer's resolver when an escalated dispute ends
 /// Retracted, Resolved or Decided, and back to the seller in every other terminal. A collected protocol fee is
 /// split with `feeManager.splitFee` at the ecosystem share current when the exchange ends (not at offer
-/// creation): the ecosystem part is credited to `ecosystemFund`, the rewards part to the points sink's address.
+/// creation): the ecosystem part is credited to `ecosystemFund`, the rewards part to the points sink's address, and
+/// the points sink is told that amount (`accrueFees`) in the same transaction, so that it books the fee to the
+/// epoch of its collection.
 ///
 /// Every external function checks in this order: exchange (or offer) exists, exchange state, dispute state,
 /// caller, time, arguments; every check comes before any write. Times are inclusive as documented per function;
@@ -430,7 +432,8 @@ contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger, StorageReader 
     /// @dev Check order: `VoucherEscrowNoSuchExchange`, `VoucherEscrowInvalidState` (not Redeemed), then, for a
     /// caller other than the buyer, `VoucherEscrowTooEarly(id, now, redeemedAt + disputePeriod)` unless
     /// `now - redeemedAt >= disputePeriod`. The buyer may complete at any time. Emits {ExchangeCompleted},
-    /// {FundsReleased}, {ProtocolFeeCollected}; then calls the (trusted) points sink.
+    /// {FundsReleased}, {ProtocolFeeCollected}; then calls the (trusted) points sink: `accruePoints`, then
+    /// `accrueFees` with the rewards part of the fee (unless it is zero).
     /// @param exchangeId The exchange.
     function completeExchange(uint256 exchangeId) external nonReentrant {
         Exchange storage ex = _exchange(exchangeId);
@@ -448,7 +451,15 @@ contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger, StorageReader 
             // fee = price * feeBps / 10_000 with feeBps <= 10_000, so fee <= price.
             priceNet = price - fee;
         }
-        _release(exchangeId, offer, ex, priceNet + offer.sellerDeposit + offer.disputeResolverFee, 0, 0, fee);
+        uint256 rewards = _release(
+            exchangeId,
+            offer,
+            ex,
+            priceNet + offer.sellerDeposit + offer.disputeResolverFee,
+            0,
+            0,
+            fee
+        );
         address seller = offer.seller;
         _pointsSink.accruePoints(
             seller,
@@ -456,6 +467,7 @@ contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger, StorageReader 
             _sellerAggregator[seller],
             FeeMath.bpsOfDown(price, _aggregatorPointsBps)
         );
+        _accrueFees(rewards);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -488,7 +500,8 @@ contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger, StorageReader 
     /// a completion plus the escalation deposit to the seller; the resolver earns its fee if it was escalated.
     /// @dev Check order: `VoucherEscrowNoSuchExchange`, `VoucherEscrowInvalidState` (not Disputed),
     /// `VoucherEscrowInvalidDisputeState` (not Resolving or Escalated), `VoucherEscrowNotBuyer`. Any time.
-    /// Emits {DisputeRetracted}, {FundsReleased}, {ProtocolFeeCollected}. No points accrue.
+    /// Emits {DisputeRetracted}, {FundsReleased}, {ProtocolFeeCollected}; then calls the (trusted) points sink's
+    /// `accrueFees` with the rewards part of the fee (unless it is zero). No points accrue.
     /// @param exchangeId The exchange.
     function retractDispute(uint256 exchangeId) external {
         Exchange storage ex = _exchange(exchangeId);
@@ -502,7 +515,8 @@ contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger, StorageReader 
     /// @notice Anyone ends a dispute left Resolving past its timeout: it ends Retracted.
     /// @dev Check order: `VoucherEscrowNoSuchExchange`, `VoucherEscrowInvalidState` (not Disputed),
     /// `VoucherEscrowInvalidDisputeState` (not Resolving), `VoucherEscrowTooEarly(id, now, timeout + 1)` unless
-    /// `now > timeout`. Emits {DisputeExpired}, {FundsReleased}, {ProtocolFeeCollected}.
+    /// `now > timeout`. Emits {DisputeExpired}, {FundsReleased}, {ProtocolFeeCollected}; then calls the (trusted)
+    /// points sink's `accrueFees` with the rewards part of the fee (unless it is zero).
     /// @param exchangeId The exchange.
     function expireDispute(uint256 exchangeId) external {
         Exchange storage ex = _exchange(exchangeId);
@@ -841,7 +855,8 @@ contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger, StorageReader 
         _release(exchangeId, offer, ex, offer.sellerDeposit + penalty + offer.disputeResolverFee, buyerAmount, 0, 0);
     }
 
-    /// @dev Retracted: seller p + D - f + E (+ drFee back unless escalated), resolver drFee if escalated, fee f.
+    /// @dev Retracted: seller p + D - f + E (+ drFee back unless escalated), resolver drFee if escalated, fee f;
+    /// then tells the points sink the fee's rewards part.
     function _releaseRetracted(uint256 exchangeId, Exchange storage ex) private {
         Offer storage offer = _offers[ex.offerId];
         uint256 drFee = offer.disputeResolverFee;
@@ -853,7 +868,7 @@ contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger, StorageReader 
             priceNet = offer.price - fee;
         }
         uint256 seller = priceNet + offer.sellerDeposit + ex.escalationDeposit + (escalated ? 0 : drFee);
-        _release(exchangeId, offer, ex, seller, 0, escalated ? drFee : 0, fee);
+        _accrueFees(_release(exchangeId, offer, ex, seller, 0, escalated ? drFee : 0, fee));
     }
 
     /// @dev Refused: seller D + drFee, buyer p + E.
@@ -890,7 +905,8 @@ contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger, StorageReader 
     }
 
     /// @dev Moves the exchange's whole encumbrance, p + D + drFee + E = sellerAmount + buyerAmount +
-    /// resolverAmount + fee, from `_totalEncumbered` to the ledger; splits and credits a non-zero fee.
+    /// resolverAmount + fee, from `_totalEncumbered` to the ledger; splits and credits a non-zero fee. Returns the
+    /// fee's rewards part (0 without a fee), which the caller tells the points sink with `_accrueFees`, last.
     function _release(
         uint256 exchangeId,
         Offer storage offer,
@@ -899,7 +915,7 @@ contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger, StorageReader 
         uint256 buyerAmount,
         uint256 resolverAmount,
         uint256 fee
-    ) private {
+    ) private returns (uint256 rewardsPart) {
         uint256 released = sellerAmount + buyerAmount + resolverAmount + fee;
         _availableFunds[offer.seller] += sellerAmount;
         _availableFunds[ex.buyer] += buyerAmount;
@@ -918,6 +934,13 @@ contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger, StorageReader 
             _ecosystemFeesCredited += eco;
             _rewardsFeesCredited += rewards;
             emit ProtocolFeeCollected(exchangeId, fee, eco, rewards);
+            rewardsPart = rewards;
         }
+    }
+
+    /// @dev Tells the points sink a non-zero `rewards` part of a fee just credited to it, so that the sink books
+    /// it to the epoch of now. An interaction: called last, after every write and event of the collection.
+    function _accrueFees(uint256 rewards) private {
+        if (rewards != 0) _pointsSink.accrueFees(rewards);
     }
 }

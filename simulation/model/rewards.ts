@@ -10,12 +10,12 @@ import { ZERO_ADDRESS, type Address, type Env } from "./types.js";
 import { checkedUint256, mulDiv } from "./uint256.js";
 
 /**
- * Withdraws everything the funds ledger holds for the distributor, moving that many fee-token wei
- * into the distributor's balance in the shared fee-token `Erc20State`, and returns the amount
- * (0: nothing moved). Mirrors `ledger.withdrawFunds(ledger.availableFunds(distributor))` in
- * `closeEpoch`; the lead wires it to the vouchers model's withdrawFunds, with the distributor as sender.
+ * Withdraws `amount` fee-token wei of the distributor's funds from the funds ledger, moving them into
+ * the distributor's balance in the shared fee-token `Erc20State`; may throw a ModelRevert (the ledger's
+ * revert). Mirrors `ledger.withdrawFunds(amount)` in `closeEpoch`, called only with `amount != 0`;
+ * the world wires it to the vouchers model's withdrawFunds, with the distributor as sender.
  */
-export type PullFees = (now: bigint) => bigint;
+export type WithdrawFees = (amount: bigint, now: bigint) => void;
 
 /** The constructor's arguments, plus where the model keeps the distributor's balances. */
 export interface RewardsParams {
@@ -36,8 +36,8 @@ export interface RewardsParams {
   readonly durationEpochs: bigint;
   /** Epochs per halving period; 0 selects the linear schedule. */
   readonly halvingEpochs: bigint;
-  /** Defaults to a ledger that never holds fees (`() => 0n`). */
-  readonly pullFees?: PullFees;
+  /** Defaults to a ledger that cannot pay (a bug to call: fees are booked only by a wired source). */
+  readonly withdrawFees?: WithdrawFees;
 }
 
 /** One epoch's points, as the contract's `EpochPoints` struct. */
@@ -61,12 +61,14 @@ export interface RewardsState {
   readonly cliffEpochs: bigint;
   readonly durationEpochs: bigint;
   readonly halvingEpochs: bigint;
-  /** Not a contract variable: the model's stand-in for the ledger calls (see PullFees). */
-  pullFees: PullFees;
+  /** Not a contract variable: the model's stand-in for the ledger call (see WithdrawFees). */
+  withdrawFees: WithdrawFees;
   /** ZERO_ADDRESS until set. */
   pointsSource: Address;
   nextEpochToClose: bigint;
   readonly epochs: Map<bigint, EpochPointsState>;
+  /** Fee-token wei of rewards-pool fees booked to each epoch (the contract's `_epochFees`); absent is 0. */
+  readonly epochFeeTotals: Map<bigint, bigint>;
   readonly claimableRewardBalances: Map<Address, bigint>;
   readonly claimableFeeBalances: Map<Address, bigint>;
   totalEmitted: bigint;
@@ -116,10 +118,11 @@ export function newRewardsState(params: RewardsParams): RewardsState {
     cliffEpochs: params.cliffEpochs,
     durationEpochs: params.durationEpochs,
     halvingEpochs: params.halvingEpochs,
-    pullFees: params.pullFees ?? (() => 0n),
+    withdrawFees: params.withdrawFees ?? noLedger,
     pointsSource: ZERO_ADDRESS,
     nextEpochToClose: 0n,
     epochs: new Map(),
+    epochFeeTotals: new Map(),
     claimableRewardBalances: new Map(),
     claimableFeeBalances: new Map(),
     totalEmitted: 0n,
@@ -131,6 +134,13 @@ export function newRewardsState(params: RewardsParams): RewardsState {
     rewardsOwed: 0n,
     feesOwed: 0n,
   };
+}
+
+/** The default WithdrawFees: no ledger is wired, so no fee can have been booked. */
+function noLedger(amount: bigint): void {
+  throw new Error(
+    `Bug in Lockstep: the rewards model was asked to withdraw ${amount} fee wei but has no withdrawFees wired.`,
+  );
 }
 
 // ------------------------------------------------------------------ owner
@@ -182,12 +192,23 @@ export function accruePoints(
   s.epochs.set(epoch, target);
 }
 
+/**
+ * Mirrors RewardsDistributor.accrueFees: only the points source; books `amount` fee-token wei to
+ * `feeEpoch` (the current epoch, or 0 before the start); `Panic(0x11)` if that epoch's total overflows.
+ */
+export function accrueFees(s: RewardsState, env: Env, amount: bigint): void {
+  if (env.sender !== s.pointsSource) revert("RewardsDistributorNotSource", env.sender);
+  const epoch = feeEpoch(s, env);
+  s.epochFeeTotals.set(epoch, checkedUint256(epochFees(s, epoch) + amount));
+}
+
 // ------------------------------------------------------------------ anyone
 
 /**
- * Mirrors RewardsDistributor.closeEpoch. The contract reads the ledger's `availableFunds`, writes,
- * emits, then calls `withdrawFunds`; the model calls `s.pullFees` once every check has passed and
- * before its own writes, which nothing after can make revert: the final states are the same.
+ * Mirrors RewardsDistributor.closeEpoch. The fee budget is the closed epoch's booked fees plus the
+ * carried fee dust. The contract writes, emits, then calls `withdrawFunds(epochFees(epoch))`; the
+ * model calls `s.withdrawFees` once every check has passed and before its own writes, which nothing
+ * after can make revert: the final states are the same.
  */
 export function closeEpoch(s: RewardsState, env: Env): void {
   const epoch = s.nextEpochToClose;
@@ -200,19 +221,20 @@ export function closeEpoch(s: RewardsState, env: Env): void {
   const balance = balanceOf(s.rewardToken, s.address);
   if (balance < needed) revert("RewardsDistributorUnfunded", needed, balance);
 
-  let feesIn = 0n;
-  if (s.pointsSource !== ZERO_ADDRESS) {
+  // Only the points source books fees, so `feesIn != 0` means the source (the ledger) is set.
+  const feesIn = epochFees(s, epoch);
+  const feeBudget = feesIn + s.carriedFeeDust;
+  if (feesIn !== 0n) {
     const feeBalanceBefore = balanceOf(s.feeToken, s.address);
-    feesIn = s.pullFees(env.now);
+    s.withdrawFees(feesIn, env.now);
     const received = balanceOf(s.feeToken, s.address) - feeBalanceBefore;
     if (received !== feesIn) {
       throw new Error(
-        `Bug in Lockstep: the rewards model's pullFees returned ${feesIn} but the distributor's fee-token ` +
-          `balance changed by ${received}; pullFees must move exactly what it returns.`,
+        `Bug in Lockstep: the rewards model's withdrawFees was asked for ${feesIn} but the distributor's ` +
+          `fee-token balance changed by ${received}; withdrawFees must move exactly the amount asked.`,
       );
     }
   }
-  const feeBudget = feesIn + s.carriedFeeDust;
 
   const data = s.epochs.get(epoch);
   const totalPoints = data?.totalPoints ?? 0n;
@@ -270,6 +292,12 @@ export function currentEpoch(s: RewardsState, env: Pick<Env, "now">): bigint {
   return (env.now - s.startTimestamp) / s.epochSeconds;
 }
 
+/** Mirrors RewardsDistributor.feeEpoch: the epoch a fee collected now is booked to (0 before the start). */
+export function feeEpoch(s: RewardsState, env: Pick<Env, "now">): bigint {
+  if (env.now < s.startTimestamp) return 0n;
+  return (env.now - s.startTimestamp) / s.epochSeconds;
+}
+
 /** Mirrors RewardsDistributor.epochEndsAt: `startTimestamp + (epoch + 1) * epochSeconds`, checked. */
 export function epochEndsAt(s: RewardsState, epoch: bigint): bigint {
   return checkedUint256(s.startTimestamp + checkedUint256(checkedUint256(epoch + 1n) * s.epochSeconds));
@@ -295,6 +323,11 @@ export function claimableFees(s: RewardsState, account: Address): bigint {
 /** Mirrors RewardsDistributor.epochPoints. */
 export function epochPoints(s: RewardsState, epoch: bigint, account: Address): bigint {
   return s.epochs.get(epoch)?.points.get(account) ?? 0n;
+}
+
+/** Mirrors RewardsDistributor.epochFees: fee-token wei booked to `epoch`. */
+export function epochFees(s: RewardsState, epoch: bigint): bigint {
+  return s.epochFeeTotals.get(epoch) ?? 0n;
 }
 
 /** Mirrors RewardsDistributor.epochTotalPoints. */

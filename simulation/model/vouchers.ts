@@ -5,9 +5,12 @@
  * ModelRevert leaves the state untouched, as a reverted transaction does.
  *
  * Known, deliberate differences from the chain:
- * - `completeExchange` calls `accruePoints` before its own writes (the contract calls the sink after them), so a
- *   sink that throws leaves this state untouched. The sink must therefore not read this state from inside
- *   `accruePoints`; everything it needs is in the arguments.
+ * - `completeExchange` calls `accruePoints` then `accrueFees`, and `retractDispute` and `expireDispute` call
+ *   `accrueFees`, before their own writes (the contract calls the sink after them, in that order), so a sink that
+ *   throws leaves this state untouched. The sink must therefore not read this state from inside those calls;
+ *   everything it needs is in the arguments. A sink whose `accrueFees` threw after its `accruePoints` had written
+ *   would keep those points; the rewards model's cannot: it repeats the caller check `accruePoints` passed, and an
+ *   epoch's fees cannot overflow (they are bounded by the fee tokens the escrow holds).
  * - Buyers are assumed to be accounts without code: the contract's voucher mint calls `onERC1155Received` on a
  *   contract buyer, which the model does not model.
  * - The cumulative counters (`protocolFeesCollected`, ...) would panic on the chain past 2^256 - 1; unreachable.
@@ -112,6 +115,12 @@ export type AccruePoints = (
   now: bigint,
 ) => void;
 
+/**
+ * The points sink's IPointsSink.accrueFees as the model calls it whenever a collected fee's rewards part (when not
+ * zero) is credited to the sink, plus the block timestamp. It may throw a ModelRevert (the collection then reverts).
+ */
+export type AccrueFees = (amount: bigint, now: bigint) => void;
+
 /** Arguments of `newVoucherState`, after the VoucherEscrow constructor. */
 export interface VoucherStateParams {
   /** The exchange token's state, shared with the rest of the model. */
@@ -126,6 +135,7 @@ export interface VoucherStateParams {
   /** basis points; 10_000 = 100%. */
   readonly aggregatorPointsBps: bigint;
   readonly accruePoints: AccruePoints;
+  readonly accrueFees: AccrueFees;
 }
 
 /** Mirror of VoucherEscrow's storage (and of its ERC-1155 balances). Field names match the contract's views. */
@@ -137,6 +147,7 @@ export interface VoucherState {
   readonly ecosystemFund: Address;
   readonly aggregatorPointsBps: bigint;
   accruePoints: AccruePoints;
+  accrueFees: AccrueFees;
   /** seller => aggregator; absent for an unregistered account. */
   readonly sellerAggregator: Map<Address, Address>;
   readonly availableFunds: Map<Address, bigint>;
@@ -176,6 +187,7 @@ export function newVoucherState(p: VoucherStateParams): VoucherState {
     ecosystemFund: p.ecosystemFund,
     aggregatorPointsBps: p.aggregatorPointsBps,
     accruePoints: p.accruePoints,
+    accrueFees: p.accrueFees,
     sellerAggregator: new Map(),
     availableFunds: new Map(),
     offers: new Map(),
@@ -360,7 +372,8 @@ export function redeemVoucher(s: VoucherState, env: Env, exchangeId: bigint): vo
 /**
  * Mirrors VoucherEscrow.completeExchange: `NoSuchExchange`, `InvalidState` (not Redeemed), then for a sender other
  * than the buyer `TooEarly(id, now, redeemedAt + disputePeriod)` unless `now - redeemedAt >= disputePeriod`
- * (`Panic(0x11)` if that sum overflows). Calls `accruePoints` (before the writes; see the file's header).
+ * (`Panic(0x11)` if that sum overflows). Calls `accruePoints`, then `accrueFees` (before the writes; see the file's
+ * header).
  */
 export function completeExchange(s: VoucherState, env: Env, exchangeId: bigint): void {
   const ex = existingExchange(s, exchangeId);
@@ -372,6 +385,7 @@ export function completeExchange(s: VoucherState, env: Env, exchangeId: bigint):
   const split = splitFee(s.fees, offer.protocolFee);
   const aggregator = sellerAggregator(s, offer.seller);
   s.accruePoints(offer.seller, offer.price, aggregator, bpsOfDown(offer.price, s.aggregatorPointsBps), env.now);
+  accrueFeesOf(s, split, env);
 
   setState(s, ex, ExchangeState.Completed);
   const priceNet = offer.price - offer.protocolFee;
@@ -403,26 +417,29 @@ export function raiseDispute(s: VoucherState, env: Env, exchangeId: bigint): voi
 
 /**
  * Mirrors VoucherEscrow.retractDispute: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
- * (not Resolving or Escalated), `NotBuyer`. Ends Retracted.
+ * (not Resolving or Escalated), `NotBuyer`. Ends Retracted; calls `accrueFees` (before the writes).
  */
 export function retractDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
   const ex = existingExchange(s, exchangeId);
   requireOpenDispute(exchangeId, ex);
   requireBuyer(exchangeId, ex, env);
   const split = retractedSplit(s, ex);
+  accrueFeesOf(s, split, env);
   setDisputeState(s, ex, DisputeState.Retracted);
   releaseRetracted(s, ex, split);
 }
 
 /**
  * Mirrors VoucherEscrow.expireDispute: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
- * (not Resolving), `TooEarly(id, now, timeout + 1)` unless `now > timeout`. Ends Retracted.
+ * (not Resolving), `TooEarly(id, now, timeout + 1)` unless `now > timeout`. Ends Retracted; calls `accrueFees`
+ * (before the writes).
  */
 export function expireDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
   const ex = existingExchange(s, exchangeId);
   requireDisputeState(exchangeId, ex, DisputeState.Resolving);
   requireAfterTimeout(exchangeId, ex, env);
   const split = retractedSplit(s, ex);
+  accrueFeesOf(s, split, env);
   setDisputeState(s, ex, DisputeState.Retracted);
   releaseRetracted(s, ex, split);
 }
@@ -734,6 +751,11 @@ function cancel(s: VoucherState, ex: Exchange): void {
   addVoucher(s, ex.buyer, ex.offerId, -1n);
   const penalty = offer.buyerCancelPenalty;
   release(s, offer, ex, offer.sellerDeposit + penalty + offer.disputeResolverFee, offer.price - penalty, 0n, 0n);
+}
+
+/** Mirrors VoucherEscrow._accrueFees: the points sink is told a non-zero rewards part of a collected fee. */
+function accrueFeesOf(s: VoucherState, split: FeeSplit, env: Env): void {
+  if (split.rewards !== 0n) s.accrueFees(split.rewards, env.now);
 }
 
 /** The fee split of a retraction, computed before any write (FeeManager.splitFee at the current share). */

@@ -1,7 +1,7 @@
 /**
  * The whole model: every mechanism's mirror wired together as the contracts are on chain
- * (the escrow credits points to the distributor, the distributor pulls fees from the
- * escrow), plus the one table that applies an Action to it.
+ * (the escrow credits points and tells fees to the distributor, the distributor withdraws
+ * each closed epoch's fees from the escrow), plus the one table that applies an Action to it.
  */
 import * as erc20 from "./erc20.js";
 import * as fees from "./fees.js";
@@ -67,13 +67,11 @@ export function createWorld(
         aggregator,
         aggregatorPoints,
       ),
+    accrueFees: (amount, now) => rewards.accrueFees(rewardsState, { sender: addresses.escrow, now }, amount),
   });
-  // RewardsDistributor.closeEpoch: ledger.withdrawFunds(ledger.availableFunds(this)) when nonzero.
-  rewardsState.pullFees = (now) => {
-    const amount = vouchers.availableFunds(escrow, addresses.rewards);
-    if (amount > 0n) vouchers.withdrawFunds(escrow, { sender: addresses.rewards, now }, amount);
-    return amount;
-  };
+  // RewardsDistributor.closeEpoch: ledger.withdrawFunds(epochFees(epoch)) when nonzero.
+  rewardsState.withdrawFees = (amount, now) =>
+    vouchers.withdrawFunds(escrow, { sender: addresses.rewards, now }, amount);
   const atDeploy: Env = { sender: deployer, now: 0n };
   rewards.setPointsSource(rewardsState, atDeploy, addresses.escrow);
   erc20.transfer(governanceToken, deployer, addresses.rewards, r.emissionTotal);

@@ -504,7 +504,7 @@ describe("RewardsDistributor", () => {
     it("RewardsDistributor: carries both budgets whole when an epoch has no points", async () => {
       const { distributor, ledger, alice, endOf } = await loadFixture(linearWithSourceFixture);
       const { emissionTotal: total, cliffEpochs: cliff, durationEpochs: duration } = LINEAR;
-      await ledger.credit(distributor, 1000n);
+      await ledger.creditFees(distributor, 1000n);
       await time.increaseTo(endOf(0n));
       await expect(distributor.closeEpoch()).to.emit(distributor, "EpochClosed").withArgs(0n, 0n, 1000n, 0n, 0n, 1000n);
       const emission1 = linearRef(total, cliff, duration, 2n) - linearRef(total, cliff, duration, 1n);
@@ -529,7 +529,7 @@ describe("RewardsDistributor", () => {
     it("RewardsDistributor: pulls the fees from the ledger and splits them pro rata with the dust carried", async () => {
       const { distributor, ledger, feeToken, alice, bob, carol, outsider, endOf } =
         await loadFixture(linearWithSourceFixture);
-      await ledger.credit(distributor, 1000n);
+      await ledger.creditFees(distributor, 1000n);
       await ledger.credit(outsider.address, 55n); // someone else's funds stay in the ledger
       await time.increaseTo(endOf(0n) - 10n);
       await ledger.forwardPoints(distributor, alice.address, 1n, bob.address, 2n);
@@ -547,7 +547,7 @@ describe("RewardsDistributor", () => {
       expect(await distributor.feesOwed()).to.equal(998n);
       expect(await distributor.totalFeesReceived()).to.equal(1000n);
       // The 2 wei of dust join the next epoch's fees.
-      await ledger.credit(distributor, 5n);
+      await ledger.creditFees(distributor, 5n);
       await ledger.forwardPoints(distributor, alice.address, 1n, ZeroAddress, 0n);
       const emission1 = await distributor.epochEmission(1n);
       await time.increaseTo(endOf(1n));
@@ -651,7 +651,7 @@ describe("RewardsDistributor", () => {
 
     it("RewardsDistributor: reverts ReentrancyGuardReentrantCall when the ledger re-enters closeEpoch or claim", async () => {
       const { distributor, ledger, alice, endOf } = await loadFixture(startedFixture);
-      await ledger.credit(distributor, 10n);
+      await ledger.creditFees(distributor, 10n);
       await ledger.forwardPoints(distributor, alice.address, 1n, ZeroAddress, 0n);
       await time.increaseTo(endOf(0n));
       await ledger.setReentry(distributor, 1);
@@ -676,7 +676,7 @@ describe("RewardsDistributor", () => {
       await ledger.forwardPoints(distributor, alice.address, 1n, bob.address, 1n);
       await time.increaseTo(endOf(0n));
       await distributor.closeEpoch();
-      await ledger.credit(distributor, 301n);
+      await ledger.creditFees(distributor, 301n);
       await ledger.forwardPoints(distributor, alice.address, 1n, bob.address, 2n);
       await time.increaseTo(endOf(1n));
       await distributor.closeEpoch();
@@ -702,7 +702,7 @@ describe("RewardsDistributor", () => {
 
     it("RewardsDistributor: pays fees alone when the reward balance is zero", async () => {
       const { distributor, ledger, feeToken, rewardToken, alice, endOf } = await loadFixture(startedFixture);
-      await ledger.credit(distributor, 9n);
+      await ledger.creditFees(distributor, 9n);
       await ledger.forwardPoints(distributor, alice.address, 1n, ZeroAddress, 0n);
       await time.increaseTo(endOf(0n)); // epoch 0 is the cliff: no emission
       await distributor.closeEpoch();

@@ -917,6 +917,7 @@ describe("VoucherEscrow", () => {
         expect(await f.escrow.ecosystemFeesCredited()).to.equal(eco);
         expect(await f.escrow.rewardsFeesCredited()).to.equal(want.fee - eco);
         expect(await f.sink.accrualCount()).to.equal(ending.terminal === "Completed" ? 1n : 0n);
+        expect(await f.sink.feesAccrued(), "the sink is told its credit").to.equal(want.fee - eco);
         await expectInvariant(f);
       });
     }
@@ -937,6 +938,7 @@ describe("VoucherEscrow", () => {
       await f.escrow.connect(f.buyer).completeExchange(f.id);
       expect(await f.escrow.availableFunds(f.roles.ecosystemFund.address)).to.equal(FEE);
       expect(await f.escrow.availableFunds(await f.sink.getAddress())).to.equal(0n);
+      expect(await f.sink.feeAccrualCount(), "a zero rewards part is not told").to.equal(0n);
     });
 
     it("VoucherEscrow: the points sink withdraws its fee credits through the ledger", async () => {

@@ -808,6 +808,8 @@ async function compareStep(
   pairs.push(["feeManager.ecoBps", m.fees.ecoBps, sys.feeManager.ecoBps()]);
   pairs.push(["sink.accrualCount", m.sink.count, sys.sink.accrualCount()]);
   pairs.push(["sink.totalPoints", m.sink.totalPoints, sys.sink.totalPoints()]);
+  pairs.push(["sink.feeAccrualCount", m.sink.feeCount, sys.sink.feeAccrualCount()]);
+  pairs.push(["sink.feesAccrued", m.sink.fees, sys.sink.feesAccrued()]);
   for (const a of [...actors.sellers, ...actors.aggregators]) {
     pairs.push([`sink.pointsOf(${a})`, m.sink.pointsOf.get(a) ?? 0n, sys.sink.pointsOf(a)]);
   }

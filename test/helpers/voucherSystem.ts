@@ -107,6 +107,9 @@ export interface SinkRecord {
   count: bigint;
   totalPoints: bigint;
   readonly pointsOf: Map<Address, bigint>;
+  /** The accrueFees calls: their number and the sum of their amounts. */
+  feeCount: bigint;
+  fees: bigint;
 }
 
 /** The model side of a deployed VoucherSystem. */
@@ -131,7 +134,7 @@ export async function modelOf(sys: VoucherSystem): Promise<ModelSystem> {
     if (allowance > 0n) erc20.approve(token, account, escrowAddress, allowance);
   }
   const fees = newFeeState(toAddress(sys.roles.governance.address), FEE_BPS, MAX_FEE_BPS, ECO_BPS);
-  const sink: SinkRecord = { count: 0n, totalPoints: 0n, pointsOf: new Map() };
+  const sink: SinkRecord = { count: 0n, totalPoints: 0n, pointsOf: new Map(), feeCount: 0n, fees: 0n };
   const vouchers = newVoucherState({
     token,
     self: escrowAddress,
@@ -144,6 +147,10 @@ export async function modelOf(sys: VoucherSystem): Promise<ModelSystem> {
       sink.totalPoints += points + aggregatorPoints;
       sink.pointsOf.set(seller, (sink.pointsOf.get(seller) ?? 0n) + points);
       sink.pointsOf.set(aggregator, (sink.pointsOf.get(aggregator) ?? 0n) + aggregatorPoints);
+    },
+    accrueFees: (amount) => {
+      sink.feeCount += 1n;
+      sink.fees += amount;
     },
   });
   return { token, fees, vouchers, sink };

@@ -16,6 +16,7 @@ import {
 import { newGovernanceToken } from "../../simulation/model/governanceToken.js";
 import { ModelRevert } from "../../simulation/model/revert.js";
 import {
+  accrueFees,
   accruePoints,
   claim,
   claimableFees,
@@ -24,8 +25,10 @@ import {
   currentEpoch,
   epochEarners,
   epochEndsAt,
+  epochFees,
   epochPoints,
   epochTotalPoints,
+  feeEpoch,
   newRewardsState,
   rewardsVariables,
   setPointsSource,
@@ -55,7 +58,7 @@ const EPOCH = 100n;
 
 /** Serialises a rewards state (and its token states) for before/after comparisons. */
 function snapshot(s: RewardsState): string {
-  return JSON.stringify({ ...s, pullFees: undefined }, (_key, value: unknown) => {
+  return JSON.stringify({ ...s, withdrawFees: undefined }, (_key, value: unknown) => {
     if (typeof value === "bigint") return value.toString();
     if (value instanceof Map) return [...value.entries()];
     return value;
@@ -95,7 +98,7 @@ interface ModelWorld {
 
 /**
  * A model world: a distributor with budget `rewardBudget` emitted in epoch 0 (duration 1, no cliff),
- * funded with it, and `feeBudget` fee wei waiting in the ledger, source set.
+ * funded with it, source set, and `feeBudget` fee wei credited in the ledger and booked to epoch 0.
  */
 function world(overrides: Partial<RewardsParams> = {}, rewardBudget = 0n, feeBudget = 0n): ModelWorld {
   const rewardToken = newErc20();
@@ -116,20 +119,25 @@ function world(overrides: Partial<RewardsParams> = {}, rewardBudget = 0n, feeBud
     cliffEpochs: 0n,
     durationEpochs: 1n,
     halvingEpochs: 0n,
-    pullFees: () => pullFromLedger(available, feeToken, DISTRIBUTOR),
+    withdrawFees: (amount) => withdrawFromLedger(available, feeToken, DISTRIBUTOR, amount),
     ...overrides,
   });
   setPointsSource(s, { sender: OWNER, now: 0n }, LEDGER);
+  if (feeBudget !== 0n) accrueFees(s, source(START), feeBudget);
   return { s, rewardToken, feeToken, available };
 }
 
-/** Mirrors `ledger.withdrawFunds(ledger.availableFunds(distributor))` on the model ledger. */
-function pullFromLedger(available: Map<Address, bigint>, feeToken: Erc20State, distributor: Address): bigint {
-  const amount = available.get(distributor) ?? 0n;
-  if (amount === 0n) return 0n;
+/** Mirrors FundsLedgerMock.withdrawFunds(amount) by the distributor on the model ledger. */
+function withdrawFromLedger(
+  available: Map<Address, bigint>,
+  feeToken: Erc20State,
+  distributor: Address,
+  amount: bigint,
+): void {
+  const held = available.get(distributor) ?? 0n;
+  if (held < amount) throw new ModelRevert("FundsLedgerMockInsufficientFunds", [distributor, held, amount]);
+  available.set(distributor, held - amount);
   transfer(feeToken, LEDGER, distributor, amount);
-  available.set(distributor, 0n);
-  return amount;
 }
 
 const source = (now: bigint): Env => ({ sender: LEDGER, now });
@@ -186,10 +194,13 @@ describe("model/rewards", () => {
       });
     }
 
-    it("model/rewards: newRewardsState starts empty, with no source and a default pullFees of zero", () => {
+    it("model/rewards: newRewardsState starts empty, with no source and no ledger to withdraw from", () => {
       const s = newRewardsState({ ...base, durationEpochs: 0n, halvingEpochs: 2n });
       expect(s.pointsSource).to.equal(ZERO_ADDRESS);
-      expect(s.pullFees(0n)).to.equal(0n);
+      expect(() => s.withdrawFees(1n, 0n)).to.throw(
+        Error,
+        "Bug in Lockstep: the rewards model was asked to withdraw 1 fee wei but has no withdrawFees wired.",
+      );
       expect(rewardsVariables(s)).to.deep.equal({
         nextEpochToClose: 0n,
         totalEmitted: 0n,
@@ -219,7 +230,7 @@ describe("model/rewards", () => {
       const s = world().s;
       expectRevertUnchanged(s, () => setPointsSource(s, at(OWNER, 0n), BOB), "RewardsDistributorSourceAlreadySet", []);
       expectRevertUnchanged(s, () => setPointsSource(s, at(ALICE, 0n), BOB), "OwnableUnauthorizedAccount", [ALICE]);
-      const fresh = newRewardsState({ ...s, pullFees: () => 0n });
+      const fresh = newRewardsState({ ...s, withdrawFees: () => undefined });
       expectRevertUnchanged(
         fresh,
         () => setPointsSource(fresh, at(ALICE, 0n), ZERO_ADDRESS),
@@ -401,7 +412,7 @@ describe("model/rewards", () => {
       ]);
     });
 
-    it("model/rewards: closeEpoch does not pull fees while no points source is set", () => {
+    it("model/rewards: closeEpoch does not withdraw fees while no points source is set", () => {
       const rewardToken = newErc20();
       let pulls = 0;
       const s = newRewardsState({
@@ -417,21 +428,20 @@ describe("model/rewards", () => {
         cliffEpochs: 0n,
         durationEpochs: 1n,
         halvingEpochs: 0n,
-        pullFees: () => {
+        withdrawFees: () => {
           pulls += 1;
-          return 0n;
         },
       });
       closeEpoch(s, at(ALICE, START + EPOCH));
       expect(pulls).to.equal(0);
     });
 
-    it("model/rewards: closeEpoch throws a Lockstep bug error when pullFees returns what it did not move", () => {
-      const { s } = world();
-      s.pullFees = () => 5n;
+    it("model/rewards: closeEpoch throws a Lockstep bug error when withdrawFees does not move the amount asked", () => {
+      const { s } = world({}, 0n, 5n);
+      s.withdrawFees = () => undefined;
       expect(() => closeEpoch(s, at(ALICE, START + EPOCH))).to.throw(
         Error,
-        "Bug in Lockstep: the rewards model's pullFees returned 5 but the distributor's fee-token balance changed by 0; pullFees must move exactly what it returns.",
+        "Bug in Lockstep: the rewards model's withdrawFees was asked for 5 but the distributor's fee-token balance changed by 0; withdrawFees must move exactly the amount asked.",
       );
     });
   });
@@ -489,7 +499,7 @@ type Action =
   | { kind: "accrueDirect"; caller: number; seller: Address; points: bigint }
   | { kind: "close"; caller: number }
   | { kind: "claim"; caller: number }
-  | { kind: "creditFees"; entity: Address; amount: bigint }
+  | { kind: "creditFees"; entity: Address; amount: bigint; told: boolean }
   | { kind: "fund"; amount: bigint }
   | { kind: "setSource"; caller: number; source: Address };
 
@@ -552,12 +562,12 @@ async function runRewardsDifferential(
     cliffEpochs: schedule.cliffEpochs,
     durationEpochs: schedule.durationEpochs,
     halvingEpochs: schedule.halvingEpochs,
-    pullFees: () => {
-      const amount = available.get(distributor) ?? 0n;
-      if (amount === 0n) return 0n;
-      available.set(distributor, 0n); // FundsLedgerMock.withdrawFunds: debit, then pay
+    withdrawFees: (amount) => {
+      // FundsLedgerMock.withdrawFunds: check, debit, then pay.
+      const held = available.get(distributor) ?? 0n;
+      if (held < amount) throw new ModelRevert("FundsLedgerMockInsufficientFunds", [distributor, held, amount]);
+      available.set(distributor, held - amount);
       transfer(feeToken, ledger, distributor, amount);
-      return amount;
     },
   });
 
@@ -593,13 +603,17 @@ async function runRewardsDifferential(
       action = { kind: "accrueDirect", caller: rng.int(8), seller: drawEarner(), points: drawPoints() };
     else if (kindRoll < 60) action = { kind: "close", caller: rng.int(8) };
     else if (kindRoll < 75) action = { kind: "claim", caller: rng.chance(0.8) ? rng.int(5) + 1 : rng.int(8) };
-    else if (kindRoll < 85)
+    else if (kindRoll < 85) {
+      // Mostly a fee the distributor is told of (booked to the epoch of now); sometimes a bare credit,
+      // to the distributor (never booked, never distributed) or to someone else.
+      const entity = rng.chance(0.85) ? distributor : rng.pick(earners);
       action = {
         kind: "creditFees",
-        entity: rng.chance(0.85) ? distributor : rng.pick(earners),
+        entity,
         amount: rng.pick([0n, 1n, rng.bigint(0n, 10n ** 21n)]),
+        told: entity === distributor && rng.chance(0.85),
       };
-    else if (kindRoll < 95) action = { kind: "fund", amount: rng.pick([1n, rng.bigint(0n, schedule.fundingUnit)]) };
+    } else if (kindRoll < 95) action = { kind: "fund", amount: rng.pick([1n, rng.bigint(0n, schedule.fundingUnit)]) };
     else
       action = {
         kind: "setSource",
@@ -650,10 +664,17 @@ async function runRewardsDifferential(
       case "creditFees": {
         const a = action;
         modelResult = modelOutcome(() => {
+          // The booking checks its caller first and writes nothing when it reverts; the owner's
+          // transfer cannot fail (it holds the whole supply and approved the ledger for all of it).
+          if (a.told) accrueFees(s, { sender: ledger, now }, a.amount);
           transferFrom(feeToken, ledger, owner, ledger, a.amount);
           available.set(a.entity, (available.get(a.entity) ?? 0n) + a.amount);
         });
-        chainResult = await decoder.send(() => ledgerC.connect(ownerSigner).credit(a.entity, a.amount, GAS));
+        chainResult = await decoder.send(() =>
+          a.told
+            ? ledgerC.connect(ownerSigner).creditFees(distributorC, a.amount, GAS)
+            : ledgerC.connect(ownerSigner).credit(a.entity, a.amount, GAS),
+        );
         break;
       }
       case "fund": {
@@ -699,6 +720,12 @@ async function runRewardsDifferential(
       ]);
     }
     expect(await ledgerC.availableFunds(distributor), `ledger, ${context}`).to.equal(available.get(distributor) ?? 0n);
+    const open = s.nextEpochToClose;
+    expect(await distributorC.epochFees(open), `epochFees(${open}), ${context}`).to.equal(epochFees(s, open));
+    expect(await distributorC.epochFees(open + 1n), `epochFees(${open + 1n}), ${context}`).to.equal(
+      epochFees(s, open + 1n),
+    );
+    expect(await distributorC.feeEpoch(), `feeEpoch, ${context}`).to.equal(feeEpoch(s, { now }));
     // Invariants: every fee wei held is owed or carried; the reward balance covers what is owed and carried.
     expect(balanceOf(feeToken, distributor), `fee invariant, ${context}`).to.equal(s.feesOwed + s.carriedFeeDust);
     expect(
@@ -719,6 +746,7 @@ async function runRewardsDifferential(
     const chainEarners = (await distributorC.epochEarners(epoch)).map(toAddress);
     expect(chainEarners, `earners of epoch ${epoch}, seed ${seed}`).to.deep.equal(epochEarners(s, epoch));
     expect(await distributorC.epochTotalPoints(epoch)).to.equal(epochTotalPoints(s, epoch));
+    expect(await distributorC.epochFees(epoch), `fees of epoch ${epoch}, seed ${seed}`).to.equal(epochFees(s, epoch));
     for (const account of earners)
       expect(await distributorC.epochPoints(epoch, account)).to.equal(epochPoints(s, epoch, account));
   }
@@ -775,6 +803,7 @@ describe("model/rewards differential", () => {
       "claim:ok",
       "claim:RewardsDistributorNothingToClaim",
       "creditFees:ok",
+      "creditFees:RewardsDistributorNotSource",
       "fund:ok",
       "setSource:ok",
       "setSource:RewardsDistributorSourceAlreadySet",

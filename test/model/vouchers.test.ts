@@ -75,7 +75,7 @@ function newWorld(feeBps = FEE_BPS, ecoBps = ECO_BPS): TestWorld {
   }
   const fees = newFeeState(GOV, feeBps, 1_000n, ecoBps);
   const accruals: Accrual[] = [];
-  const sink: SinkRecord = { count: 0n, totalPoints: 0n, pointsOf: new Map() };
+  const sink: SinkRecord = { count: 0n, totalPoints: 0n, pointsOf: new Map(), feeCount: 0n, fees: 0n };
   const vouchers = V.newVoucherState({
     token,
     self: ESCROW,
@@ -85,6 +85,10 @@ function newWorld(feeBps = FEE_BPS, ecoBps = ECO_BPS): TestWorld {
     aggregatorPointsBps: AGG_BPS,
     accruePoints: (seller, points, aggregator, aggregatorPoints, now) => {
       accruals.push({ seller, points, aggregator, aggregatorPoints, now });
+    },
+    accrueFees: (amount) => {
+      sink.feeCount += 1n;
+      sink.fees += amount;
     },
   });
   return { token, fees, vouchers, sink, accruals };
@@ -322,6 +326,7 @@ describe("model/vouchers", () => {
           expect(s.totalEncumbered).to.equal(0n);
           expect(s.protocolFeesCollected).to.equal(want.fee);
           expect(s.ecosystemFeesCredited + s.rewardsFeesCredited).to.equal(want.fee);
+          expect(w.sink.fees, "the sink is told its credit").to.equal(want.fee - eco);
           expect(V.balanceOf(s, BUYER, 1n)).to.equal(0n);
           expectInvariant(w);
           const completed = pathName.startsWith("Completed");
@@ -402,6 +407,7 @@ describe("model/vouchers", () => {
                 ecosystemFund: ZERO_ADDRESS,
                 aggregatorPointsBps: 0n,
                 accruePoints: () => undefined,
+                accrueFees: () => undefined,
               }),
             "VoucherEscrowInvalidAddress",
           );
@@ -422,6 +428,7 @@ describe("model/vouchers", () => {
                 ecosystemFund: ECO,
                 aggregatorPointsBps: 10_001n,
                 accruePoints: () => undefined,
+                accrueFees: () => undefined,
               }),
             "VoucherEscrowInvalidBps",
             10_001n,
