@@ -3,14 +3,13 @@ pragma solidity ^0.8.30;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {FeeMath} from "../libraries/FeeMath.sol";
-import {StorageReader} from "../utils/StorageReader.sol";
 
 /// @title FeeManager
 /// @notice Holds the protocol fee rate and the split of collected fees between the ecosystem fund and the
 /// rewards pool. Only governance (the owner) changes the rates. The voucher escrow reads `protocolFee` once per
 /// offer, at creation, and `splitFee` whenever it collects a fee.
 /// @dev Mirrored by `simulation/model/fees.ts`.
-contract FeeManager is Ownable, StorageReader {
+contract FeeManager is Ownable {
     /// @dev basis points; 10_000 = 100%. Upper bound of `feeBps`, fixed at deployment.
     uint256 private immutable _maxFeeBps;
 

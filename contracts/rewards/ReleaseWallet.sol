@@ -3,7 +3,6 @@ pragma solidity ^0.8.30;
 
 import {VestingWallet} from "@openzeppelin/contracts/finance/VestingWallet.sol";
 import {VestingWalletCliff} from "@openzeppelin/contracts/finance/VestingWalletCliff.sol";
-import {StorageReader} from "../utils/StorageReader.sol";
 
 /// @title Release wallet
 /// @notice One token release category (team, investors, network participants, community ecosystem
@@ -11,7 +10,7 @@ import {StorageReader} from "../utils/StorageReader.sol";
 /// releasable before `start + cliffSeconds`; from there the vested amount follows the line from
 /// `start` to `start + durationSeconds` (rounded down), and everything is vested at the end.
 /// `release(token)` may be called by anyone and pays the beneficiary (the wallet's owner).
-contract ReleaseWallet is VestingWalletCliff, StorageReader {
+contract ReleaseWallet is VestingWalletCliff {
     /// @param beneficiary Receives the released tokens (the wallet's owner).
     /// @param startTimestamp Vesting start, in seconds since the Unix epoch.
     /// @param durationSeconds Vesting length, in seconds.

@@ -10,7 +10,6 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {IFundsLedger} from "../interfaces/IFundsLedger.sol";
 import {IPointsSink} from "../interfaces/IPointsSink.sol";
 import {EmissionMath} from "../libraries/EmissionMath.sol";
-import {StorageReader} from "../utils/StorageReader.sol";
 
 /// @title Rewards distributor
 /// @notice Splits, epoch by epoch, a reward-token emission budget and the protocol's rewards-pool fees
@@ -40,7 +39,7 @@ import {StorageReader} from "../utils/StorageReader.sol";
 /// hold enough reward tokens to cover everything it owes when it closes an epoch, else the close reverts
 /// with `RewardsDistributorUnfunded`.
 /// @dev Mirrored one to one by `simulation/model/rewards.ts`, reverts and their order included.
-contract RewardsDistributor is IPointsSink, Ownable, ReentrancyGuard, StorageReader {
+contract RewardsDistributor is IPointsSink, Ownable, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     /// @dev One epoch's points: the distinct earners in order of first credit, and their points.

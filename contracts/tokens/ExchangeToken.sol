@@ -2,13 +2,12 @@
 pragma solidity ^0.8.30;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
-import {StorageReader} from "../utils/StorageReader.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
 /// @title ExchangeToken
 /// @notice The stable exchange token ("Exchange USD", xUSD, 18 decimals) in which vouchers are priced and paid.
 /// The owner (the simulation's deployer) mints it to agents.
-contract ExchangeToken is ERC20, Ownable, StorageReader {
+contract ExchangeToken is ERC20, Ownable {
     /// @notice Deploys the token with no supply, owned by `initialOwner`.
     /// @param initialOwner The only account that may mint; reverts `OwnableInvalidOwner(address(0))` if zero.
     constructor(address initialOwner) ERC20("Exchange USD", "xUSD") Ownable(initialOwner) {}

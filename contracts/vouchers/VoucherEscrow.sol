@@ -9,7 +9,6 @@ import {FeeManager} from "../fees/FeeManager.sol";
 import {IFundsLedger} from "../interfaces/IFundsLedger.sol";
 import {IPointsSink} from "../interfaces/IPointsSink.sol";
 import {FeeMath} from "../libraries/FeeMath.sol";
-import {StorageReader} from "../utils/StorageReader.sol";
 
 /// @title VoucherEscrow
 /// @notice Commerce vouchers after Boson Protocol v2. Sellers list offers; a buyer commits to an offer by paying
@@ -45,7 +44,7 @@ import {StorageReader} from "../utils/StorageReader.sol";
 /// Invariant: `exchangeToken.balanceOf(this) == totalEncumbered() + totalAvailable()`.
 /// @dev Mirrored one to one by `simulation/model/vouchers.ts`. A buyer that is a contract must implement
 /// `IERC1155Receiver` (the voucher mint calls it); the model assumes buyers without code.
-contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger, StorageReader {
+contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger {
     using SafeERC20 for IERC20;
 
     /// @notice Where an exchange stands. Revoked, Canceled and Completed are terminal; a Disputed exchange is

@@ -25,12 +25,6 @@ export interface BatchTx {
   readonly kind?: string;
 }
 
-/** One storage word to read: the contract and the 32-byte slot. */
-export interface SlotRead {
-  readonly at: string;
-  readonly slot: string;
-}
-
 /** A read of the chain's state: a storage word, or a view call's return data. */
 export type StateRead =
   | { readonly kind: "storage"; readonly at: string; readonly slot: string }
@@ -53,12 +47,6 @@ export interface TxSender {
   /** Sends and waits for the receipt; `at` is the block timestamp to use where time can be set. */
   send(from: string, call: { readonly to?: string; readonly data: string }, at?: bigint): Promise<SentTx>;
   call(to: string, data: string): Promise<string>;
-  /**
-   * Storage words at `reads`, in order, in one request. Optional: a sender offers it where that
-   * is cheaper than one `eth_call` to the Lens, which reads the same words by executing code
-   * (in-process, where every executed opcode is traced; see chain/backend.ts).
-   */
-  readSlots?(reads: readonly SlotRead[]): Promise<bigint[]>;
   /**
    * The state at the run's head: each storage read's word (as 0x hex) and each call's return
    * data, in order, all of one block, in as few requests as the chain allows.
@@ -257,13 +245,6 @@ export function createInProcessSender(
       );
       traces.answered();
       return answers as string[];
-    },
-    async readSlots(reads) {
-      const words = await batch(
-        reads.map(({ at, slot }) => ({ method: "eth_getStorageAt", params: [at, slot, "latest"] })),
-      );
-      traces.answered();
-      return words.map((w) => BigInt(w as string));
     },
   };
 }

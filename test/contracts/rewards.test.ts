@@ -125,8 +125,6 @@ describe("GovernanceToken", () => {
         "approve",
         "balanceOf",
         "decimals",
-        // A view: raw storage reads for the Lens (contracts/utils/StorageReader.sol).
-        "extsload",
         "name",
         "symbol",
         "totalSupply",
