@@ -378,9 +378,9 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
         `Sweep of ${common.scenario.name}: ${subsets.length} subsets (the cartesian product of ${axes.map((a) => `${a.path}: ${a.values.length}`).join(" x ")}) x ${common.runs} runs, ${common.mode} mode, ${common.steps} steps.`,
         `Runs: ${outcome.completed} done, ${outcome.failed} failed${outcome.stopped ? ", stopped early" : ""}.`,
       ];
-      const headline = ["quality_redemptions", "complaint_rate", "protocol_revenue"].filter(
-        (k) => summary[0]?.[k] !== undefined,
-      );
+      // The KPIs the scenario names for a summary, else its first three.
+      const known = Object.keys(summary[0] ?? {});
+      const headline = (common.scenario.headline ?? known.slice(0, 3)).filter((k) => known.includes(k));
       for (let s = 0; s < subsets.length; s++) {
         const cells = headline.map((k) => {
           const x = summary[s]![k]!;

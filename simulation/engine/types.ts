@@ -190,6 +190,8 @@ export interface Scenario<Schema extends ParamSchema, S, W, V> {
   readonly flows?: readonly Flow[];
   /** KPIs at the end of a step. */
   kpis(view: V, ctx: StepContext<ParamsOf<Schema>>): Record<string, number | bigint>;
+  /** The KPIs a summary on the terminal shows (default: the first three). */
+  readonly headline?: readonly string[];
 }
 
 /** An EIP-1193 provider: Hardhat's in-process one, or a JSON-RPC client. */

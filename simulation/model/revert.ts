@@ -1,5 +1,5 @@
 /** A value a custom error may carry, as the model compares it with the chain's decoded error. */
-export type ErrorArg = bigint | string | boolean;
+export type ErrorArg = bigint | string | boolean | number;
 
 /**
  * A call the model rejects, named as the contract's custom error and carrying the
@@ -14,7 +14,18 @@ export class ModelRevert extends Error {
     super(`${errorName}(${args.map(String).join(", ")})`);
     this.name = "ModelRevert";
   }
+
+  /**
+   * Recognises a ModelRevert by its brand, not its class: a user's model may import Lockstep
+   * from another copy of the package than the engine's, and `instanceof` would miss it there.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
 }
+
+const BRAND = Symbol.for("lockstep.ModelRevert");
+Object.defineProperty(ModelRevert.prototype, BRAND, { value: true });
 
 /** Throws the named custom error, as Solidity's `revert Name(args)`. */
 export function revert(errorName: string, ...args: ErrorArg[]): never {

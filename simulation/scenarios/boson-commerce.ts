@@ -32,6 +32,7 @@ import {
   commerceScenarioParts,
   commerceSchema,
   COMMERCE_SUBSTEPS,
+  COMMERCE_HEADLINE,
   MONTH_SECONDS,
   systemConfigOf,
   vestingFlows,
@@ -254,6 +255,7 @@ export const bosonCommerce = defineScenario<typeof bosonCommerceSchema, Market, 
   steps: 60,
   stepSeconds: () => MONTH_SECONDS,
   substeps: COMMERCE_SUBSTEPS,
+  headline: COMMERCE_HEADLINE,
   population,
   policies: {
     treasury: treasuryPolicy((ctx) =>

@@ -27,6 +27,9 @@ export const COMMERCE_SUBSTEPS: readonly Substep[] = [
   { name: "rewards", offsetSeconds: 29 * DAY_SECONDS },
 ];
 
+/** The KPIs an experiment's summary leads with: the objective of the Boson model, complaints, revenue. */
+export const COMMERCE_HEADLINE: readonly string[] = ["quality_redemptions", "complaint_rate", "protocol_revenue"];
+
 export const commerceScenarioParts = {
   init: (_params: unknown, stream: (name: string) => Rng) => newMarket(stream),
   view: (world: World, market: ReturnType<typeof newMarket>): CommerceView => ({ world, market }),

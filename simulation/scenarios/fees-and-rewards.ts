@@ -30,6 +30,7 @@ import {
   commerceScenarioParts,
   commerceSchema,
   COMMERCE_SUBSTEPS,
+  COMMERCE_HEADLINE,
   MONTH_SECONDS,
   systemConfigOf,
 } from "./common.js";
@@ -103,6 +104,7 @@ export const feesAndRewards = defineScenario<typeof feesAndRewardsSchema, Market
   steps: 24,
   stepSeconds: () => MONTH_SECONDS,
   substeps: COMMERCE_SUBSTEPS,
+  headline: COMMERCE_HEADLINE,
   population: (p) => population(p),
   policies: {
     treasury: treasuryPolicy((ctx) => {

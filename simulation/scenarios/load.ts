@@ -196,5 +196,6 @@ async function fromDefinition(
     ...(d.compare !== undefined ? { compare: d.compare } : {}),
     ...(d.flows !== undefined ? { flows: d.flows } : {}),
     kpis: (view, ctx) => (d.kpis ? d.kpis(view, ctx) : {}),
+    ...(d.headline !== undefined ? { headline: d.headline } : {}),
   };
 }

@@ -41,6 +41,8 @@ export interface ScenarioDefinition<Schema extends ParamSchema, S, M, V> {
   readonly flows?: readonly Flow[];
   /** KPIs at the end of each step. Default: none. */
   kpis?(view: V, ctx: StepContext<ParamsOf<Schema>>): Record<string, number | bigint>;
+  /** The KPIs a summary on the terminal shows (default: the first three). */
+  readonly headline?: readonly string[];
 }
 
 /** Declares a scenario; returns it unchanged, typed. */

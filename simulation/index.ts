@@ -1,0 +1,51 @@
+/**
+ * Lockstep: check a token mechanism's model against its contracts, step by step.
+ *
+ * The default export is the Hardhat 3 plugin (`plugins: [lockstep]` in hardhat.config.ts),
+ * which adds the `sim` tasks. The named exports are the SDK a scenario file is written with:
+ * `defineMechanism` (contracts, deployment, actions and their model functions, compared
+ * variables), `defineScenario` (parameters, clock, agents, KPIs), `revert` for a model
+ * function that mirrors a custom error, and the parameter helpers. Lockstep's own scenarios
+ * use exactly these.
+ */
+import lockstep from "./cli/plugin.js";
+
+export default lockstep;
+
+export { defineMechanism } from "./sdk/mechanism.js";
+export type {
+  AccountVariableBinding,
+  ActionArgs,
+  ActionBinding,
+  Address,
+  CallEnv,
+  ConfigEnv,
+  DeployContext,
+  Deployed,
+  Invariant,
+  MechanismDefinition,
+  VariableBinding,
+} from "./sdk/mechanism.js";
+export { defineScenario } from "./sdk/scenario.js";
+export type { ScenarioDefinition } from "./sdk/scenario.js";
+export { ModelRevert, revert } from "./model/revert.js";
+export type { ErrorArg } from "./model/revert.js";
+export { actsIn } from "./engine/types.js";
+export type {
+  Account,
+  Action,
+  ActionArg,
+  AgentContext,
+  AgentSpec,
+  Comparison,
+  Flow,
+  Outcome,
+  Policy,
+  StepContext,
+  Substep,
+} from "./engine/types.js";
+export type { Rng } from "./engine/rng.js";
+export { amount, bool, bps, int, num, withDefault } from "./engine/params.js";
+export type { ParamSchema, ParamsOf } from "./engine/params.js";
+export { z } from "zod";
+export type { LockstepConfig, LockstepUserConfig } from "./cli/typeExtensions.js";
