@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { defineConfig } from "hardhat/config";
 import lockstep from "./simulation/cli/plugin.js";
+import lockstepBench from "./simulation/cli/benchPlugin.js";
 
 const require = createRequire(import.meta.url);
 
@@ -9,7 +10,7 @@ const require = createRequire(import.meta.url);
 const SOLC_VERSION = (require("solc/package.json") as { version: string }).version;
 
 export default defineConfig({
-  plugins: [hardhatToolboxMochaEthers, lockstep],
+  plugins: [hardhatToolboxMochaEthers, lockstep, lockstepBench],
   // Lockstep's own contracts, and those of the starter (`sim init`) and the examples, which its tests run.
   paths: { sources: { solidity: ["contracts", "templates/starter/contracts"] } },
   solidity: {

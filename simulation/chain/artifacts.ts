@@ -22,6 +22,8 @@ export interface CompiledContract {
 /** Where compiled contracts come from. */
 export interface ContractSource {
   contract(name: string): Promise<CompiledContract>;
+  /** Whether the project has a compiled contract of that name. */
+  has(name: string): Promise<boolean>;
 }
 
 interface BuildOutput {
@@ -62,6 +64,7 @@ export function contractSource(artifacts: ArtifactManager): ContractSource {
     return { name, abi: artifact.abi, bytecode: artifact.bytecode, layout };
   };
   return {
+    has: (name) => artifacts.artifactExists(name),
     contract(name) {
       let p = contracts.get(name);
       if (p === undefined) {

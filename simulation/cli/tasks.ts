@@ -1,5 +1,5 @@
 /**
- * The tasks of Lockstep's Hardhat plugin: the `sim` scope and `bench`. Each action is a
+ * The tasks of Lockstep's Hardhat plugin: the `sim` scope. Each action is a
  * module loaded only when its task runs, so a project that loads the plugin pays nothing
  * for it until then.
  *
@@ -10,10 +10,10 @@ import { emptyTask, task } from "hardhat/config";
 import { ArgumentType } from "hardhat/types/arguments";
 import type { TaskDefinition } from "hardhat/types/tasks";
 
-type Builder = ReturnType<typeof task>;
+export type Builder = ReturnType<typeof task>;
 
 /** String options, in order: `[name, description]`, or `[name, description, default]`. */
-function withOptions<B extends Builder>(
+export function withOptions<B extends Builder>(
   builder: B,
   options: readonly (readonly [string, string] | readonly [string, string, string])[],
 ): B {
@@ -152,24 +152,21 @@ const report = withOptions(
   .setAction(() => import("./actions/report.js"))
   .build();
 
-const bench = withOptions(
-  task("bench", "Benchmark: Lockstep against raw EDR and a ganache + ethers peer; ratios in bench/results.json"),
-  [
-    ["memoryProbe", "(internal) run N lockstep steps and print the peak RSS"],
-    ["scenario", "(internal) the memory probe's scenario (default fees-and-rewards)"],
-  ],
+const init = task(
+  ["sim", "init"],
+  "Write a starter into this project: a contract, its pure model, agents and a scenario that runs with parity",
 )
-  .addFlag({ name: "quick", description: "A short version (under a minute) that checks the benchmark works" })
-  .setAction(() => import("./actions/bench.js"))
+  .addFlag({ name: "force", description: "Overwrite the starter's files where they exist" })
+  .setAction(() => import("./actions/init.js"))
   .build();
 
 export const TASKS: TaskDefinition[] = [
   emptyTask("sim", "Lockstep: run token-engineering simulations against the contracts and their model").build(),
+  init,
   run,
   sweep,
   ab,
   optimize,
   exportTask,
   report,
-  bench,
 ];

@@ -71,7 +71,19 @@ async function load(host: ScenarioHost, ref: string): Promise<LoadedScenario> {
     );
   }
   const builtIn = BUILT_IN_SCENARIOS.get(ref);
-  if (builtIn !== undefined) return fromDefinition(host, await builtIn(), ref, undefined);
+  if (builtIn !== undefined) {
+    const definition = await builtIn();
+    for (const artifact of Object.values(definition.mechanism.contracts)) {
+      if (!(await host.contracts.has(artifact))) {
+        throw new UserError(
+          `Scenario ${ref} runs on Lockstep's own contracts (${artifact} and others, in contracts/ of Lockstep's ` +
+            `repository), which this project does not compile: run a scenario of your own (npx hardhat sim init ` +
+            `writes a starter), or run ${ref} in Lockstep's repository.`,
+        );
+      }
+    }
+    return fromDefinition(host, definition, ref, undefined);
+  }
   const registered = host.registered[ref];
   const looksLikeFile = ref.includes("/") || ref.includes("\\") || SCRIPT.test(ref);
   if (registered === undefined && !looksLikeFile) {

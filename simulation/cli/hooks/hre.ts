@@ -10,7 +10,7 @@ import type { HardhatRuntimeEnvironmentHooks } from "hardhat/types/hooks";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { checkCommandLine, type TaskShape } from "../argv.js";
 
-/** Lockstep's root tasks. */
+/** Lockstep's root tasks (`bench` where Lockstep's repository adds it). */
 const ROOTS = ["sim", "bench"] as const;
 
 function isHardhatCli(): boolean {
@@ -26,7 +26,10 @@ function isHardhatCli(): boolean {
 
 export function checkArgv(hre: HardhatRuntimeEnvironment, args: readonly string[]): string | undefined {
   const roots = new Map<string, TaskShape>();
-  for (const id of ROOTS) roots.set(id, hre.tasks.getTask(id));
+  for (const id of ROOTS) {
+    const t = hre.tasks.rootTasks.get(id);
+    if (t !== undefined) roots.set(id, t);
+  }
   const globals = new Map(Object.entries(hre.globalOptions).map(([k, v]) => [k, typeof v !== "boolean"] as const));
   return checkCommandLine(args, roots, globals);
 }
