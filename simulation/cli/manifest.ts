@@ -41,6 +41,7 @@ export function outcomeFields(executed: Executed): Record<string, unknown> {
     status: result.status,
     divergences: result.divergences,
     firstDivergence: result.firstDivergence ?? null,
+    pinnedDivergence: result.pinned ?? null,
     traceHash: result.traceHash,
     variables: result.variables,
     comparisons: result.comparisons,

@@ -9,7 +9,7 @@ import { toJson } from "../analysis/files.js";
 import { encodeValue } from "../analysis/values.js";
 import { UserError } from "../engine/errors.js";
 import { executeRun, DEFAULT_START_TIME } from "../engine/execute.js";
-import type { RunResult } from "../engine/run.js";
+import type { ActionRecord, RunResult } from "../engine/run.js";
 import { inProcessTarget } from "../chain/inprocess.js";
 import { outcomeFields, runHeader } from "./manifest.js";
 import { optionError, prepareRun, type PreparedRun, type RunRequest } from "./prepare.js";
@@ -78,6 +78,7 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
       target: inProcessTarget(hre),
       sink: folder,
       onStep: progressBar(`${prepared.scenario.name} seed ${prepared.seed}: step`),
+      pinDivergence: true,
     });
   } catch (e) {
     folder.abort();
@@ -96,6 +97,17 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
     process.stdout.write(`Report: ${written.path}\n`);
   } else process.stdout.write(`Next: npx hardhat sim report --in ${path}\n`);
   return result.divergences > 0 ? 1 : 0;
+}
+
+function describeAction(a: ActionRecord): string {
+  return `${a.agent} ${a.kind}(${Object.entries(a.args)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ")})`;
+}
+
+function outcomes(a: ActionRecord): string {
+  const side = (o: ActionRecord["model"]) => (o === undefined ? "-" : `${o.status}${o.error ? " " + o.error : ""}`);
+  return ` model=${side(a.model)} chain=${side(a.chain)}`;
 }
 
 export function printSummary(p: PreparedRun, r: RunResult, path: string): void {
@@ -118,19 +130,19 @@ export function printSummary(p: PreparedRun, r: RunResult, path: string): void {
     lines.push(
       `First divergence: step ${d.step}, substep ${d.substep}, ${d.variable}: model ${d.model}, chain ${d.chain} (seed ${d.seed}).`,
     );
-    const shown = d.actions.slice(0, 10);
-    if (shown.length > 0)
+    const pin = r.pinned;
+    if (pin !== undefined) {
       lines.push(
-        `Actions of that ${d.variable.startsWith("outcome") ? "substep" : "step"} (${d.actions.length}, first ${shown.length}):`,
+        pin.after === undefined
+          ? `Pinned (a replay comparing after every action of step ${pin.step}): the sides differ before its first action: ${pin.variable}: model ${pin.model}, chain ${pin.chain}.`
+          : `Pinned (a replay comparing after every action of step ${pin.step}): they part in substep ${pin.substep}, after action ${pin.actionNumber} of the step, ${describeAction(pin.after)}: ${pin.variable}: model ${pin.model}, chain ${pin.chain}.`,
       );
-    for (const a of shown) {
-      lines.push(
-        `  ${a.substep} ${a.agent} ${a.kind}(${Object.entries(a.args)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(
-            ", ",
-          )}) model=${a.model?.status ?? "-"}${a.model?.error ? " " + a.model.error : ""} chain=${a.chain?.status ?? "-"}${a.chain?.error ? " " + a.chain.error : ""}`,
-      );
+      if (pin.actions.length > 0) lines.push(`The step's actions up to there (${pin.actions.length}):`);
+      for (const a of pin.actions) lines.push(`  ${a.substep} ${describeAction(a)}${outcomes(a)}`);
+    } else {
+      const kind = d.variable.startsWith("outcome") ? "substep" : "step";
+      if (d.actions.length > 0) lines.push(`Actions of that ${kind} (${d.actions.length}):`);
+      for (const a of d.actions) lines.push(`  ${a.substep} ${describeAction(a)}${outcomes(a)}`);
     }
   }
   lines.push(`Run folder: ${path}`);

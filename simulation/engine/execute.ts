@@ -30,6 +30,14 @@ export interface ExecuteOptions {
   readonly run?: number;
   readonly onStep?: (step: number, steps: number) => void;
   readonly shouldStop?: () => boolean;
+  /**
+   * When a lockstep run on an in-process chain diverges on a sampled variable, replay it on a
+   * fresh chain up to the diverging step, comparing after each Action of that step, to name the
+   * substep and the Action where the two sides part (see RunResult.pinned).
+   */
+  readonly pinDivergence?: boolean;
+  /** (Internal) the replay's step: see RunSpec.pinStep. */
+  readonly pinStep?: number;
 }
 
 export interface Executed {
@@ -76,10 +84,36 @@ export async function executeRun(spec: ExecuteSpec, options: ExecuteOptions = {}
       ...(options.run !== undefined ? { run: options.run } : {}),
       ...(options.onStep !== undefined ? { onStep: options.onStep } : {}),
       ...(options.shouldStop !== undefined ? { shouldStop: options.shouldStop } : {}),
+      ...(options.pinStep !== undefined ? { pinStep: options.pinStep } : {}),
     });
     const facts = chain !== undefined ? await chain.describe() : undefined;
-    return { result, ...(facts !== undefined ? { chain: facts, deployment } : {}) };
+    await chain?.close();
+    chain = undefined;
+    const pinned = await pinIfAsked(spec, options, result);
+    return {
+      result: pinned === undefined ? result : { ...result, pinned },
+      ...(facts !== undefined ? { chain: facts, deployment } : {}),
+    };
   } finally {
     await chain?.close();
   }
+}
+
+/**
+ * The replay behind `pinDivergence`: the same run (runs are deterministic) on a fresh chain, up
+ * to the step where a sampled variable first diverged, sending that step's Actions one by one.
+ * A divergence in an Action's outcome is pinned already (it names the Action).
+ */
+async function pinIfAsked(spec: ExecuteSpec, options: ExecuteOptions, result: RunResult): Promise<RunResult["pinned"]> {
+  const d = result.firstDivergence;
+  if (options.pinDivergence !== true || d === undefined || spec.mode !== "lockstep") return undefined;
+  if (options.target?.kind !== "in-process" || d.variable.startsWith("outcome of ")) return undefined;
+  const replay = await executeRun(spec, {
+    target: options.target,
+    ...(options.keys !== undefined ? { keys: options.keys } : {}),
+    ...(options.startTime !== undefined ? { startTime: options.startTime } : {}),
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+    pinStep: d.step - 1,
+  });
+  return replay.result.pinned;
 }

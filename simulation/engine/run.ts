@@ -96,6 +96,26 @@ export interface RunSpec<Schema extends ParamSchema, S, W, V> {
   readonly onStep?: (step: number, steps: number) => void;
   /** Stop between steps when this says so (Ctrl-C); the rows written so far stay valid. */
   readonly shouldStop?: () => boolean;
+  /**
+   * Replay mode for pinning a divergence (see engine/pin.ts): in this step (0-based) every Action
+   * goes to the chain alone and both sides are compared after each; the run ends after it.
+   */
+  readonly pinStep?: number;
+}
+
+/** Where a replay of the diverging step saw the two sides part first. */
+export interface PinnedDivergence {
+  readonly step: number;
+  readonly substep: string;
+  /** The Action after which the parting shows (its record), or undefined when it shows before the step's first. */
+  readonly after: ActionRecord | undefined;
+  /** Its position among the step's Actions, from 1 (0: before any). */
+  readonly actionNumber: number;
+  readonly variable: string;
+  readonly model: string;
+  readonly chain: string;
+  /** Every Action of the step up to and including that one, in the order they executed. */
+  readonly actions: readonly ActionRecord[];
 }
 
 export interface RunResult {
@@ -105,6 +125,8 @@ export interface RunResult {
   readonly comparisons: number;
   readonly divergences: number;
   readonly firstDivergence?: Divergence;
+  /** Set by a pinning replay (RunSpec.pinStep). */
+  readonly pinned?: PinnedDivergence;
   readonly traceHash: string;
   readonly kpis: Record<string, number | bigint>;
   readonly actions: { readonly total: number; readonly reverted: number; readonly byKind: Record<string, number> };
@@ -404,6 +426,45 @@ export async function runScenario<Schema extends ParamSchema, S, W, V>(
     timing.modelApplyMs += performance.now() - since;
   };
 
+  /** The first variable on which the two sides differ now, by its comparison; undefined where they agree. */
+  const firstDifference = async (): Promise<{ variable: string; model: string; chain: string } | undefined> => {
+    const chainVars = await chain!.sample(sampled);
+    const modelVars = model.sample(sampled);
+    for (const v of new Set([...modelVars.keys(), ...chainVars.keys()])) {
+      const cmp = comparisons.has(v) ? comparisons.get(v) : scenario.compare?.(v);
+      if (cmp === false) continue;
+      const m = modelVars.get(v);
+      const c = chainVars.get(v);
+      if (m !== undefined && c !== undefined && withinTolerance(m, c, cmp)) continue;
+      return {
+        variable: v,
+        model: m === undefined ? "(missing)" : encodeValue(m),
+        chain: c === undefined ? "(missing)" : encodeValue(c),
+      };
+    }
+    return undefined;
+  };
+  let pinned: PinnedDivergence | undefined;
+  /** The pinned step's substep: each Action alone on the chain, then both sides compared. */
+  const pinSubstep = async (step: number, tick: Tick, view: V, batch: Batch): Promise<void> => {
+    for (const one of batch) {
+      const outcomes = await chain!.execute([one], tick.time, tick);
+      await applyBatch(step, tick, view, [one], outcomes);
+      const d = await firstDifference();
+      if (d !== undefined) {
+        pinned = {
+          step: step + 1,
+          substep: tick.substep,
+          after: stepActions[stepActions.length - 1],
+          actionNumber: stepActions.length,
+          ...d,
+          actions: [...stepActions],
+        };
+        return;
+      }
+    }
+  };
+
   const live = new Set<string>();
   const lastSubstep = scenario.substeps[scenario.substeps.length - 1]?.name ?? "";
   await sampleAndCompare(0, "init");
@@ -421,15 +482,30 @@ export async function runScenario<Schema extends ParamSchema, S, W, V>(
     if (useChain && newcomers.length > 0) await chain!.prepare(newcomers);
     const stepActors = population.map(actorOf);
     stepActions = [];
-    for (let j = 0; j < scenario.substeps.length; j++) {
+    const pinning = spec.pinStep === step && useChain && useModel;
+    if (pinning) {
+      const d = await firstDifference();
+      if (d !== undefined) {
+        pinned = { step: step + 1, substep: "(before the step)", after: undefined, actionNumber: 0, ...d, actions: [] };
+      }
+    }
+    for (let j = 0; j < scenario.substeps.length && pinned === undefined; j++) {
       const tick: Tick = clock.at(step, j);
       const view = deterministic(`${where} (its view)`, () => scenario.view(model.world, state));
       const batch = deterministic(where, () => decide(stepActors, tick, view, population, newcomers));
       if (batch.length === 0) continue;
+      if (pinning) {
+        await pinSubstep(step, tick, view, batch);
+        continue;
+      }
       const tExec = performance.now();
       const chainOutcomes = useChain ? await chain!.execute(batch, tick.time, tick) : undefined;
       timing.chainExecuteMs += performance.now() - tExec;
       await applyBatch(step, tick, view, batch, chainOutcomes);
+    }
+    if (pinning) {
+      stepsRun = step + 1;
+      break;
     }
     await sampleAndCompare(step + 1, lastSubstep);
     stepsRun = step + 1;
@@ -452,6 +528,7 @@ export async function runScenario<Schema extends ParamSchema, S, W, V>(
     comparisons: comparisonsDone,
     divergences,
     ...(firstDivergence !== undefined ? { firstDivergence } : {}),
+    ...(pinned !== undefined ? { pinned } : {}),
     traceHash: hash.digest("hex"),
     kpis,
     actions: { total, reverted, byKind: Object.fromEntries(byKind) },
