@@ -82,6 +82,12 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
     });
   } catch (e) {
     folder.abort();
+    // A scenario's mistake found while it runs (a model that throws, Math.random in a policy, an
+    // Action the mechanism does not declare) is bad input like any other: one line, exit 2.
+    if (e instanceof UserError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 2;
+    }
     throw e;
   }
   const { result } = executed;
