@@ -1,9 +1,8 @@
 import { expect } from "chai";
-import { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { network } from "hardhat";
 import { MaxUint256, ZeroAddress } from "ethers";
 
-import { RevertDecoder, type Outcome } from "../helpers/outcome";
+import { RevertDecoder, type Outcome } from "../helpers/outcome.js";
 import {
   EMISSION,
   EPOCH,
@@ -12,7 +11,10 @@ import {
   type ExpectedRevert,
   type Observation,
   type Step,
-} from "../helpers/epochFeeCases";
+} from "../helpers/epochFeeCases.js";
+
+const { ethers, networkHelpers } = await network.create();
+const { loadFixture, time } = networkHelpers;
 
 const GAS = { gasLimit: 1_000_000 };
 
@@ -148,7 +150,7 @@ describe("RewardsDistributor: each epoch's fees go to that epoch's earners", () 
     const close = distributor.closeEpoch();
     // EpochClosed(epoch 0, reward 1000, fee 40, 1 point, no dust).
     await expect(close).to.emit(distributor, "EpochClosed").withArgs(0n, 1000n, 40n, 1n, 0n, 0n);
-    await expect(close).to.changeTokenBalances(feeToken, [distributor, ledger], [40n, -40n]);
+    await expect(close).to.changeTokenBalances(ethers, feeToken, [distributor, ledger], [40n, -40n]);
   });
 
   it("RewardsDistributor: makes no ledger call when the closed epoch has no fees", async () => {

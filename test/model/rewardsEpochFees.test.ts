@@ -1,7 +1,7 @@
 import { expect } from "chai";
 
-import { balanceOf, mint, newErc20, transfer, type Erc20State } from "../../simulation/model/erc20";
-import { revert } from "../../simulation/model/revert";
+import { balanceOf, mint, newErc20, transfer, type Erc20State } from "../../simulation/model/erc20.js";
+import { revert } from "../../simulation/model/revert.js";
 import {
   accrueFees,
   accruePoints,
@@ -13,9 +13,9 @@ import {
   newRewardsState,
   setPointsSource,
   type RewardsState,
-} from "../../simulation/model/rewards";
-import { ZERO_ADDRESS, toAddress, type Address } from "../../simulation/model/types";
-import { modelOutcome, type Outcome } from "../helpers/outcome";
+} from "../../simulation/model/rewards.js";
+import { ZERO_ADDRESS, toAddress, type Address } from "../../simulation/model/types.js";
+import { modelOutcome, type Outcome } from "../helpers/outcome.js";
 import {
   EMISSION,
   EPOCH,
@@ -24,7 +24,7 @@ import {
   type ExpectedRevert,
   type Observation,
   type Step,
-} from "../helpers/epochFeeCases";
+} from "../helpers/epochFeeCases.js";
 
 const A = (n: number): Address => toAddress("0x" + n.toString(16).padStart(40, "0"));
 const OWNER = A(0x100);

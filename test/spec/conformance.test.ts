@@ -14,8 +14,8 @@
  */
 import { expect } from "chai";
 
-import type { Outcome } from "../helpers/outcome";
-import { DAY, EPOCH, HALVING, SIDES, deploy, unitOf, type Args, type Holder, type Role, type Side } from "./system";
+import type { Outcome } from "../helpers/outcome.js";
+import { DAY, EPOCH, HALVING, SIDES, deploy, unitOf, type Args, type Holder, type Role, type Side } from "./system.js";
 
 const TERMS = {
   price: 1_000n,

@@ -4,19 +4,39 @@
  * (simulation/model/world.ts) through `applyToWorld`. The suite compares what each side does with literals
  * derived from design.md, never one side with the other.
  */
-import { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import hre, { network } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
-import { callContextFor, encodeAction } from "../../simulation/chain/calls";
-import { IFACE } from "../../simulation/chain/contracts";
-import type { ActionArg } from "../../simulation/engine/types";
-import type { SystemAddresses, SystemConfig } from "../../simulation/model/system";
-import { toAddress, type Address } from "../../simulation/model/types";
-import * as rewards from "../../simulation/model/rewards";
-import * as vouchers from "../../simulation/model/vouchers";
-import { applyToWorld, createWorld, type World } from "../../simulation/model/world";
-import { RevertDecoder, modelOutcome, type Outcome } from "../helpers/outcome";
+import { contractSource } from "../../simulation/chain/artifacts.js";
+import { actionEncoder } from "../../simulation/chain/mechanismBackend.js";
+import type { ActionArg } from "../../simulation/engine/types.js";
+import { commerceMechanism } from "../../simulation/mechanisms/commerce.js";
+import type { Deployed } from "../../simulation/sdk/mechanism.js";
+import { resolveMechanism, type Deployment } from "../../simulation/sdk/resolve.js";
+import {
+  DEPLOYER_ID,
+  ECOSYSTEM_FUND_ID,
+  type SystemAddresses,
+  type SystemConfig,
+} from "../../simulation/model/system.js";
+import { toAddress, type Address } from "../../simulation/model/types.js";
+import * as rewards from "../../simulation/model/rewards.js";
+import * as vouchers from "../../simulation/model/vouchers.js";
+import { applyToWorld, createWorld, type World } from "../../simulation/model/world.js";
+import { RevertDecoder, modelOutcome, type Outcome } from "../helpers/outcome.js";
+
+/** The chain of the contract side: the fixtures deploy on it and the tests act on it (its own network.create()). */
+const { ethers, networkHelpers } = await network.create();
+const { loadFixture, time } = networkHelpers;
+
+/**
+ * Lockstep's commerce mechanism, resolved against the project's artifacts: the contract side turns an Action into
+ * the call its binding names (simulation/mechanisms/commerce.ts), as a simulation run does.
+ */
+const COMMERCE = await resolveMechanism(
+  commerceMechanism((config: SystemConfig) => config),
+  contractSource(hre.artifacts),
+);
 
 export const DAY = 24n * 3600n;
 /** One rewards epoch. */
@@ -148,7 +168,6 @@ async function deployChain(schedule: Schedule) {
     rewards: await a(distributor),
     escrow: await a(escrow),
     releases: [],
-    lens: toAddress("0x" + "00".repeat(20)),
   };
   const decoder = new RevertDecoder([escrow, distributor, feeManager, exchangeToken, governanceToken]);
   return { t0, signer, addresses, decoder, escrow, config: configOf(schedule, t0) };
@@ -170,7 +189,34 @@ async function chainSide(schedule: Schedule): Promise<Side> {
   const fixture = chainFixtures.get(schedule);
   if (fixture === undefined) throw new Error("Unknown schedule: add it to chainFixtures.");
   const { t0, signer, addresses, decoder, escrow, config } = await loadFixture(fixture);
-  const ctx = callContextFor(config, addresses);
+  // The deployment as a run records it: each instance of the commerce mechanism, its address and its artifact.
+  const deployment: Deployment = {
+    addresses: {
+      exchangeToken: addresses.exchangeToken,
+      governanceToken: addresses.governanceToken,
+      feeManager: addresses.feeManager,
+      rewards: addresses.rewards,
+      escrow: addresses.escrow,
+    },
+    artifacts: COMMERCE.definition.contracts,
+    deployer: addresses.deployer,
+  };
+  const deployed: Deployed<SystemConfig> = {
+    config,
+    addresses: deployment.addresses,
+    deployer: addresses.deployer,
+    account: (id) => {
+      if (id === ECOSYSTEM_FUND_ID) return addresses.ecosystemFund;
+      if (id === DEPLOYER_ID) return addresses.deployer;
+      throw new Error(`The spec system has no account ${JSON.stringify(id)}.`);
+    },
+  };
+  const encodeAction = actionEncoder(COMMERCE, deployed, deployment);
+  const ifaces = {
+    escrow: COMMERCE.iface("VoucherEscrow"),
+    rewards: COMMERCE.iface("RewardsDistributor"),
+    feeManager: COMMERCE.iface("FeeManager"),
+  };
   const address = (who: Holder): Address => (who === "rewards" ? addresses.rewards : toAddress(signer(who).address));
   const targets = { escrow: addresses.escrow, rewards: addresses.rewards, feeManager: addresses.feeManager };
   return {
@@ -179,12 +225,12 @@ async function chainSide(schedule: Schedule): Promise<Side> {
     escrow: addresses.escrow,
     address,
     async act(who, kind, args, now) {
-      const call = encodeAction(ctx, { agent: who, kind, args });
+      const call = encodeAction({ agent: who, kind, args });
       await time.setNextBlockTimestamp(now);
       return decoder.send(() => signer(who).sendTransaction({ ...call, gasLimit: 3_000_000 }));
     },
     async view(contract, fn, ...args) {
-      const iface = IFACE[contract];
+      const iface = ifaces[contract];
       const encoded = args.map((x) => (typeof x === "bigint" ? x : address(x)));
       const raw = await ethers.provider.call({ to: targets[contract], data: iface.encodeFunctionData(fn, encoded) });
       return BigInt(iface.decodeFunctionResult(fn, raw)[0] as bigint);
@@ -211,7 +257,6 @@ function modelSide(schedule: Schedule): Side {
     rewards: fake(103),
     escrow: fake(104),
     releases: [],
-    lens: fake(105),
   };
   const w: World = createWorld(configOf(schedule, MODEL_T0), addresses, () => {
     throw new Error("The spec system has no release wallets.");
