@@ -4,12 +4,12 @@ import { CONTRACTS, ERRORS, IFACE } from "../../simulation/chain/contracts.js";
 import { configureEdrEnvironment, EDR_CACHED_STATES } from "../../simulation/chain/edrMemory.js";
 import { inProcessTarget } from "../../simulation/chain/inprocess.js";
 import { rpc, toQuantity } from "../../simulation/chain/rpc.js";
-import { edrHandleOf, RpcBatchError, rpcBatchOf } from "../../simulation/chain/rpcBatch.js";
+import { BATCH_METHOD, batchesSupported, RpcBatchError, rpcBatchOf } from "../../simulation/chain/rpcBatch.js";
 import { createInProcessSender, TX_GAS_LIMIT, type BatchTx, type SentTx } from "../../simulation/chain/sender.js";
 import { createKeyRing } from "../../simulation/engine/accounts.js";
-import type { Eip1193Provider } from "../../simulation/engine/types.js";
 
-const provider = hre.network.provider as unknown as Eip1193Provider;
+/** Hardhat's in-process network; each `fresh()` opens a new chain, whose provider is `target.provider` until the next. */
+const target = inProcessTarget(hre);
 const keys = createKeyRing();
 const owner = keys.addressOf("sender-test-owner");
 const alice = keys.addressOf("sender-test-alice");
@@ -20,8 +20,8 @@ const AT = 1_900_000_000n;
 async function freshToken(
   batches = true,
 ): Promise<{ sender: ReturnType<typeof createInProcessSender>; token: string }> {
-  await inProcessTarget(hre).fresh();
-  const sender = createInProcessSender(provider, { batches });
+  await target.fresh();
+  const sender = createInProcessSender(target.provider, { batches });
   await sender.prepare([owner, alice, bob]);
   const data = CONTRACTS.exchangeToken.bytecode + IFACE.exchangeToken.encodeDeploy([owner]).slice(2);
   const deployed = await sender.send(owner, { data }, AT - 1n);
@@ -69,7 +69,7 @@ describe("chain: the in-process sender", function () {
     expect(new Set(batch.map((t) => t.blockNumber)).size).to.equal(1);
     expect(batch.map((t) => t.transactionIndex)).to.deep.equal([0n, 1n, 2n, 3n, 4n]);
     expect(batch.every((t) => t.timestamp === AT)).to.equal(true);
-    const block = await rpc<{ timestamp: string; gasLimit: string }>(provider, "eth_getBlockByNumber", [
+    const block = await rpc<{ timestamp: string; gasLimit: string }>(target.provider, "eth_getBlockByNumber", [
       toQuantity(batch[0]!.blockNumber),
       false,
     ]);
@@ -80,24 +80,32 @@ describe("chain: the in-process sender", function () {
   });
 
   it("sendBatch: EDR batches and one request per call give the same blocks, hashes, outcomes and gas", async function () {
-    // The fast path is taken on Hardhat's network: were EDR's handle not found, this would compare the fallback with itself.
-    expect(edrHandleOf(provider)).to.not.equal(undefined);
     const many = (token: string) => [
       ...batchOf(token),
       ...Array.from({ length: 40 }, (_, i) => tx(owner, token, "mint", [bob, BigInt(i + 1)])),
     ];
     const fast = await freshToken(true);
+    const fastChain = target.provider;
     const byBatch = await fast.sender.sendBatch!(many(fast.token), AT);
+    // The fast path was taken: the batches went through Lockstep's network hook in one request each.
+    // Were they refused, this would compare the fallback with itself.
+    expect(batchesSupported(fastChain)).to.equal(true);
     const slow = await freshToken(false);
+    const slowChain = target.provider;
     const byRequest = await slow.sender.sendBatch!(many(slow.token), AT);
+    // And the slow path never tried a batch.
+    expect(batchesSupported(slowChain)).to.equal(undefined);
     expect(byBatch).to.deep.equal(byRequest);
     expect(byBatch.filter((t) => !t.ok)).to.have.length(1);
   });
 
   it("rpcBatchOf: results in order; the first failing call throws and the calls after it are not made", async function () {
     const made: string[] = [];
+    // A provider without Lockstep's batch request (an HTTP node, Hardhat without the plugin): it refuses
+    // `lockstep_batch` as JSON-RPC's "method not found", and batches on it go call by call.
     const fake = {
       async request({ method }: { method: string }) {
+        if (method === BATCH_METHOD) throw Object.assign(new Error(`Method ${method} not found`), { code: -32601 });
         made.push(method);
         if (method === "bad") throw new Error("refused: bad");
         return method.toUpperCase();
@@ -110,6 +118,7 @@ describe("chain: the in-process sender", function () {
         { method: "b", params: [] },
       ]),
     ).to.deep.equal(["A", "B"]);
+    expect(batchesSupported(fake)).to.equal(false);
     made.length = 0;
     let failure = "";
     await batch([
@@ -120,7 +129,8 @@ describe("chain: the in-process sender", function () {
     expect(failure).to.equal("Error: refused: bad");
     expect(made).to.deep.equal(["a", "bad"]);
     // EDR's own batches fail the same way: the refused send stops the batch, the call before it took effect.
-    await inProcessTarget(hre).fresh();
+    await target.fresh();
+    const provider = target.provider;
     const edr = rpcBatchOf(provider);
     const before = await rpc<string>(provider, "eth_blockNumber");
     let edrFailure: unknown;
@@ -159,7 +169,7 @@ describe("chain: the in-process sender", function () {
   it("sendBatch: automine is back afterwards, and a lone transaction takes the one-block-per-send path", async function () {
     const { sender, token } = await freshToken();
     await sender.sendBatch!(batchOf(token), AT);
-    expect(await rpc<boolean>(provider, "hardhat_getAutomine")).to.equal(true);
+    expect(await rpc<boolean>(target.provider, "hardhat_getAutomine")).to.equal(true);
     const [lone] = await sender.sendBatch!([tx(owner, token, "mint", [alice, 1n])], AT + 1n);
     expect(lone!.ok).to.equal(true);
     expect(lone!.transactionIndex).to.equal(undefined);
@@ -171,7 +181,7 @@ describe("chain: the in-process sender", function () {
   it("sendBatch: a transaction the mempool refuses leaves nothing queued and automine on", async function () {
     const { sender, token } = await freshToken();
     const broke = keys.addressOf("sender-test-broke"); // impersonated, but holds no ether for gas
-    await rpc(provider, "hardhat_impersonateAccount", [broke]);
+    await rpc(target.provider, "hardhat_impersonateAccount", [broke]);
     const batch = [tx(owner, token, "mint", [alice, 5n]), tx(broke, token, "transfer", [alice, 0n])];
     let failure = "";
     try {
@@ -180,8 +190,8 @@ describe("chain: the in-process sender", function () {
       failure = String(e);
     }
     expect(failure).to.match(/doesn't have enough funds/);
-    expect(await rpc<boolean>(provider, "hardhat_getAutomine")).to.equal(true);
-    expect(await rpc<unknown[]>(provider, "eth_pendingTransactions")).to.deep.equal([]);
+    expect(await rpc<boolean>(target.provider, "hardhat_getAutomine")).to.equal(true);
+    expect(await rpc<unknown[]>(target.provider, "eth_pendingTransactions")).to.deep.equal([]);
     // The refused batch's first mint was dropped, not mined later along with another transaction.
     const balance = await sender.call(token, IFACE.exchangeToken.encodeFunctionData("balanceOf", [alice]));
     expect(BigInt(balance)).to.equal(0n);

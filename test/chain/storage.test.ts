@@ -1,6 +1,8 @@
 import { expect } from "chai";
-import { getAddress } from "ethers";
+import { BrowserProvider, getAddress } from "ethers";
 import hre from "hardhat";
+import type { SolidityBuildInfoOutput } from "hardhat/types/solidity";
+import { readFile } from "node:fs/promises";
 import { createChainBackend, type SampleBy } from "../../simulation/chain/backend.js";
 import { IFACE } from "../../simulation/chain/contracts.js";
 import { inProcessTarget } from "../../simulation/chain/inprocess.js";
@@ -12,6 +14,7 @@ import type { SystemAddresses, SystemConfig } from "../../simulation/model/syste
 import { GLOBAL_VARIABLES } from "../../simulation/model/variables.js";
 import { DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES } from "../../simulation/model/vouchers.js";
 import { scenarioByName } from "../../simulation/scenarios/index.js";
+import { Lens__factory } from "../../types/ethers-contracts/index.js";
 
 interface LayoutEntry {
   readonly label: string;
@@ -34,11 +37,23 @@ const SOURCES: Record<keyof typeof STORAGE_SLOTS, string> = {
   ReleaseWallet: "contracts/rewards/ReleaseWallet.sol",
 };
 
+/** The compiler's output of the build that made `source:name`'s artifact; its sources go by their solc input names. */
+async function compilerOutputOf(fqn: string): Promise<SolidityBuildInfoOutput["output"] | undefined> {
+  const id = await hre.artifacts.getBuildInfoId(fqn);
+  const path = id === undefined ? undefined : await hre.artifacts.getBuildInfoOutputPath(id);
+  if (path === undefined) return undefined;
+  return (JSON.parse(await readFile(path, "utf8")) as SolidityBuildInfoOutput).output;
+}
+
 async function compilerLayouts(): Promise<Record<string, Layout>> {
   const out: Record<string, Layout> = {};
   for (const [name, source] of Object.entries(SOURCES)) {
-    const info = await hre.artifacts.getBuildInfo(`${source}:${name}`);
-    const layout = (info?.output.contracts[source]?.[name] as { storageLayout?: Layout } | undefined)?.storageLayout;
+    const fqn = `${source}:${name}`;
+    // Hardhat 3 names a project's sources "project/<path>" in the compiler's input and output.
+    const { inputSourceName } = await hre.artifacts.readArtifact(fqn);
+    const output = await compilerOutputOf(fqn);
+    const contract = inputSourceName === undefined ? undefined : output?.contracts?.[inputSourceName]?.[name];
+    const layout = (contract as { storageLayout?: Layout } | undefined)?.storageLayout;
     if (layout === undefined) throw new Error(`no storage layout for ${name} (is storageLayout in outputSelection?)`);
     out[name] = layout;
   }
@@ -84,11 +99,13 @@ function layoutProblems(table: SlotTable, layouts: Record<string, Layout>): stri
 async function chainRun(seed: number, steps: number) {
   const boson = scenarioByName("boson-commerce");
   const params = defaults(boson.schema);
+  const target = inProcessTarget(hre);
   const run = await executeRun(
     { scenario: boson, params, modelParams: params, mode: "chain", seed, steps },
-    { target: inProcessTarget(hre) },
+    { target },
   );
-  return { boson, params, run };
+  // The chain the run left behind (Hardhat 3: each fresh() opens a new chain with its own provider).
+  return { boson, params, run, provider: target.provider };
 }
 
 describe("chain: the Lens reads state by storage slot", function () {
@@ -123,9 +140,8 @@ describe("chain: the Lens reads state by storage slot", function () {
   });
 
   it("after a run, every sampled word equals its contract's getter", async function () {
-    const { boson, params, run } = await chainRun(3, 6);
+    const { boson, params, run, provider } = await chainRun(3, 6);
     const a = run.deployment as SystemAddresses;
-    const provider = hre.network.provider;
     const call = async (to: string, iface: keyof typeof IFACE, fn: string, args: unknown[] = []): Promise<bigint> => {
       const raw = await provider.request({
         method: "eth_call",
@@ -211,7 +227,7 @@ describe("chain: the Lens reads state by storage slot", function () {
   });
 
   it("extsload returns what eth_getStorageAt returns, for any slot and any number of slots", async function () {
-    const { run } = await chainRun(1, 2);
+    const { run, provider } = await chainRun(1, 2);
     const a = run.deployment as SystemAddresses;
     // Slots that hold words (the escrow's first ones), one that does not, and the last one.
     const pool = [
@@ -221,7 +237,7 @@ describe("chain: the Lens reads state by storage slot", function () {
     ];
     const stored = new Map<string, bigint>();
     for (const slot of pool) {
-      const word = await hre.network.provider.request({
+      const word = await provider.request({
         method: "eth_getStorageAt",
         params: [a.escrow, slot, "latest"],
       });
@@ -231,7 +247,7 @@ describe("chain: the Lens reads state by storage slot", function () {
     for (const length of [0, 1, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33]) {
       // Rotated, so each length reads its words in another order.
       const slots = Array.from({ length }, (_, i) => pool[(i * 7 + length) % pool.length]!);
-      const raw = await hre.network.provider.request({
+      const raw = await provider.request({
         method: "eth_call",
         params: [{ to: a.escrow, data: IFACE.escrow.encodeFunctionData("extsload", [slots]) }, "latest"],
       });
@@ -246,9 +262,10 @@ describe("chain: the Lens reads state by storage slot", function () {
   });
 
   it("the Lens refuses counts that do not cover the slots, and a target that is not a StorageReader", async function () {
-    const { run } = await chainRun(1, 1);
+    const { run, provider } = await chainRun(1, 1);
     const a = run.deployment as SystemAddresses;
-    const lens = await hre.ethers.getContractAt("Lens", a.lens);
+    // Hardhat 3 has no hre.ethers: ethers belongs to a network connection, and the run's chain is the target's.
+    const lens = Lens__factory.connect(a.lens, new BrowserProvider(provider));
     const slot = "0x" + "00".repeat(32);
     await expect(lens.sample([a.escrow], [2], [slot]))
       .to.be.revertedWithCustomError(lens, "LensBadReads")

@@ -59,7 +59,7 @@ describe("engine: runs in model mode", function () {
     const scenario = scenarioByName("boson-commerce");
     const params = defaults(scenario.schema);
     const keys = createKeyRing();
-    const model = scenario.mechanisms.model(params, { startTime: DEFAULT_START_TIME, keys }, undefined);
+    const model = await scenario.mechanisms.model(params, { startTime: DEFAULT_START_TIME, keys }, undefined);
     const world = model.world as World;
     let checked = 0;
     await runScenario({

@@ -27,7 +27,7 @@ describe("parity: fees-and-rewards", function () {
     const keys = createKeyRing();
     const env = { startTime: DEFAULT_START_TIME, keys };
     // Build the model here rather than through executeRun, to look inside its world afterwards.
-    const model = prepared.scenario.mechanisms.model(prepared.params as never, env, undefined);
+    const model = await prepared.scenario.mechanisms.model(prepared.params as never, env, undefined);
     const result = await runScenario({ ...prepared, startTime: env.startTime, keys, model } as never);
     expect((result as { status: string }).status).to.equal("model-only");
     const world = model.world as World;

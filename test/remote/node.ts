@@ -10,10 +10,16 @@ export interface HardhatNode {
   readonly url: string;
   readonly port: number;
   request<T = unknown>(method: string, params?: readonly unknown[]): Promise<T>;
+  /** Puts the node back to the chain it started with: its genesis, no transactions, nothing pending, automine on. */
+  reset(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export const HARDHAT_CLI = join(__dirname, "..", "..", "node_modules", "hardhat", "internal", "cli", "bootstrap.js");
+/** The project's root: the Hardhat project the node and the `sim` commands run in. */
+export const PROJECT_ROOT = join(import.meta.dirname, "..", "..");
+
+/** Hardhat 3's command-line entry (what `npx hardhat` runs), started with this process's Node. */
+export const HARDHAT_CLI = join(PROJECT_ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -44,7 +50,7 @@ export async function startHardhatNode(timeoutMs = 30_000): Promise<HardhatNode>
   const child: ChildProcess = spawn(
     process.execPath,
     [HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)],
-    { cwd: join(__dirname, "..", ".."), stdio: ["ignore", "ignore", "pipe"], detached: true },
+    { cwd: PROJECT_ROOT, stdio: ["ignore", "ignore", "pipe"], detached: true },
   );
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -62,10 +68,19 @@ export async function startHardhatNode(timeoutMs = 30_000): Promise<HardhatNode>
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+  // Hardhat 3's node has no hardhat_reset ("Method hardhat_reset is not supported"): a snapshot of the
+  // chain it started with stands for it. Reverting to a snapshot consumes it, so each reset takes it again.
+  let start = await jsonRpc<string>(url, "evm_snapshot");
   return {
     url,
     port,
     request: (method, params) => jsonRpc(url, method, params ?? []),
+    async reset() {
+      if (!(await jsonRpc<boolean>(url, "evm_revert", [start]))) throw new Error(`evm_revert ${start} was refused`);
+      start = await jsonRpc<string>(url, "evm_snapshot");
+      // A snapshot holds the chain (blocks, state, mempool, time offset), not the mining mode.
+      await jsonRpc(url, "evm_setAutomine", [true]);
+    },
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise<void>((r) => child.once("exit", () => r()));

@@ -11,7 +11,7 @@ import { createRemoteSender, probeChain } from "../../simulation/chain/remote.js
 import { simRun, type RunArgs } from "../../simulation/cli/run.js";
 import { createKeyRing, DEV_MASTER } from "../../simulation/engine/accounts.js";
 import { capture } from "../helpers/capture.js";
-import { HARDHAT_CLI, killGroup, startHardhatNode, type HardhatNode } from "./node.js";
+import { HARDHAT_CLI, killGroup, PROJECT_ROOT, startHardhatNode, type HardhatNode } from "./node.js";
 import { startProxy } from "./proxy.js";
 
 /** Hardhat's default account #1: funded by every `npx hardhat node`, public, but treated as a secret here. */
@@ -108,7 +108,7 @@ describe("remote: runs on a JSON-RPC node", function () {
   });
 
   beforeEach(async () => {
-    await node.request("hardhat_reset", []);
+    await node.reset();
   });
 
   it("remote: a short run on a Hardhat node holds parity and reproduces the in-process trace hash", async () => {
@@ -176,7 +176,7 @@ describe("remote: runs on a JSON-RPC node", function () {
         out,
       ],
       {
-        cwd: join(__dirname, "..", ".."),
+        cwd: PROJECT_ROOT,
         env: { ...process.env, LOCKSTEP_FUNDER_KEY: FUNDER_KEY },
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,

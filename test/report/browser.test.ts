@@ -72,6 +72,57 @@ describe("report: in headless Chromium", function () {
     return { page, problems };
   }
 
+  /**
+   * page.click, and when it fails, what the page was like: the viewport, the scroll position, whether animation
+   * frames still come, and the element's box over the next frames (moving, or frames stopped). This click timed
+   * out once in a full run waiting for the row to be stable and not again in about 90 tries (alone, under CPU
+   * load, in full runs); if it does, its message should say which of those it was.
+   */
+  async function clickExplained(page: Page, selector: string): Promise<void> {
+    try {
+      await page.click(selector);
+    } catch (e) {
+      const state = await page
+        .evaluate(async (sel) => {
+          // Runs in the page; this project's TypeScript has no DOM types.
+          const w = globalThis as unknown as {
+            document: {
+              visibilityState: string;
+              querySelector(
+                s: string,
+              ): { getBoundingClientRect(): Record<"left" | "top" | "width" | "height", number> } | null;
+            };
+            innerWidth: number;
+            innerHeight: number;
+            scrollY: number;
+            requestAnimationFrame(f: () => void): number;
+          };
+          // No named functions in here: tsx would wrap them in a helper the page does not have.
+          const el = w.document.querySelector(sel);
+          const boxes: string[] = [];
+          let frames = 0;
+          for (let k = 0; k < 6; k++) {
+            const r = el?.getBoundingClientRect();
+            boxes.push(r === undefined ? "gone" : `${r.left},${r.top} ${r.width}x${r.height} @${w.scrollY}`);
+            const ticked = await new Promise<boolean>((resolve) => {
+              w.requestAnimationFrame(() => resolve(true));
+              setTimeout(() => resolve(false), 1_000);
+            });
+            if (!ticked) break;
+            frames++;
+          }
+          return {
+            viewport: `${w.innerWidth}x${w.innerHeight}`,
+            visibility: w.document.visibilityState,
+            frames: `${frames} of 6 (each waited for up to 1 s)`,
+            boxes,
+          };
+        }, selector)
+        .catch((x: unknown) => `(the page could not be read: ${String(x)})`);
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\nThe page then: ${JSON.stringify(state)}`);
+    }
+  }
+
   /** Ids of chart containers without a drawn SVG (an svg holding at least one path). */
   async function undrawn(page: Page): Promise<{ total: number; empty: string[] }> {
     return page.$$eval(".chart", (els) => ({
@@ -118,7 +169,7 @@ describe("report: in headless Chromium", function () {
       trs.map((tr) => tr.getAttribute("data-entity")),
     );
     expect(shown).to.deep.equal(["seller-1"]);
-    await page.click(`#${table} tr[data-entity="seller-1"]`);
+    await clickExplained(page, `#${table} tr[data-entity="seller-1"]`);
     expect(await page.textContent("#explorer .explorer-status")).to.equal("seller-1 (seller)");
     await page.locator("#entities").screenshot({ path: join(ARTIFACTS, "report-run-entities.png") });
     expect(problems).to.deep.equal([]);
