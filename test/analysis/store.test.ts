@@ -20,7 +20,7 @@ import { toPlotNumber } from "../../simulation/analysis/values.js";
 import { rngFromString } from "../../simulation/engine/rng.js";
 import type { ActionRecord, RunSink } from "../../simulation/engine/run.js";
 import type { StepSample, TraceLayout } from "../../simulation/analysis/trace.js";
-import { prepareRun } from "../../simulation/cli/prepare.js";
+import { prepare } from "../helpers/run.js";
 import { executeRun } from "../../simulation/engine/execute.js";
 import {
   actionOf,
@@ -473,7 +473,7 @@ describe("store", () => {
   });
 
   it("sinkFor: stores a real model-mode run as the engine produced it (fees-and-rewards, 4 steps)", async () => {
-    const prepared = prepareRun({ scenario: "fees-and-rewards", mode: "model", steps: "4", seed: "3" });
+    const prepared = await prepare({ scenario: "fees-and-rewards", mode: "model", steps: "4", seed: "3" });
     const ids = { simulation: 0, subset: 1, run: 2 };
     const inner = store.sinkFor(ids, ALL);
     let layout: TraceLayout | undefined;

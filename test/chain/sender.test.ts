@@ -1,12 +1,20 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { CONTRACTS, ERRORS, IFACE } from "../../simulation/chain/contracts.js";
+import { Interface } from "ethers";
+import { contractSource } from "../../simulation/chain/artifacts.js";
+import { createErrorDecoder } from "../../simulation/chain/errors.js";
 import { configureEdrEnvironment, EDR_CACHED_STATES } from "../../simulation/chain/edrMemory.js";
 import { inProcessTarget } from "../../simulation/chain/inprocess.js";
 import { rpc, toQuantity } from "../../simulation/chain/rpc.js";
 import { BATCH_METHOD, batchesSupported, RpcBatchError, rpcBatchOf } from "../../simulation/chain/rpcBatch.js";
 import { createInProcessSender, TX_GAS_LIMIT, type BatchTx, type SentTx } from "../../simulation/chain/sender.js";
 import { createKeyRing } from "../../simulation/engine/accounts.js";
+
+/** The exchange token, as the project compiled it. */
+const exchangeToken = await contractSource(hre.artifacts).contract("ExchangeToken");
+const CONTRACTS = { exchangeToken };
+const IFACE = { exchangeToken: new Interface(exchangeToken.abi as never) };
+const ERRORS = createErrorDecoder([exchangeToken.abi as never]);
 
 /** Hardhat's in-process network; each `fresh()` opens a new chain, whose provider is `target.provider` until the next. */
 const target = inProcessTarget(hre);

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../simulation/engine/errors.js";
 import { parseGridAxis } from "../../simulation/engine/plan.js";
-import { prepareRun, type RunRequest } from "../../simulation/cli/prepare.js";
-import { scenarioByName } from "../../simulation/scenarios/index.js";
+import type { RunRequest } from "../../simulation/cli/prepare.js";
+import { prepare as prepareRun, scenario as loadScenario } from "../helpers/run.js";
 
 /** Numeric literals at and past the ends of what a double or a uint256 holds, each rejected in one line. */
 const EXTREME: [RunRequest, string][] = [
@@ -97,30 +97,28 @@ const RULES: [string, RunRequest, string][] = [
 
 describe("cli: parameters at the command line's boundary", function () {
   for (const [req, message] of EXTREME) {
-    it(`prepareRun: rejects ${JSON.stringify(req)} with one line`, function () {
-      expect(() => prepareRun({ scenario: "boson-commerce", ...req })).to.throw(UserError, message);
-      try {
-        prepareRun({ scenario: "boson-commerce", ...req });
-      } catch (e) {
-        expect((e as Error).message).to.equal(message);
-      }
+    it(`prepareRun: rejects ${JSON.stringify(req)} with one line`, async function () {
+      let error: unknown;
+      await prepareRun({ scenario: "boson-commerce", ...req }).catch((e: unknown) => (error = e));
+      expect(error).to.be.instanceOf(UserError);
+      expect((error as Error).message).to.equal(message);
     });
   }
 
   for (const [scenario, req, message] of RULES) {
-    it(`prepareRun: ${scenario}'s rule across fields rejects ${JSON.stringify(req)} with its message`, function () {
-      try {
-        prepareRun({ scenario, ...req });
-        expect.fail("accepted");
-      } catch (e) {
-        expect(e).to.be.instanceOf(UserError);
-        expect((e as Error).message).to.equal(message);
-      }
+    it(`prepareRun: ${scenario}'s rule across fields rejects ${JSON.stringify(req)} with its message`, async function () {
+      let error: unknown;
+      await prepareRun({ scenario, ...req }).then(
+        () => expect.fail("accepted"),
+        (e: unknown) => (error = e),
+      );
+      expect(error).to.be.instanceOf(UserError);
+      expect((error as Error).message).to.equal(message);
     });
   }
 
-  it("prepareRun: fees-and-rewards keeps its own defaults for the commerce groups it overrides", function () {
-    const p = prepareRun({ scenario: "fees-and-rewards" }).params as {
+  it("prepareRun: fees-and-rewards keeps its own defaults for the commerce groups it overrides", async function () {
+    const p = (await prepareRun({ scenario: "fees-and-rewards" })).params as {
       buyers: {
         complaintBase: number;
         complaintQualitySlope: number;
@@ -136,15 +134,15 @@ describe("cli: parameters at the command line's boundary", function () {
     });
   });
 
-  it("prepareRun: 1e-300 is a probability like any other, and 0e-400 is 0", function () {
-    const tiny = prepareRun({ scenario: "boson-commerce", set: "buyers.commitProbability=1e-300" });
+  it("prepareRun: 1e-300 is a probability like any other, and 0e-400 is 0", async function () {
+    const tiny = await prepareRun({ scenario: "boson-commerce", set: "buyers.commitProbability=1e-300" });
     expect((tiny.params as { buyers: { commitProbability: number } }).buyers.commitProbability).to.equal(1e-300);
-    const zero = prepareRun({ scenario: "boson-commerce", set: "buyers.commitProbability=0e-400" });
+    const zero = await prepareRun({ scenario: "boson-commerce", set: "buyers.commitProbability=0e-400" });
     expect((zero.params as { buyers: { commitProbability: number } }).buyers.commitProbability).to.equal(0);
   });
 
-  it("parseGridAxis: an extreme literal among a grid's values is rejected by its text", function () {
-    const schema = scenarioByName("fees-and-rewards").schema;
+  it("parseGridAxis: an extreme literal among a grid's values is rejected by its text", async function () {
+    const schema = (await loadScenario("fees-and-rewards")).schema;
     expect(() => parseGridAxis(schema, "offers.priceMin=1e18,1e999999999")).to.throw(
       UserError,
       'Invalid parameter params.offers.priceMin = "1e999999999": expected an integer amount in 0..2^256-1 (wei).',

@@ -3,9 +3,9 @@ import { UserError } from "../../simulation/engine/errors.js";
 import { defaults } from "../../simulation/engine/params.js";
 import { expandGrid, parseGridAxis, planRuns, runSeed } from "../../simulation/engine/plan.js";
 import { deriveSeed } from "../../simulation/engine/rng.js";
-import { scenarioByName } from "../../simulation/scenarios/index.js";
+import { scenario } from "../helpers/run.js";
 
-const schema = scenarioByName("boson-commerce").schema;
+const schema = (await scenario("boson-commerce")).schema;
 
 describe("engine: experiment plans", function () {
   it("expandGrid: the cartesian product in odometer order, last axis fastest", function () {

@@ -6,7 +6,7 @@ import { defaults } from "../../simulation/engine/params.js";
 import { expandGrid, planRuns, type RunTask } from "../../simulation/engine/plan.js";
 import { runTasks, type PoolSink } from "../../simulation/engine/pool.js";
 import type { RunResult, RunSink } from "../../simulation/engine/run.js";
-import { scenarioByName } from "../../simulation/scenarios/index.js";
+import { scenario as loadScenario } from "../helpers/run.js";
 
 interface Collected {
   readonly results: Map<string, RunResult>;
@@ -34,9 +34,9 @@ function collector(): Collected & { sink: PoolSink } {
   };
 }
 
-const inProcess = (task: RunTask, sink: RunSink | undefined, shouldStop: () => boolean) =>
+const inProcess = async (task: RunTask, sink: RunSink | undefined, shouldStop: () => boolean) =>
   executeRun(
-    { ...task, scenario: scenarioByName(task.scenario) },
+    { ...task, scenario: await loadScenario(task.scenario) },
     {
       target: inProcessTarget(hre),
       ...(sink !== undefined ? { sink } : {}),
@@ -46,8 +46,10 @@ const inProcess = (task: RunTask, sink: RunSink | undefined, shouldStop: () => b
     },
   ).then((e) => e.result);
 
+const feesAndRewards = await loadScenario("fees-and-rewards");
+
 function smallSweep(mode: "model" | "lockstep", runs: number, steps: number): RunTask[] {
-  const scenario = scenarioByName("fees-and-rewards");
+  const scenario = feesAndRewards;
   return planRuns({
     scenario: scenario.name,
     base: defaults(scenario.schema),

@@ -6,7 +6,7 @@ import { defaults } from "../../simulation/engine/params.js";
 import { runScenario, type ActionRecord, type RunResult, type RunSink } from "../../simulation/engine/run.js";
 import { DisputeState, ExchangeState } from "../../simulation/model/vouchers.js";
 import type { World } from "../../simulation/model/world.js";
-import { scenarioByName } from "../../simulation/scenarios/index.js";
+import { scenario as loadScenario } from "../helpers/run.js";
 
 /** A run's result without its timings, which are the only part that may differ between equal runs. */
 const outcome = ({ wallMs: _wall, timing: _timing, ...rest }: RunResult) => rest;
@@ -16,7 +16,7 @@ describe("engine: runs in model mode", function () {
 
   for (const name of ["boson-commerce", "fees-and-rewards"]) {
     it(`${name}: the same trace and result with a sink as without one (records are built only for a sink that keeps them)`, async function () {
-      const scenario = scenarioByName(name);
+      const scenario = await loadScenario(name);
       const params = defaults(scenario.schema);
       const spec = { scenario, params, modelParams: params, mode: "model" as const, seed: 4, steps: 18 };
       const records: ActionRecord[] = [];
@@ -56,7 +56,7 @@ describe("engine: runs in model mode", function () {
   }
 
   it("boson-commerce: the price-flow KPIs, tallied as exchanges settle, equal a recount of every exchange at every step", async function () {
-    const scenario = scenarioByName("boson-commerce");
+    const scenario = await loadScenario("boson-commerce");
     const params = defaults(scenario.schema);
     const keys = createKeyRing();
     const model = await scenario.mechanisms.model(params, { startTime: DEFAULT_START_TIME, keys }, undefined);

@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import { defaults } from "../../simulation/engine/params.js";
 import { ENTITY_FIELDS } from "../../simulation/model/variables.js";
-import { scenarioByName } from "../../simulation/scenarios/index.js";
-import { describeDivergence, runFromRequest } from "../helpers/run.js";
+import { describeDivergence, runFromRequest, scenario as loadScenario } from "../helpers/run.js";
 
 describe("parity: boson-commerce", function () {
   this.timeout(600_000);
@@ -28,7 +27,7 @@ describe("parity: boson-commerce", function () {
         expect(r.actions.byKind[kind] ?? 0, kind).to.be.greaterThan(0);
       }
       // Every variable at the initial sample; after step s, the globals and every agent alive by then.
-      const scenario = scenarioByName("boson-commerce");
+      const scenario = await loadScenario("boson-commerce");
       const params = defaults(scenario.schema);
       let expected = r.variables;
       for (let s = 0; s < 60; s++) {

@@ -1,10 +1,9 @@
 import { expect } from "chai";
-import { prepareRun } from "../../simulation/cli/prepare.js";
 import { createKeyRing } from "../../simulation/engine/accounts.js";
 import { DEFAULT_START_TIME } from "../../simulation/engine/execute.js";
 import { runScenario } from "../../simulation/engine/run.js";
 import type { World } from "../../simulation/model/world.js";
-import { describeDivergence, runFromRequest } from "../helpers/run.js";
+import { describeDivergence, prepare, runFromRequest } from "../helpers/run.js";
 
 describe("parity: fees-and-rewards", function () {
   this.timeout(300_000);
@@ -23,7 +22,7 @@ describe("parity: fees-and-rewards", function () {
   });
 
   it("model: offers keep the fee of their creation after governance raises it", async function () {
-    const prepared = prepareRun({ scenario: "fees-and-rewards", mode: "model", steps: "10" });
+    const prepared = await prepare({ scenario: "fees-and-rewards", mode: "model", steps: "10" });
     const keys = createKeyRing();
     const env = { startTime: DEFAULT_START_TIME, keys };
     // Build the model here rather than through executeRun, to look inside its world afterwards.

@@ -10,8 +10,10 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { writeReport } from "../../simulation/analysis/report/writeReport.js";
-import { scenarioInfo } from "../../simulation/cli/report.js";
+import { builtInScenarioInfo } from "../helpers/run.js";
 import { divergedRun, sweepFolder } from "./fixtures.js";
+
+const scenarioInfo = await builtInScenarioInfo();
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = resolve(import.meta.dirname, "..", "..", "test-artifacts");

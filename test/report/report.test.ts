@@ -7,10 +7,12 @@ import { formatExact } from "../../simulation/analysis/report/format.js";
 import { parse as parseCsv } from "csv-parse/sync";
 import { writeReport } from "../../simulation/analysis/report/writeReport.js";
 import { toPlotNumber } from "../../simulation/analysis/values.js";
-import { scenarioInfo, simReport } from "../../simulation/cli/report.js";
-import { SCENARIOS } from "../../simulation/scenarios/index.js";
+import { simReport } from "../../simulation/cli/report.js";
+import { builtInScenarioInfo, scenario as loadScenario } from "../helpers/run.js";
 import { buildExperimentFixture, fixtureKpis, SMALL_SWEEP } from "./experimentFixture.js";
 import { capture, divergedRun, embeddedData, parityRun, readJson, ROOT, sweepFolder } from "./fixtures.js";
+
+const scenarioInfo = await builtInScenarioInfo();
 
 /** The last row of a run's trace.csv, by column. */
 function lastRow(dir: string): Map<string, string> {
@@ -108,7 +110,7 @@ describe("report: a run", function () {
 
   it("sim report: the flow diagram's totals are the trace's final values, and add up to the circulating supply", async function () {
     const run = await divergedRun();
-    const flows = SCENARIOS.get("boson-commerce")!.flows!;
+    const flows = (await loadScenario("boson-commerce")).flows!;
     const last = lastRow(run.dir);
     const finalOf = (column: string): bigint =>
       BigInt(last.get(column.startsWith("kpi:") ? column : `${column}:chain`)!);

@@ -1,9 +1,23 @@
 import { expect } from "chai";
-import { getAddress, type ParamType } from "ethers";
-import { IFACE } from "../../simulation/chain/contracts.js";
-import { encodeStatic } from "../../simulation/chain/calls.js";
-import type { StaticValue } from "../../simulation/chain/encode.js";
+import { getAddress, Interface, type ParamType } from "ethers";
+import hre from "hardhat";
+import { contractSource } from "../../simulation/chain/artifacts.js";
+import { staticEncoder, type StaticValue } from "../../simulation/chain/encode.js";
 import { Prng } from "../helpers/prng.js";
+
+/** The interfaces of Lockstep's contracts, from the project's artifacts. */
+const source = contractSource(hre.artifacts);
+const IFACE = {
+  exchangeToken: new Interface((await source.contract("ExchangeToken")).abi as never),
+  governanceToken: new Interface((await source.contract("GovernanceToken")).abi as never),
+  feeManager: new Interface((await source.contract("FeeManager")).abi as never),
+  rewards: new Interface((await source.contract("RewardsDistributor")).abi as never),
+  escrow: new Interface((await source.contract("VoucherEscrow")).abi as never),
+  release: new Interface((await source.contract("ReleaseWallet")).abi as never),
+};
+
+const encodeStatic = (contract: keyof typeof IFACE, fn: string, args: readonly StaticValue[]): string =>
+  staticEncoder(IFACE[contract], fn)(args);
 
 /** A random value of a static ABI type: edge values (0, the maximum) as often as middling ones. */
 function valueOf(t: ParamType, rng: Prng): StaticValue {
