@@ -4,8 +4,8 @@
  * ctx.rng, the agent's own seeded stream, so a seed reproduces a run.
  *
  * - depositors use the vault every way a user can (deposit, mint, withdraw, redeem, approvals,
- *   the faucet), now and then with an edge amount: zero, one wei, or more than they are allowed,
- *   so that reverts, and the errors they carry, are compared too;
+ *   the faucet), now and then with an edge amount: zero, one wei, exactly what they are allowed
+ *   or one wei more, so that reverts, and the errors they carry, are compared too;
  * - a donor transfers assets straight to the vault, which raises what every share is worth;
  * - an attacker tries the first-depositor inflation attack: deposit one wei, donate a large
  *   amount so the next deposits round down to few or no shares, and redeem at the end.
@@ -46,10 +46,10 @@ const oneMore = (x: bigint): bigint => (x < MAX_UINT256 ? x + 1n : x);
 /** Uniform in [1, hi], or 0 when there is nothing to take. */
 const upTo = (rng: Rng, hi: bigint): bigint => (hi > 0n ? rng.bigint(1n, hi) : 0n);
 
-/** Zero, one wei, or the first amount past what is allowed. */
-function edgeAmount(rng: Rng, tooMuch: bigint): bigint {
-  const pick = rng.int(0, 2);
-  return pick === 0 ? 0n : pick === 1 ? 1n : tooMuch;
+/** An edge amount: zero, one wei, exactly what is allowed (`most`), or one wei more. */
+function edgeAmount(rng: Rng, most: bigint): bigint {
+  const pick = rng.int(0, 3);
+  return pick === 0 ? 0n : pick === 1 ? 1n : pick === 2 ? most : oneMore(most);
 }
 
 const DEPOSITOR_KINDS = ["deposit", "mint", "withdraw", "redeem", "approve", "approveShares", "faucet"] as const;
@@ -83,10 +83,10 @@ export function depositorPolicy(view: VaultView, ctx: Ctx): Action[] {
   switch (DEPOSITOR_KINDS[rng.weighted(DEPOSITOR_WEIGHTS)]) {
     case "deposit": {
       if (edge) {
-        // More than allowed: past the allowance, or past the balance with the allowance to cover it.
-        const overAllowance = rng.chance(0.5) && allowed < MAX_UINT256;
-        const assets = edgeAmount(rng, overAllowance ? oneMore(allowed) : oneMore(balance));
-        if (!overAllowance) approveFor(assets);
+        // At or past the allowance, or at or past the balance with the allowance to cover it.
+        const byAllowance = rng.chance(0.5) && allowed < MAX_UINT256;
+        const assets = edgeAmount(rng, byAllowance ? allowed : balance);
+        if (!byAllowance) approveFor(assets);
         // Now and then to the zero address: the assets move, then minting reverts, and all is undone.
         act("deposit", { assets, receiver: rng.chance(0.2) ? ZERO_ADDRESS : me });
       } else {
@@ -98,8 +98,8 @@ export function depositorPolicy(view: VaultView, ctx: Ctx): Action[] {
     }
     case "mint": {
       if (edge) {
-        // Shares whose price is one wei more than the balance, at most: the price rounds up.
-        const shares = edgeAmount(rng, oneMore(previewDeposit(vault, oneMore(balance))));
+        // The shares the balance buys, or one more: the price rounds up, so one more may be too dear.
+        const shares = edgeAmount(rng, previewDeposit(vault, balance));
         approveFor(previewMint(vault, shares));
         act("mint", { shares, receiver: me });
       } else {
@@ -113,14 +113,14 @@ export function depositorPolicy(view: VaultView, ctx: Ctx): Action[] {
       // Usually one's own; one time in ten another depositor's, which needs their share allowance.
       const owner = (rng.chance(0.1) ? otherDepositor(ctx) : undefined) ?? me;
       const most = maxWithdraw(vault, owner);
-      const assets = edge ? edgeAmount(rng, oneMore(most)) : upTo(rng, most);
+      const assets = edge ? edgeAmount(rng, most) : upTo(rng, most);
       act("withdraw", { assets, receiver: me, owner });
       break;
     }
     case "redeem": {
       const owner = (rng.chance(0.1) ? otherDepositor(ctx) : undefined) ?? me;
       const most = maxRedeem(vault, owner);
-      const shares = edge ? edgeAmount(rng, oneMore(most)) : upTo(rng, most);
+      const shares = edge ? edgeAmount(rng, most) : upTo(rng, most);
       act("redeem", { shares, receiver: me, owner });
       break;
     }
@@ -138,7 +138,7 @@ export function depositorPolicy(view: VaultView, ctx: Ctx): Action[] {
     }
     case "faucet": {
       const limit = view.world.asset.faucetLimit;
-      act("faucet", { amount: edge ? edgeAmount(rng, oneMore(limit)) : upTo(rng, limit) });
+      act("faucet", { amount: edge ? edgeAmount(rng, limit) : upTo(rng, limit) });
       break;
     }
     default:
