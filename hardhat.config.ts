@@ -12,7 +12,7 @@ const SOLC_VERSION = (require("solc/package.json") as { version: string }).versi
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers, lockstep, lockstepBench],
   // Lockstep's own contracts, and those of the starter (`sim init`) and the examples, which its tests run.
-  paths: { sources: { solidity: ["contracts", "templates/starter/contracts"] } },
+  paths: { sources: { solidity: ["contracts", "templates/starter/contracts", "examples/erc4626-vault/contracts"] } },
   solidity: {
     version: SOLC_VERSION,
     // Hardhat downloads compilers from its own host, which is unreachable behind many

@@ -171,7 +171,7 @@ export async function runScenario<Schema extends ParamSchema, S, W, V>(
   const state = deterministic(`${where} (its init)`, () =>
     scenario.init(params, (name) => createRng({ seed, scenario: scenario.name, stream: `env/${name}` })),
   );
-  const stepCtx = (step: number) => ({ params, step });
+  const stepCtx = (step: number) => ({ params, step, addressOf });
 
   // Accounts: every agent the horizon will see, so the trace's columns are fixed from the start.
   const accountsById = new Map<string, Account>();

@@ -153,6 +153,8 @@ export interface AgentSpec {
 export interface StepContext<P> {
   readonly params: P;
   readonly step: number;
+  /** Address of any agent of the run by id (including system accounts): what a KPI needs to value an agent's holdings. */
+  readonly addressOf: (id: string) => `0x${string}`;
 }
 
 /**
