@@ -42,6 +42,8 @@ export function outcomeFields(executed: Executed): Record<string, unknown> {
     divergences: result.divergences,
     firstDivergence: result.firstDivergence ?? null,
     pinnedDivergence: result.pinned ?? null,
+    invariantViolations: result.invariantViolations,
+    firstInvariantViolation: result.firstViolation ?? null,
     traceHash: result.traceHash,
     variables: result.variables,
     comparisons: result.comparisons,

@@ -445,7 +445,7 @@ async function remoteRun(
       const written = await report({ in: path }, hre);
       say(`Report: ${written.path}`);
     } else say(`Next: npx hardhat sim report --in ${path}`);
-    return result.divergences > 0 ? 1 : 0;
+    return result.divergences > 0 || result.invariantViolations > 0 ? 1 : 0;
   } catch (e) {
     journal.close();
     folder.close();

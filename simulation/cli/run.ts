@@ -102,7 +102,7 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
     const written = await report({ in: path }, hre);
     process.stdout.write(`Report: ${written.path}\n`);
   } else process.stdout.write(`Next: npx hardhat sim report --in ${path}\n`);
-  return result.divergences > 0 ? 1 : 0;
+  return result.divergences > 0 || result.invariantViolations > 0 ? 1 : 0;
 }
 
 function describeAction(a: ActionRecord): string {
@@ -129,6 +129,12 @@ export function printSummary(p: PreparedRun, r: RunResult, path: string): void {
   if (p.mode === "lockstep") {
     lines.push(
       `Parity: ${r.comparisons} comparisons of ${r.variables} variables over ${r.stepsRun + 1} samples (an agent's from the step it joins), ${r.divergences} divergences.`,
+    );
+  }
+  if (r.invariantViolations > 0 && r.firstViolation !== undefined) {
+    const v = r.firstViolation;
+    lines.push(
+      `Invariants: broken in ${r.invariantViolations} samples; first at step ${v.step} on the ${v.side}: "${v.invariant}": ${v.message}.`,
     );
   }
   const d = r.firstDivergence;

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { KeyRing } from "./accounts.js";
 import { createClock } from "./clock.js";
 import { deterministic, nowRunning } from "./determinism.js";
+import { brokenInvariants, sampleReader, type InvariantViolation } from "./invariants.js";
 import { InternalError } from "./errors.js";
 import type { ParamsOf, ParamSchema } from "./params.js";
 import { createRng, type Rng } from "./rng.js";
@@ -127,6 +128,9 @@ export interface RunResult {
   readonly firstDivergence?: Divergence;
   /** Set by a pinning replay (RunSpec.pinStep). */
   readonly pinned?: PinnedDivergence;
+  /** Samples (per side) where a mechanism's invariant did not hold, and the first of them. */
+  readonly invariantViolations: number;
+  readonly firstViolation?: InvariantViolation;
   readonly traceHash: string;
   readonly kpis: Record<string, number | bigint>;
   readonly actions: { readonly total: number; readonly reverted: number; readonly byKind: Record<string, number> };
@@ -208,6 +212,8 @@ export async function runScenario<Schema extends ParamSchema, S, W, V>(
   let comparisonsDone = 0;
   let divergences = 0;
   let firstDivergence: Divergence | undefined;
+  let invariantViolations = 0;
+  let firstViolation: InvariantViolation | undefined;
   const byKind = new Map<string, number>();
   let total = 0;
   let reverted = 0;
@@ -248,6 +254,18 @@ export async function runScenario<Schema extends ParamSchema, S, W, V>(
       hash.update(traceHeader(layout).join(",") + "\n");
       traceLine = traceLineWriter(layout);
       await spec.sink?.begin(layout);
+    }
+    const invariants = scenario.mechanisms.invariants;
+    if (invariants !== undefined) {
+      for (const [side, vars] of [
+        ["model", modelVars ?? modelList],
+        ["chain", chainVars],
+      ] as const) {
+        if (vars === undefined) continue;
+        const broken = brokenInvariants(invariants, sampleReader(vars), side, timestep);
+        invariantViolations += broken.length;
+        firstViolation ??= broken[0];
+      }
     }
     const diverged: string[] = [];
     if (useModel && useChain) {
@@ -529,6 +547,8 @@ export async function runScenario<Schema extends ParamSchema, S, W, V>(
     divergences,
     ...(firstDivergence !== undefined ? { firstDivergence } : {}),
     ...(pinned !== undefined ? { pinned } : {}),
+    invariantViolations,
+    ...(firstViolation !== undefined ? { firstViolation } : {}),
     traceHash: hash.digest("hex"),
     kpis,
     actions: { total, reverted, byKind: Object.fromEntries(byKind) },

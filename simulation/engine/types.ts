@@ -227,6 +227,8 @@ export interface Mechanisms<P, W> {
   config(params: P, startTime: bigint): unknown;
   chain(params: P, env: SystemEnv, target: ChainTarget): Promise<{ backend: ChainBackend; deployment: unknown }>;
   model(params: P, env: SystemEnv, deployment: unknown): ModelBackend<W> | Promise<ModelBackend<W>>;
+  /** Properties of the compared state that must hold after every step, on both sides. */
+  readonly invariants?: Readonly<Record<string, import("./invariants.js").InvariantCheck>>;
 }
 
 /**

@@ -284,6 +284,7 @@ export function deployedOf<C>(config: C, deployment: Deployment, keys: KeyRing):
 function mechanismsOf<P, C, M>(r: ResolvedMechanism<P, C, M>): Mechanisms<P, M> {
   const definition = r.definition;
   return {
+    ...(definition.invariants !== undefined ? { invariants: definition.invariants } : {}),
     config: (params, startTime) => runConfig(definition, params, { startTime, keys: undefined as never }),
     async chain(params, env, target) {
       if (target.kind === "in-process") await target.fresh();

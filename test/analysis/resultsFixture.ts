@@ -108,6 +108,7 @@ export function runRowOf(ids: RunIds, steps: number, extra: Partial<RunRow> = {}
 export function resultOf(steps: number): RunResult {
   return {
     status: "parity",
+    invariantViolations: 0,
     stepsRun: steps,
     variables: VARIABLES.length,
     comparisons: VARIABLES.length * (steps + 1),

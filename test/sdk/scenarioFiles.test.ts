@@ -66,7 +66,28 @@ describe("sdk: a user's scenario file, run by path", function () {
     expect(pinned.actions).to.have.length(pinned.actionNumber);
   });
 
+  it("sim run: an invariant broken from step 2 is reported on both sides, exit 1; one that holds is not", async function () {
+    const r = await run({ scenario: `${FIXTURES}/brokenInvariant.ts`, steps: "5" });
+    folders.push(r.out);
+    expect(r.code).to.equal(1);
+    expect(r.stdout).to.match(
+      /^Invariants: broken in 8 samples; first at step 2 on the model: "deposits stay under two tokens": totalDeposits is \d+\.$/m,
+    );
+    const manifest = JSON.parse(readFileSync(join(r.out, r.left[0]!, "manifest.json"), "utf8"));
+    expect(manifest.divergences).to.equal(0);
+    expect(manifest.invariantViolations).to.equal(8);
+    expect(manifest.firstInvariantViolation).to.include({
+      step: 2,
+      side: "model",
+      invariant: "deposits stay under two tokens",
+    });
+  });
+
   const BAD: readonly [string, RegExp | string][] = [
+    [
+      "undeclaredInvariant.ts",
+      'Invariant "reserves are positive" reads variable reserves, which the mechanism does not compare (declare it in variables).',
+    ],
     [
       "unknownArtifact.ts",
       'Unknown contract "NoSuchVault": no artifact of that name in this project (is it compiled? names are as in the source, e.g. MyVault or contracts/MyVault.sol:MyVault).',

@@ -1,0 +1,60 @@
+/**
+ * A mechanism's invariants: properties of its compared state that must hold after every step
+ * (the escrow holds what it owes, balances sum to the supply, ...). They are checked on each
+ * side's sample: broken on the chain, the contracts break a property the mechanism claims;
+ * broken on the model, the model does.
+ */
+import { UserError } from "./errors.js";
+import type { VariableList, Variables } from "./types.js";
+
+/** A property: true, or a sentence saying what broke. `value` reads a compared variable. */
+export type InvariantCheck = (value: (variable: string) => bigint) => true | string;
+
+export interface InvariantViolation {
+  readonly step: number;
+  readonly side: "model" | "chain";
+  readonly invariant: string;
+  readonly message: string;
+}
+
+const indexes = new WeakMap<readonly string[], Map<string, number>>();
+
+/** A variable's value in a sample, a map or a list (a list's names are indexed once per list). */
+export function sampleReader(vars: Variables | VariableList): (variable: string) => bigint | number | undefined {
+  if (vars instanceof Map) return (v) => vars.get(v);
+  let index = indexes.get(vars.names);
+  if (index === undefined) {
+    index = new Map(vars.names.map((n, i) => [n, i]));
+    indexes.set(vars.names, index);
+  }
+  const at = index;
+  return (v) => {
+    const i = at.get(v);
+    return i === undefined ? undefined : vars.values[i];
+  };
+}
+
+/** The invariants broken in a sample, in declaration order. */
+export function brokenInvariants(
+  invariants: Readonly<Record<string, InvariantCheck>>,
+  read: (variable: string) => bigint | number | undefined,
+  side: "model" | "chain",
+  step: number,
+): InvariantViolation[] {
+  const out: InvariantViolation[] = [];
+  for (const [name, check] of Object.entries(invariants)) {
+    const value = (variable: string): bigint => {
+      const v = read(variable);
+      if (v === undefined) {
+        throw new UserError(
+          `Invariant "${name}" reads variable ${variable}, which the mechanism does not compare (declare it in variables).`,
+        );
+      }
+      return BigInt(v);
+    };
+    const verdict = check(value);
+    if (verdict !== true)
+      out.push({ step, side, invariant: name, message: typeof verdict === "string" ? verdict : "false" });
+  }
+  return out;
+}
