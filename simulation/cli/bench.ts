@@ -188,12 +188,13 @@ async function ganacheReplay(
  * machine whose speed drifts during the measurement weighs on both figures alike.
  */
 async function poolRates(
+  configPath: string | undefined,
   batch: (round: number) => RunTask[],
   warmRuns: number,
   rounds: number,
 ): Promise<{ one: number; two: number }> {
   const sink = { begin: () => {}, samples: () => {}, actions: () => {}, done: () => {}, failed: () => {} };
-  const pools = [new WorkerPool(1), new WorkerPool(2)] as const;
+  const pools = [new WorkerPool(1, configPath), new WorkerPool(2, configPath)] as const;
   try {
     for (const pool of pools) {
       const warm = Array.from({ length: warmRuns * pool.size }, (_, i) => batch(1_000 + i)[0]!);
@@ -238,7 +239,7 @@ async function lockstepParallelRates(
       }),
     );
   };
-  const pool = new WorkerPool(2);
+  const pool = new WorkerPool(2, hre.config.paths.config);
   try {
     await lanes(batch(2_000).slice(0, 4));
     await pool.run(batch(2_001).slice(0, 4), { workers: 2, sink });
@@ -419,7 +420,7 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
       variables: false,
       actions: false,
     }));
-  const { one, two } = await poolRates(mcBatch, quick ? 3 : 30, quick ? 1 : 3);
+  const { one, two } = await poolRates(hre.config.paths.config, mcBatch, quick ? 3 : 30, quick ? 1 : 3);
 
   say("lockstep Monte Carlo: two chains in this process against two worker processes...");
   const lockstepBatch = (round: number): RunTask[] =>

@@ -188,6 +188,7 @@ async function runAll(
     sink: storeSink(store),
     inProcess: inProcessRunner(hre),
     shouldStop,
+    configPath: hre.config.paths.config,
     onProgress: (() => {
       let failures = 0;
       const bar = progressBar(label, process.stderr, () => (failures > 0 ? `, ${failures} failed` : ""));
@@ -625,7 +626,7 @@ export async function simOptimize(hre: HardhatRuntimeEnvironment, args: Optimize
         ...(population !== undefined ? { populationSize: population } : {}),
       });
       const seeds = Array.from({ length: runsPerEval }, (_, r) => runSeed(common.seed, 0, r, true));
-      const pool = common.workers > 0 ? new WorkerPool(common.workers) : undefined;
+      const pool = common.workers > 0 ? new WorkerPool(common.workers, hre.config.paths.config) : undefined;
       const candidates: {
         id: number;
         generation: number;

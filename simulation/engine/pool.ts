@@ -27,6 +27,8 @@ export interface PoolOptions {
   readonly inProcess?: (task: RunTask, sink: RunSink, shouldStop: () => boolean) => Promise<RunResult>;
   readonly shouldStop?: () => boolean;
   readonly onProgress?: (done: number, failed: number, total: number) => void;
+  /** The Hardhat config the workers load (default: the one Hardhat finds from the working directory). */
+  readonly configPath?: string | undefined;
 }
 
 export interface PoolOutcome {
@@ -91,7 +93,7 @@ export class BatchingSink implements RunSink {
 /** Runs tasks once: in this process (workers = 0) or in a pool started and closed for them. */
 export async function runTasks(tasks: readonly RunTask[], options: PoolOptions): Promise<PoolOutcome> {
   if (options.workers <= 0) return runInProcess(tasks, options);
-  const pool = new WorkerPool(Math.min(options.workers, Math.max(1, tasks.length)));
+  const pool = new WorkerPool(Math.min(options.workers, Math.max(1, tasks.length)), options.configPath);
   try {
     return await pool.run(tasks, options);
   } finally {
@@ -175,7 +177,11 @@ export class WorkerPool {
     | undefined;
   private stopTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly size: number) {
+  /** `configPath`: the Hardhat config the workers load (default: the one found from the working directory). */
+  constructor(
+    readonly size: number,
+    private readonly configPath?: string | undefined,
+  ) {
     for (let i = 0; i < size; i++) this.spawn();
   }
 
@@ -216,6 +222,8 @@ export class WorkerPool {
     const child = fork(WORKER_ENTRY, [], {
       execArgv: [...WORKER_LOADER, ...WORKER_V8_FLAGS],
       serialization: "advanced",
+      // Only the workers get HARDHAT_CONFIG: `import hre from "hardhat"` in a worker reads it.
+      env: this.configPath === undefined ? process.env : { ...process.env, HARDHAT_CONFIG: this.configPath },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     const w: Worker = { child, ready: false, current: undefined, writes: Promise.resolve() };

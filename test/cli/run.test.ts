@@ -15,8 +15,14 @@ async function runCapturing(args: RunArgs): Promise<{ code: number; stdout: stri
 }
 
 const BAD_INPUTS: readonly [RunArgs, string][] = [
-  [{ scenario: "nope" }, 'Unknown scenario "nope": expected one of boson-commerce, fees-and-rewards.'],
-  [{ scenario: " " }, "Missing option --scenario: expected one of boson-commerce, fees-and-rewards."],
+  [
+    { scenario: "nope" },
+    'Unknown scenario "nope": expected a scenario file (./sim/my-scenario.ts) or one of boson-commerce, fees-and-rewards.',
+  ],
+  [
+    { scenario: " " },
+    "Missing option --scenario: expected a scenario file or one of boson-commerce, fees-and-rewards.",
+  ],
   [{ steps: "0" }, 'Invalid option --steps = "0": expected a positive integer up to 100000.'],
   [{ steps: "abc" }, 'Invalid option --steps = "abc": expected a positive integer up to 100000.'],
   [{ steps: "1.5" }, 'Invalid option --steps = "1.5": expected a positive integer up to 100000.'],
@@ -121,7 +127,11 @@ describe("cli: sim run", function () {
     expect(manifest.traceHash).to.match(/^[0-9a-f]{64}$/);
     expect(manifest.toolchain.solc).to.equal("0.8.30");
     expect(manifest.chain.chainId).to.equal(31337);
-    expect(Object.keys(manifest.bytecode)).to.include.members(["escrow", "rewards", "lens"]);
+    // Provenance: the bytecode of every contract the mechanism deployed, by artifact name (fees-and-rewards has no release wallets).
+    expect(Object.keys(manifest.bytecode).sort()).to.deep.equal(
+      ["ExchangeToken", "FeeManager", "GovernanceToken", "RewardsDistributor", "VoucherEscrow"].sort(),
+    );
+    expect(Object.keys(manifest.contracts.addresses)).to.include.members(["escrow", "rewards", "feeManager"]);
     expect(manifest.params.fees.feeBps).to.equal(25);
     expect(manifest.params.tokens.buyerBudget).to.equal("2000000000000000000000");
 
