@@ -31,7 +31,9 @@ export default tseslint.config(
   },
   {
     // The model and the engine are deterministic: randomness comes only from seeded per-agent streams.
-    files: ["simulation/**/*.ts"],
+    // The same rules hold for scenarios written on the SDK (the starter, the examples); a project can
+    // take them into its own eslint config.
+    files: ["simulation/**/*.ts", "templates/**/*.ts", "examples/**/*.ts"],
     rules: {
       "no-restricted-properties": [
         "error",

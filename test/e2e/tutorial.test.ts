@@ -35,7 +35,10 @@ function words(line: string): string[] {
 
 describe("e2e: the tutorial in a fresh Hardhat 3 project, with Lockstep installed from npm pack", function () {
   this.timeout(600_000);
-  const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env["PATH"] ?? ""}` };
+  // The user's shell: this Node first on PATH, and none of the variables Hardhat's test runner sets for itself
+  // (HARDHAT_CONFIG would point the project's Hardhat at Lockstep's own config).
+  const { HARDHAT_CONFIG: _ours, ...inherited } = process.env;
+  const env = { ...inherited, PATH: `${dirname(process.execPath)}:${process.env["PATH"] ?? ""}` };
   let project: string;
   let scratch: string;
   const ran: string[] = [];
