@@ -1,6 +1,7 @@
 // Builds the package: simulation/ compiled to dist/ with type declarations, and the files the
 // compiled code reads at run time (the report's assets) copied beside it.
 import { execFileSync } from "node:child_process";
+import process from "node:process";
 import { cpSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

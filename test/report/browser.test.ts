@@ -152,7 +152,6 @@ describe("report: in headless Chromium", function () {
         .map(([id]) => id);
     });
     expect(missing).to.deep.equal([]);
-    await page.screenshot({ path: join(ARTIFACTS, "report-run.png"), fullPage: true });
     // Pick another entity; the explorer's charts follow it.
     await page.fill("#explorer input", "buyer-3");
     await page.dispatchEvent("#explorer input", "change");
@@ -174,6 +173,11 @@ describe("report: in headless Chromium", function () {
     await clickExplained(page, `#${table} tr[data-entity="seller-1"]`);
     expect(await page.textContent("#explorer .explorer-status")).to.equal("seller-1 (seller)");
     await page.locator("#entities").screenshot({ path: join(ARTIFACTS, "report-run-entities.png") });
+    // The full-page screenshot last: Playwright takes it by resizing the viewport to the page's height and back,
+    // and the charts answer a resize by laying themselves out again, so the rows below them move for a while.
+    // Taken before the clicks, it left the entity row moving when the click wanted it still (the flaky failure:
+    // "waiting for element to be stable").
+    await page.screenshot({ path: join(ARTIFACTS, "report-run.png"), fullPage: true });
     expect(problems).to.deep.equal([]);
     await page.close();
   });
