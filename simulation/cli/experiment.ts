@@ -23,7 +23,7 @@ import { WorkerPool, runTasks, type PoolOptions, type PoolOutcome, type PoolSink
 import { MODES, type Mode } from "../engine/types.js";
 import { loadScenario, type AnyScenario, type LoadedScenario } from "../scenarios/index.js";
 import { scenarioHost } from "./host.js";
-import { gitCommit, toolchain } from "./manifest.js";
+import { accountFields, gitCommit, toolchain } from "./manifest.js";
 import { checkOutDir } from "./run.js";
 import {
   checkParams,
@@ -208,6 +208,7 @@ function provenance(hre: HardhatRuntimeEnvironment, scenario: LoadedScenario): R
     git: gitCommit(hre.config.paths.root),
     toolchain: toolchain(hre),
     bytecode: scenario.bytecodeHashes(),
+    accountFields: accountFields(scenario),
   };
 }
 

@@ -3,6 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { selectedNetwork } from "./network.js";
 import type { Executed } from "../engine/execute.js";
 import type { PreparedRun } from "./prepare.js";
+import type { LoadedScenario } from "../scenarios/index.js";
 
 /** The source commit the run came from, with `-dirty` when the tree had changes. */
 export function gitCommit(root: string): string {
@@ -30,6 +31,14 @@ export function toolchain(hre: HardhatRuntimeEnvironment): Record<string, string
     network: network.name,
     node: process.version,
   };
+}
+
+/**
+ * The fields a run compares for every account (`<agent id>.<field>`), as its mechanism declares
+ * them: what a report needs to tell an account's variables from the globals.
+ */
+export function accountFields(scenario: LoadedScenario): string[] {
+  return Object.keys(scenario.resolved.definition.accountVariables ?? {});
 }
 
 /** The manifest fields every finished run has, local or remote: its chain, status, parity and KPIs. */
@@ -76,5 +85,6 @@ export function runHeader(
     git: gitCommit(hre.config.paths.root),
     toolchain: toolchain(hre),
     bytecode: prepared.scenario.bytecodeHashes(),
+    accountFields: accountFields(prepared.scenario),
   };
 }
