@@ -10,18 +10,21 @@
 import { UserError } from "./errors.js";
 
 let depth = 0;
-let who = "";
+/** Who runs now; a function where building the name on every call would cost more than the call. */
+let who: string | (() => string) = "";
 const original = { random: Math.random, now: Date.now };
 
 function refuse(what: string, instead: string): never {
-  throw new UserError(`${who} called ${what}, which makes a run unrepeatable: ${instead}.`);
+  throw new UserError(
+    `${typeof who === "string" ? who : who()} called ${what}, which makes a run unrepeatable: ${instead}.`,
+  );
 }
 
 const guardedRandom = (): number => refuse("Math.random", "draw from ctx.rng, the agent's seeded stream");
 const guardedNow = (): number => refuse("Date.now", "read the run's clock (ctx.time, the block timestamp)");
 
 /** Runs `fn` with the guard up; `whose` names the code in a refusal ("scenario vault"). */
-export function deterministic<T>(whose: string, fn: () => T): T {
+export function deterministic<T>(whose: string | (() => string), fn: () => T): T {
   const previous = who;
   who = whose;
   if (depth++ === 0) {
@@ -40,6 +43,6 @@ export function deterministic<T>(whose: string, fn: () => T): T {
 }
 
 /** Names the code running now, inside a `deterministic` stretch (cheap: one assignment). */
-export function nowRunning(whose: string): void {
+export function nowRunning(whose: string | (() => string)): void {
   who = whose;
 }

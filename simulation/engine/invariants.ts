@@ -17,20 +17,15 @@ export interface InvariantViolation {
   readonly message: string;
 }
 
-const indexes = new WeakMap<readonly string[], Map<string, number>>();
-
-/** A variable's value in a sample, a map or a list (a list's names are indexed once per list). */
+/**
+ * A variable's value in a sample, a map or a list. A list is searched by name: invariants read
+ * a few globals, which sample lists put first, so a search is shorter than indexing the list.
+ */
 export function sampleReader(vars: Variables | VariableList): (variable: string) => bigint | number | undefined {
   if (vars instanceof Map) return (v) => vars.get(v);
-  let index = indexes.get(vars.names);
-  if (index === undefined) {
-    index = new Map(vars.names.map((n, i) => [n, i]));
-    indexes.set(vars.names, index);
-  }
-  const at = index;
   return (v) => {
-    const i = at.get(v);
-    return i === undefined ? undefined : vars.values[i];
+    const i = vars.names.indexOf(v);
+    return i < 0 ? undefined : vars.values[i];
   };
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { KeyRing } from "./accounts.js";
 import { createClock } from "./clock.js";
-import { deterministic, nowRunning } from "./determinism.js";
+import { deterministic } from "./determinism.js";
 import { brokenInvariants, sampleReader, type InvariantViolation } from "./invariants.js";
 import { InternalError } from "./errors.js";
 import type { ParamsOf, ParamSchema } from "./params.js";
@@ -346,6 +346,11 @@ export async function runScenario<Schema extends ParamSchema, S, W, V>(
   };
   type Batch = { action: Action; sender: `0x${string}` }[];
 
+  /** The agent whose policy runs now, for a refusal's message (see determinism.ts). */
+  let deciding: Context | undefined;
+  const whoDecides = (): string =>
+    deciding === undefined ? where : `${where}: the policy of ${deciding.self.id} (role ${deciding.self.role})`;
+
   /** A substep's decisions: every agent acting in it reads the same view, and none sees another's Actions. */
   const decide = (
     stepActors: readonly Actor[],
@@ -364,7 +369,7 @@ export async function runScenario<Schema extends ParamSchema, S, W, V>(
       ctx.time = tick.time;
       ctx.population = population;
       ctx.newcomers = newcomers;
-      nowRunning(`${where}: the policy of ${ctx.self.id} (role ${ctx.self.role})`);
+      deciding = ctx;
       const actions = policy(view, ctx);
       for (let a = 0; a < actions.length; a++) {
         const action = actions[a]!;
@@ -391,21 +396,35 @@ export async function runScenario<Schema extends ParamSchema, S, W, V>(
     // around the batch rather than around each Action (a clock read costs as much as an update);
     // building records and handing them to the sink is left out of it.
     let since = performance.now();
+    // The model and the observer first, all of the batch, with the guard up once (they are
+    // synchronous); then the counts, records and sink writes, which may wait.
+    const modelOutcomes = new Array<Outcome>(order.length);
+    let current: Action | undefined;
+    let observing = false;
+    const running = (): string =>
+      `${where}: ${observing ? "its observation" : "the model"} of action ${current?.kind ?? "?"}`;
+    deterministic(running, () => {
+      for (let k = 0; k < order.length; k++) {
+        const i = order[k]!;
+        const { action, sender } = batch[i]!;
+        const c = chainOutcomes?.[i];
+        current = action;
+        observing = false;
+        const m = model.apply(action, sender, c?.timestamp ?? tick.time);
+        modelOutcomes[k] = m;
+        if (scenario.observe !== undefined) {
+          observing = true;
+          scenario.observe(view, action, useChain ? c! : m, observeCtx);
+        }
+      }
+    });
     for (let k = 0; k < order.length; k++) {
       const i = order[k]!;
       const { action, sender } = batch[i]!;
       const c = chainOutcomes?.[i];
-      // The model and the observer are synchronous: the guard is up exactly while they run.
-      const m = deterministic(`${where}: the model of action ${action.kind}`, () =>
-        model.apply(action, sender, c?.timestamp ?? tick.time),
-      );
+      const m = modelOutcomes[k]!;
       const decisive = useChain ? c! : m;
       const diverged = useModel && useChain && !sameOutcome(m, c!);
-      if (scenario.observe !== undefined) {
-        deterministic(`${where}: its observation of action ${action.kind}`, () =>
-          scenario.observe!(view, action, decisive, observeCtx),
-        );
-      }
       total++;
       byKind.set(action.kind, (byKind.get(action.kind) ?? 0) + 1);
       if (!decisive.ok) reverted++;
@@ -510,7 +529,7 @@ export async function runScenario<Schema extends ParamSchema, S, W, V>(
     for (let j = 0; j < scenario.substeps.length && pinned === undefined; j++) {
       const tick: Tick = clock.at(step, j);
       const view = deterministic(`${where} (its view)`, () => scenario.view(model.world, state));
-      const batch = deterministic(where, () => decide(stepActors, tick, view, population, newcomers));
+      const batch = deterministic(whoDecides, () => decide(stepActors, tick, view, population, newcomers));
       if (batch.length === 0) continue;
       if (pinning) {
         await pinSubstep(step, tick, view, batch);

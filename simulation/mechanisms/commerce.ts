@@ -262,22 +262,22 @@ export function commerceMechanism<P>(
     actions: actions(),
     variables,
     accountVariables: {
-      funds: { chain: "escrow._availableFunds[$account]", model: (w, a) => availableFunds(w.escrow, toAddress(a)) },
+      funds: { chain: "escrow._availableFunds[$account]", model: (w, a) => availableFunds(w.escrow, a) },
       exchangeToken: {
         chain: "exchangeToken._balances[$account]",
-        model: (w, a) => balanceOf(w.exchangeToken, toAddress(a)),
+        model: (w, a) => balanceOf(w.exchangeToken, a),
       },
       governanceToken: {
         chain: "governanceToken._balances[$account]",
-        model: (w, a) => balanceOf(w.governanceToken, toAddress(a)),
+        model: (w, a) => balanceOf(w.governanceToken, a),
       },
       claimableRewards: {
         chain: "rewards._claimableRewards[$account]",
-        model: (w, a) => rewards.claimableRewards(w.rewards, toAddress(a)),
+        model: (w, a) => rewards.claimableRewards(w.rewards, a),
       },
       claimableFees: {
         chain: "rewards._claimableFees[$account]",
-        model: (w, a) => rewards.claimableFees(w.rewards, toAddress(a)),
+        model: (w, a) => rewards.claimableFees(w.rewards, a),
       },
     },
     invariants: {

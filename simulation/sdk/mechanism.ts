@@ -96,6 +96,7 @@ export interface VariableBinding<M> {
 /**
  * A variable compared for every account of the run (named `<agent id>.<name>`): `$account`
  * in `chain` is the account's address (`"token._balances[$account]"`, `"vault.balanceOf($account)"`).
+ * The model function gets that address in lower case, as every address Lockstep hands out is.
  */
 export interface AccountVariableBinding<M> {
   readonly chain: string;
