@@ -839,8 +839,13 @@ export async function simExport(args: ExportArgs): Promise<number> {
   try {
     if (args.in === undefined) throw new UserError("Missing option --in: expected a run or experiment folder.");
     const folder = resolve(args.in);
-    if (!existsSync(join(folder, RESULTS_FILE)))
-      throw optionError("in", args.in, `a run or experiment folder holding ${RESULTS_FILE}`);
+    const { isRunFolder } = await import("../analysis/report/readRunFolder.js");
+    if (!existsSync(join(folder, RESULTS_FILE)) && !isRunFolder(folder))
+      throw optionError(
+        "in",
+        args.in,
+        `a run folder (manifest.json and trace.csv) or an experiment folder (${RESULTS_FILE})`,
+      );
     const format = (args.format ?? "parquet").trim();
     if (format !== "parquet" && format !== "csv") throw optionError("format", format, "parquet or csv");
     const { exportResults } = await import("../analysis/export.js");
