@@ -24,7 +24,7 @@ import { MODES, type Mode } from "../engine/types.js";
 import { loadScenario, type AnyScenario, type LoadedScenario } from "../scenarios/index.js";
 import { scenarioHost } from "./host.js";
 import { accountFields, gitCommit, toolchain } from "./manifest.js";
-import { checkOutDir } from "./run.js";
+import { checkOutDir, outputError } from "./run.js";
 import {
   checkParams,
   optionError,
@@ -292,8 +292,18 @@ async function withExperiment(
     }
     throw e;
   }
-  const folder = new ExperimentFolder(target.outDir, target.name);
-  const store = await openStore(join(folder.partialPath, RESULTS_FILE));
+  let folder: ExperimentFolder | undefined;
+  let store: Store;
+  try {
+    folder = new ExperimentFolder(target.outDir, target.name);
+    store = await openStore(join(folder.partialPath, RESULTS_FILE));
+  } catch (e) {
+    folder?.abort();
+    const error = outputError(e, target.outDir);
+    if (error === undefined) throw e;
+    process.stderr.write(`error: ${error.message}\n`);
+    return 2;
+  }
   const interrupt = interruptible();
   const started = performance.now();
   try {
@@ -312,8 +322,9 @@ async function withExperiment(
   } catch (e) {
     await store.close().catch(() => {});
     folder.abort();
-    if (e instanceof UserError) {
-      process.stderr.write(`error: ${e.message}\n`);
+    const error = e instanceof UserError ? e : outputError(e, folder.partialPath);
+    if (error !== undefined) {
+      process.stderr.write(`error: ${error.message}\n`);
       return 2;
     }
     throw e;
