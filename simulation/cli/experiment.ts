@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { build } from "./build.js";
 import { toJson } from "../analysis/files.js";
+import { removeIfEmpty } from "../analysis/runFolder.js";
 import { quoteIdent, RESULTS_FILE } from "../analysis/schema.js";
 import { meanHalfWidth, pairedDifference, summarize, type Summary } from "../analysis/stats.js";
 import { openStore, readFinalKpis, runRowFromError, runRowFromResult, type Store } from "../analysis/store.js";
@@ -98,12 +99,18 @@ async function parseCommon(
 class ExperimentFolder {
   readonly finalPath: string;
   readonly partialPath: string;
+  private readonly createdOut: string | undefined;
   constructor(outDir: string, name: string) {
-    mkdirSync(outDir, { recursive: true });
+    this.createdOut = mkdirSync(outDir, { recursive: true });
     this.finalPath = join(outDir, name);
     this.partialPath = join(outDir, `.${name}.partial-${process.pid}`);
-    rmSync(this.partialPath, { recursive: true, force: true });
-    mkdirSync(this.partialPath);
+    try {
+      rmSync(this.partialPath, { recursive: true, force: true });
+      mkdirSync(this.partialPath);
+    } catch (e) {
+      removeIfEmpty(this.createdOut);
+      throw e;
+    }
   }
   finish(manifest: unknown): string {
     writeFileSync(join(this.partialPath, "experiment.json"), toJson(manifest, 2) + "\n");
@@ -113,6 +120,7 @@ class ExperimentFolder {
   }
   abort(): void {
     rmSync(this.partialPath, { recursive: true, force: true });
+    removeIfEmpty(this.createdOut);
   }
 }
 
@@ -322,7 +330,7 @@ async function withExperiment(
   } catch (e) {
     await store.close().catch(() => {});
     folder.abort();
-    const error = e instanceof UserError ? e : outputError(e, folder.partialPath);
+    const error = e instanceof UserError ? e : outputError(e, target.outDir);
     if (error !== undefined) {
       process.stderr.write(`error: ${error.message}\n`);
       return 2;

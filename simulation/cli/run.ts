@@ -42,19 +42,19 @@ export function checkOutDir(out: string): string {
 }
 
 /**
- * A file-system error while the results are written (the folder made read-only meanwhile, the disk full) as one
- * line naming where; undefined for any other error.
+ * A file-system error while the results are written into `outDir` (the folder made read-only meanwhile, the disk
+ * full; DuckDB's own words when it was writing results.duckdb) as one line naming the folder; undefined for any
+ * other error.
  */
-export function outputError(e: unknown, where: string): OutputError | undefined {
-  let path = where;
+export function outputError(e: unknown, outDir: string): OutputError | undefined {
   let reason: string;
-  if (isFsError(e)) {
-    if (typeof e.path === "string") path = e.path;
-    reason = fsReason(e);
-  } else if (e instanceof Error && /^IO Error: /.test(e.message)) {
-    reason = e.message.replace(/^IO Error: /, "").split("\n")[0]!; // DuckDB writing results.duckdb
+  if (isFsError(e)) reason = fsReason(e);
+  else if (e instanceof Error && /^IO Error: |Could not write file "/.test(e.message)) {
+    // DuckDB: `IO Error: ...`, or `... Failed to commit: Could not write file "<path>": <why>`.
+    const file = /Could not write file "[^"]+": (.*)$/m.exec(e.message);
+    reason = file !== null ? file[1]! : e.message.replace(/^IO Error: /, "").split("\n")[0]!;
   } else return undefined;
-  return new OutputError(`${path}: cannot be written: ${reason}; give --out a folder Lockstep can write in.`);
+  return new OutputError(`${outDir}: cannot be written: ${reason}; give --out a folder Lockstep can write in.`);
 }
 
 /** `sim run`: one run, written to its folder; returns the exit code (0 parity, 1 divergence, 2 bad input). */

@@ -392,6 +392,38 @@ describe("cli: damaged files are refused in one line, exit 2, nothing written", 
     });
   });
 
+  it("sim report, sim export: refuse an experiment folder whose results.duckdb has a block that fails its checksum only when the runs table is read", async function () {
+    // The block of the runs table's rows: damaged, the database still opens, and the damage shows as a query reads it.
+    const bytes = readFileSync(D(expDir));
+    const damaged = (block: number): Buffer => {
+      const copy = Buffer.from(bytes);
+      const at = 3 * 4096 + block * 256 * 1024 + 64;
+      copy[at] = copy[at]! ^ 0xff;
+      return copy;
+    };
+    const probe = join(root, "probe.duckdb");
+    let runsBlock: number | undefined;
+    for (let block = 0; runsBlock === undefined && 3 * 4096 + block * 256 * 1024 < bytes.length; block++) {
+      writeFileSync(probe, damaged(block));
+      let instance: DuckDBInstance;
+      try {
+        instance = await DuckDBInstance.create(probe, { access_mode: "READ_ONLY" });
+      } catch {
+        continue; // found at open: the case above
+      }
+      const db = await instance.connect();
+      await db.runAndReadAll("SELECT * FROM runs").catch(() => (runsBlock = block));
+      db.closeSync();
+      instance.closeSync();
+    }
+    expect(runsBlock, "a block holding only the runs table's rows").not.to.equal(undefined);
+    await refuses(expDir, {
+      what: "a damaged block of the runs table",
+      damage: (d) => writeFileSync(D(d), damaged(runsBlock!)),
+      message: (d) => `${D(d)}: damaged (a block fails its checksum); expected ${RESULTS}, as it was written.`,
+    });
+  });
+
   it("sim report, sim export: refuse an experiment folder whose results.duckdb another process holds open for writing", async function () {
     for (const which of ["report", "export"] as const) {
       const dir = copy(expDir);

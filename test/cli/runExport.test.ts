@@ -144,6 +144,23 @@ describe("cli: sim export of a run folder", function () {
     });
   });
 
+  it("sim export: a diverged run folder's runs row carries the manifest's first divergence whole, actions and all", async function () {
+    const out = join(root, "diverged");
+    const run = await capture(() =>
+      simRun(hre, { scenario: "boson-commerce", steps: "4", modelSet: "rewards.aggregatorPointsBps=4000", out }),
+    );
+    expect(run.value, run.stderr).to.equal(1);
+    const dir = join(out, readdirSync(out)[0]!);
+    expect((await capture(() => simExport({ in: dir, format: "parquet" }))).value).to.equal(0);
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
+    const first = manifest["firstDivergence"] as { actions: Record<string, unknown>[] };
+    expect(first.actions.length, "the divergence's actions").to.be.greaterThan(0);
+    const [row] = await rows(db, `SELECT status, divergences, first_divergence FROM ${parquet(dir, "runs")}`);
+    expect(row!["status"]).to.equal("diverged");
+    expect(row!["divergences"]).to.equal(manifest["divergences"]);
+    expect(JSON.parse(String(row!["first_divergence"]))).to.deep.equal(first);
+  });
+
   it("sim export: a run folder's runs row equals the experiment's but for the wall-clock time", async function () {
     const q = (dir: string) => rows(db, `SELECT * EXCLUDE (wall_seconds) FROM ${parquet(dir, "runs")}`);
     const fromRun = await q(runDir);

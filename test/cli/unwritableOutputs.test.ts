@@ -28,6 +28,24 @@ async function whileImmutable(ctx: Mocha.Context, dir: string, body: () => Promi
   }
 }
 
+/**
+ * Runs `body` with a 64 KiB tmpfs mounted on `dir` (a disk that fills), or with room for one folder only
+ * (`nr_inodes=2`: its root and one more); skips the test where it cannot be mounted.
+ */
+async function whileTiny(
+  ctx: Mocha.Context,
+  dir: string,
+  body: () => Promise<void>,
+  options = "size=64k",
+): Promise<void> {
+  if (spawnSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir]).status !== 0) ctx.skip();
+  try {
+    await body();
+  } finally {
+    spawnSync("umount", [dir]);
+  }
+}
+
 const EXPERIMENTS = {
   sweep: (out: string) =>
     simSweep(hre, { scenario: "fees-and-rewards", grid: "fees.feeBps=25", runs: "1", steps: "1", workers: "0", out }),
@@ -101,6 +119,61 @@ describe("cli: outputs that cannot be written are refused in one line, exit 2, n
         expect(value).to.equal(2);
       });
       expect(readdirSync(dir)).to.deep.equal([]);
+    });
+  }
+
+  it("sim run: a disk that fills while the run writes its folder is one line, exit 2, and nothing is left", async function () {
+    const disk = fresh();
+    const out = join(disk, "results");
+    await whileTiny(this, disk, async () => {
+      const { value, stderr } = await capture(() => simRun(hre, { scenario: "boson-commerce", steps: "8", out }));
+      expect(stderr.split("\n").filter((l) => l.startsWith("error:"))).to.deep.equal([
+        `error: ${out}: cannot be written: no space left on the device, ENOSPC; give --out a folder Lockstep can write in.`,
+      ]);
+      expect(value).to.equal(2);
+      expect(readdirSync(disk)).to.deep.equal([]);
+    });
+  });
+
+  it("sim sweep: a disk that fills while DuckDB writes results.duckdb is one line, exit 2, and nothing is left", async function () {
+    const disk = fresh();
+    const out = join(disk, "results");
+    await whileTiny(this, disk, async () => {
+      const { value, stderr } = await capture(() =>
+        simSweep(hre, {
+          scenario: "boson-commerce",
+          grid: "fees.feeBps=25,50",
+          runs: "2",
+          steps: "4",
+          workers: "0",
+          out,
+        }),
+      );
+      expect(stderr.split("\n").filter((l) => l.startsWith("error:"))).to.deep.equal([
+        `error: ${out}: cannot be written: No space left on device; give --out a folder Lockstep can write in.`,
+      ]);
+      expect(value).to.equal(2);
+      expect(readdirSync(disk)).to.deep.equal([]);
+    });
+  });
+
+  for (const [name, command] of Object.entries(EXPERIMENTS)) {
+    it(`sim ${name}: a disk with room for the --out folder but not for the run's is one line, exit 2, and nothing is left`, async function () {
+      const disk = fresh();
+      const out = join(disk, "results");
+      await whileTiny(
+        this,
+        disk,
+        async () => {
+          const { value, stderr } = await capture(() => command(out));
+          expect(stderr).to.equal(
+            `error: ${out}: cannot be written: no space left on the device, ENOSPC; give --out a folder Lockstep can write in.\n`,
+          );
+          expect(value).to.equal(2);
+          expect(readdirSync(disk)).to.deep.equal([]);
+        },
+        "size=64k,nr_inodes=2",
+      );
     });
   }
 
