@@ -131,6 +131,27 @@ describe("cli: damaged files are refused in one line, exit 2, nothing written", 
     }
   }
 
+  // ------------------------------------------------------------------ trace.csv (its checks: test/report/readRunFolder.test.ts)
+  it("sim report, sim export: refuse a run folder whose trace.csv is cut short", () =>
+    refuses(runDir, {
+      what: "trace.csv cut short",
+      damage: (d) => truncateSync(join(d, "trace.csv"), statSync(join(d, "trace.csv")).size - 3),
+      message: (d) =>
+        `Invalid ${join(d, "trace.csv")}: line ${lines(readFileSync(join(runDir, "trace.csv"), "utf8")).length} ends without a newline: the file is cut short.`,
+    }));
+
+  it("sim export: refuses a folder that is neither a run's nor an experiment's", async function () {
+    const dir = join(root, "neither");
+    cpSync(runDir, dir, { recursive: true });
+    rmSync(join(dir, "trace.csv"));
+    const { code, stderr } = await command("export", dir);
+    expect(stderr).to.equal(
+      `error: Invalid option --in = ${JSON.stringify(dir)}: expected a run folder (manifest.json and trace.csv) or an experiment folder (results.duckdb).\n`,
+    );
+    expect(code).to.equal(2);
+    expect(readdirSync(dir).sort()).to.deep.equal(["actions.ndjson", "manifest.json"]);
+  });
+
   // ------------------------------------------------------------------ actions.ndjson
   const A = (dir: string): string => join(dir, "actions.ndjson");
   const EXPECTED_ACTIONS = "expected one action per line, a JSON object, as the run wrote it.";
