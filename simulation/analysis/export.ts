@@ -1,7 +1,14 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../engine/errors.js";
-import { describeUnwritable, fsReason, isFsError, OutputError, unwritableDir } from "./fileErrors.js";
+import {
+  describeUnwritable,
+  duckdbWriteReason,
+  fsReason,
+  isFsError,
+  OutputError,
+  unwritableDir,
+} from "./fileErrors.js";
 import { EXPERIMENT_FILE, readExperimentSpec } from "./report/readExperiment.js";
 import { isRunFolder, readRunFolder } from "./report/readRunFolder.js";
 import { runFolderStore } from "./runFolderStore.js";
@@ -107,7 +114,7 @@ async function writeAtomically(
     throw new OutputError(`${blocked}: a folder, not a file; move it away so that the export can be written there.`);
   const cannot = (e: unknown): OutputError =>
     new OutputError(
-      `${outDir}: cannot be written: ${isFsError(e) ? fsReason(e) : (ioMessage(e) ?? String(e))}; make it writable, or copy the folder somewhere writable and export the copy.`,
+      `${outDir}: cannot be written: ${isFsError(e) ? fsReason(e) : (duckdbWriteReason(e) ?? String(e))}; expected a folder Lockstep can write the export in.`,
     );
   try {
     try {
@@ -119,7 +126,7 @@ async function writeAtomically(
       try {
         await write(join(partial, `${table}.${format}`), table);
       } catch (e) {
-        throw ioMessage(e) !== undefined ? cannot(e) : e;
+        throw duckdbWriteReason(e) !== undefined ? cannot(e) : e;
       }
     }
     try {
@@ -133,12 +140,6 @@ async function writeAtomically(
     if (made && existsSync(outDir) && readdirSync(outDir).length === 0)
       rmSync(outDir, { recursive: true, force: true });
   }
-}
-
-/** DuckDB's words for a file it could not write (`IO Error: ...`), or undefined for any other error. */
-function ioMessage(e: unknown): string | undefined {
-  const message = e instanceof Error ? e.message : String(e);
-  return /^IO Error: /.test(message) ? message.replace(/^IO Error: /, "").split("\n")[0]! : undefined;
 }
 
 /** The steps frame: cadCAD columns, KPIs, then the parameters flattened by dotted path. */

@@ -31,6 +31,17 @@ const REASONS: Readonly<Record<string, string>> = {
   ENAMETOOLONG: "name too long",
 };
 
+/**
+ * Why DuckDB could not write a file, in its words, or undefined for an error that is not that: `IO Error: <why>`,
+ * or `... Could not write file "<path>": <why>` (a commit or a COPY on a full disk).
+ */
+export function duckdbWriteReason(e: unknown): string | undefined {
+  const message = e instanceof Error ? e.message : String(e);
+  const file = /Could not write file "[^"]+": (.*)$/m.exec(message);
+  if (file !== null) return file[1]!;
+  return /^IO Error: /.test(message) ? message.replace(/^IO Error: /, "").split("\n")[0]! : undefined;
+}
+
 /** A node:fs error in words, with its code: `permission denied, EACCES`. */
 export function fsReason(e: unknown): string {
   if (!isFsError(e)) return (e instanceof Error ? e.message : String(e)).split("\n")[0]!;

@@ -7,7 +7,14 @@ import { RunFolder } from "../analysis/runFolder.js";
 import { toJson } from "../analysis/files.js";
 import { encodeValue } from "../analysis/values.js";
 import { UserError } from "../engine/errors.js";
-import { expectedDir, fsReason, isFsError, OutputError, unwritableDir } from "../analysis/fileErrors.js";
+import {
+  duckdbWriteReason,
+  expectedDir,
+  fsReason,
+  isFsError,
+  OutputError,
+  unwritableDir,
+} from "../analysis/fileErrors.js";
 import { executeRun, DEFAULT_START_TIME } from "../engine/execute.js";
 import type { ActionRecord, RunResult } from "../engine/run.js";
 import { inProcessTarget } from "../chain/inprocess.js";
@@ -47,13 +54,8 @@ export function checkOutDir(out: string): string {
  * other error.
  */
 export function outputError(e: unknown, outDir: string): OutputError | undefined {
-  let reason: string;
-  if (isFsError(e)) reason = fsReason(e);
-  else if (e instanceof Error && /^IO Error: |Could not write file "/.test(e.message)) {
-    // DuckDB: `IO Error: ...`, or `... Failed to commit: Could not write file "<path>": <why>`.
-    const file = /Could not write file "[^"]+": (.*)$/m.exec(e.message);
-    reason = file !== null ? file[1]! : e.message.replace(/^IO Error: /, "").split("\n")[0]!;
-  } else return undefined;
+  const reason = isFsError(e) ? fsReason(e) : duckdbWriteReason(e);
+  if (reason === undefined) return undefined;
   return new OutputError(`${outDir}: cannot be written: ${reason}; give --out a folder Lockstep can write in.`);
 }
 

@@ -212,6 +212,39 @@ describe("cli: outputs that cannot be written are refused in one line, exit 2, n
     expect(readdirSync(dir).sort()).to.deep.equal(["actions.ndjson", "manifest.json", "trace.csv"]);
   });
 
+  it("sim report: a disk that fills as the report is written is one line, exit 2, and no partial file is left", async function () {
+    const disk = fresh();
+    const out = join(disk, "report.html");
+    await whileTiny(this, disk, async () => {
+      const { value, stderr } = await capture(() => simReport({ in: runDir, out }));
+      expect(stderr).to.equal(
+        `error: ${out}: cannot be written: no space left on the device, ENOSPC; give --out a path where the report can be written.\n`,
+      );
+      expect(value).to.equal(2);
+      expect(readdirSync(disk)).to.deep.equal([]);
+    });
+  });
+
+  it("sim export: a disk that fills as DuckDB writes the export is one line, exit 2, and nothing is left in export/", async function () {
+    const dir = join(fresh(), "run");
+    cpSync(runDir, dir, { recursive: true });
+    const exported = join(dir, "export");
+    mkdirSync(exported);
+    await whileTiny(
+      this,
+      exported,
+      async () => {
+        const { value, stderr } = await capture(() => simExport({ in: dir, format: "csv" }));
+        expect(stderr).to.equal(
+          `error: ${exported}: cannot be written: No space left on device; expected a folder Lockstep can write the export in.\n`,
+        );
+        expect(value).to.equal(2);
+        expect(readdirSync(exported)).to.deep.equal([]);
+      },
+      "size=8k",
+    );
+  });
+
   it("sim export: refuses when export/ is a file", async function () {
     const dir = join(fresh(), "run");
     cpSync(runDir, dir, { recursive: true });
