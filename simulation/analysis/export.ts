@@ -1,23 +1,42 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../engine/errors.js";
+import {
+  describeUnwritable,
+  duckdbWriteReason,
+  fsReason,
+  isFsError,
+  OutputError,
+  unwritableDir,
+} from "./fileErrors.js";
+import { EXPERIMENT_FILE, readExperimentSpec } from "./report/readExperiment.js";
+import { isRunFolder, readRunFolder } from "./report/readRunFolder.js";
+import { runFolderStore } from "./runFolderStore.js";
 import { quoteIdent, RESULTS_FILE } from "./schema.js";
 import { openStore, type Store } from "./store.js";
 
 export type ExportFormat = "parquet" | "csv";
 
 export interface ExportOptions {
-  /** The store to export from when it is open in this process (DuckDB allows one opener); default: open `<folder>/results.duckdb` read-only. */
+  /** The store to export from when it is open in this process (DuckDB allows one opener); default: the folder's. */
   readonly store?: Store;
 }
 
 export type ExportResultsParameters = [folder: string, format: ExportFormat, options?: ExportOptions];
 export type ExportResultsReturnType = Promise<string[]>;
 
+const TABLES = ["runs", "steps", "variables", "actions"] as const;
+
 /**
  * Writes the tables `runs`, `steps`, `variables` and `actions` of a results folder to
  * `<folder>/export/<table>.<parquet|csv>` with DuckDB's `COPY ... TO`, and returns the
  * paths written (in that order).
+ *
+ * The folder is an experiment's (`results.duckdb`, opened read-only, and `experiment.json`) or a run's
+ * (`manifest.json`, `trace.csv`, `actions.ndjson`: read strictly and loaded into an in-memory store as an
+ * experiment's run would be, see runFolderStore.ts). Every file is read, and refused in one line if damaged, before
+ * anything is written; the tables are written under a hidden name in `export/` and each moved into place only when
+ * all four are, so a failure leaves the export as it was.
  *
  * `steps` comes out the way a radCAD or pandas user expects a frame: cadCAD's columns
  * (`simulation, subset, run, timestep, substep`), the KPI columns, then the run's
@@ -42,25 +61,84 @@ export async function exportResults(
     throw new UserError(`Invalid export format ${JSON.stringify(format)}: expected parquet or csv.`);
   }
   const outDir = resolve(folder, "export");
-  const store = options.store ?? (await openStore(join(folder, RESULTS_FILE), { readOnly: true }));
+  const store = options.store ?? (await openFolder(folder));
   try {
-    mkdirSync(outDir, { recursive: true });
-    const copyOptions = format === "parquet" ? "(FORMAT parquet)" : "(FORMAT csv, HEADER true)";
+    const unwritable = unwritableDir(outDir);
+    if (unwritable !== undefined)
+      throw new OutputError(
+        `${outDir}: ${describeUnwritable(unwritable, outDir)}; expected a folder Lockstep can write the export in.`,
+      );
     const queries: [string, string][] = [
       ["runs", "SELECT * FROM runs ORDER BY simulation, subset, run"],
       ["steps", await stepsExportSql(store)],
       ["variables", "SELECT * FROM variables ORDER BY simulation, subset, run, timestep, variable"],
       ["actions", "SELECT * FROM actions ORDER BY simulation, subset, run, seq"],
     ];
-    const written: string[] = [];
-    for (const [table, sql] of queries) {
-      const path = join(outDir, `${table}.${format}`);
-      await store.query(`COPY (${sql}) TO ${quoteLiteral(path)} ${copyOptions}`);
-      written.push(path);
+    return await writeAtomically(outDir, format, (path, table) => {
+      const sql = queries.find(([t]) => t === table)![1];
+      const copyOptions = format === "parquet" ? "(FORMAT parquet)" : "(FORMAT csv, HEADER true)";
+      return store.query(`COPY (${sql}) TO ${quoteLiteral(path)} ${copyOptions}`).then(() => undefined);
+    });
+  } finally {
+    if (options.store === undefined) await store.close();
+  }
+}
+
+/** The folder's results, read strictly: an experiment's results.duckdb (and experiment.json), or a run folder. */
+async function openFolder(folder: string): Promise<Store> {
+  const db = join(folder, RESULTS_FILE);
+  if (existsSync(db)) {
+    const spec = join(folder, EXPERIMENT_FILE);
+    if (existsSync(spec)) readExperimentSpec(spec);
+    return openStore(db, { readOnly: true });
+  }
+  if (isRunFolder(folder)) return runFolderStore(readRunFolder(folder));
+  return openStore(db, { readOnly: true }); // says there is none
+}
+
+/**
+ * Writes each table to `<outDir>/.export-<pid>/`, then moves the files into `outDir`; on any failure removes what it
+ * wrote (and `outDir` when it made it). A file-system error is an OutputError naming the folder.
+ */
+async function writeAtomically(
+  outDir: string,
+  format: ExportFormat,
+  write: (path: string, table: (typeof TABLES)[number]) => Promise<void>,
+): Promise<string[]> {
+  const made = !existsSync(outDir);
+  const partial = join(outDir, `.export-${process.pid}`);
+  const written = TABLES.map((table) => join(outDir, `${table}.${format}`));
+  // Each file is moved over the one it replaces: nothing may stand in the way once the first has moved.
+  const blocked = written.find((path) => existsSync(path) && statSync(path).isDirectory());
+  if (blocked !== undefined)
+    throw new OutputError(`${blocked}: a folder, not a file; move it away so that the export can be written there.`);
+  const cannot = (e: unknown): OutputError =>
+    new OutputError(
+      `${outDir}: cannot be written: ${isFsError(e) ? fsReason(e) : (duckdbWriteReason(e) ?? String(e))}; expected a folder Lockstep can write the export in.`,
+    );
+  try {
+    try {
+      mkdirSync(partial, { recursive: true });
+    } catch (e) {
+      throw cannot(e);
+    }
+    for (const table of TABLES) {
+      try {
+        await write(join(partial, `${table}.${format}`), table);
+      } catch (e) {
+        throw duckdbWriteReason(e) !== undefined ? cannot(e) : e;
+      }
+    }
+    try {
+      TABLES.forEach((table, i) => renameSync(join(partial, `${table}.${format}`), written[i]!));
+    } catch (e) {
+      throw cannot(e);
     }
     return written;
   } finally {
-    if (options.store === undefined) await store.close();
+    rmSync(partial, { recursive: true, force: true });
+    if (made && existsSync(outDir) && readdirSync(outDir).length === 0)
+      rmSync(outDir, { recursive: true, force: true });
   }
 }
 

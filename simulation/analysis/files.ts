@@ -33,6 +33,15 @@ export class BufferedFile {
     closeSync(this.fd);
     this.fd = -1;
   }
+
+  /** Closes the file without writing what is buffered (the file is about to be removed). */
+  discard(): void {
+    this.chunks = [];
+    this.size = 0;
+    if (this.fd < 0) return;
+    closeSync(this.fd);
+    this.fd = -1;
+  }
 }
 
 /** A CSV cell: quoted only when it must be. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ActionRecord, RunSink } from "../engine/run.js";
 import { BufferedFile, csvCell, toJson } from "./files.js";
@@ -15,14 +15,23 @@ export class RunFolder implements RunSink {
   private readonly trace: BufferedFile;
   private readonly actions: BufferedFile;
 
+  /** The first folder of `outDir` this run created, removed with the run when it is aborted and left empty. */
+  private readonly createdOut: string | undefined;
+
   constructor(outDir: string, name: string) {
-    mkdirSync(outDir, { recursive: true });
+    this.createdOut = mkdirSync(outDir, { recursive: true });
     this.finalPath = join(outDir, name);
     this.partialPath = join(outDir, `.${name}.partial-${process.pid}`);
-    rmSync(this.partialPath, { recursive: true, force: true });
-    mkdirSync(this.partialPath);
-    this.trace = new BufferedFile(join(this.partialPath, "trace.csv"));
-    this.actions = new BufferedFile(join(this.partialPath, "actions.ndjson"));
+    try {
+      rmSync(this.partialPath, { recursive: true, force: true });
+      mkdirSync(this.partialPath);
+      this.trace = new BufferedFile(join(this.partialPath, "trace.csv"));
+      this.actions = new BufferedFile(join(this.partialPath, "actions.ndjson"));
+    } catch (e) {
+      rmSync(this.partialPath, { recursive: true, force: true });
+      removeIfEmpty(this.createdOut);
+      throw e;
+    }
   }
 
   private layout: TraceLayout | undefined;
@@ -50,10 +59,19 @@ export class RunFolder implements RunSink {
     return this.finalPath;
   }
 
-  /** Removes everything written so far. */
+  /** Removes everything written so far (also when writing is what failed: nothing more is written). */
   abort(): void {
-    this.trace.close();
-    this.actions.close();
+    this.trace.discard();
+    this.actions.discard();
     rmSync(this.partialPath, { recursive: true, force: true });
+    removeIfEmpty(this.createdOut);
   }
+}
+
+/** Removes `dir` and the folders under it when they hold no file (folders a run created and did not fill). */
+export function removeIfEmpty(dir: string | undefined): void {
+  if (dir === undefined || !existsSync(dir)) return;
+  const holdsFile = (d: string): boolean =>
+    readdirSync(d, { withFileTypes: true }).some((e) => !e.isDirectory() || holdsFile(join(d, e.name)));
+  if (!holdsFile(dir)) rmSync(dir, { recursive: true, force: true });
 }

@@ -5,6 +5,7 @@ import type { ParamTree } from "../engine/params.js";
 import type { ActionRecord, Divergence, RunResult, RunSink } from "../engine/run.js";
 import type { Mode } from "../engine/types.js";
 import { toJson } from "./files.js";
+import { checkTables, resultsFileError } from "./resultsDb.js";
 import { ACTIONS_DDL, quoteIdent, RUNS_DDL, stepsDdl, VARIABLES_DDL } from "./schema.js";
 import type { StepSample, TraceLayout } from "./trace.js";
 import { toPlotNumber } from "./values.js";
@@ -166,7 +167,14 @@ export async function openStore(path: string, options: StoreOptions = {}): Promi
   const config: Record<string, string> = {};
   if (readOnly) config["access_mode"] = "READ_ONLY";
   if (options.memoryLimit !== undefined) config["memory_limit"] = options.memoryLimit;
-  const instance = await DuckDBInstance.create(path, config);
+  // Reading, what DuckDB says about a damaged file, or a missing table, is one line naming the file.
+  const fileError = (e: unknown): unknown => (readOnly ? (resultsFileError(path, e) ?? e) : e);
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(path, config);
+  } catch (e) {
+    throw fileError(e);
+  }
   const connection = await instance.connect();
   try {
     if (!readOnly) {
@@ -174,7 +182,7 @@ export async function openStore(path: string, options: StoreOptions = {}): Promi
       await connection.run(stepsDdl([]));
       await connection.run(VARIABLES_DDL);
       await connection.run(ACTIONS_DDL);
-    }
+    } else await checkTables(path, connection, ["runs", "steps", "variables", "actions"]);
     const columns = await connection.runAndReadAll(
       "SELECT column_name FROM information_schema.columns WHERE table_name = 'steps' ORDER BY ordinal_position",
     );
@@ -188,7 +196,7 @@ export async function openStore(path: string, options: StoreOptions = {}): Promi
   } catch (e) {
     connection.closeSync();
     instance.closeSync();
-    throw e;
+    throw fileError(e);
   }
 }
 
@@ -410,7 +418,13 @@ export class Store {
     return this.enqueue(async () => {
       this.flushAll();
       const values = Array.isArray(params) ? [...params] : { ...(params as Record<string, DuckDBValue>) };
-      const reader = await this.connection.runAndReadAll(sql, values);
+      let reader;
+      try {
+        reader = await this.connection.runAndReadAll(sql, values);
+      } catch (e) {
+        // A block of a database opened to be read that fails its checksum shows only when it is read.
+        throw (this.readOnly ? resultsFileError(this.path, e, false) : undefined) ?? e;
+      }
       return reader.getRowObjectsJS().map((row) => {
         const out: PlainRow = {};
         for (const [k, v] of Object.entries(row)) out[k] = toPlain(v);

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { build } from "./build.js";
 import { toJson } from "../analysis/files.js";
+import { removeIfEmpty } from "../analysis/runFolder.js";
 import { quoteIdent, RESULTS_FILE } from "../analysis/schema.js";
 import { meanHalfWidth, pairedDifference, summarize, type Summary } from "../analysis/stats.js";
 import { openStore, readFinalKpis, runRowFromError, runRowFromResult, type Store } from "../analysis/store.js";
@@ -24,7 +25,7 @@ import { MODES, type Mode } from "../engine/types.js";
 import { loadScenario, type AnyScenario, type LoadedScenario } from "../scenarios/index.js";
 import { scenarioHost } from "./host.js";
 import { accountFields, gitCommit, toolchain } from "./manifest.js";
-import { checkOutDir } from "./run.js";
+import { checkOutDir, outputError } from "./run.js";
 import {
   checkParams,
   optionError,
@@ -98,12 +99,18 @@ async function parseCommon(
 class ExperimentFolder {
   readonly finalPath: string;
   readonly partialPath: string;
+  private readonly createdOut: string | undefined;
   constructor(outDir: string, name: string) {
-    mkdirSync(outDir, { recursive: true });
+    this.createdOut = mkdirSync(outDir, { recursive: true });
     this.finalPath = join(outDir, name);
     this.partialPath = join(outDir, `.${name}.partial-${process.pid}`);
-    rmSync(this.partialPath, { recursive: true, force: true });
-    mkdirSync(this.partialPath);
+    try {
+      rmSync(this.partialPath, { recursive: true, force: true });
+      mkdirSync(this.partialPath);
+    } catch (e) {
+      removeIfEmpty(this.createdOut);
+      throw e;
+    }
   }
   finish(manifest: unknown): string {
     writeFileSync(join(this.partialPath, "experiment.json"), toJson(manifest, 2) + "\n");
@@ -113,6 +120,7 @@ class ExperimentFolder {
   }
   abort(): void {
     rmSync(this.partialPath, { recursive: true, force: true });
+    removeIfEmpty(this.createdOut);
   }
 }
 
@@ -292,8 +300,18 @@ async function withExperiment(
     }
     throw e;
   }
-  const folder = new ExperimentFolder(target.outDir, target.name);
-  const store = await openStore(join(folder.partialPath, RESULTS_FILE));
+  let folder: ExperimentFolder | undefined;
+  let store: Store;
+  try {
+    folder = new ExperimentFolder(target.outDir, target.name);
+    store = await openStore(join(folder.partialPath, RESULTS_FILE));
+  } catch (e) {
+    folder?.abort();
+    const error = outputError(e, target.outDir);
+    if (error === undefined) throw e;
+    process.stderr.write(`error: ${error.message}\n`);
+    return 2;
+  }
   const interrupt = interruptible();
   const started = performance.now();
   try {
@@ -312,8 +330,9 @@ async function withExperiment(
   } catch (e) {
     await store.close().catch(() => {});
     folder.abort();
-    if (e instanceof UserError) {
-      process.stderr.write(`error: ${e.message}\n`);
+    const error = e instanceof UserError ? e : outputError(e, target.outDir);
+    if (error !== undefined) {
+      process.stderr.write(`error: ${error.message}\n`);
       return 2;
     }
     throw e;
@@ -839,8 +858,13 @@ export async function simExport(args: ExportArgs): Promise<number> {
   try {
     if (args.in === undefined) throw new UserError("Missing option --in: expected a run or experiment folder.");
     const folder = resolve(args.in);
-    if (!existsSync(join(folder, RESULTS_FILE)))
-      throw optionError("in", args.in, `a run or experiment folder holding ${RESULTS_FILE}`);
+    const { isRunFolder } = await import("../analysis/report/readRunFolder.js");
+    if (!existsSync(join(folder, RESULTS_FILE)) && !isRunFolder(folder))
+      throw optionError(
+        "in",
+        args.in,
+        `a run folder (manifest.json and trace.csv) or an experiment folder (${RESULTS_FILE})`,
+      );
     const format = (args.format ?? "parquet").trim();
     if (format !== "parquet" && format !== "csv") throw optionError("format", format, "parquet or csv");
     const { exportResults } = await import("../analysis/export.js");

@@ -12,13 +12,27 @@
  * 7. run: deployment and every action go through the remote sender, journal first;
  * 8. write the final manifest, with `gasUsed`, the time mode and the chain.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { networkUrl, selectedNetwork } from "./network.js";
 import { scenarioHost } from "./host.js";
 import { formatEther } from "ethers";
 import { toJson } from "../analysis/files.js";
+import {
+  array,
+  boolean,
+  decimalString,
+  integerIn,
+  isObject,
+  JsonFields,
+  nonEmptyString,
+  object,
+  oneOf,
+  readJsonObject,
+  string,
+  type JsonObject,
+} from "../analysis/jsonFields.js";
 import { createJsonRpcClient, redactUrl, RpcResponseError, RpcTransportError, urlHasSecret } from "../chain/jsonRpc.js";
 import { Journal, JournalError } from "../chain/journal.js";
 import {
@@ -39,7 +53,7 @@ import { DEPLOYER_ID } from "../model/system.js";
 import { dryRun, funderShort, planFunding } from "./dryRun.js";
 import { LiveRunFolder } from "./liveFolder.js";
 import { outcomeFields, runHeader } from "./manifest.js";
-import { optionError, parseIntegerOption, prepareRun, type PreparedRun } from "./prepare.js";
+import { MAX_SEED, MAX_STEPS, optionError, parseIntegerOption, prepareRun, type PreparedRun } from "./prepare.js";
 import { progressBar } from "./progress.js";
 import { resolveAccounts } from "./remoteAccounts.js";
 import { checkOutDir, printSummary, runName, type RunArgs } from "./run.js";
@@ -195,34 +209,28 @@ async function setupFromManifest(hre: HardhatRuntimeEnvironment, args: RunArgs):
   const folder = resolve(args.resume!);
   const path = join(folder, "manifest.json");
   if (!existsSync(path)) throw optionError("resume", args.resume!, "a run folder (it has no manifest.json)");
-  let m: Record<string, unknown>;
-  try {
-    m = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
-  } catch (e) {
-    throw optionError("resume", args.resume!, `a run folder with a readable manifest.json (${(e as Error).message})`);
-  }
-  const remote = m["remote"] as RemoteSettings | undefined;
-  if (remote === undefined || !existsSync(join(folder, "journal.ndjson"))) {
+  const m = readJsonObject(path, "the manifest.json of a remote run");
+  if (m["remote"] === undefined || !existsSync(join(folder, "journal.ndjson"))) {
     throw optionError("resume", args.resume!, "the folder of a remote run (with a journal.ndjson)");
   }
   if (m["status"] !== "running" && m["status"] !== "interrupted") {
     throw optionError("resume", args.resume!, `an unfinished run (its status is ${String(m["status"])})`);
   }
-  const assignments = (v: unknown): string | undefined => {
-    const list = (Array.isArray(v) ? v : []) as { path: string; value: unknown }[];
-    return list.length === 0 ? undefined : list.map((a) => `${a.path}=${String(a.value)}`).join(" ");
-  };
+  const run = resumeManifest(path, m);
+  const assignments = (list: readonly { path: string; value: unknown }[]): string | undefined =>
+    list.length === 0 ? undefined : list.map((a) => `${a.path}=${String(a.value)}`).join(" ");
   const prepared = await prepareRun(
     {
-      scenario: typeof m["scenarioFile"] === "string" ? m["scenarioFile"] : String(m["scenario"]),
-      steps: String(m["steps"]),
-      seed: String(m["seed"]),
-      mode: String(m["mode"]),
-      set: assignments(m["set"]),
-      modelSet: assignments(m["modelSet"]),
+      scenario: run.scenarioFile ?? run.scenario,
+      steps: String(run.steps),
+      seed: String(run.seed),
+      mode: run.mode,
+      set: assignments(run.set),
+      modelSet: assignments(run.modelSet),
     },
     scenarioHost(hre),
   );
+  const remote = run.remote;
   if (toJson(prepared.params) !== toJson(m["params"]) || toJson(prepared.modelParams) !== toJson(m["modelParams"])) {
     throw optionError("resume", args.resume!, "a run of this version of the scenario (its parameters no longer match)");
   }
@@ -236,6 +244,75 @@ async function setupFromManifest(hre: HardhatRuntimeEnvironment, args: RunArgs):
     resumed: m,
   };
 }
+
+/** What --resume reads back from a remote run's manifest.json, each field checked: one line naming a bad one. */
+interface ResumeManifest {
+  readonly scenario: string;
+  readonly scenarioFile: string | undefined;
+  readonly steps: number;
+  readonly seed: number;
+  readonly mode: "lockstep" | "chain";
+  readonly set: readonly { path: string; value: unknown }[];
+  readonly modelSet: readonly { path: string; value: unknown }[];
+  readonly remote: RemoteSettings;
+}
+
+function resumeManifest(path: string, m: JsonObject): ResumeManifest {
+  const f = new JsonFields(path, m);
+  const list = (name: string) =>
+    (f.optional(name, array, "a list of { path, value }") ?? []).map((a, i) => {
+      if (!isObject(a) || typeof a["path"] !== "string" || !["number", "string", "boolean"].includes(typeof a["value"]))
+        throw f.error(`${name}[${i}]`, a, "{ path, value }: a parameter's path and its value");
+      return { path: a["path"], value: a["value"] };
+    });
+  f.required("params", object, "the run's parameters, an object");
+  f.required("modelParams", object, "the model's parameters, an object");
+  const r = f.nested("remote", "the remote run's settings, an object");
+  const timeScale = r.optional("timeScale", object, "null, or { chainStepSeconds, scenarioStepSeconds }");
+  const seconds = integerIn(1, Number.MAX_SAFE_INTEGER);
+  const scale = timeScale === undefined ? undefined : new JsonFields(path, timeScale, "remote.timeScale.");
+  const rpcUrl = r.optional("rpcUrl", nonEmptyString, "the RPC URL, or null when it held a secret");
+  return {
+    scenario: f.required("scenario", nonEmptyString, "a scenario name"),
+    scenarioFile: f.optional("scenarioFile", nonEmptyString, "the path of the scenario's file"),
+    steps: f.required("steps", integerIn(1, MAX_STEPS), `a positive integer up to ${MAX_STEPS}, the run's steps`),
+    seed: f.required("seed", integerIn(0, MAX_SEED), `an integer in 0..${MAX_SEED}, the run's seed`),
+    mode: f.required("mode", oneOf(["lockstep", "chain"] as const), "lockstep or chain (a remote run's modes)"),
+    set: list("set"),
+    modelSet: list("modelSet"),
+    remote: {
+      network: r.required("network", string, "the network's name"),
+      rpcUrl: rpcUrl ?? null,
+      endpoint: r.required("endpoint", string, "the endpoint, as shown"),
+      chainId: r.required("chainId", decimalString, "the chain id, in decimal digits"),
+      client: r.required("client", string, "the node's client version"),
+      timeMode: r.required("timeMode", oneOf(["warp", "wall-clock"] as const), "warp or wall-clock"),
+      sameTimestamp: r.required("sameTimestamp", boolean, "true or false"),
+      confirmations: r.required(
+        "confirmations",
+        integerIn(1, MAX_CONFIRMATIONS),
+        `an integer in 1..${MAX_CONFIRMATIONS}`,
+      ),
+      stepSeconds: r.required("stepSeconds", seconds, "seconds per step, a positive integer"),
+      timeScale:
+        scale === undefined
+          ? null
+          : {
+              chainStepSeconds: scale.required("chainStepSeconds", seconds, "seconds, a positive integer"),
+              scenarioStepSeconds: scale.required("scenarioStepSeconds", seconds, "seconds, a positive integer"),
+            },
+      startTime: r.required("startTime", decimalString, "a timestamp, in decimal digits"),
+      startBlock: r.required("startBlock", decimalString, "a block number, in decimal digits"),
+      keys: r.required("keys", string, "where the agents' keys came from"),
+      deployer: r.required("deployer", address, "the deployer's address, 0x and 40 hex digits"),
+      funder: r.required("funder", address, "the funder's address, 0x and 40 hex digits"),
+      funderSource: r.required("funderSource", string, "where the funder's key came from"),
+    },
+  };
+}
+
+const address = (v: unknown): string | undefined =>
+  typeof v === "string" && /^0x[0-9a-fA-F]{40}$/.test(v) ? v : undefined;
 
 async function remoteRun(
   hre: HardhatRuntimeEnvironment,

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { selectedNetwork } from "./network.js";
@@ -8,6 +7,14 @@ import { RunFolder } from "../analysis/runFolder.js";
 import { toJson } from "../analysis/files.js";
 import { encodeValue } from "../analysis/values.js";
 import { UserError } from "../engine/errors.js";
+import {
+  duckdbWriteReason,
+  expectedDir,
+  fsReason,
+  isFsError,
+  OutputError,
+  unwritableDir,
+} from "../analysis/fileErrors.js";
 import { executeRun, DEFAULT_START_TIME } from "../engine/execute.js";
 import type { ActionRecord, RunResult } from "../engine/run.js";
 import { inProcessTarget } from "../chain/inprocess.js";
@@ -33,10 +40,23 @@ export function runName(p: PreparedRun): string {
   return `${p.scenario.name}-${p.seed}-${digest}`;
 }
 
+/** The results folder of --out, when it is one or can be made one (nothing is created here). */
 export function checkOutDir(out: string): string {
   const dir = resolve(out);
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw optionError("out", out, "a directory (it is a file)");
+  const unwritable = unwritableDir(dir);
+  if (unwritable !== undefined) throw optionError("out", out, expectedDir(unwritable, dir));
   return dir;
+}
+
+/**
+ * A file-system error while the results are written into `outDir` (the folder made read-only meanwhile, the disk
+ * full; DuckDB's own words when it was writing results.duckdb) as one line naming the folder; undefined for any
+ * other error.
+ */
+export function outputError(e: unknown, outDir: string): OutputError | undefined {
+  const reason = isFsError(e) ? fsReason(e) : duckdbWriteReason(e);
+  if (reason === undefined) return undefined;
+  return new OutputError(`${outDir}: cannot be written: ${reason}; give --out a folder Lockstep can write in.`);
 }
 
 /** `sim run`: one run, written to its folder; returns the exit code (0 parity, 1 divergence, 2 bad input). */
@@ -71,8 +91,17 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
     }
     throw e;
   }
-  const folder = new RunFolder(outDir, runName(prepared));
+  let folder: RunFolder;
+  try {
+    folder = new RunFolder(outDir, runName(prepared));
+  } catch (e) {
+    const error = outputError(e, outDir);
+    if (error === undefined) throw e;
+    process.stderr.write(`error: ${error.message}\n`);
+    return 2;
+  }
   let executed;
+  let path: string;
   try {
     executed = await executeRun(prepared, {
       target: inProcessTarget(hre),
@@ -80,27 +109,34 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
       onStep: progressBar(`${prepared.scenario.name} seed ${prepared.seed}: step`),
       pinDivergence: true,
     });
+    path = folder.finish({
+      ...runHeader(hre, prepared, DEFAULT_START_TIME),
+      ...outcomeFields(executed),
+    });
   } catch (e) {
     folder.abort();
     // A scenario's mistake found while it runs (a model that throws, Math.random in a policy, an
-    // Action the mechanism does not declare) is bad input like any other: one line, exit 2.
-    if (e instanceof UserError) {
-      process.stderr.write(`error: ${e.message}\n`);
+    // Action the mechanism does not declare) is bad input like any other: one line, exit 2; so is a
+    // folder that cannot be written.
+    const error = e instanceof UserError ? e : outputError(e, outDir);
+    if (error !== undefined) {
+      process.stderr.write(`error: ${error.message}\n`);
       return 2;
     }
     throw e;
   }
   const { result } = executed;
-  const manifest = {
-    ...runHeader(hre, prepared, DEFAULT_START_TIME),
-    ...outcomeFields(executed),
-  };
-  const path = folder.finish(manifest);
   printSummary(prepared, result, path);
   if (args.report === true) {
     const { report } = await import("./report.js");
-    const written = await report({ in: path }, hre);
-    process.stdout.write(`Report: ${written.path}\n`);
+    try {
+      const written = await report({ in: path }, hre);
+      process.stdout.write(`Report: ${written.path}\n`);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      process.stderr.write(`error: ${e.message}\n`);
+      return 2;
+    }
   } else process.stdout.write(`Next: npx hardhat sim report --in ${path}\n`);
   return result.divergences > 0 || result.invariantViolations > 0 ? 1 : 0;
 }

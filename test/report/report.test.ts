@@ -270,18 +270,28 @@ describe("report: an experiment", function () {
     expect(html).to.contain("<td>fees.feeBps=31</td>");
   });
 
-  it("experiment report: a folder without experiment.json or a steps table still gets a report, with notes", async function () {
+  it("experiment report: a folder without experiment.json still gets a report, with a note; one whose results.duckdb has no steps table is refused", async function () {
     const dir = await buildExperimentFixture(join(ROOT, "bare"), {
+      kind: "montecarlo",
+      subsets: [{}],
+      runs: 3,
+      steps: 2,
+      omit: ["experiment.json"],
+    });
+    const stepless = await buildExperimentFixture(join(ROOT, "stepless"), {
       kind: "montecarlo",
       subsets: [{}],
       runs: 3,
       steps: 2,
       omit: ["experiment.json", "steps"],
     });
+    let refused = "";
+    await writeReport({ in: stepless, scenarioOf: scenarioInfo }).catch((e: Error) => (refused = e.message));
+    expect(refused).to.equal(
+      `${join(stepless, "results.duckdb")}: no table steps; expected the results.duckdb an experiment writes.`,
+    );
     const html = readFileSync((await writeReport({ in: dir, scenarioOf: scenarioInfo })).path, "utf8");
     expect(html).to.contain("No experiment.json in the folder: the kind of experiment is inferred from the runs.");
-    expect(html).to.contain("results.duckdb has no steps table: no KPI trajectories across runs.");
-    expect(html).to.contain("Skipped: no per-step KPIs (the steps table) in this experiment.");
     expect(html).to.contain("<h1>montecarlo of boson-commerce");
   });
 });

@@ -1,13 +1,25 @@
 /**
  * Reads an experiment folder: `experiment.json` (what was run) and `results.duckdb` (simulation/analysis/schema.ts),
- * opened read-only. Percentiles across runs are computed by DuckDB; what is missing (a table, a field) is reported
- * as a note for the report to show, never an error, so an experiment still running or written by another version
- * still gets a report.
+ * opened read-only. Percentiles across runs are computed by DuckDB. A file that is there must be whole: experiment.json
+ * with its kind and scenario, results.duckdb a DuckDB database with the tables runs and steps; either is a FileError
+ * naming the file otherwise, never a report drawn from part of it. A file that is not there yet is a note for the
+ * report to show.
  */
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { existsSync, readFileSync } from "node:fs";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { UserError } from "../../engine/errors.js";
+import {
+  array,
+  integerIn,
+  isObject,
+  JsonFields,
+  nonEmptyString,
+  object,
+  oneOf,
+  readJsonObject,
+  type JsonObject,
+} from "../jsonFields.js";
+import { openResultsDb, resultsFileError } from "../resultsDb.js";
 import { quoteIdent, RESULTS_FILE } from "../schema.js";
 
 export const EXPERIMENT_FILE = "experiment.json";
@@ -56,22 +68,10 @@ export function isExperimentFolder(dir: string): boolean {
 
 export async function readExperiment(dir: string): Promise<ExperimentData> {
   const notes: string[] = [];
-  let spec: Record<string, unknown> | undefined;
+  let spec: JsonObject | undefined;
   const specPath = join(dir, EXPERIMENT_FILE);
-  if (existsSync(specPath)) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(specPath, "utf8"));
-    } catch (e) {
-      throw new UserError(
-        `Cannot read ${specPath}: ${(e as Error).message}. Expected the experiment's JSON description.`,
-      );
-    }
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-      throw new UserError(`Invalid ${specPath}: expected a JSON object with kind and scenario.`);
-    }
-    spec = raw as Record<string, unknown>;
-  } else notes.push(`No ${EXPERIMENT_FILE} in the folder: the kind of experiment is inferred from the runs.`);
+  if (existsSync(specPath)) spec = readExperimentSpec(specPath);
+  else notes.push(`No ${EXPERIMENT_FILE} in the folder: the kind of experiment is inferred from the runs.`);
 
   const dbPath = join(dir, RESULTS_FILE);
   let runs: ExperimentRun[] = [];
@@ -80,46 +80,42 @@ export async function readExperiment(dir: string): Promise<ExperimentData> {
   const finalDoubles = new Map<string, Map<string, number>>();
   if (!existsSync(dbPath)) notes.push(`No ${RESULTS_FILE} in the folder: nothing to chart across runs yet.`);
   else {
-    const instance = await DuckDBInstance.create(dbPath, { access_mode: "READ_ONLY" });
-    const db = await instance.connect();
+    const { instance, connection: db } = await openResultsDb(dbPath, ["runs", "steps"]);
     try {
-      const tables = new Set(
-        (await rows(db, "SELECT table_name FROM information_schema.tables")).map((r) => String(r["table_name"])),
+      runs = await readRuns(db);
+      const cols = await rows(
+        db,
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'steps' ORDER BY ordinal_position",
       );
-      if (tables.has("runs")) runs = await readRuns(db);
-      else notes.push(`${RESULTS_FILE} has no runs table: no final KPIs, parameters or statuses.`);
-      if (tables.has("steps")) {
-        const cols = await rows(
+      stepKpis = cols.map((r) => String(r["column_name"])).filter((c) => !KEY_COLUMNS.has(c));
+      for (const kpi of stepKpis) {
+        const q = quoteIdent(kpi);
+        const fan = new Map<number, number[][]>();
+        const qs = `[${FAN_QUANTILES.join(", ")}]`;
+        for (const r of await rows(
           db,
-          "SELECT column_name FROM information_schema.columns WHERE table_name = 'steps' ORDER BY ordinal_position",
-        );
-        stepKpis = cols.map((r) => String(r["column_name"])).filter((c) => !KEY_COLUMNS.has(c));
-        for (const kpi of stepKpis) {
-          const q = quoteIdent(kpi);
-          const fan = new Map<number, number[][]>();
-          const qs = `[${FAN_QUANTILES.join(", ")}]`;
-          for (const r of await rows(
-            db,
-            `SELECT subset, timestep, quantile_cont(${q}, ${qs}) AS q, count(${q}) AS n FROM steps WHERE ${q} IS NOT NULL GROUP BY subset, timestep ORDER BY subset, timestep`,
-          )) {
-            const subset = Number(r["subset"]);
-            const list = fan.get(subset) ?? [];
-            // 12 significant digits: interpolation must not make a constant KPI look spread (3 vs 2.9999999999999996).
-            const q = (r["q"] as unknown[]).map((x) => Number(Number(x).toPrecision(12)));
-            list.push([Number(r["timestep"]), ...q, Number(r["n"])]);
-            fan.set(subset, list);
-          }
-          fans.set(kpi, fan);
-          const finals = new Map<string, number>();
-          for (const r of await rows(
-            db,
-            `SELECT subset, run, ${q} AS v FROM steps QUALIFY row_number() OVER (PARTITION BY simulation, subset, run ORDER BY timestep DESC) = 1`,
-          )) {
-            if (r["v"] !== null) finals.set(`${r["subset"]}/${r["run"]}`, Number(r["v"]));
-          }
-          finalDoubles.set(kpi, finals);
+          `SELECT subset, timestep, quantile_cont(${q}, ${qs}) AS q, count(${q}) AS n FROM steps WHERE ${q} IS NOT NULL GROUP BY subset, timestep ORDER BY subset, timestep`,
+        )) {
+          const subset = Number(r["subset"]);
+          const list = fan.get(subset) ?? [];
+          // 12 significant digits: interpolation must not make a constant KPI look spread (3 vs 2.9999999999999996).
+          const q = (r["q"] as unknown[]).map((x) => Number(Number(x).toPrecision(12)));
+          list.push([Number(r["timestep"]), ...q, Number(r["n"])]);
+          fan.set(subset, list);
         }
-      } else notes.push(`${RESULTS_FILE} has no steps table: no KPI trajectories across runs.`);
+        fans.set(kpi, fan);
+        const finals = new Map<string, number>();
+        for (const r of await rows(
+          db,
+          `SELECT subset, run, ${q} AS v FROM steps QUALIFY row_number() OVER (PARTITION BY simulation, subset, run ORDER BY timestep DESC) = 1`,
+        )) {
+          if (r["v"] !== null) finals.set(`${r["subset"]}/${r["run"]}`, Number(r["v"]));
+        }
+        finalDoubles.set(kpi, finals);
+      }
+    } catch (e) {
+      // A damaged block shows only when it is read.
+      throw resultsFileError(dbPath, e, false) ?? e;
     } finally {
       db.closeSync();
       instance.closeSync();
@@ -138,6 +134,38 @@ export async function readExperiment(dir: string): Promise<ExperimentData> {
     finalDoubles,
     notes,
   };
+}
+
+const SPEC = "the experiment.json an experiment writes";
+const KINDS = ["sweep", "ab", "optimize", "montecarlo"] as const;
+
+/**
+ * experiment.json, strictly: a JSON object with the experiment's kind and scenario, and every other field the report
+ * reads of its type when present (null counts as absent). Anything else is a FileError naming the file and the field.
+ */
+export function readExperimentSpec(path: string): JsonObject {
+  const spec = readJsonObject(path, SPEC);
+  const f = new JsonFields(path, spec);
+  f.required("kind", oneOf(KINDS), KINDS.join(", "));
+  f.required("scenario", nonEmptyString, "the scenario's name");
+  f.optional("scenarioFile", nonEmptyString, "the path of the scenario's file");
+  f.optional("mode", oneOf(["model", "lockstep"]), "model or lockstep");
+  f.optional("steps", integerIn(1, Number.MAX_SAFE_INTEGER), "a positive integer, the steps of each run");
+  f.optional("seed", integerIn(0, 2 ** 32 - 1), `an integer in 0..${2 ** 32 - 1}, the base seed`);
+  f.optional("status", nonEmptyString, "the experiment's status, complete or stopped");
+  const subsets = f.optional("subsets", array, "a list of { subset, assignments }") ?? [];
+  subsets.forEach((s, i) => {
+    if (!isObject(s) || !Number.isInteger(s["subset"]) || !Array.isArray(s["assignments"]))
+      throw f.error(`subsets[${i}]`, s, "{ subset, assignments }: a subset's number and its parameters");
+  });
+  const runs = f.optional("runs", object, "the counts of runs: total, completed, failed");
+  if (runs !== undefined) {
+    const r = new JsonFields(path, runs, "runs.");
+    for (const name of ["total", "completed", "failed"])
+      r.required(name, integerIn(0, Number.MAX_SAFE_INTEGER), "a count, an integer from 0");
+  }
+  for (const name of ["ab", "optimize", "base"]) f.optional(name, object, "an object");
+  return spec;
 }
 
 async function rows(db: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {

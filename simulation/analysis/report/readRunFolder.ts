@@ -7,15 +7,34 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CsvError, parse } from "csv-parse/sync";
-import { UserError } from "../../engine/errors.js";
+import { FileError, fsReason } from "../fileErrors.js";
+import {
+  array,
+  boolean,
+  decimalString,
+  hex64,
+  integerIn,
+  isObject,
+  JsonFields,
+  nonEmptyString,
+  object,
+  oneOf,
+  readJsonObject,
+  string,
+  stringRecord,
+  type JsonObject,
+} from "../jsonFields.js";
 import { parseValue } from "./format.js";
 
 export interface RunManifest {
   readonly scenario: string;
-  readonly mode: string;
+  readonly scenarioFile?: string;
+  readonly mode: RunMode;
   readonly steps: number;
   readonly seed: number;
   readonly status: string;
+  /** Why the run stopped short (a remote run that was interrupted). */
+  readonly error?: string;
   readonly divergences?: number;
   readonly comparisons?: number;
   readonly variables?: number;
@@ -32,9 +51,12 @@ export interface RunManifest {
   readonly contracts?: Readonly<Record<string, unknown>>;
   readonly set: readonly Assignment[];
   readonly modelSet: readonly Assignment[];
-  readonly params?: unknown;
-  readonly modelParams?: unknown;
+  /** The run's parameters as written: nested objects, amounts as decimal strings. */
+  readonly params?: JsonObject;
+  readonly modelParams?: JsonObject;
 }
+
+export type RunMode = "lockstep" | "model" | "chain";
 
 export interface Assignment {
   readonly path: string;
@@ -66,20 +88,27 @@ export interface ActionRow {
 }
 
 export interface OutcomeRow {
-  readonly status: string;
+  readonly status: "success" | "reverted";
   readonly error?: string;
+  readonly txHash?: string;
   readonly gasUsed?: string;
+  readonly timestamp?: string;
 }
 
 /** The trace, by column: `timesteps[i]` is row i's timestep; `column(name)[i]` its value there. */
 export interface Trace {
+  /** The run's coordinates, the same on every row. */
+  readonly ids: { readonly simulation: number; readonly subset: number; readonly run: number };
   readonly timesteps: readonly number[];
+  readonly substeps: readonly string[];
   readonly variables: readonly string[];
   readonly kpis: readonly string[];
   readonly hasModel: boolean;
   readonly hasChain: boolean;
   /** Values of a column (`<variable>:model`, `<variable>:chain` or `kpi:<name>`); undefined where absent. */
   column(name: string): readonly (bigint | number | undefined)[] | undefined;
+  /** The cells of a column as written (checked to be numbers or empty); undefined when there is no such column. */
+  cells(name: string): readonly string[] | undefined;
   /** The variables outside tolerance at each row. */
   readonly diverged: readonly (readonly string[])[];
 }
@@ -87,96 +116,153 @@ export interface Trace {
 export interface RunData {
   readonly dir: string;
   readonly manifest: RunManifest;
+  /** manifest.json as parsed, for what is carried through verbatim (firstDivergence, KPIs, parameters). */
+  readonly manifestJson: JsonObject;
   readonly trace: Trace;
   readonly actions: readonly ActionRow[];
 }
 
-export class RunFolderError extends UserError {}
+export class RunFolderError extends FileError {}
 
 /** Whether `dir` looks like a run folder. */
 export function isRunFolder(dir: string): boolean {
   return existsSync(join(dir, "manifest.json")) && existsSync(join(dir, "trace.csv"));
 }
 
+/**
+ * Reads a run folder strictly: manifest.json (every field the report or the export uses, of its type), trace.csv
+ * (see readTrace) and actions.ndjson (every line a whole action, as many as the manifest counts). Anything else is a
+ * RunFolderError naming the file, never data drawn from part of a file.
+ */
 export function readRunFolder(dir: string): RunData {
-  const manifest = readManifest(join(dir, "manifest.json"));
+  const { manifest, json } = readManifest(join(dir, "manifest.json"));
   const trace = readTrace(join(dir, "trace.csv"), manifest.traceHash);
   const actionsPath = join(dir, "actions.ndjson");
-  const actions = existsSync(actionsPath) ? readActions(actionsPath) : [];
-  return { dir, manifest, trace, actions };
+  const total = manifest.actions?.total;
+  let actions: ActionRow[] = [];
+  if (existsSync(actionsPath)) actions = readActions(actionsPath, manifest.mode, total);
+  else if (total !== undefined && total > 0)
+    throw new RunFolderError(
+      `${actionsPath}: missing; expected the run's ${total} actions, one per line, as manifest.json counts them.`,
+    );
+  return { dir, manifest, manifestJson: json, trace, actions };
 }
 
-function readManifest(path: string): RunManifest {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new RunFolderError(`Cannot read ${path}: ${(e as Error).message}. Expected the manifest.json of a run.`);
-  }
-  const m = record(raw, path);
-  const field = <T>(name: string, check: (v: unknown) => v is T, what: string): T => {
-    const v = m[name];
-    if (!check(v)) throw new RunFolderError(`Invalid ${path}: field ${name} = ${JSON.stringify(v)}: expected ${what}.`);
-    return v;
-  };
-  const optional = <T>(name: string, check: (v: unknown) => v is T): T | undefined => {
-    const v = m[name];
-    return check(v) ? v : undefined;
-  };
-  const first = m["firstDivergence"];
-  const actions = optional("actions", isRecord);
-  return {
-    scenario: field("scenario", isString, "a scenario name"),
-    mode: field("mode", isString, "lockstep, model or chain"),
-    steps: field("steps", isNumber, "a number of steps"),
-    seed: field("seed", isNumber, "a seed"),
-    status: field("status", isString, "a run status"),
-    kpis: field("kpis", isKpis, "an object of KPI values"),
-    set: assignments(m["set"]),
-    modelSet: assignments(m["modelSet"]),
-    ...defined("divergences", optional("divergences", isNumber)),
-    ...defined("comparisons", optional("comparisons", isNumber)),
-    ...defined("variables", optional("variables", isNumber)),
-    ...defined("firstDivergence", isRecord(first) ? firstDivergence(first, path) : undefined),
+const MANIFEST = "the manifest.json a run writes";
+const MODES: readonly RunMode[] = ["lockstep", "model", "chain"];
+const MAX_SEED = 2 ** 32 - 1;
+const COUNT = integerIn(0, Number.MAX_SAFE_INTEGER);
+
+/** manifest.json: required fields present and typed; optional ones absent, null, or typed. */
+export function readManifest(path: string): { manifest: RunManifest; json: JsonObject } {
+  const json = readJsonObject(path, MANIFEST);
+  const f = new JsonFields(path, json);
+  const mode = f.required("mode", oneOf(MODES), "lockstep, model or chain");
+  const first = f.optional(
+    "firstDivergence",
+    object,
+    "an object: step, substep, variable, model, chain, seed, actions",
+  );
+  const actions = f.optional("actions", object, "an object with the counts total and reverted");
+  const counts = actions === undefined ? undefined : new JsonFields(path, actions, "actions.");
+  const manifest: RunManifest = {
+    scenario: f.required("scenario", nonEmptyString, "a scenario name"),
+    ...defined("scenarioFile", f.optional("scenarioFile", nonEmptyString, "the path of the scenario's file")),
+    mode,
+    steps: f.required("steps", integerIn(1, Number.MAX_SAFE_INTEGER), "a positive integer, the run's steps"),
+    seed: f.required("seed", integerIn(0, MAX_SEED), `an integer in 0..${MAX_SEED}, the run's seed`),
+    status: f.required("status", nonEmptyString, "the run's status, such as parity or diverged"),
+    ...defined("error", f.optional("error", string, "a message, why the run stopped")),
+    kpis: kpis(new JsonFields(path, f.required("kpis", object, "an object of the run's final KPIs"), "kpis.")),
+    set: assignments(f, "set"),
+    modelSet: assignments(f, "modelSet"),
+    ...defined("divergences", f.optional("divergences", COUNT, "a count, an integer from 0")),
+    ...defined("comparisons", f.optional("comparisons", COUNT, "a count, an integer from 0")),
+    ...defined("variables", f.optional("variables", COUNT, "a count, an integer from 0")),
+    ...defined(
+      "firstDivergence",
+      first === undefined ? undefined : firstDivergence(new JsonFields(path, first, "firstDivergence."), mode),
+    ),
     ...defined(
       "actions",
-      actions !== undefined && isNumber(actions["total"]) && isNumber(actions["reverted"])
-        ? { total: actions["total"], reverted: actions["reverted"] }
-        : undefined,
+      counts === undefined
+        ? undefined
+        : {
+            total: counts.required("total", COUNT, "a count, an integer from 0"),
+            reverted: counts.required("reverted", COUNT, "a count, an integer from 0"),
+          },
     ),
-    ...defined("gasUsed", optional("gasUsed", isString)),
-    ...defined("wallSeconds", optional("wallSeconds", isNumber)),
-    ...defined("traceHash", optional("traceHash", isString)),
-    ...defined("git", optional("git", isString)),
-    ...defined("toolchain", optional("toolchain", isStringRecord)),
-    ...defined("chain", optional("chain", isRecord) as Record<string, string | number> | undefined),
-    ...defined("contracts", optional("contracts", isRecord)),
-    ...defined("params", m["params"]),
-    ...defined("modelParams", m["modelParams"]),
+    ...defined("gasUsed", f.optional("gasUsed", decimalString, "the gas used, in decimal digits")),
+    ...defined("wallSeconds", f.optional("wallSeconds", nonNegative, "seconds, a number from 0")),
+    ...defined("traceHash", f.optional("traceHash", hex64, "the SHA-256 of trace.csv, 64 lowercase hex digits")),
+    ...defined("git", f.optional("git", string, "a commit")),
+    ...defined("toolchain", f.optional("toolchain", stringRecord, "an object of versions (strings)")),
+    ...defined("chain", f.optional("chain", chainFacts, "an object of the chain's facts (strings and numbers)")),
+    ...defined("contracts", f.optional("contracts", object, "an object of the deployed contracts")),
+    ...defined("params", f.optional("params", paramTree, "the run's parameters, an object")),
+    ...defined("modelParams", f.optional("modelParams", paramTree, "the model's parameters, an object")),
   };
+  return { manifest, json };
 }
 
-function firstDivergence(d: Record<string, unknown>, path: string): FirstDivergence {
-  const ok =
-    isNumber(d["step"]) &&
-    isString(d["substep"]) &&
-    isString(d["variable"]) &&
-    isString(d["model"]) &&
-    isString(d["chain"]) &&
-    isNumber(d["seed"]) &&
-    Array.isArray(d["actions"]);
-  if (!ok)
-    throw new RunFolderError(
-      `Invalid ${path}: field firstDivergence: expected step, substep, variable, model, chain, seed, actions.`,
-    );
+function kpis(f: JsonFields): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const name of Object.keys(f.object)) {
+    out[name] = f.required(name, kpiValue, "a number, or an amount in decimal digits");
+  }
+  return out;
+}
+
+const kpiValue = (v: unknown): string | number | undefined =>
+  typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && /^-?\d+$/.test(v) ? v : undefined;
+
+const nonNegative = (v: unknown): number | undefined =>
+  typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined;
+
+const chainFacts = (v: unknown): Readonly<Record<string, string | number>> | undefined =>
+  isObject(v) && Object.values(v).every((x) => typeof x === "string" || typeof x === "number")
+    ? (v as Readonly<Record<string, string | number>>)
+    : undefined;
+
+/** A parameter tree: objects down to numbers, booleans and amounts (decimal strings). */
+const paramTree = (v: unknown): JsonObject | undefined => (isObject(v) && isParamTree(v) ? v : undefined);
+
+function isParamTree(v: JsonObject): boolean {
+  return Object.values(v).every(
+    (x) =>
+      (typeof x === "number" && Number.isFinite(x)) ||
+      typeof x === "boolean" ||
+      (typeof x === "string" && /^\d+$/.test(x)) ||
+      (isObject(x) && isParamTree(x)),
+  );
+}
+
+/** `set` and `modelSet`: `[{ path, value }]`, absent in older manifests. */
+function assignments(f: JsonFields, name: string): Assignment[] {
+  const list = f.optional(name, array, "a list of { path, value }") ?? [];
+  return list.map((a, i) => {
+    if (!isObject(a) || typeof a["path"] !== "string" || !isAssignmentValue(a["value"])) {
+      throw f.error(`${name}[${i}]`, a, "{ path, value }: a parameter's path and its value");
+    }
+    return { path: a["path"], value: String(a["value"]) };
+  });
+}
+
+const isAssignmentValue = (v: unknown): boolean =>
+  (typeof v === "number" && Number.isFinite(v)) || typeof v === "boolean" || typeof v === "string";
+
+function firstDivergence(f: JsonFields, mode: RunMode): FirstDivergence {
   return {
-    step: d["step"] as number,
-    substep: d["substep"] as string,
-    variable: d["variable"] as string,
-    model: d["model"] as string,
-    chain: d["chain"] as string,
-    seed: d["seed"] as number,
-    actions: (d["actions"] as unknown[]).map((a, i) => actionRow(a, `${path} firstDivergence.actions[${i}]`)),
+    step: f.required("step", COUNT, "a step, an integer from 0"),
+    substep: f.required("substep", string, "a substep's name"),
+    variable: f.required("variable", string, "a variable's name"),
+    model: f.required("model", string, "the model's value, as text"),
+    chain: f.required("chain", string, "the chain's value, as text"),
+    seed: f.required("seed", integerIn(0, MAX_SEED), `an integer in 0..${MAX_SEED}`),
+    actions: f.required("actions", array, "the list of the actions up to the divergence").map((a, i) => {
+      if (!isObject(a)) throw f.error(`actions[${i}]`, a, "an action, a JSON object");
+      return actionRow(new JsonFields(f.where, a, `${f.prefix}actions[${i}].`), mode);
+    }),
   };
 }
 
@@ -231,6 +317,7 @@ function readTrace(path: string, traceHash: string | undefined): Trace {
   const known = new Set(variables);
   const dividx = header.length - 1;
   const timesteps: number[] = [];
+  const substeps: string[] = [];
   const diverged: string[][] = [];
   rows.forEach((r, i) => {
     const at = `line ${lines[i]!}`;
@@ -238,6 +325,12 @@ function readTrace(path: string, traceHash: string | undefined): Trace {
       if (c !== 4 && !INTEGER_CELL.test(r[c]!))
         throw new RunFolderError(
           `Invalid ${path}: ${at} has ${header[c]} ${JSON.stringify(r[c])}: expected an integer.`,
+        );
+    }
+    for (let c = 0; c < 3 && i > 0; c++) {
+      if (r[c] !== rows[0]![c])
+        throw new RunFolderError(
+          `Invalid ${path}: ${at} has ${header[c]} ${r[c]!}: expected ${rows[0]![c]!}, as on line ${lines[0]!} (one run per trace).`,
         );
     }
     for (let c = TRACE_KEYS.length; c < dividx; c++) {
@@ -257,6 +350,7 @@ function readTrace(path: string, traceHash: string | undefined): Trace {
         `Invalid ${path}: ${at} has timestep ${r[3]}: expected ${i} (one row per step from 0, in order).`,
       );
     timesteps.push(i);
+    substeps.push(r[4]!);
     diverged.push(names);
   });
   if (rows.length === 0)
@@ -269,8 +363,11 @@ function readTrace(path: string, traceHash: string | undefined): Trace {
       );
   }
   const cache = new Map<string, (bigint | number | undefined)[]>();
+  const first = rows[0]!;
   return {
+    ids: { simulation: Number(first[0]), subset: Number(first[1]), run: Number(first[2]) },
     timesteps,
+    substeps,
     variables,
     kpis,
     hasModel,
@@ -285,6 +382,10 @@ function readTrace(path: string, traceHash: string | undefined): Trace {
         cache.set(name, col);
       }
       return col;
+    },
+    cells(name) {
+      const i = index.get(name);
+      return i === undefined || i < TRACE_KEYS.length || i === dividx ? undefined : rows.map((r) => r[i]!);
     },
   };
 }
@@ -333,66 +434,89 @@ function csvProblem(e: CsvError, width: number, line: number): string {
   }
 }
 
-function readActions(path: string): ActionRow[] {
-  const out: ActionRow[] = [];
-  const lines = readFileSync(path, "utf8").split("\n");
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
+const ACTIONS = "one action per line, a JSON object, as the run wrote it";
+
+/**
+ * actions.ndjson: every line a whole JSON object with the fields of an action, the last one ended by its newline, and
+ * as many lines as the manifest's `actions.total` when it has one (a file cut at a line's end reads otherwise).
+ */
+function readActions(path: string, mode: RunMode, total: number | undefined): ActionRow[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new RunFolderError(`${path}: cannot be read: ${fsReason(e)}; expected ${ACTIONS}.`);
+  }
+  const lines = text.split("\n");
+  const last = lines.pop();
+  if (last !== "")
+    throw new RunFolderError(
+      `${path}: line ${lines.length + 1} is cut short (no newline at its end); expected ${ACTIONS}.`,
+    );
+  const out = lines.map((line, i) => {
+    const where = `${path}: line ${i + 1}`;
+    if (line.trim() === "") throw new RunFolderError(`${where} is empty; expected ${ACTIONS}.`);
     let raw: unknown;
     try {
       raw = JSON.parse(line);
-    } catch (e) {
-      throw new RunFolderError(`Invalid ${path}: line ${i + 1} is not JSON (${(e as Error).message}).`);
+    } catch {
+      throw new RunFolderError(`${where} is not JSON (cut short or damaged); expected ${ACTIONS}.`);
     }
-    out.push(actionRow(raw, `${path} line ${i + 1}`));
+    if (!isObject(raw)) throw new RunFolderError(`${where} is not a JSON object; expected ${ACTIONS}.`);
+    return actionRow(new JsonFields(where, raw), mode);
   });
+  if (total !== undefined && out.length !== total)
+    throw new RunFolderError(
+      `${path}: ${out.length} actions, but manifest.json counts ${total} (actions.total); the file was cut short or changed after the run wrote it.`,
+    );
   return out;
 }
 
-function actionRow(raw: unknown, where: string): ActionRow {
-  const a = record(raw, where);
-  if (!isNumber(a["step"]) || !isString(a["substep"]) || !isString(a["agent"]) || !isString(a["kind"])) {
-    throw new RunFolderError(`Invalid action at ${where}: expected step, substep, agent and kind.`);
-  }
-  const model = outcome(a["model"]);
-  const chain = outcome(a["chain"]);
+/** One action, from actions.ndjson or the manifest's firstDivergence: the outcome of each side the mode runs. */
+function actionRow(f: JsonFields, mode: RunMode): ActionRow {
+  const side = (name: "model" | "chain", runs: boolean): OutcomeRow | undefined => {
+    const expected = `the ${name}'s outcome, an object with a status (success or reverted)`;
+    const o = runs
+      ? f.required(name, object, `${expected}: a ${mode} run has one`)
+      : f.optional(name, object, expected);
+    return o === undefined ? undefined : outcome(new JsonFields(f.where, o, `${f.prefix}${name}.`));
+  };
+  const model = side("model", mode !== "chain");
+  const chain = side("chain", mode !== "model");
+  const sender = f.optional("sender", string, "the agent's address");
   return {
-    step: a["step"],
-    substep: a["substep"],
-    agent: a["agent"],
-    ...(isString(a["sender"]) ? { sender: a["sender"] } : {}),
-    kind: a["kind"],
-    args: isRecord(a["args"]) ? (a["args"] as Record<string, string | number | boolean>) : {},
+    step: f.required("step", COUNT, "the action's step, an integer from 0"),
+    substep: f.required("substep", string, "the action's substep"),
+    agent: f.required("agent", nonEmptyString, "the agent's name"),
+    ...(sender !== undefined ? { sender } : {}),
+    kind: f.required("kind", nonEmptyString, "the action's kind"),
+    args: f.required("args", actionArgs, "the action's arguments, an object of strings, numbers and booleans"),
     ...(model !== undefined ? { model } : {}),
     ...(chain !== undefined ? { chain } : {}),
-    diverged: a["diverged"] === true,
+    diverged: f.required("diverged", boolean, "true or false"),
   };
 }
 
-function outcome(raw: unknown): OutcomeRow | undefined {
-  if (!isRecord(raw) || !isString(raw["status"])) return undefined;
+const actionArgs = (v: unknown): Readonly<Record<string, string | number | boolean>> | undefined =>
+  isObject(v) &&
+  Object.values(v).every(
+    (x) => typeof x === "string" || typeof x === "boolean" || (typeof x === "number" && Number.isFinite(x)),
+  )
+    ? (v as Readonly<Record<string, string | number | boolean>>)
+    : undefined;
+
+function outcome(f: JsonFields): OutcomeRow {
+  const error = f.optional("error", string, "the decoded custom error, as text");
+  const txHash = f.optional("txHash", string, "a transaction hash");
+  const gasUsed = f.optional("gasUsed", decimalString, "the gas used, in decimal digits");
+  const timestamp = f.optional("timestamp", decimalString, "a block timestamp, in decimal digits");
   return {
-    status: raw["status"],
-    ...(isString(raw["error"]) ? { error: raw["error"] } : {}),
-    ...(isString(raw["gasUsed"]) ? { gasUsed: raw["gasUsed"] } : {}),
+    status: f.required("status", oneOf(["success", "reverted"] as const), "success or reverted"),
+    ...(error !== undefined ? { error } : {}),
+    ...(txHash !== undefined ? { txHash } : {}),
+    ...(gasUsed !== undefined ? { gasUsed } : {}),
+    ...(timestamp !== undefined ? { timestamp } : {}),
   };
-}
-
-function assignments(raw: unknown): Assignment[] {
-  if (!Array.isArray(raw)) return [];
-  return raw.filter(isRecord).map((a) => ({ path: String(a["path"]), value: String(a["value"]) }));
-}
-
-const isString = (v: unknown): v is string => typeof v === "string";
-const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const isStringRecord = (v: unknown): v is Record<string, string> => isRecord(v) && Object.values(v).every(isString);
-const isKpis = (v: unknown): v is Record<string, string | number> =>
-  isRecord(v) && Object.values(v).every((x) => isString(x) || isNumber(x));
-
-function record(raw: unknown, where: string): Record<string, unknown> {
-  if (!isRecord(raw)) throw new RunFolderError(`Invalid ${where}: expected a JSON object.`);
-  return raw;
 }
 
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -2,9 +2,10 @@
  * `sim report`: reads a run folder or an experiment folder and writes its report, one self-contained HTML file
  * (by default `<folder>/report.html`).
  */
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { UserError } from "../../engine/errors.js";
+import { describeUnwritable, fsReason, isFsError, OutputError, unwritableDir } from "../fileErrors.js";
 import { experimentReport, isExperimentFolder, type ScenarioInfo } from "./experimentReport.js";
 import type { ReportPage } from "./page.js";
 import { isRunFolder, readRunFolder } from "./readRunFolder.js";
@@ -34,6 +35,16 @@ export async function writeReport(p: WriteReportParameters): Promise<WriteReport
     throw new UserError(
       `Invalid option --in = ${JSON.stringify(p.in)}: expected a run or experiment folder, not a file.`,
     );
+  // The output first: a report that cannot be written is refused before the folder is read.
+  const out = resolve(p.out ?? join(dir, "report.html"));
+  const unwritable = unwritableDir(dirname(out));
+  const outIsFolder = unwritable === undefined && existsSync(out) && statSync(out).isDirectory();
+  if (unwritable !== undefined || outIsFolder) {
+    const problem = unwritable !== undefined ? describeUnwritable(unwritable, out) : "a folder";
+    throw p.out !== undefined
+      ? new OutputError(`Invalid option --out = ${JSON.stringify(p.out)}: ${problem}; expected an HTML file path.`)
+      : new OutputError(`${out}: ${problem}; give --out a path where the report can be written.`);
+  }
   const scenarioOf = p.scenarioOf ?? (() => undefined);
   let page: ReportPage;
   if (isRunFolder(dir)) {
@@ -46,15 +57,19 @@ export async function writeReport(p: WriteReportParameters): Promise<WriteReport
       `Invalid option --in = ${JSON.stringify(p.in)}: expected a run folder (manifest.json and trace.csv) or an experiment folder (experiment.json or results.duckdb).`,
     );
   }
-  const out = resolve(p.out ?? join(dir, "report.html"));
-  if (existsSync(out) && statSync(out).isDirectory()) {
-    throw new UserError(`Invalid option --out = ${JSON.stringify(p.out)}: a folder; expected an HTML file path.`);
-  }
   const html = renderHtml({ ...page, generator: "Lockstep sim report" });
-  mkdirSync(dirname(out), { recursive: true });
   const partial = `${out}.partial-${process.pid}`;
-  writeFileSync(partial, html);
-  renameSync(partial, out);
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(partial, html);
+    renameSync(partial, out);
+  } catch (e) {
+    rmSync(partial, { force: true });
+    if (!isFsError(e)) throw e;
+    throw new OutputError(
+      `${out}: cannot be written: ${fsReason(e)}; give --out a path where the report can be written.`,
+    );
+  }
   return {
     path: out,
     kind: page.kind,
