@@ -76,8 +76,8 @@ contract LayoutProbe {
         _history.push(p);
     }
 
-    function pushMember(address member) external {
-        _members.push(member);
+    function pushMember(address account) external {
+        _members.push(account);
     }
 
     function packed(uint256 i) external view returns (uint16) {
