@@ -24,7 +24,7 @@ import { WorkerPool, runTasks, type PoolOptions, type PoolOutcome, type PoolSink
 import { MODES, type Mode } from "../engine/types.js";
 import { loadScenario, type AnyScenario, type LoadedScenario } from "../scenarios/index.js";
 import { scenarioHost } from "./host.js";
-import { accountFields, gitCommit, toolchain } from "./manifest.js";
+import { gitCommit, reportDeclarations, toolchain } from "./manifest.js";
 import { checkOutDir, outputError } from "./run.js";
 import {
   checkParams,
@@ -216,7 +216,7 @@ function provenance(hre: HardhatRuntimeEnvironment, scenario: LoadedScenario): R
     git: gitCommit(hre.config.paths.root),
     toolchain: toolchain(hre),
     bytecode: scenario.bytecodeHashes(),
-    accountFields: accountFields(scenario),
+    ...reportDeclarations(scenario),
   };
 }
 

@@ -10,10 +10,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { writeReport } from "../../simulation/analysis/report/writeReport.js";
-import { builtInScenarioInfo } from "../helpers/run.js";
 import { divergedRun, sweepFolder } from "./fixtures.js";
-
-const scenarioInfo = await builtInScenarioInfo();
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = resolve(import.meta.dirname, "..", "..", "test-artifacts");
@@ -135,7 +132,7 @@ describe("report: in headless Chromium", function () {
 
   it("browser: a run's report renders every chart with no console error, and its entity picker works", async function () {
     const run = await divergedRun();
-    const { path } = await writeReport({ in: run.dir, scenarioOf: scenarioInfo });
+    const { path } = await writeReport({ in: run.dir });
     const { page, problems } = await open(path);
     const charts = await undrawn(page);
     expect(charts.total).to.be.greaterThan(60);
@@ -184,7 +181,7 @@ describe("report: in headless Chromium", function () {
 
   it("browser: a sweep's report renders every chart with no console error", async function () {
     const dir = await sweepFolder();
-    const { path } = await writeReport({ in: dir, out: join(dir, "browser.html"), scenarioOf: scenarioInfo });
+    const { path } = await writeReport({ in: dir, out: join(dir, "browser.html") });
     const { page, problems } = await open(path);
     const charts = await undrawn(page);
     expect(charts.total).to.be.greaterThan(5);

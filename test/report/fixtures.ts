@@ -8,6 +8,7 @@ import { join } from "node:path";
 import hre from "hardhat";
 import { simRun, type RunArgs } from "../../simulation/cli/run.js";
 import { capture } from "../helpers/capture.js";
+import { declarationsOf } from "../helpers/run.js";
 import { buildExperimentFixture, SMALL_SWEEP } from "./experimentFixture.js";
 
 export const ROOT = mkdtempSync(join(tmpdir(), "lockstep-report-"));
@@ -53,9 +54,13 @@ export const parityRun = (): Promise<MadeRun> =>
 
 let sweep: Promise<string> | undefined;
 
-/** The small sweep of experimentFixture, in an experiment folder. */
+/** The small sweep of experimentFixture, in an experiment folder recording boson-commerce's declarations. */
 export function sweepFolder(): Promise<string> {
-  sweep ??= buildExperimentFixture(join(ROOT, "sweep"), SMALL_SWEEP);
+  sweep ??= (async () =>
+    buildExperimentFixture(join(ROOT, "sweep"), {
+      ...SMALL_SWEEP,
+      declarations: await declarationsOf("boson-commerce"),
+    }))();
   return sweep;
 }
 

@@ -9,11 +9,9 @@ import { writeReport } from "../../simulation/analysis/report/writeReport.js";
 import { toPlotNumber } from "../../simulation/analysis/values.js";
 import hre from "hardhat";
 import { simReport } from "../../simulation/cli/report.js";
-import { builtInScenarioInfo, scenario as loadScenario } from "../helpers/run.js";
+import { declarationsOf, scenario as loadScenario } from "../helpers/run.js";
 import { buildExperimentFixture, fixtureKpis, SMALL_SWEEP } from "./experimentFixture.js";
 import { capture, divergedRun, embeddedData, parityRun, readJson, ROOT, sweepFolder } from "./fixtures.js";
-
-const scenarioInfo = await builtInScenarioInfo();
 
 /** The last row of a run's trace.csv, by column. */
 function lastRow(dir: string): Map<string, string> {
@@ -22,6 +20,9 @@ function lastRow(dir: string): Map<string, string> {
   const last = rows[rows.length - 1]!;
   return new Map(header.map((h, i) => [h, last[i] ?? ""]));
 }
+
+/** What an experiment of boson-commerce records of its declarations (units, flows, parameter units). */
+const boson = await declarationsOf("boson-commerce");
 
 const plotted = (wei: string): number => Number(toPlotNumber(BigInt(wei), 18).toPrecision(12));
 
@@ -62,7 +63,7 @@ describe("report: a run", function () {
 
   it("sim report: references no http(s) URL for a script or a style, and inlines ECharts", async function () {
     const run = await divergedRun();
-    await writeReport({ in: run.dir, scenarioOf: scenarioInfo });
+    await writeReport({ in: run.dir });
     const html = readFileSync(join(run.dir, "report.html"), "utf8");
     expect(html).not.to.match(/<script[^>]*\bsrc=/i);
     expect(html).not.to.match(/<link\b/i);
@@ -164,7 +165,7 @@ describe("report: an experiment", function () {
 
   it("experiment report: a sweep charts each KPI against the swept parameter, with the mean of its runs", async function () {
     const dir = await sweepFolder();
-    const r = await writeReport({ in: dir, out: join(dir, "sweep.html"), scenarioOf: scenarioInfo });
+    const r = await writeReport({ in: dir, out: join(dir, "sweep.html") });
     expect(r.kind).to.equal("experiment");
     const html = readFileSync(r.path, "utf8");
     const data = embeddedData(html);
@@ -186,12 +187,13 @@ describe("report: an experiment", function () {
 
   it("experiment report: two swept parameters give a heatmap per KPI", async function () {
     const dir = await buildExperimentFixture(join(ROOT, "sweep2"), {
+      declarations: boson,
       kind: "sweep",
       subsets: [25, 100].flatMap((f) => [3000, 5000].map((e) => ({ "fees.feeBps": f, "fees.ecoBps": e }))),
       runs: 2,
       steps: 3,
     });
-    const data = embeddedData(readFileSync((await writeReport({ in: dir, scenarioOf: scenarioInfo })).path, "utf8"));
+    const data = embeddedData(readFileSync((await writeReport({ in: dir })).path, "utf8"));
     const heat = data.charts["heat-circulating_supply"]!.option.series![0]!;
     expect(heat.data).to.have.length(4);
     expect(heat.data).to.deep.include([0, 1, 755_000]);
@@ -199,6 +201,7 @@ describe("report: an experiment", function () {
 
   it("experiment report: A/B shows both arms and the paired difference with the experiment's interval in whole tokens", async function () {
     const dir = await buildExperimentFixture(join(ROOT, "ab"), {
+      declarations: boson,
       kind: "ab",
       subsets: [{ "fees.feeBps": 50 }, { "fees.feeBps": 100 }],
       runs: 6,
@@ -211,7 +214,7 @@ describe("report: an experiment", function () {
         },
       },
     });
-    const html = readFileSync((await writeReport({ in: dir, scenarioOf: scenarioInfo })).path, "utf8");
+    const html = readFileSync((await writeReport({ in: dir })).path, "utf8");
     expect(html).to.contain("Paired differences (B (fees.feeBps=100) − A (fees.feeBps=50))");
     expect(html).to.match(
       /<td>protocol_revenue<\/td><td class="num">[\d.]+<\/td><td>\[9, 15\]<\/td><td class="num tone-ok">0\.001<\/td>/,
@@ -226,6 +229,7 @@ describe("report: an experiment", function () {
 
   it("experiment report: optimisation shows the objective per generation, the best candidates and the chain's confirmation", async function () {
     const dir = await buildExperimentFixture(join(ROOT, "optimize"), {
+      declarations: boson,
       kind: "optimize",
       subsets: [{ "fees.feeBps": 30 }, { "fees.feeBps": 60 }],
       runs: 2,
@@ -248,7 +252,7 @@ describe("report: an experiment", function () {
         },
       },
     });
-    const html = readFileSync((await writeReport({ in: dir, scenarioOf: scenarioInfo })).path, "utf8");
+    const html = readFileSync((await writeReport({ in: dir })).path, "utf8");
     const data = embeddedData(html);
     expect(data.charts["opt-history"]!.option.series!.map((s) => s.data)).to.deep.equal([
       [
@@ -286,11 +290,11 @@ describe("report: an experiment", function () {
       omit: ["experiment.json", "steps"],
     });
     let refused = "";
-    await writeReport({ in: stepless, scenarioOf: scenarioInfo }).catch((e: Error) => (refused = e.message));
+    await writeReport({ in: stepless }).catch((e: Error) => (refused = e.message));
     expect(refused).to.equal(
       `${join(stepless, "results.duckdb")}: no table steps; expected the results.duckdb an experiment writes.`,
     );
-    const html = readFileSync((await writeReport({ in: dir, scenarioOf: scenarioInfo })).path, "utf8");
+    const html = readFileSync((await writeReport({ in: dir })).path, "utf8");
     expect(html).to.contain("No experiment.json in the folder: the kind of experiment is inferred from the runs.");
     expect(html).to.contain("<h1>montecarlo of boson-commerce");
   });
