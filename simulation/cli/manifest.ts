@@ -5,6 +5,7 @@ import type { Executed } from "../engine/execute.js";
 import type { PreparedRun } from "./prepare.js";
 import { defaults, leafAt, listPaths } from "../engine/params.js";
 import type { LoadedScenario } from "../scenarios/index.js";
+import { UnitTable, type Unit } from "../analysis/report/units.js";
 
 /** The source commit the run came from, with `-dirty` when the tree had changes. */
 export function gitCommit(root: string): string {
@@ -54,6 +55,14 @@ function declaredUnits(scenario: LoadedScenario): RecordedUnits {
     for (const [name, u] of Object.entries(units)) out[name] ??= { unit: u.unit, decimals: u.decimals ?? 0 };
   }
   return out;
+}
+
+/** The units of a scenario's KPIs and variables, as its reports show them. */
+export function unitTable(scenario: LoadedScenario): UnitTable {
+  const units: Record<string, Unit> = {};
+  for (const [name, u] of Object.entries(declaredUnits(scenario)))
+    units[name] = { label: u.unit, decimals: u.decimals };
+  return new UnitTable(units, scenario.flows ?? []);
 }
 
 /**
