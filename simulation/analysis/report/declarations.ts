@@ -6,7 +6,7 @@
  * Every field is optional: a folder written before Lockstep recorded them still gets a report, without them.
  */
 import type { Flow } from "../../engine/types.js";
-import { array, integerIn, isObject, nonEmptyString, string, type JsonFields } from "../jsonFields.js";
+import { array, integerIn, isObject, JsonFields, nonEmptyString, object, string } from "../jsonFields.js";
 import type { Unit } from "./units.js";
 
 export interface Declarations {
@@ -48,29 +48,18 @@ export function readDeclarations(f: JsonFields): Declarations {
   const description = f.optional("description", string, "the scenario's description");
   const stepSeconds = f.optional("stepSeconds", integerIn(1, Number.MAX_SAFE_INTEGER), "seconds, a positive integer");
   const accountFields = f.optional("accountFields", stringList, "a list of field names");
-  const units = f.optional("units", unitRecord, 'an object of names and units ({ "unit": "xUSD", "decimals": 18 })');
-  const flows = f.optional(
-    "flows",
-    flowList,
-    "a list of flows { from, to, label, total, unit, decimals } (decimals an integer in 0..77)",
-  );
-  const groups = (name: string, what: string) =>
-    f.optional(name, groupRecord, `an object of groups and lists of ${what}`);
+  const units = unitRecord(f, "units", "names");
+  const flowList = f.optional("flows", array, "a list of flows { from, to, label, total, unit, decimals }");
   return {
     ...(mechanism !== undefined ? { mechanism } : {}),
     ...(description !== undefined ? { description } : {}),
     ...(stepSeconds !== undefined ? { stepSeconds } : {}),
     ...(accountFields !== undefined ? { accountFields } : {}),
     ...(units !== undefined ? { units } : {}),
-    flows: flows ?? [],
-    actionGroups: groups("actionGroups", "action kinds") ?? {},
-    variableGroups: groups("variableGroups", "variable names") ?? {},
-    parameterUnits:
-      f.optional(
-        "parameterUnits",
-        unitRecord,
-        'an object of parameter paths and units ({ "unit": "wei", "decimals": 18 })',
-      ) ?? {},
+    flows: (flowList ?? []).map((x, i) => flow(f, x, i)),
+    actionGroups: groupRecord(f, "actionGroups", "action kinds") ?? {},
+    variableGroups: groupRecord(f, "variableGroups", "variable names") ?? {},
+    parameterUnits: unitRecord(f, "parameterUnits", "parameter paths") ?? {},
   };
 }
 
@@ -78,51 +67,55 @@ export function readDeclarations(f: JsonFields): Declarations {
 export const NO_DECLARATIONS: Declarations = { flows: [], actionGroups: {}, variableGroups: {}, parameterUnits: {} };
 
 const DECIMALS = integerIn(0, 77);
+const DECIMALS_EXPECTED = "an integer in 0..77 (18 for an amount in wei)";
 
 const stringList = (v: unknown): readonly string[] | undefined =>
   Array.isArray(v) && v.every((x) => typeof x === "string") ? v : undefined;
 
-function unitOfJson(v: unknown): Unit | undefined {
-  if (!isObject(v) || typeof v["unit"] !== "string" || v["unit"] === "") return undefined;
-  const decimals = v["decimals"] === undefined ? 0 : DECIMALS(v["decimals"]);
-  return decimals === undefined ? undefined : { label: v["unit"], decimals };
-}
-
-function unitRecord(v: unknown): Readonly<Record<string, Unit>> | undefined {
-  if (!isObject(v)) return undefined;
+/** `{ name: { unit, decimals } }`, each unit checked where it is (`units.balance.decimals`). */
+function unitRecord(f: JsonFields, field: string, keys: string): Readonly<Record<string, Unit>> | undefined {
+  const record = f.optional(field, object, `an object of ${keys} and their units`);
+  if (record === undefined) return undefined;
+  const fields = new JsonFields(f.where, record, `${f.prefix}${field}.`);
   const out: Record<string, Unit> = {};
-  for (const [name, u] of Object.entries(v)) {
-    const unit = unitOfJson(u);
-    if (unit === undefined) return undefined;
-    out[name] = unit;
+  for (const name of Object.keys(record)) {
+    const u = new JsonFields(
+      f.where,
+      fields.required(name, object, '{ "unit": ..., "decimals": ... }'),
+      `${fields.prefix}${name}.`,
+    );
+    out[name] = {
+      label: u.required("unit", nonEmptyString, "a unit's name"),
+      decimals: u.optional("decimals", DECIMALS, DECIMALS_EXPECTED) ?? 0,
+    };
   }
   return out;
 }
 
-function groupRecord(v: unknown): Readonly<Record<string, readonly string[]>> | undefined {
-  if (!isObject(v)) return undefined;
-  return Object.values(v).every((list) => stringList(list) !== undefined)
-    ? (v as Readonly<Record<string, readonly string[]>>)
-    : undefined;
+function groupRecord(
+  f: JsonFields,
+  field: string,
+  what: string,
+): Readonly<Record<string, readonly string[]>> | undefined {
+  const record = f.optional(field, object, `an object of groups and lists of ${what}`);
+  if (record === undefined) return undefined;
+  const fields = new JsonFields(f.where, record, `${f.prefix}${field}.`);
+  const out: Record<string, readonly string[]> = {};
+  for (const name of Object.keys(record)) out[name] = fields.required(name, stringList, `a list of ${what}`);
+  return out;
 }
 
-function flowList(v: unknown): readonly Flow[] | undefined {
-  const list = array(v);
-  if (list === undefined) return undefined;
-  const flows: Flow[] = [];
-  for (const x of list) {
-    if (!isObject(x)) return undefined;
-    const [from, to, label, total, unit] = (["from", "to", "label", "total", "unit"] as const).map((k) => x[k]);
-    const decimals = DECIMALS(x["decimals"]);
-    if (![from, to, label, total, unit].every((s) => typeof s === "string") || decimals === undefined) return undefined;
-    flows.push({
-      from: from as string,
-      to: to as string,
-      label: label as string,
-      total: total as string,
-      unit: unit as string,
-      decimals,
-    });
-  }
-  return flows;
+function flow(f: JsonFields, x: unknown, i: number): Flow {
+  const at = `${f.prefix}flows[${i}]`;
+  if (!isObject(x)) throw f.error(`flows[${i}]`, x, "a flow { from, to, label, total, unit, decimals }");
+  const g = new JsonFields(f.where, x, `${at}.`);
+  const text = (name: string, what: string) => g.required(name, nonEmptyString, what);
+  return {
+    from: text("from", "the stock it leaves"),
+    to: text("to", "the stock it enters"),
+    label: text("label", "what flows"),
+    total: text("total", "the trace column totalling it"),
+    unit: text("unit", "a unit's name"),
+    decimals: g.required("decimals", DECIMALS, DECIMALS_EXPECTED),
+  };
 }
