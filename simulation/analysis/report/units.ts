@@ -19,7 +19,7 @@ export function smallestUnit(unit: Unit): string {
   return unit.decimals === 18 ? "wei" : "base units";
 }
 
-/** Whether `name` matches `pattern`, where `*` stands for any characters (none included). */
+/** Whether `name` matches `pattern`, where `*` stands for any characters (or none). */
 export function matchesPattern(pattern: string, name: string): boolean {
   if (!pattern.includes("*")) return pattern === name;
   const parts = pattern.split("*");
