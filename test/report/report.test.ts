@@ -132,6 +132,46 @@ describe("report: a run", function () {
     for (const f of flows) expect(html, f.total).to.contain(`<td>${f.total}</td>`);
   });
 
+  it("sim report: boson-commerce's report groups as its declarations say: action kinds, global variables, units of accounts and KPIs", async function () {
+    const run = await divergedRun();
+    const html = readFileSync((await writeReport({ in: run.dir, out: join(run.dir, "groups.html") })).path, "utf8");
+    const mix = embeddedData(html).charts["action-mix"]!.option as unknown as {
+      xAxis: { name: string };
+      series: { name: string; itemStyle: { color: string } }[];
+    };
+    expect(mix.xAxis.name).to.equal("step (month)");
+    expect(mix.series.map((x) => [x.name, x.itemStyle.color])).to.deep.equal([
+      ["commits", "#1d4ed8"],
+      ["redemptions", "#059669"],
+      ["completions", "#65a30d"],
+      ["cancellations", "#f59e0b"],
+      ["disputes", "#db2777"],
+      ["dispute settlement", "#c084fc"],
+      ["rewards and vesting", "#0891b2"],
+      ["funds", "#94a3b8"],
+      ["onboarding and listing", "#cbd5e1"],
+      ["reverts", "#dc2626"],
+    ]);
+    const system = html.slice(html.indexOf('<section class="report" id="system">'), html.indexOf('id="roles"'));
+    expect([...system.matchAll(/<h3>(.*?)<\/h3>/g)].map((m) => m[1])).to.deep.equal([
+      "escrow",
+      "fees",
+      "rewards",
+      "tokens",
+      "release wallets",
+    ]);
+    for (const field of ["funds (xUSD)", "exchangeToken (xUSD)", "governanceToken (LSG)", "claimableRewards (LSG)"])
+      expect(html, field).to.contain(`<th class="num">${field}</th>`);
+    for (const [kpi, unit] of [
+      ["protocol_revenue", "xUSD"],
+      ["circulating_supply", "LSG"],
+      ["buyer_payments", "xUSD"],
+      ["commits", "commits"],
+      ["buyers", "buyers"],
+    ])
+      expect(html, kpi).to.match(new RegExp(`<td>${kpi}</td><td class="num"[^>]*>[^<]*</td><td>${unit}</td>`));
+  });
+
   it("sim report: exits 2 with one line when --in is missing, absent, not a results folder, or --out is a folder", async function () {
     const empty = join(ROOT, "empty");
     mkdirSync(empty, { recursive: true });
