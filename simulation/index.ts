@@ -24,6 +24,8 @@ export type {
   Deployed,
   Invariant,
   MechanismDefinition,
+  UnitDeclaration,
+  Units,
   VariableBinding,
 } from "./sdk/mechanism.js";
 export { defineScenario } from "./sdk/scenario.js";

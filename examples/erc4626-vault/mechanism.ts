@@ -50,6 +50,14 @@ function addressArg(a: ActionArgs, name: string): Address {
 
 const ONE_TOKEN = 10n ** 18n;
 
+/** The asset, ExampleAsset (EXA, 18 decimals): its amounts are shown in whole tokens. */
+export const EXA = { unit: "EXA", decimals: 18 } as const;
+/**
+ * The vault's shares have 18 + decimalsOffset decimals, and a sweep varies the offset: they are
+ * shown as the integers they are, not as whole shares.
+ */
+export const SHARE_UNITS = { unit: "share units" } as const;
+
 /** The mechanism, with OpenZeppelin's share math in its model, or another one (wrongModel.ts). */
 export function vaultMechanism(math: ShareMath = OPENZEPPELIN_SHARE_MATH) {
   return defineMechanism<VaultParams, VaultParams, VaultWorld>({
@@ -150,6 +158,22 @@ export function vaultMechanism(math: ShareMath = OPENZEPPELIN_SHARE_MATH) {
         "vault.previewWithdraw1": { chain: "vault.previewWithdraw(1)", model: (w) => previewWithdraw(w.vault, 1n) },
       };
       return vars;
+    },
+    units: {
+      "asset.*": EXA,
+      "vault.totalAssets": EXA,
+      "vault.assetsPerShare": EXA,
+      "vault.previewMint1": EXA,
+      "vault.totalSupply": SHARE_UNITS,
+      "vault.sharesPerToken": SHARE_UNITS,
+      "vault.sharesPerWei": SHARE_UNITS,
+      "vault.previewWithdraw1": SHARE_UNITS,
+      "vault.decimals": { unit: "decimals" },
+      // Every account's.
+      assetBalance: EXA,
+      assetAllowance: EXA,
+      shares: SHARE_UNITS,
+      maxWithdraw: EXA,
     },
     accountVariables: {
       assetBalance: { chain: "asset._balances[$account]", model: (w, a) => balanceOf(w.asset, a) },

@@ -10,7 +10,7 @@
  */
 import { defineScenario, type AgentSpec } from "lockstep";
 import { attackerPolicy, depositorPolicy, donorPolicy, wealth, type Ledger, type VaultView } from "./agents.js";
-import { vaultMechanism } from "./mechanism.js";
+import { EXA, SHARE_UNITS, vaultMechanism } from "./mechanism.js";
 import { convertToAssets, decimals, OPENZEPPELIN_SHARE_MATH, totalAssets, type ShareMath } from "./model.js";
 import { ATTACKER_ID, depositorId, DONOR_ID, funding, params, type VaultParams } from "./params.js";
 
@@ -62,6 +62,14 @@ export function vaultScenario(math: ShareMath = OPENZEPPELIN_SHARE_MATH) {
       };
     },
     headline: ["attacker_gain", "victims_loss", "total_assets"],
+    units: {
+      attacker_gain: EXA,
+      victims_loss: EXA,
+      donated: EXA,
+      total_assets: EXA,
+      total_shares: SHARE_UNITS,
+      assets_per_share: EXA,
+    },
   });
 }
 

@@ -13,6 +13,7 @@ import { removeIfEmpty } from "../analysis/runFolder.js";
 import { quoteIdent, RESULTS_FILE } from "../analysis/schema.js";
 import { meanHalfWidth, pairedDifference, summarize, type Summary } from "../analysis/stats.js";
 import { openStore, readFinalKpis, runRowFromError, runRowFromResult, type Store } from "../analysis/store.js";
+import type { UnitTable } from "../analysis/report/units.js";
 import { encodeValue } from "../analysis/values.js";
 import { inProcessTarget } from "../chain/inprocess.js";
 import { UserError } from "../engine/errors.js";
@@ -24,7 +25,7 @@ import { WorkerPool, runTasks, type PoolOptions, type PoolOutcome, type PoolSink
 import { MODES, type Mode } from "../engine/types.js";
 import { loadScenario, type AnyScenario, type LoadedScenario } from "../scenarios/index.js";
 import { scenarioHost } from "./host.js";
-import { accountFields, gitCommit, toolchain } from "./manifest.js";
+import { gitCommit, reportDeclarations, toolchain, unitTable } from "./manifest.js";
 import { checkOutDir, outputError } from "./run.js";
 import {
   checkParams,
@@ -216,7 +217,7 @@ function provenance(hre: HardhatRuntimeEnvironment, scenario: LoadedScenario): R
     git: gitCommit(hre.config.paths.root),
     toolchain: toolchain(hre),
     bytecode: scenario.bytecodeHashes(),
-    accountFields: accountFields(scenario),
+    ...reportDeclarations(scenario),
   };
 }
 
@@ -256,16 +257,10 @@ async function finalSummaries(store: Store, subsets: number): Promise<Record<str
   return out;
 }
 
-/** KPIs that are token amounts (bigint, in wei): printed in whole tokens, stored in wei. */
-function amountKpis(finals: readonly { exact: Readonly<Record<string, number | bigint>> }[]): Set<string> {
-  const out = new Set<string>();
-  for (const f of finals) for (const [k, v] of Object.entries(f.exact)) if (typeof v === "bigint") out.add(k);
-  return out;
-}
-
-/** A KPI value for the terminal: amounts in whole tokens. */
-function shown(amounts: ReadonlySet<string>, kpi: string, x: number): string {
-  return amounts.has(kpi) ? `${fmt(x / 1e18)} tok` : fmt(x);
+/** A KPI value for the terminal: an amount in whole tokens of its declared unit; anything else as the number it is. */
+function shown(units: UnitTable, kpi: string, x: number): string {
+  const unit = units.kpi(kpi);
+  return unit.decimals > 0 ? `${fmt(x / 10 ** unit.decimals)} ${unit.label}` : fmt(x);
 }
 
 function fmt(x: number): string {
@@ -394,7 +389,7 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
       const outcome = await runAll(hre, store, tasks, common.workers, `sweep: runs`, stop);
       const summaryRows = await writeStepSummaries(store);
       const summary = await finalSummaries(store, subsets.length);
-      const amounts = amountKpis(await readFinalKpis(store));
+      const amounts = unitTable(common.scenario);
       const print = [
         `Sweep of ${common.scenario.name}: ${subsets.length} subsets (the cartesian product of ${axes.map((a) => `${a.path}: ${a.values.length}`).join(" x ")}) x ${common.runs} runs, ${common.mode} mode, ${common.steps} steps.`,
         `Runs: ${outcome.completed} done, ${outcome.failed} failed${outcome.stopped ? ", stopped early" : ""}.`,
@@ -487,7 +482,7 @@ export async function simAb(hre: HardhatRuntimeEnvironment, args: AbArgs): Promi
       const outcome = await runAll(hre, store, tasks, common.workers, "a/b: runs", stop);
       const summaryRows = await writeStepSummaries(store);
       const finals = (await readFinalKpis(store)).filter((f) => f.status !== "failed");
-      const amounts = amountKpis(finals);
+      const amounts = unitTable(common.scenario);
       const bySeed = (subset: number) => new Map(finals.filter((f) => f.subset === subset).map((f) => [f.run, f.kpis]));
       const armA = bySeed(0);
       const armB = bySeed(1);

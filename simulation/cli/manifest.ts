@@ -3,7 +3,9 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { selectedNetwork } from "./network.js";
 import type { Executed } from "../engine/execute.js";
 import type { PreparedRun } from "./prepare.js";
+import { defaults, leafAt, listPaths } from "../engine/params.js";
 import type { LoadedScenario } from "../scenarios/index.js";
+import { UnitTable, type Unit } from "../analysis/report/units.js";
 
 /** The source commit the run came from, with `-dirty` when the tree had changes. */
 export function gitCommit(root: string): string {
@@ -39,6 +41,57 @@ export function toolchain(hre: HardhatRuntimeEnvironment): Record<string, string
  */
 export function accountFields(scenario: LoadedScenario): string[] {
   return Object.keys(scenario.resolved.definition.accountVariables ?? {});
+}
+
+type RecordedUnits = Record<string, { unit: string; decimals: number }>;
+
+/**
+ * The units a scenario and its mechanism declare, as a folder records them (`decimals` always
+ * written): the scenario's first, then the mechanism's others. The first match wins (units.ts).
+ */
+function declaredUnits(scenario: LoadedScenario): RecordedUnits {
+  const out: RecordedUnits = {};
+  for (const units of [scenario.units, scenario.resolved.definition.units ?? {}]) {
+    for (const [name, u] of Object.entries(units)) out[name] ??= { unit: u.unit, decimals: u.decimals ?? 0 };
+  }
+  return out;
+}
+
+/** The units of a scenario's KPIs and variables, as its reports show them. */
+export function unitTable(scenario: LoadedScenario): UnitTable {
+  const units: Record<string, Unit> = {};
+  for (const [name, u] of Object.entries(declaredUnits(scenario)))
+    units[name] = { label: u.unit, decimals: u.decimals };
+  return new UnitTable(units, scenario.flows ?? []);
+}
+
+/**
+ * What a report needs of the scenario, recorded with its results so the report never loads the
+ * scenario (analysis/report/declarations.ts reads it back): the mechanism, the step's length (at
+ * `params`, else at the defaults), the fields compared per account, the units, the flows, how
+ * Action kinds and variables are grouped, and the parameters' units.
+ */
+export function reportDeclarations(scenario: LoadedScenario, params?: object): Record<string, unknown> {
+  const mechanism = scenario.resolved.definition;
+  const parameterUnits: Record<string, { unit: string; decimals: number }> = {};
+  for (const path of listPaths(scenario.schema)) {
+    const leaf = leafAt(scenario.schema, path);
+    if (leaf.type === "amount") parameterUnits[path] = { unit: "wei", decimals: 18 };
+    else if (leaf.unit !== undefined) parameterUnits[path] = { unit: leaf.unit, decimals: 0 };
+  }
+  return {
+    mechanism: mechanism.name,
+    ...(scenario.description !== "" ? { description: scenario.description } : {}),
+    stepSeconds: scenario.stepSeconds(
+      (params ?? defaults(scenario.schema)) as Parameters<typeof scenario.stepSeconds>[0],
+    ),
+    accountFields: accountFields(scenario),
+    units: declaredUnits(scenario),
+    flows: scenario.flows ?? [],
+    actionGroups: mechanism.actionGroups ?? {},
+    variableGroups: mechanism.variableGroups ?? {},
+    parameterUnits,
+  };
 }
 
 /** The manifest fields every finished run has, local or remote: its chain, status, parity and KPIs. */
@@ -85,6 +138,6 @@ export function runHeader(
     git: gitCommit(hre.config.paths.root),
     toolchain: toolchain(hre),
     bytecode: prepared.scenario.bytecodeHashes(),
-    accountFields: accountFields(prepared.scenario),
+    ...reportDeclarations(prepared.scenario, prepared.params),
   };
 }

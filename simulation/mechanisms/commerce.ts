@@ -4,7 +4,7 @@
  * artifact name, the deployment, each Action kind's call and model function, and the compared
  * variables named as in the Solidity source.
  */
-import type { ConfigEnv, Deployed, MechanismDefinition, VariableBinding } from "../sdk/mechanism.js";
+import type { ConfigEnv, Deployed, MechanismDefinition, Units, VariableBinding } from "../sdk/mechanism.js";
 import { defineMechanism } from "../sdk/mechanism.js";
 import { balanceOf } from "../model/erc20.js";
 import * as rewards from "../model/rewards.js";
@@ -205,6 +205,76 @@ function variables(d: Deployed<SystemConfig>): Record<string, VariableBinding<Wo
   return v;
 }
 
+const XUSD = { unit: "xUSD", decimals: 18 } as const;
+const LSG = { unit: "LSG", decimals: 18 } as const;
+const BPS = { unit: "bps" } as const;
+
+/** Units of the compared variables: the exchange token's amounts in xUSD, the governance token's in LSG, counts. */
+const UNITS: Units = {
+  "escrow.offerCount": { unit: "offers" },
+  "escrow.exchangeCount": { unit: "exchanges" },
+  "escrow.exchanges.*": { unit: "exchanges" },
+  "escrow.disputes.*": { unit: "disputes" },
+  "escrow.totalEncumbered": XUSD,
+  "escrow.totalAvailable": XUSD,
+  "escrow.protocolFeesCollected": XUSD,
+  "escrow.ecosystemFeesCredited": XUSD,
+  "escrow.rewardsFeesCredited": XUSD,
+  "escrow.tokenBalance": XUSD,
+  "fees.feeBps": BPS,
+  "fees.ecoBps": BPS,
+  "rewards.nextEpochToClose": { unit: "epoch" },
+  "rewards.totalEmitted": LSG,
+  "rewards.totalRewardsClaimed": LSG,
+  "rewards.totalFeesClaimed": XUSD,
+  "rewards.totalFeesReceived": XUSD,
+  "rewards.carriedRewardDust": LSG,
+  "rewards.carriedFeeDust": XUSD,
+  "rewards.rewardsOwed": LSG,
+  "rewards.feesOwed": XUSD,
+  "rewards.governanceBalance": LSG,
+  "rewards.exchangeBalance": XUSD,
+  "exchangeToken.totalSupply": XUSD,
+  "governanceToken.totalSupply": LSG,
+  "release.*": LSG,
+  // Every account's: its funds in the escrow's ledger, its wallet balances, what the rewards distributor owes it.
+  funds: XUSD,
+  exchangeToken: XUSD,
+  governanceToken: LSG,
+  claimableRewards: LSG,
+  claimableFees: XUSD,
+};
+
+/** Action kinds grouped as a token engineer reads a market, in the report's order. */
+const ACTION_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  commits: ["commitToOffer"],
+  redemptions: ["redeemVoucher"],
+  completions: ["completeExchange"],
+  cancellations: ["cancelVoucher", "expireVoucher"],
+  revocations: ["revokeVoucher"],
+  disputes: ["raiseDispute"],
+  escalations: ["escalateDispute"],
+  "dispute settlement": [
+    "proposeResolution",
+    "acceptResolution",
+    "retractDispute",
+    "expireDispute",
+    "decideDispute",
+    "refuseEscalatedDispute",
+    "expireEscalatedDispute",
+  ],
+  "rewards and vesting": ["claim", "closeEpoch", "release"],
+  funds: ["depositFunds", "withdrawFunds"],
+  "onboarding and listing": ["mint", "approve", "registerSeller", "createOffer"],
+  governance: ["setFeeBps", "setEcoBps"],
+};
+
+/** The report's chart groups of global variables beyond the contracts' own (`escrow.*`, `rewards.*`, ...). */
+const VARIABLE_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  tokens: ["exchangeToken.*", "governanceToken.*"],
+  "release wallets": ["release.*"],
+};
+
 /**
  * The commerce mechanisms, configured by `configOf` from a scenario's parameters (each
  * scenario has its own parameters; the contracts and the model are the same).
@@ -280,6 +350,9 @@ export function commerceMechanism<P>(
         model: (w, a) => rewards.claimableFees(w.rewards, a),
       },
     },
+    units: UNITS,
+    actionGroups: ACTION_GROUPS,
+    variableGroups: VARIABLE_GROUPS,
     invariants: {
       "escrow balance = encumbered + available": (v) =>
         v("escrow.tokenBalance") === v("escrow.totalEncumbered") + v("escrow.totalAvailable") ||

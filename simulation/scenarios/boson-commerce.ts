@@ -33,6 +33,7 @@ import {
   commerceSchema,
   COMMERCE_SUBSTEPS,
   COMMERCE_HEADLINE,
+  COMMERCE_UNITS,
   MONTH_SECONDS,
   systemConfigOf,
   vestingFlows,
@@ -283,6 +284,12 @@ export const bosonCommerce = defineScenario<typeof bosonCommerceSchema, Market, 
       { name: "ecosystemProducts", label: "Ecosystem products vesting" },
     ]),
   ],
+  units: {
+    ...COMMERCE_UNITS,
+    aggregators: { unit: "aggregators" },
+    sellers: { unit: "sellers" },
+    buyers: { unit: "buyers" },
+  },
   kpis: (view, ctx) => {
     const g = growth(ctx.params, ctx.step);
     const k = Math.max(0, ctx.step - 1);

@@ -8,6 +8,7 @@ import { balanceOf } from "../model/erc20.js";
 import { ZERO_ADDRESS } from "../model/types.js";
 import { availableFunds, DisputeState, ExchangeState, type Exchange } from "../model/vouchers.js";
 import type { SystemConfig } from "../model/system.js";
+import type { Units } from "../sdk/mechanism.js";
 import type { World } from "../model/world.js";
 
 export const DAY_SECONDS = 86_400;
@@ -180,6 +181,33 @@ function claimsByRole(world: World): Record<string, bigint> {
 
 const XUSD = { unit: "xUSD", decimals: 18 } as const;
 const LSG = { unit: "LSG", decimals: 18 } as const;
+
+/** Units of the commerce KPIs: amounts in xUSD (the exchange token) or LSG (the governance token), counts. */
+export const COMMERCE_UNITS: Units = {
+  quality_redemptions: { unit: "redemptions" },
+  commits: { unit: "commits" },
+  redemptions: { unit: "redemptions" },
+  complaints: { unit: "complaints" },
+  faults: { unit: "faults" },
+  complaint_rate: { unit: "complaints per redemption" },
+  escalations: { unit: "escalations" },
+  cancellations: { unit: "cancellations" },
+  revocations: { unit: "revocations" },
+  reverts: { unit: "reverted actions" },
+  protocol_revenue: XUSD,
+  ecosystem_fund: XUSD,
+  rewards_pool: XUSD,
+  rewards_paid: LSG,
+  circulating_supply: LSG,
+  buyer_payments: XUSD,
+  seller_proceeds: XUSD,
+  buyer_refunds: XUSD,
+  dispute_splits: XUSD,
+  fees_paid_aggregators: XUSD,
+  fees_paid_sellers: XUSD,
+  rewards_paid_aggregators: LSG,
+  rewards_paid_sellers: LSG,
+};
 
 /**
  * The value flows every commerce scenario has, for the report's stock-and-flow diagram: prices through the escrow,

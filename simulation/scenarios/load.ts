@@ -13,6 +13,7 @@ import { UserError } from "../engine/errors.js";
 import { isParamSchema } from "../engine/params.js";
 import type { Scenario } from "../engine/types.js";
 import type { ParamSchema } from "../engine/params.js";
+import type { Units } from "../sdk/mechanism.js";
 import { resolveMechanism, type ResolvedMechanism } from "../sdk/resolve.js";
 import { DEFAULT_SUBSTEPS, type ScenarioDefinition } from "../sdk/scenario.js";
 import { BUILT_IN_SCENARIOS } from "./builtIn.js";
@@ -30,6 +31,8 @@ export interface LoadedScenario extends AnyScenario {
   bytecodeHashes(): Record<string, string>;
   /** Its mechanism, resolved against the project's contracts. */
   readonly resolved: ResolvedMechanism<unknown, unknown, unknown>;
+  /** The units its definition declares (of KPIs, and of variables where it overrides its mechanism). */
+  readonly units: Units;
 }
 
 /** Where scenarios come from: the project's root, its registered names, its compiled contracts. */
@@ -169,7 +172,58 @@ export function checkDefinition(value: unknown, shown: string): AnyDefinition {
   for (const optional of ["init", "view", "observe", "compare", "kpis"]) {
     if (d[optional] !== undefined && typeof d[optional] !== "function") bad(optional, "a function", d[optional]);
   }
+  checkFlows(d["flows"], bad);
+  checkUnits(d["units"], "units", bad);
+  checkUnits(mech["units"], "mechanism.units", bad);
+  checkGroups(mech["actionGroups"], "mechanism.actionGroups", "action kinds", bad);
+  checkGroups(mech["variableGroups"], "mechanism.variableGroups", "variable names (* for any characters)", bad);
   return value as AnyDefinition;
+}
+
+type Bad = (field: string, expected: string, got?: unknown) => never;
+
+/** `units`: absent, or names to `{ unit, decimals? }`. */
+function checkUnits(units: unknown, field: string, bad: Bad): void {
+  if (units === undefined) return;
+  if (typeof units !== "object" || units === null || Array.isArray(units))
+    bad(field, 'an object of names and units ({ total: { unit: "USDC", decimals: 6 } })', units);
+  for (const [name, u] of Object.entries(units as Record<string, unknown>)) {
+    const at = `${field}[${JSON.stringify(name)}]`;
+    if (typeof u !== "object" || u === null || Array.isArray(u)) bad(at, "{ unit, decimals? }", u);
+    const { unit, decimals } = u as Record<string, unknown>;
+    if (typeof unit !== "string" || unit.trim() === "") bad(`${at}.unit`, "a non-empty string", unit);
+    if (decimals !== undefined && !isDecimals(decimals))
+      bad(`${at}.decimals`, "an integer in 0..77 (18 for an amount in wei)", decimals);
+  }
+}
+
+/** `flows`: absent, or a list of `{ from, to, label, total, unit, decimals }`. */
+function checkFlows(flows: unknown, bad: Bad): void {
+  if (flows === undefined) return;
+  if (!Array.isArray(flows)) bad("flows", "a list of flows { from, to, label, total, unit, decimals }", flows);
+  (flows as unknown[]).forEach((f, i) => {
+    if (typeof f !== "object" || f === null || Array.isArray(f))
+      bad(`flows[${i}]`, "a flow { from, to, label, total, unit, decimals }", f);
+    const flow = f as Record<string, unknown>;
+    for (const k of ["from", "to", "label", "total", "unit"]) {
+      if (typeof flow[k] !== "string" || flow[k] === "") bad(`flows[${i}].${k}`, "a non-empty string", flow[k]);
+    }
+    if (!isDecimals(flow["decimals"]))
+      bad(`flows[${i}].decimals`, "an integer in 0..77 (18 for an amount in wei)", flow["decimals"]);
+  });
+}
+
+const isDecimals = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 77;
+
+/** `actionGroups` and `variableGroups`: absent, or group names to lists of names. */
+function checkGroups(groups: unknown, field: string, what: string, bad: Bad): void {
+  if (groups === undefined) return;
+  if (typeof groups !== "object" || groups === null || Array.isArray(groups))
+    bad(field, `an object of group names and lists of ${what}`, groups);
+  for (const [name, list] of Object.entries(groups as Record<string, unknown>)) {
+    if (!Array.isArray(list) || !list.every((x) => typeof x === "string"))
+      bad(`${field}[${JSON.stringify(name)}]`, `a list of ${what}`, list);
+  }
 }
 
 function describe(v: unknown): string {
@@ -209,5 +263,6 @@ async function fromDefinition(
     ...(d.flows !== undefined ? { flows: d.flows } : {}),
     kpis: (view, ctx) => (d.kpis ? d.kpis(view, ctx) : {}),
     ...(d.headline !== undefined ? { headline: d.headline } : {}),
+    units: d.units ?? {},
   };
 }

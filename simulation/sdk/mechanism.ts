@@ -104,6 +104,25 @@ export interface AccountVariableBinding<M> {
   readonly compare?: Comparison;
 }
 
+/**
+ * How a report and a summary show a value: its unit, and the decimals of the integer it is kept
+ * as (`{ unit: "USDC", decimals: 6 }`: 1500000 is shown as 1.5 USDC; `{ unit: "offers" }` counts).
+ * Values stay exact integers; they are divided by 10^decimals only to be shown.
+ */
+export interface UnitDeclaration {
+  /** A token symbol, or what is counted. */
+  readonly unit: string;
+  /** 0 (the default) for counts; 18 for an amount kept in wei. */
+  readonly decimals?: number;
+}
+
+/**
+ * Units by name. A name is a compared variable (`"vault.totalAssets"`), an account variable's
+ * field (`"balance"`: every account's), or a KPI (`"total_deposits"`); a `*` stands for any
+ * characters (`"release.*.balance"`). A value without a unit is shown as the integer it is.
+ */
+export type Units = Readonly<Record<string, UnitDeclaration>>;
+
 /** A property of the compared state that must hold after every step: true, or a sentence saying what broke. */
 export type Invariant = (value: (variable: string) => bigint) => true | string;
 
@@ -132,6 +151,19 @@ export interface MechanismDefinition<P, C, M> {
   readonly accountVariables?: Readonly<Record<string, AccountVariableBinding<M>>>;
   /** Properties checked on the compared state of each side after every step. */
   readonly invariants?: Readonly<Record<string, Invariant>>;
+  /** Units of the compared variables (and account variables, by field), for reports and summaries. */
+  readonly units?: Units;
+  /**
+   * How a report groups Action kinds in its action mix, in the legend's order:
+   * `{ trades: ["buy", "sell"], liquidity: ["addLiquidity", "removeLiquidity"] }`. A kind in no group is its own.
+   */
+  readonly actionGroups?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * How a report groups the global variables into chart grids: each group's names, `*` standing for any
+   * characters (`{ tokens: ["asset.*", "vault.totalSupply"] }`). A variable in no group goes with the others
+   * of its first name segment (`vault.totalAssets` in `vault`).
+   */
+  readonly variableGroups?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Declares a mechanism; returns it unchanged, typed. */

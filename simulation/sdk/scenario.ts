@@ -8,7 +8,7 @@
 import type { Rng } from "../engine/rng.js";
 import type { ParamSchema, ParamsOf } from "../engine/params.js";
 import type { Action, AgentSpec, Comparison, Flow, Outcome, Policy, StepContext, Substep } from "../engine/types.js";
-import type { MechanismDefinition } from "./mechanism.js";
+import type { MechanismDefinition, Units } from "./mechanism.js";
 
 export interface ScenarioDefinition<Schema extends ParamSchema, S, M, V> {
   /** The scenario's name: run folders, manifests and reports carry it. */
@@ -43,6 +43,11 @@ export interface ScenarioDefinition<Schema extends ParamSchema, S, M, V> {
   kpis?(view: V, ctx: StepContext<ParamsOf<Schema>>): Record<string, number | bigint>;
   /** The KPIs a summary on the terminal shows (default: the first three). */
   readonly headline?: readonly string[];
+  /**
+   * Units of the KPIs (`{ total_deposits: { unit: "USDC", decimals: 6 } }`), and of any variable where the
+   * scenario's word should win over its mechanism's. A KPI without one is shown as the number it is.
+   */
+  readonly units?: Units;
 }
 
 /** Declares a scenario; returns it unchanged, typed. */

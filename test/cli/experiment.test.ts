@@ -152,8 +152,8 @@ describe("cli: experiments", function () {
     expect(revenue.ci[0]).to.be.lessThan(revenue.meanDiff);
     expect(revenue.ci[1]).to.be.greaterThan(revenue.meanDiff);
     expect(revenue.pValue).to.be.lessThan(0.01);
-    // Printed in whole tokens (stored in wei).
-    expect(stdout).to.match(/protocol_revenue\s+[\d.]+ tok\s+[\d.]+ tok\s+[\d.]+ tok/);
+    // Printed in whole tokens of the unit the scenario declares (stored in wei).
+    expect(stdout).to.match(/protocol_revenue\s+[\d.]+ xUSD\s+[\d.]+ xUSD\s+[\d.]+ xUSD/);
     const commits = manifest.ab.kpis.commits;
     expect(commits.meanDiff).to.equal(0);
     expect(commits.status).to.equal("zero-variance");

@@ -4,7 +4,7 @@ import { scenarioHost } from "../../simulation/cli/host.js";
 import { prepareRun, type PreparedRun, type RunRequest } from "../../simulation/cli/prepare.js";
 import { executeRun, type Executed, type ExecuteOptions } from "../../simulation/engine/execute.js";
 import { loadScenario, type LoadedScenario } from "../../simulation/scenarios/index.js";
-import type { ScenarioInfo } from "../../simulation/analysis/report/experimentReport.js";
+import { reportDeclarations } from "../../simulation/cli/manifest.js";
 
 /** A scenario as the command line loads it (by name or path), in this project. */
 export function scenario(ref: string): Promise<LoadedScenario> {
@@ -29,12 +29,7 @@ export function describeDivergence(e: Executed): string {
   return `first divergence at step ${d.step}, substep ${d.substep}: ${d.variable}: model ${d.model}, chain ${d.chain} (seed ${d.seed})`;
 }
 
-/** The built-in scenarios' report information (flows, schema), by name, as `sim report` finds it for a folder. */
-export async function builtInScenarioInfo(): Promise<(name: string) => ScenarioInfo | undefined> {
-  const infos = new Map<string, ScenarioInfo>();
-  for (const name of ["boson-commerce", "fees-and-rewards"]) {
-    const s = await scenario(name);
-    infos.set(name, { flows: s.flows ?? [], schema: s.schema });
-  }
-  return (name) => infos.get(name);
+/** What a run or experiment of scenario `ref` records of its declarations, as the command line writes it. */
+export async function declarationsOf(ref: string): Promise<Record<string, unknown>> {
+  return reportDeclarations(await scenario(ref));
 }

@@ -10,10 +10,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { writeReport } from "../../simulation/analysis/report/writeReport.js";
-import { builtInScenarioInfo } from "../helpers/run.js";
-import { divergedRun, sweepFolder } from "./fixtures.js";
-
-const scenarioInfo = await builtInScenarioInfo();
+import { divergedRun, starterRun, starterSweep, sweepFolder } from "./fixtures.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = resolve(import.meta.dirname, "..", "..", "test-artifacts");
@@ -135,7 +132,7 @@ describe("report: in headless Chromium", function () {
 
   it("browser: a run's report renders every chart with no console error, and its entity picker works", async function () {
     const run = await divergedRun();
-    const { path } = await writeReport({ in: run.dir, scenarioOf: scenarioInfo });
+    const { path } = await writeReport({ in: run.dir });
     const { page, problems } = await open(path);
     const charts = await undrawn(page);
     expect(charts.total).to.be.greaterThan(60);
@@ -182,9 +179,88 @@ describe("report: in headless Chromium", function () {
     await page.close();
   });
 
+  /** A chart's title and its axes' names, as ECharts drew it. */
+  async function drawn(page: Page, id: string): Promise<{ title: string; x: string; y: string }> {
+    return page.evaluate((chart) => {
+      const w = globalThis as unknown as {
+        lockstepReport: {
+          instances: Record<
+            string,
+            { getOption(): { title: { text: string }[]; xAxis: { name: string }[]; yAxis: { name: string }[] } }
+          >;
+        };
+      };
+      const o = w.lockstepReport.instances[chart]!.getOption();
+      return { title: o.title[0]!.text, x: o.xAxis[0]!.name, y: o.yAxis[0]!.name };
+    }, id);
+  }
+
+  it("browser: a user's run report (the starter) renders every chart, its explorer picks savers, its amounts in TOK", async function () {
+    const run = await starterRun();
+    const { path } = await writeReport({ in: run.dir, out: join(run.dir, "browser.html") });
+    const { page, problems } = await open(path);
+    const charts = await undrawn(page);
+    expect(charts.total).to.be.greaterThan(5);
+    expect(charts.empty).to.deep.equal([]);
+    // The explorer opens on the first saver and lists every saver.
+    expect(await page.textContent("#explorer .explorer-status")).to.equal("saver-0 (saver)");
+    expect(
+      await page.$$eval("#explorer-entities option", (os) => os.map((o) => o.getAttribute("value"))),
+    ).to.deep.equal(["saver-0", "saver-1", "saver-2", "saver-3", "saver-4"]);
+    await page.fill("#explorer input", "saver-3");
+    await page.dispatchEvent("#explorer input", "change");
+    expect(await page.textContent("#explorer .explorer-status")).to.equal("saver-3 (saver)");
+    expect(await drawn(page, "explorer-balance")).to.deep.equal({
+      title: "saver-3.balance",
+      x: "step (day); 0 = initial state",
+      y: "TOK (whole tokens)",
+    });
+    // The accounts' table: filter it down to one saver, and pick that saver by its row.
+    const table = await page.$eval("tr[data-pick]", (tr) => tr.closest("table")!.id);
+    await page.fill(`input[data-filter="${table}"]`, "saver-4");
+    const shown = await page.$$eval(`#${table} tbody tr:not([hidden])`, (trs) =>
+      trs.map((tr) => tr.getAttribute("data-entity")),
+    );
+    expect(shown).to.deep.equal(["saver-4"]);
+    await clickExplained(page, `#${table} tr[data-entity="saver-4"]`);
+    expect(await page.textContent("#explorer .explorer-status")).to.equal("saver-4 (saver)");
+    // The KPIs as a reader sees them: in TOK.
+    const kpiRows = await page.$$eval("#kpis table tbody tr", (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)),
+    );
+    expect(kpiRows.map((r) => [r[0], r[2]])).to.deep.equal([
+      ["total_deposits", "TOK"],
+      ["fees_collected", "TOK"],
+    ]);
+    for (const r of kpiRows) expect(r[1]).to.match(/^[\d,]+(\.\d+)? TOK$/);
+    expect((await drawn(page, "kpi-total_deposits")).y).to.equal("TOK (whole tokens)");
+    await page.locator("#entities").screenshot({ path: join(ARTIFACTS, "report-starter-entities.png") });
+    await page.screenshot({ path: join(ARTIFACTS, "report-starter.png"), fullPage: true });
+    expect(problems).to.deep.equal([]);
+    await page.close();
+  });
+
+  it("browser: a user's sweep report (the starter) renders every chart with its KPIs in TOK", async function () {
+    const { dir } = await starterSweep();
+    const { path } = await writeReport({ in: dir, out: join(dir, "browser.html") });
+    const { page, problems } = await open(path);
+    const charts = await undrawn(page);
+    expect(charts.total).to.equal(4);
+    expect(charts.empty).to.deep.equal([]);
+    expect(await drawn(page, "sweep-feeBps-total_deposits")).to.deep.equal({
+      title: "total_deposits",
+      x: "feeBps (basis points)",
+      y: "TOK (whole tokens)",
+    });
+    expect((await drawn(page, "fan-fees_collected")).x).to.equal("step (day); 0 = initial state");
+    await page.screenshot({ path: join(ARTIFACTS, "report-starter-sweep.png"), fullPage: true });
+    expect(problems).to.deep.equal([]);
+    await page.close();
+  });
+
   it("browser: a sweep's report renders every chart with no console error", async function () {
     const dir = await sweepFolder();
-    const { path } = await writeReport({ in: dir, out: join(dir, "browser.html"), scenarioOf: scenarioInfo });
+    const { path } = await writeReport({ in: dir, out: join(dir, "browser.html") });
     const { page, problems } = await open(path);
     const charts = await undrawn(page);
     expect(charts.total).to.be.greaterThan(5);

@@ -21,6 +21,8 @@ export interface ExperimentFixtureParameters {
   readonly steps: number;
   /** More fields of experiment.json (`ab`, `optimize`, ...). */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** What experiment.json records of the scenario's declarations (units, flows, ...): helpers/run.ts declarationsOf. */
+  readonly declarations?: Readonly<Record<string, unknown>>;
   /** Leave out experiment.json, or a table. */
   readonly omit?: readonly ("experiment.json" | "runs" | "steps")[];
 }
@@ -97,6 +99,7 @@ export async function buildExperimentFixture(dir: string, p: ExperimentFixturePa
         assignments: Object.entries(a).map(([path, value]) => ({ path, value })),
       })),
       runs: { total: p.subsets.length * p.runs, completed: p.subsets.length * p.runs, failed: 0 },
+      ...p.declarations,
       ...p.extra,
     };
     writeFileSync(join(dir, "experiment.json"), toJson(spec, 2) + "\n");

@@ -6,8 +6,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
+import { simSweep } from "../../simulation/cli/experiment.js";
 import { simRun, type RunArgs } from "../../simulation/cli/run.js";
 import { capture } from "../helpers/capture.js";
+import { declarationsOf } from "../helpers/run.js";
 import { buildExperimentFixture, SMALL_SWEEP } from "./experimentFixture.js";
 
 export const ROOT = mkdtempSync(join(tmpdir(), "lockstep-report-"));
@@ -51,11 +53,44 @@ export const divergedRun = (): Promise<MadeRun> =>
 export const parityRun = (): Promise<MadeRun> =>
   runFolder("parity", { scenario: "fees-and-rewards", steps: "4", report: true });
 
+/** The starter scenario, as a user's project has it: a scenario file, run by its path. */
+export const STARTER = "./templates/starter/sim/starter/scenario.ts";
+
+/** The starter, 30 daily steps of five savers, model and chain agreeing. */
+export const starterRun = (): Promise<MadeRun> => runFolder("starter", { scenario: STARTER });
+
+const experiments = new Map<string, Promise<{ dir: string; stdout: string }>>();
+
+/** `sim sweep` of the starter over `feeBps=0,50`, two runs each, in this process; its folder and what it printed. */
+export function starterSweep(): Promise<{ dir: string; stdout: string }> {
+  let made = experiments.get("starter");
+  if (made === undefined) {
+    made = (async () => {
+      const out = join(ROOT, "starter-sweep");
+      const {
+        value: code,
+        stdout,
+        stderr,
+      } = await capture(() => simSweep(hre, { scenario: STARTER, grid: "feeBps=0,50", runs: "2", workers: "0", out }));
+      if (code !== 0) throw new Error(`sim sweep of the starter exited ${code}: ${stderr}`);
+      const dirs = readdirSync(out).filter((d) => !d.startsWith("."));
+      if (dirs.length !== 1) throw new Error(`expected one experiment folder in ${out}, found ${dirs.join(", ")}`);
+      return { dir: join(out, dirs[0]!), stdout };
+    })();
+    experiments.set("starter", made);
+  }
+  return made;
+}
+
 let sweep: Promise<string> | undefined;
 
-/** The small sweep of experimentFixture, in an experiment folder. */
+/** The small sweep of experimentFixture, in an experiment folder recording boson-commerce's declarations. */
 export function sweepFolder(): Promise<string> {
-  sweep ??= buildExperimentFixture(join(ROOT, "sweep"), SMALL_SWEEP);
+  sweep ??= (async () =>
+    buildExperimentFixture(join(ROOT, "sweep"), {
+      ...SMALL_SWEEP,
+      declarations: await declarationsOf("boson-commerce"),
+    }))();
   return sweep;
 }
 

@@ -9,11 +9,9 @@ import { writeReport } from "../../simulation/analysis/report/writeReport.js";
 import { toPlotNumber } from "../../simulation/analysis/values.js";
 import hre from "hardhat";
 import { simReport } from "../../simulation/cli/report.js";
-import { builtInScenarioInfo, scenario as loadScenario } from "../helpers/run.js";
+import { declarationsOf, scenario as loadScenario } from "../helpers/run.js";
 import { buildExperimentFixture, fixtureKpis, SMALL_SWEEP } from "./experimentFixture.js";
 import { capture, divergedRun, embeddedData, parityRun, readJson, ROOT, sweepFolder } from "./fixtures.js";
-
-const scenarioInfo = await builtInScenarioInfo();
 
 /** The last row of a run's trace.csv, by column. */
 function lastRow(dir: string): Map<string, string> {
@@ -22,6 +20,9 @@ function lastRow(dir: string): Map<string, string> {
   const last = rows[rows.length - 1]!;
   return new Map(header.map((h, i) => [h, last[i] ?? ""]));
 }
+
+/** What an experiment of boson-commerce records of its declarations (units, flows, parameter units). */
+const boson = await declarationsOf("boson-commerce");
 
 const plotted = (wei: string): number => Number(toPlotNumber(BigInt(wei), 18).toPrecision(12));
 
@@ -62,7 +63,7 @@ describe("report: a run", function () {
 
   it("sim report: references no http(s) URL for a script or a style, and inlines ECharts", async function () {
     const run = await divergedRun();
-    await writeReport({ in: run.dir, scenarioOf: scenarioInfo });
+    await writeReport({ in: run.dir });
     const html = readFileSync(join(run.dir, "report.html"), "utf8");
     expect(html).not.to.match(/<script[^>]*\bsrc=/i);
     expect(html).not.to.match(/<link\b/i);
@@ -131,6 +132,46 @@ describe("report: a run", function () {
     for (const f of flows) expect(html, f.total).to.contain(`<td>${f.total}</td>`);
   });
 
+  it("sim report: boson-commerce's report groups as its declarations say: action kinds, global variables, units of accounts and KPIs", async function () {
+    const run = await divergedRun();
+    const html = readFileSync((await writeReport({ in: run.dir, out: join(run.dir, "groups.html") })).path, "utf8");
+    const mix = embeddedData(html).charts["action-mix"]!.option as unknown as {
+      xAxis: { name: string };
+      series: { name: string; itemStyle: { color: string } }[];
+    };
+    expect(mix.xAxis.name).to.equal("step (month)");
+    expect(mix.series.map((x) => [x.name, x.itemStyle.color])).to.deep.equal([
+      ["commits", "#1d4ed8"],
+      ["redemptions", "#059669"],
+      ["completions", "#65a30d"],
+      ["cancellations", "#f59e0b"],
+      ["disputes", "#db2777"],
+      ["dispute settlement", "#c084fc"],
+      ["rewards and vesting", "#0891b2"],
+      ["funds", "#94a3b8"],
+      ["onboarding and listing", "#cbd5e1"],
+      ["reverts", "#dc2626"],
+    ]);
+    const system = html.slice(html.indexOf('<section class="report" id="system">'), html.indexOf('id="roles"'));
+    expect([...system.matchAll(/<h3>(.*?)<\/h3>/g)].map((m) => m[1])).to.deep.equal([
+      "escrow",
+      "fees",
+      "rewards",
+      "tokens",
+      "release wallets",
+    ]);
+    for (const field of ["funds (xUSD)", "exchangeToken (xUSD)", "governanceToken (LSG)", "claimableRewards (LSG)"])
+      expect(html, field).to.contain(`<th class="num">${field}</th>`);
+    for (const [kpi, unit] of [
+      ["protocol_revenue", "xUSD"],
+      ["circulating_supply", "LSG"],
+      ["buyer_payments", "xUSD"],
+      ["commits", "commits"],
+      ["buyers", "buyers"],
+    ])
+      expect(html, kpi).to.match(new RegExp(`<td>${kpi}</td><td class="num"[^>]*>[^<]*</td><td>${unit}</td>`));
+  });
+
   it("sim report: exits 2 with one line when --in is missing, absent, not a results folder, or --out is a folder", async function () {
     const empty = join(ROOT, "empty");
     mkdirSync(empty, { recursive: true });
@@ -164,7 +205,7 @@ describe("report: an experiment", function () {
 
   it("experiment report: a sweep charts each KPI against the swept parameter, with the mean of its runs", async function () {
     const dir = await sweepFolder();
-    const r = await writeReport({ in: dir, out: join(dir, "sweep.html"), scenarioOf: scenarioInfo });
+    const r = await writeReport({ in: dir, out: join(dir, "sweep.html") });
     expect(r.kind).to.equal("experiment");
     const html = readFileSync(r.path, "utf8");
     const data = embeddedData(html);
@@ -186,12 +227,13 @@ describe("report: an experiment", function () {
 
   it("experiment report: two swept parameters give a heatmap per KPI", async function () {
     const dir = await buildExperimentFixture(join(ROOT, "sweep2"), {
+      declarations: boson,
       kind: "sweep",
       subsets: [25, 100].flatMap((f) => [3000, 5000].map((e) => ({ "fees.feeBps": f, "fees.ecoBps": e }))),
       runs: 2,
       steps: 3,
     });
-    const data = embeddedData(readFileSync((await writeReport({ in: dir, scenarioOf: scenarioInfo })).path, "utf8"));
+    const data = embeddedData(readFileSync((await writeReport({ in: dir })).path, "utf8"));
     const heat = data.charts["heat-circulating_supply"]!.option.series![0]!;
     expect(heat.data).to.have.length(4);
     expect(heat.data).to.deep.include([0, 1, 755_000]);
@@ -199,6 +241,7 @@ describe("report: an experiment", function () {
 
   it("experiment report: A/B shows both arms and the paired difference with the experiment's interval in whole tokens", async function () {
     const dir = await buildExperimentFixture(join(ROOT, "ab"), {
+      declarations: boson,
       kind: "ab",
       subsets: [{ "fees.feeBps": 50 }, { "fees.feeBps": 100 }],
       runs: 6,
@@ -211,7 +254,7 @@ describe("report: an experiment", function () {
         },
       },
     });
-    const html = readFileSync((await writeReport({ in: dir, scenarioOf: scenarioInfo })).path, "utf8");
+    const html = readFileSync((await writeReport({ in: dir })).path, "utf8");
     expect(html).to.contain("Paired differences (B (fees.feeBps=100) − A (fees.feeBps=50))");
     expect(html).to.match(
       /<td>protocol_revenue<\/td><td class="num">[\d.]+<\/td><td>\[9, 15\]<\/td><td class="num tone-ok">0\.001<\/td>/,
@@ -226,6 +269,7 @@ describe("report: an experiment", function () {
 
   it("experiment report: optimisation shows the objective per generation, the best candidates and the chain's confirmation", async function () {
     const dir = await buildExperimentFixture(join(ROOT, "optimize"), {
+      declarations: boson,
       kind: "optimize",
       subsets: [{ "fees.feeBps": 30 }, { "fees.feeBps": 60 }],
       runs: 2,
@@ -248,7 +292,7 @@ describe("report: an experiment", function () {
         },
       },
     });
-    const html = readFileSync((await writeReport({ in: dir, scenarioOf: scenarioInfo })).path, "utf8");
+    const html = readFileSync((await writeReport({ in: dir })).path, "utf8");
     const data = embeddedData(html);
     expect(data.charts["opt-history"]!.option.series!.map((s) => s.data)).to.deep.equal([
       [
@@ -286,11 +330,11 @@ describe("report: an experiment", function () {
       omit: ["experiment.json", "steps"],
     });
     let refused = "";
-    await writeReport({ in: stepless, scenarioOf: scenarioInfo }).catch((e: Error) => (refused = e.message));
+    await writeReport({ in: stepless }).catch((e: Error) => (refused = e.message));
     expect(refused).to.equal(
       `${join(stepless, "results.duckdb")}: no table steps; expected the results.duckdb an experiment writes.`,
     );
-    const html = readFileSync((await writeReport({ in: dir, scenarioOf: scenarioInfo })).path, "utf8");
+    const html = readFileSync((await writeReport({ in: dir })).path, "utf8");
     expect(html).to.contain("No experiment.json in the folder: the kind of experiment is inferred from the runs.");
     expect(html).to.contain("<h1>montecarlo of boson-commerce");
   });

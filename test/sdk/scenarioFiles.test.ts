@@ -108,6 +108,10 @@ describe("sdk: a user's scenario file, run by path", function () {
       "wrongShape.ts",
       `Scenario file ${FIXTURES}/wrongShape.ts: params is missing: expected a zod object schema (z.object({ ... })).`,
     ],
+    [
+      "badUnits.ts",
+      `Scenario file ${FIXTURES}/badUnits.ts: units["total_deposits"].decimals is number 1.5: expected an integer in 0..77 (18 for an amount in wei).`,
+    ],
     ["nope.ts", `Scenario file ${FIXTURES}/nope.ts does not exist.`],
   ];
   for (const [file, message] of BAD) {

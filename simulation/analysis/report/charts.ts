@@ -9,7 +9,7 @@ import type {
   YAXisComponentOption as YAXisOption,
 } from "echarts";
 import type { Chart } from "./page.js";
-import type { Unit } from "./units.js";
+import { smallestUnit, type Unit } from "./units.js";
 
 export const COLORS = {
   chain: "#1d4ed8",
@@ -35,10 +35,29 @@ export function unitAxisName(unit: Unit): string {
   return unit.decimals > 0 ? `${unit.label} (whole tokens)` : unit.label;
 }
 
-export function stepAxis(name = "step (month); 0 = initial state", max?: number): XAXisOption {
+/** What a step is, for axis names: "step (month)" for 30 days, "step (day)", "step (6 hours)"; "step" when unknown. */
+export function stepLabel(stepSeconds: number | undefined): string {
+  if (stepSeconds === undefined) return "step";
+  const named: readonly (readonly [number, string])[] = [
+    [365 * 86_400, "year"],
+    [30 * 86_400, "month"],
+    [7 * 86_400, "week"],
+    [86_400, "day"],
+    [3_600, "hour"],
+    [60, "minute"],
+  ];
+  for (const [seconds, name] of named) if (stepSeconds === seconds) return `step (${name})`;
+  for (const [seconds, name] of named.slice(3)) {
+    if (stepSeconds % seconds === 0) return `step (${stepSeconds / seconds} ${name}s)`;
+  }
+  return `step (${stepSeconds} s)`;
+}
+
+/** A step axis, from 0 (the initial state) to `max`; `step` says what a step is (stepLabel). */
+export function stepAxis(step: string, max?: number): XAXisOption {
   return {
     type: "value",
-    name,
+    name: `${step}; 0 = initial state`,
     nameLocation: "middle",
     nameGap: 26,
     minInterval: 1,
@@ -129,6 +148,8 @@ export interface ComparisonInput {
   readonly modelName?: string;
   readonly chainName?: string;
   readonly height?: number;
+  /** What a step is (stepLabel). */
+  readonly step: string;
 }
 
 /** A compared variable: the chain's value solid, the model's dashed on top, divergences as red triangles. */
@@ -157,9 +178,10 @@ export function comparisonChart(c: ComparisonInput): Chart {
   }
   const yAxis: YAXisOption[] = [valueAxis(unitAxisName(c.unit))];
   if (c.difference !== undefined) {
+    const differenceUnit = c.differenceUnit ?? (c.unit.decimals > 0 ? smallestUnit(c.unit) : c.unit.label);
     series.push({
       ...lineSeries({
-        name: `chain − model (${c.unit.decimals > 0 ? "wei" : c.unit.label})`,
+        name: `chain − model (${differenceUnit})`,
         data: pairs(c.difference),
         color: COLORS.difference,
         step: true,
@@ -168,7 +190,7 @@ export function comparisonChart(c: ComparisonInput): Chart {
       yAxisIndex: 1,
     } as SeriesOption);
     yAxis.push(
-      valueAxis(`chain − model (${c.unit.decimals > 0 ? "wei" : c.unit.label})`, {
+      valueAxis(`chain − model (${differenceUnit})`, {
         position: "right",
         splitLine: { show: false },
         nameTextStyle: { align: "right", padding: [0, -30, 0, 0] },
@@ -183,7 +205,7 @@ export function comparisonChart(c: ComparisonInput): Chart {
     option: {
       ...base,
       grid: { ...(base.grid as object), right: c.difference !== undefined ? 30 : 20 },
-      xAxis: stepAxis(undefined, c.timesteps[c.timesteps.length - 1]),
+      xAxis: stepAxis(c.step, c.timesteps[c.timesteps.length - 1]),
       yAxis,
       series,
     },
@@ -197,7 +219,8 @@ export function linesChart(input: {
   readonly subtitle?: string;
   readonly unit: Unit;
   readonly lines: readonly Line[];
-  readonly xName?: string;
+  /** What a step is (stepLabel). */
+  readonly step: string;
   readonly xMax?: number;
   readonly height?: number;
 }): Chart {
@@ -207,7 +230,7 @@ export function linesChart(input: {
     format: { unit: input.unit.decimals > 0 ? input.unit.label : "" },
     option: {
       ...frame(input.title, input.subtitle),
-      xAxis: stepAxis(input.xName, input.xMax),
+      xAxis: stepAxis(input.step, input.xMax),
       yAxis: valueAxis(unitAxisName(input.unit)),
       series: input.lines.map(lineSeries),
     },

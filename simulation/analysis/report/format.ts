@@ -1,6 +1,6 @@
 /** Exact text of values for the report's tables: amounts keep every wei, grouped by thousands. */
 import { toPlotNumber } from "../values.js";
-import type { Unit } from "./units.js";
+import { smallestUnit, type Unit } from "./units.js";
 
 /** A trace cell: integers (amounts, counts) as bigint, anything else as a number; "" is missing. */
 export function parseValue(text: string): bigint | number | undefined {
@@ -30,14 +30,14 @@ export function formatRounded(v: bigint, decimals: number, places = 6): string {
 }
 
 /**
- * A difference of two amounts, readable: in whole tokens, rounded, or in wei when it is dust (under a millionth of a
- * token), so a one-wei rounding difference reads as "1 wei" and a real one as "0.0459 xUSD".
+ * A difference of two amounts, readable: in whole tokens, rounded, or in the smallest unit (wei) when it is dust
+ * (under a millionth of a token), so a one-wei rounding difference reads as "1 wei" and a real one as "0.0459 xUSD".
  */
 export function formatGap(v: bigint, unit: Unit): string {
   if (unit.decimals === 0) return formatExact(v, 0);
   const abs = v < 0n ? -v : v;
   return abs < 10n ** BigInt(Math.max(0, unit.decimals - 6))
-    ? `${formatExact(v, 0)} wei`
+    ? `${formatExact(v, 0)} ${smallestUnit(unit)}`
     : `${formatRounded(v, unit.decimals, 6)} ${unit.label}`;
 }
 

@@ -20,6 +20,7 @@ import {
   type JsonObject,
 } from "../jsonFields.js";
 import { openResultsDb, resultsFileError } from "../resultsDb.js";
+import { NO_DECLARATIONS, readDeclarations, type Declarations } from "./declarations.js";
 import { quoteIdent, RESULTS_FILE } from "../schema.js";
 
 export const EXPERIMENT_FILE = "experiment.json";
@@ -60,6 +61,8 @@ export interface ExperimentData {
   readonly finalDoubles: ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** What could not be read, for the report to say. */
   readonly notes: readonly string[];
+  /** What experiment.json records of the scenario's declarations (units, flows, ...); none without it. */
+  readonly declarations: Declarations;
 }
 
 export function isExperimentFolder(dir: string): boolean {
@@ -69,9 +72,12 @@ export function isExperimentFolder(dir: string): boolean {
 export async function readExperiment(dir: string): Promise<ExperimentData> {
   const notes: string[] = [];
   let spec: JsonObject | undefined;
+  let declarations = NO_DECLARATIONS;
   const specPath = join(dir, EXPERIMENT_FILE);
-  if (existsSync(specPath)) spec = readExperimentSpec(specPath);
-  else notes.push(`No ${EXPERIMENT_FILE} in the folder: the kind of experiment is inferred from the runs.`);
+  if (existsSync(specPath)) {
+    spec = readExperimentSpec(specPath);
+    declarations = readDeclarations(new JsonFields(specPath, spec));
+  } else notes.push(`No ${EXPERIMENT_FILE} in the folder: the kind of experiment is inferred from the runs.`);
 
   const dbPath = join(dir, RESULTS_FILE);
   let runs: ExperimentRun[] = [];
@@ -133,6 +139,7 @@ export async function readExperiment(dir: string): Promise<ExperimentData> {
     fans,
     finalDoubles,
     notes,
+    declarations,
   };
 }
 
@@ -165,6 +172,7 @@ export function readExperimentSpec(path: string): JsonObject {
       r.required(name, integerIn(0, Number.MAX_SAFE_INTEGER), "a count, an integer from 0");
   }
   for (const name of ["ab", "optimize", "base"]) f.optional(name, object, "an object");
+  readDeclarations(f);
   return spec;
 }
 

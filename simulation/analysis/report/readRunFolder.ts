@@ -24,6 +24,7 @@ import {
   stringRecord,
   type JsonObject,
 } from "../jsonFields.js";
+import { readDeclarations, type Declarations } from "./declarations.js";
 import { parseValue } from "./format.js";
 
 export interface RunManifest {
@@ -54,6 +55,8 @@ export interface RunManifest {
   /** The run's parameters as written: nested objects, amounts as decimal strings. */
   readonly params?: JsonObject;
   readonly modelParams?: JsonObject;
+  /** What the run recorded of its scenario's declarations (units, flows, account fields, ...). */
+  readonly declarations: Declarations;
 }
 
 export type RunMode = "lockstep" | "model" | "chain";
@@ -201,6 +204,7 @@ export function readManifest(path: string): { manifest: RunManifest; json: JsonO
     ...defined("contracts", f.optional("contracts", object, "an object of the deployed contracts")),
     ...defined("params", f.optional("params", paramTree, "the run's parameters, an object")),
     ...defined("modelParams", f.optional("modelParams", paramTree, "the model's parameters, an object")),
+    declarations: readDeclarations(f),
   };
   return { manifest, json };
 }

@@ -1,12 +1,13 @@
 /**
  * `sim report`: reads a run folder or an experiment folder and writes its report, one self-contained HTML file
- * (by default `<folder>/report.html`).
+ * (by default `<folder>/report.html`). It reads the folder alone: what the report needs of the scenario, the folder
+ * recorded when it was written.
  */
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { UserError } from "../../engine/errors.js";
 import { describeUnwritable, fsReason, isFsError, OutputError, unwritableDir } from "../fileErrors.js";
-import { experimentReport, isExperimentFolder, type ScenarioInfo } from "./experimentReport.js";
+import { experimentReport, isExperimentFolder } from "./experimentReport.js";
 import type { ReportPage } from "./page.js";
 import { isRunFolder, readRunFolder } from "./readRunFolder.js";
 import { renderHtml } from "./renderHtml.js";
@@ -17,8 +18,6 @@ export interface WriteReportParameters {
   readonly in: string;
   /** The HTML file to write; default `<in>/report.html`. */
   readonly out?: string;
-  /** A scenario's flows and parameter schema by name (the scenario registry); undefined when unknown. */
-  readonly scenarioOf?: (scenario: string) => ScenarioInfo | undefined;
 }
 
 export interface WriteReportReturnType {
@@ -45,13 +44,11 @@ export async function writeReport(p: WriteReportParameters): Promise<WriteReport
       ? new OutputError(`Invalid option --out = ${JSON.stringify(p.out)}: ${problem}; expected an HTML file path.`)
       : new OutputError(`${out}: ${problem}; give --out a path where the report can be written.`);
   }
-  const scenarioOf = p.scenarioOf ?? (() => undefined);
   let page: ReportPage;
   if (isRunFolder(dir)) {
-    const run = readRunFolder(dir);
-    page = runReport(run, scenarioOf(run.manifest.scenario)?.flows ?? []);
+    page = runReport(readRunFolder(dir));
   } else if (isExperimentFolder(dir)) {
-    page = await experimentReport(dir, scenarioOf);
+    page = await experimentReport(dir);
   } else {
     throw new UserError(
       `Invalid option --in = ${JSON.stringify(p.in)}: expected a run folder (manifest.json and trace.csv) or an experiment folder (experiment.json or results.duckdb).`,

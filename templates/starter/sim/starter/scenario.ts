@@ -18,6 +18,9 @@ const params = z.object({
   withdrawProbability: num(0, 1, 0.3, "per saver per step"),
 });
 
+/** What the vault keeps, in wei of a token with 18 decimals: reports show it in whole tokens. */
+const TOKEN = { unit: "TOK", decimals: 18 };
+
 const vault = defineMechanism<StarterParams, StarterParams, VaultState>({
   name: "starter-vault",
   contracts: { vault: "StarterVault" },
@@ -36,6 +39,8 @@ const vault = defineMechanism<StarterParams, StarterParams, VaultState>({
   accountVariables: {
     balance: { chain: "vault._balances[$account]", model: (s, account) => balanceOf(s, account) },
   },
+  // Units for reports and summaries: a variable's by its name, an account variable's by its field.
+  units: { totalDeposits: TOKEN, feesCollected: TOKEN, balance: TOKEN },
 });
 
 export default defineScenario({
@@ -48,4 +53,5 @@ export default defineScenario({
   population: (p) => Array.from({ length: p.savers }, (_, i) => ({ id: `saver-${i}`, role: "saver" })),
   policies: { saver: saverPolicy },
   kpis: (s: VaultState) => ({ total_deposits: s.totalDeposits, fees_collected: s.feesCollected }),
+  units: { total_deposits: TOKEN, fees_collected: TOKEN },
 });
