@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import { defaults } from "../../simulation/engine/params.js";
-import { ENTITY_FIELDS } from "../../simulation/model/variables.js";
 import { describeDivergence, runFromRequest, scenario as loadScenario } from "../helpers/run.js";
 
 describe("parity: boson-commerce", function () {
@@ -28,11 +27,13 @@ describe("parity: boson-commerce", function () {
       }
       // Every variable at the initial sample; after step s, the globals and every agent alive by then.
       const scenario = await loadScenario("boson-commerce");
+      // The fields compared for every account, as the mechanism declares them.
+      const accountFields = Object.keys(scenario.resolved.definition.accountVariables ?? {});
       const params = defaults(scenario.schema);
       let expected = r.variables;
       for (let s = 0; s < 60; s++) {
         const unborn = r.accounts.length - scenario.population(params, s).length;
-        expected += r.variables - ENTITY_FIELDS.length * unborn;
+        expected += r.variables - accountFields.length * unborn;
       }
       expect(r.comparisons).to.equal(expected);
     });
