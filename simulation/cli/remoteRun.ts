@@ -519,7 +519,7 @@ async function remoteRun(
     );
     if (args.report === true) {
       const { report } = await import("./report.js");
-      const written = await report({ in: path }, hre);
+      const written = await report({ in: path });
       say(`Report: ${written.path}`);
     } else say(`Next: npx hardhat sim report --in ${path}`);
     return result.divergences > 0 || result.invariantViolations > 0 ? 1 : 0;

@@ -1,5 +1,4 @@
 /** `sim report`: the HTML report of a run or experiment folder. */
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { UserError } from "../engine/errors.js";
 import { writeReport, type WriteReportReturnType } from "../analysis/report/writeReport.js";
 
@@ -9,9 +8,9 @@ export interface ReportArgs {
 }
 
 /** Writes the report; returns the exit code (0 written, 2 bad input). */
-export async function simReport(args: ReportArgs, hre?: HardhatRuntimeEnvironment): Promise<number> {
+export async function simReport(args: ReportArgs): Promise<number> {
   try {
-    const r = await report(args, hre);
+    const r = await report(args);
     process.stdout.write(`Report (${r.kind}, ${r.charts} charts, ${(r.bytes / 1e6).toFixed(1)} MB): ${r.path}\n`);
     return 0;
   } catch (e) {
@@ -28,7 +27,7 @@ export async function simReport(args: ReportArgs, hre?: HardhatRuntimeEnvironmen
  * flows and groups included): the scenario is not loaded, so a report reads the same wherever,
  * and whenever, it is written.
  */
-export async function report(args: ReportArgs, _hre?: HardhatRuntimeEnvironment): Promise<WriteReportReturnType> {
+export async function report(args: ReportArgs): Promise<WriteReportReturnType> {
   if (args.in === undefined || args.in.trim() === "") {
     throw new UserError(
       "Missing option --in: expected a run folder or an experiment folder, for example results/boson-commerce-1-0a7c687b.",

@@ -130,7 +130,7 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
   if (args.report === true) {
     const { report } = await import("./report.js");
     try {
-      const written = await report({ in: path }, hre);
+      const written = await report({ in: path });
       process.stdout.write(`Report: ${written.path}\n`);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;

@@ -7,7 +7,6 @@ import { formatExact } from "../../simulation/analysis/report/format.js";
 import { parse as parseCsv } from "csv-parse/sync";
 import { writeReport } from "../../simulation/analysis/report/writeReport.js";
 import { toPlotNumber } from "../../simulation/analysis/values.js";
-import hre from "hardhat";
 import { simReport } from "../../simulation/cli/report.js";
 import { declarationsOf, scenario as loadScenario } from "../helpers/run.js";
 import { buildExperimentFixture, fixtureKpis, SMALL_SWEEP } from "./experimentFixture.js";
@@ -45,7 +44,7 @@ describe("report: a run", function () {
 
   it("sim report: holds the run's data: each final KPI of manifest.json, exact in the table and as the chart's last point", async function () {
     const run = await divergedRun();
-    const { value: code, stdout } = await capture(() => simReport({ in: run.dir }, hre));
+    const { value: code, stdout } = await capture(() => simReport({ in: run.dir }));
     expect(code).to.equal(0);
     expect(stdout).to.match(/^Report \(run, \d+ charts, [\d.]+ MB\): .*report\.html\n$/);
     const html = readFileSync(join(run.dir, "report.html"), "utf8");
@@ -192,7 +191,7 @@ describe("report: a run", function () {
       ],
     ];
     for (const [args, message] of cases) {
-      const { value: code, stdout, stderr } = await capture(() => simReport(args, hre));
+      const { value: code, stdout, stderr } = await capture(() => simReport(args));
       expect(code, message).to.equal(2);
       expect(stdout).to.equal("");
       expect(stderr).to.equal(`error: ${message}\n`);

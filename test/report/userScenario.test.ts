@@ -7,7 +7,6 @@ import { expect } from "chai";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
-import hre from "hardhat";
 import { DECLARATION_FIELDS } from "../../simulation/analysis/report/declarations.js";
 import { formatExact, formatRounded } from "../../simulation/analysis/report/format.js";
 import { writeReport } from "../../simulation/analysis/report/writeReport.js";
@@ -38,7 +37,7 @@ const axisName = (axis: ChartOption["xAxis"]): string | undefined => (Array.isAr
 
 /** The report's HTML and embedded data, written by `sim report` as a user runs it. */
 async function reportOf(dir: string): Promise<{ html: string; charts: Record<string, { option: ChartOption }> }> {
-  const { value: code, stderr } = await capture(() => simReport({ in: dir }, hre));
+  const { value: code, stderr } = await capture(() => simReport({ in: dir }));
   expect(code, stderr).to.equal(0);
   const html = readFileSync(join(dir, "report.html"), "utf8");
   return { html, charts: embeddedData(html).charts as Record<string, { option: ChartOption }> };
@@ -169,7 +168,7 @@ describe("report: a user's scenario (the starter)", function () {
     const manifest = readJson(join(damaged, "manifest.json"));
     (manifest["units"] as Record<string, Record<string, unknown>>)["balance"]!["decimals"] = -1;
     writeFileSync(join(damaged, "manifest.json"), JSON.stringify(manifest));
-    const { value: code, stdout, stderr } = await capture(() => simReport({ in: damaged }, hre));
+    const { value: code, stdout, stderr } = await capture(() => simReport({ in: damaged }));
     expect(code).to.equal(2);
     expect(stdout).to.equal("");
     expect(stderr).to.equal(

@@ -1,8 +1,6 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { simReport, type ReportArgs } from "../report.js";
-import { build } from "../build.js";
 
-export default async function reportAction(args: ReportArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await build(hre);
-  process.exitCode = await simReport(args, hre);
+/** A report is drawn from its folder alone: no build, no scenario to load. */
+export default async function reportAction(args: ReportArgs): Promise<void> {
+  process.exitCode = await simReport(args);
 }
