@@ -42,7 +42,7 @@ export interface DeployContext<C> {
     name: string,
     fn: string,
     args?: readonly unknown[],
-    options?: { readonly from?: string; readonly value?: bigint },
+    options?: { readonly from?: string },
   ): Promise<void>;
   /** The address of instance `name`, deployed earlier in `deploy`. */
   address(name: string): Address;
