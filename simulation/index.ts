@@ -22,6 +22,8 @@ export type {
   ConfigEnv,
   DeployContext,
   Deployed,
+  FuzzArgKind,
+  FuzzDeclaration,
   Invariant,
   MechanismDefinition,
   VariableBinding,
