@@ -20,6 +20,7 @@ export type {
   Address,
   CallEnv,
   ConfigEnv,
+  Deadline,
   DeployContext,
   Deployed,
   FuzzArgKind,

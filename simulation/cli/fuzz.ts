@@ -116,7 +116,7 @@ async function replayCommand(hre: HardhatRuntimeEnvironment, args: FuzzArgs): Pr
     if (value !== undefined) throw optionError(flag, value, `nothing with --replay, which brings its own ${flag === "set" ? "parameters" : flag}`);
   }
   const path = resolve(args.replay!);
-  const file = readReplayFile(path);
+  const file = readReplayFile(path, args.replay!);
   const result = await replayFuzzSequence(hre, file, args.replay!);
   const lines = [`Replay of ${args.replay}: ${file.scenario}, seed ${file.seed}, sequence ${file.sequence}, ${file.steps.length} actions:`];
   lines.push(...result.report.split("\n"));

@@ -19,6 +19,8 @@ import type { FuzzStep } from "./types.js";
 import type { ArgKind, KindSpec, Vocabulary } from "./vocabulary.js";
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+/** Kinds called in one strike at a deadline. */
+const STRIKE_KINDS = 6;
 /** Fresh candidates tried on the model for one probed Action. */
 const PROBES = 8;
 /** Deadlines further than this from now are not jumped to: a chain's clock cannot go to 2^255. */
@@ -101,23 +103,61 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     return out;
   };
 
+  /** The deadlines the model knows now, in the future and within reach, nearest first, each with what it concerns. */
+  const deadlinesOf = (run: FuzzRun): { at: bigint; args: Action["args"] }[] => {
+    if (definition.deadlines === undefined) return [];
+    const now = run.time;
+    const known = deterministic(`${where}: its deadlines`, () => definition.deadlines!(run.world as never, deployed));
+    const out: { at: bigint; args: Action["args"] }[] = [];
+    for (const d of known) {
+      const at = typeof d === "bigint" ? d : d.at;
+      const args = typeof d === "bigint" ? {} : (d.args ?? {});
+      for (const t of [at - 1n, at, at + 1n]) if (t >= now && t <= now + HORIZON_SECONDS) out.push({ at: t, args });
+    }
+    return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  };
+  /** One of them, the nearest most often: a far one (a vesting's end) skips everything before it. */
+  const pickDeadline = (run: FuzzRun) => {
+    const near = deadlinesOf(run);
+    return near.length === 0 ? undefined : near[Math.floor(near.length * rng.next() ** 2)]!;
+  };
+
   const pickTime = (run: FuzzRun): bigint => {
     const now = run.time;
     const x = rng.next();
-    if (x < 0.6) return now;
-    if (x < 0.88 && definition.deadlines !== undefined) {
-      const known = deterministic(`${where}: its deadlines`, () => definition.deadlines!(run.world as never, deployed));
-      const near: bigint[] = [];
-      for (const d of known) {
-        for (const t of [d - 1n, d, d + 1n]) if (t >= now && t <= now + HORIZON_SECONDS) near.push(t);
-      }
-      // The nearest deadlines most often: a far one (a vesting's end) skips everything before it.
-      near.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      if (near.length > 0) return near[Math.floor(near.length * rng.next() ** 2)]!;
+    if (x < 0.65) return now;
+    if (x < 0.85) {
+      const d = pickDeadline(run);
+      if (d !== undefined) return d.at;
     }
     // Log-uniform up to a step: mostly seconds to hours, now and then days.
     const bits = rng.int(0, stepSeconds.toString(2).length - 1);
     return now + rng.bigint(1n, 1n << BigInt(bits));
+  };
+
+  /**
+   * A strike at a deadline: at its second (or one either side), a few calls of the kinds that take what it
+   * concerns (every call on that exchange), by its creator or anyone. Not probed: a call the model refuses
+   * at the boundary is the one to send.
+   */
+  const strike = (run: FuzzRun): FuzzStep[] => {
+    const d = pickDeadline(run);
+    if (d === undefined) return [];
+    const names = Object.keys(d.args);
+    const kinds = vocabulary.kinds.filter((k) => names.every((n) => k.args.some(([a]) => a === n)));
+    if (kinds.length === 0) return [];
+    const owners = [...run.created]
+      .filter(([, ids]) => Object.values(d.args).some((v) => typeof v === "bigint" && ids.includes(v)))
+      .map(([id]) => byId.get(id))
+      .filter((a): a is Account => a !== undefined);
+    const out: FuzzStep[] = [];
+    // Up to six of those kinds, each once, in a random order.
+    const order = kinds.map((k) => ({ k, key: rng.next() })).sort((a, b) => a.key - b.key);
+    for (const { k: kind } of order.slice(0, STRIKE_KINDS)) {
+      const sender = owners.length > 0 && rng.chance(0.5) ? owners[rng.int(0, owners.length - 1)]! : pickSender(kind.kind, run);
+      out.push(step(kind.kind, sender, argsFor(kind, run, sender, d.args), d.at));
+    }
+    return out;
   };
 
   // Senders: the agents whose role emits a kind (learned), accounts named in the sequence's arguments (a
@@ -129,9 +169,14 @@ export function createGenerator(spec: GeneratorSpec): Generator {
   }
   const byAddress = new Map(session.accounts.map((a) => [a.address.toLowerCase(), a]));
   const named: Account[] = [];
-  const pickSender = (kind?: string): Account => {
+  const pickSender = (kind?: string, run?: FuzzRun): Account => {
     const accounts = session.accounts;
     const x = rng.next();
+    if (run !== undefined && run.created.size > 0 && rng.chance(0.3)) {
+      // An account that created something: its ids are what its next calls are about.
+      const creators = [...run.created.keys()].map((id) => byId.get(id)).filter((a): a is Account => a !== undefined);
+      if (creators.length > 0) return creators[rng.int(0, creators.length - 1)]!;
+    }
     if (x < 0.15 && outsiders.length > 0) return outsiders[rng.int(0, outsiders.length - 1)]!;
     if (x < 0.45 && named.length > 0) return named[rng.int(0, named.length - 1)]!;
     const roles = kind === undefined ? undefined : rolesOf.get(kind);
@@ -147,7 +192,8 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     const fit = (v: bigint): bigint => (v < 0n ? 0n : v > max ? max : v);
     const nudge = (v: bigint): bigint => fit(v + BigInt(rng.int(-1, 1)));
     const seen = vocabulary.seen.get(name);
-    const pick = rng.weighted([2, seen !== undefined ? 3 : 0, 3, 2, 1, 4]);
+    const own = run.created.get(sender.id);
+    const pick = rng.weighted([2, seen !== undefined ? 3 : 0, 3, 2, 1, 4, own !== undefined ? 5 : 0]);
     switch (pick) {
       case 0:
         return [0n, 1n, 2n, max, max - 1n][rng.int(0, 4)]!;
@@ -172,6 +218,9 @@ export function createGenerator(spec: GeneratorSpec): Generator {
         return BigInt(rng.int(0, 10));
       case 4:
         return rng.bigint(0n, (1n << BigInt(rng.int(1, bits))) - 1n);
+      case 6:
+        // An id the sender created (its offer, its exchange).
+        return own![rng.int(0, own!.length - 1)]!;
       default: {
         // An id that exists, or the next: up to one past a count the model holds now (any small value).
         const counts: bigint[] = [];
@@ -246,7 +295,7 @@ export function createGenerator(spec: GeneratorSpec): Generator {
       if (donors.length > 0) donor = donors[Math.floor(donors.length * rng.next() ** 2)];
     }
     const donorSender = donor === undefined ? undefined : byId.get(donor.action.agent);
-    const sender = donorSender !== undefined && rng.chance(0.6) ? donorSender : pickSender(spec.kind);
+    const sender = donorSender !== undefined && rng.chance(0.6) ? donorSender : pickSender(spec.kind, run);
     return step(spec.kind, sender, argsFor(spec, run, sender, donor?.action.args), time);
   };
 
@@ -293,7 +342,9 @@ export function createGenerator(spec: GeneratorSpec): Generator {
       let out: FuzzStep[];
       if (t !== undefined && (rng.chance(0.3) || vocabulary.kinds.length === 0)) out = agentRound(run, t);
       else if (vocabulary.kinds.length === 0) out = [];
-      else {
+      else if (rng.chance(0.15) && (out = strike(run)).length > 0) {
+        // (a strike at a deadline)
+      } else {
         const time = pickTime(run);
         const x = rng.next();
         if (history.length > 0 && x < 0.25) out = [echo(run, time)];
@@ -305,7 +356,8 @@ export function createGenerator(spec: GeneratorSpec): Generator {
           const kind = base === undefined ? rarest(run, vocabulary.kinds) : undefined;
           const next = (): FuzzStep => (base !== undefined ? followUp(run, time, base) : fresh(run, time, kind));
           let candidate = next();
-          for (let k = 0; k < PROBES && !run.probe(candidate); k++) candidate = next();
+          // A candidate the model refuses is sent now and then all the same: the chain may not refuse it.
+          for (let k = 0; k < PROBES && !rng.chance(0.1) && !run.probe(candidate); k++) candidate = next();
           out = [candidate];
         } else out = [fresh(run, time)];
       }

@@ -99,20 +99,20 @@ export function loadSteps(file: ReplayFile, shown: string): FuzzStep[] {
 }
 
 /** Reads and checks a replay file; every mistake is one line naming the file and the field. */
-export function readReplayFile(path: string): ReplayFile {
+export function readReplayFile(path: string, shown = path): ReplayFile {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new UserError(`Replay file ${path} cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`);
+    throw new UserError(`Replay file ${shown} cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new UserError(`Replay file ${path} is not JSON: expected what sim fuzz writes (replay.json).`);
+    throw new UserError(`Replay file ${shown} is not JSON: expected what sim fuzz writes (replay.json).`);
   }
-  return checkReplay(value, path);
+  return checkReplay(value, shown);
 }
 
 export function checkReplay(value: unknown, shown: string): ReplayFile {

@@ -57,6 +57,11 @@ export interface FuzzRun {
   readonly sample: Variables;
   /** The block time of the last step (the start time before any). */
   readonly time: bigint;
+  /**
+   * Ids each account created: after a step that succeeded, every compared variable that grew by exactly one
+   * (a count of offers, of exchanges) names an id its sender now owns, by the sender's account id.
+   */
+  readonly created: ReadonlyMap<string, readonly bigint[]>;
   /** Sends one step to both sides and checks them; the first failure, or undefined. */
   apply(step: FuzzStep): Promise<Failure | undefined>;
   /**
@@ -150,6 +155,7 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
     let time = startTime;
     let sample = model.sample(accounts);
     let probed: { step: FuzzStep; outcome: Outcome } | undefined;
+    const created = new Map<string, bigint[]>();
     const applyModel = (step: FuzzStep) =>
       deterministic(`${where}: the model of action ${step.action.kind}`, () =>
         model.apply(step.action, step.sender, step.time),
@@ -164,6 +170,7 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
       get time() {
         return time;
       },
+      created,
       async apply(step) {
         if (step.time < time) {
           throw new InternalError(`a fuzz step at ${step.time} comes after one at ${time}: time only moves forward`);
@@ -202,7 +209,18 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
           };
         }
         const chainVars = await chainSide.sample(accounts);
+        const before = sample;
         sample = model.sample(accounts);
+        if (m.ok) {
+          for (const [name, v] of sample) {
+            const was = before.get(name);
+            if (typeof v === "bigint" && typeof was === "bigint" && v === was + 1n && v <= 1_000_000n) {
+              let ids = created.get(step.action.agent);
+              if (ids === undefined) created.set(step.action.agent, (ids = []));
+              if (!ids.includes(v)) ids.push(v);
+            }
+          }
+        }
         for (const [name, m2] of sample) {
           const cmp = comparisons(name);
           if (cmp === false) continue;

@@ -12,7 +12,7 @@ import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemAddresses, type SystemConfig
 import { toAddress, type Address } from "../model/types.js";
 import { availableFunds, DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES } from "../model/vouchers.js";
 import { createWorld, MODEL_CALLS, type World } from "../model/world.js";
-import type { ActionArgs, ActionBinding, FuzzArgKind } from "../sdk/mechanism.js";
+import type { ActionArgs, ActionBinding, Deadline, FuzzArgKind } from "../sdk/mechanism.js";
 import { epochEndsAt } from "../model/rewards.js";
 import { DisputeState, ExchangeState } from "../model/vouchers.js";
 
@@ -272,15 +272,16 @@ function sumOf(value: (variable: string) => bigint, names: readonly string[], fi
  * What the model knows to matter next, for `sim fuzz`: each open exchange's voucher expiry, the end of its
  * dispute period and its dispute's timeout; the end of the next epoch to close; each release wallet's cliff and end.
  */
-function deadlines(w: World): bigint[] {
-  const out: bigint[] = [];
-  for (const ex of w.escrow.exchanges.values()) {
-    if (ex.state === ExchangeState.Committed) out.push(ex.validUntil);
+function deadlines(w: World): (bigint | Deadline)[] {
+  const out: (bigint | Deadline)[] = [];
+  for (const [exchangeId, ex] of w.escrow.exchanges) {
+    const args = { exchangeId };
+    if (ex.state === ExchangeState.Committed) out.push({ at: ex.validUntil, args });
     else if (ex.state === ExchangeState.Redeemed) {
       const offer = w.escrow.offers.get(ex.offerId)!;
-      out.push(ex.redeemedAt + offer.disputePeriodSeconds);
+      out.push({ at: ex.redeemedAt + offer.disputePeriodSeconds, args });
     } else if (ex.disputeState === DisputeState.Resolving || ex.disputeState === DisputeState.Escalated) {
-      out.push(ex.disputeTimeout);
+      out.push({ at: ex.disputeTimeout, args });
     }
   }
   out.push(epochEndsAt(w.rewards, w.rewards.nextEpochToClose));

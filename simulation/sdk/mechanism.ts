@@ -157,9 +157,17 @@ export interface MechanismDefinition<P, C, M> {
   readonly invariants?: Readonly<Record<string, Invariant>>;
   /**
    * The times the model knows to matter now (a voucher's expiry, a dispute's timeout, an epoch's
-   * end), in seconds: `sim fuzz` sends actions exactly at each, and one second on either side.
+   * end), in seconds: `sim fuzz` sends actions exactly at each, and one second on either side. A
+   * deadline may name what it concerns (`{ at, args: { exchangeId } }`): at that time the fuzzer
+   * then calls every kind that takes those arguments.
    */
-  readonly deadlines?: (state: M, d: Deployed<C>) => readonly bigint[];
+  readonly deadlines?: (state: M, d: Deployed<C>) => readonly (bigint | Deadline)[];
+}
+
+/** A time the model knows to matter, and the Action arguments it concerns. */
+export interface Deadline {
+  readonly at: bigint;
+  readonly args?: ActionArgs;
 }
 
 /** Declares a mechanism; returns it unchanged, typed. */
