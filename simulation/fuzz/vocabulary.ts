@@ -58,7 +58,8 @@ function fromAbi(p: ParamType): ArgKind | undefined {
   return undefined;
 }
 
-function fromValues(values: readonly ActionArg[]): ArgKind {
+function fromValues(all: readonly ActionArg[]): ArgKind {
+  const values = [...new Map(all.map((v) => [`${typeof v}:${String(v)}`, v])).values()];
   if (values.every((v) => typeof v === "boolean")) return { type: "bool" };
   if (values.every((v) => typeof v === "string" && /^0x[0-9a-fA-F]{40}$/.test(v))) return { type: "address" };
   if (values.every((v) => typeof v === "bigint" || (typeof v === "number" && Number.isInteger(v) && v >= 0))) {

@@ -51,7 +51,7 @@ describe("fuzz", function () {
   });
 
   it("sim fuzz: a model that misses an overflow is caught on the outcome and shrunk to the one deposit", async () => {
-    const r = await campaign(`${FIXTURES}/fuzzOverflow.ts`, 10, 60);
+    const r = await campaign(`${FIXTURES}/fuzzOverflow.ts`, 30, 60);
     const f = r.failure!;
     expect(f, "the overflow must be found").to.not.equal(undefined);
     expect(f.shrunk.failure.kind).to.equal("outcome");
@@ -118,7 +118,7 @@ describe("fuzz", function () {
   });
 
   it("sim fuzz --replay: reproduces a shrunk failure bit for bit (exit 1), and exports it as a mocha test", async () => {
-    const r = await campaign(`${FIXTURES}/fuzzOverflow.ts`, 10, 60);
+    const r = await campaign(`${FIXTURES}/fuzzOverflow.ts`, 30, 60);
     const dir = mkdtempSync(join(tmpdir(), "lockstep-fuzz-"));
     const file = join(dir, "replay.json");
     writeFileSync(file, replayJson(r.failure!.replay));
