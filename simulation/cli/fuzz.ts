@@ -60,7 +60,10 @@ async function campaignCommand(hre: HardhatRuntimeEnvironment, args: FuzzArgs): 
   if (args.runs !== undefined && args.seconds !== undefined) {
     throw optionError("seconds", args.seconds, "either --runs or --seconds, not both");
   }
-  const prepared = await prepareRun({ scenario: args.scenario ?? "", seed: args.seed, set: args.set }, scenarioHost(hre));
+  const prepared = await prepareRun(
+    { scenario: args.scenario ?? "", seed: args.seed, set: args.set },
+    scenarioHost(hre),
+  );
   const runs = args.runs !== undefined ? parseIntegerOption("runs", args.runs, 1, 1_000_000) : undefined;
   const seconds = args.seconds !== undefined ? parseIntegerOption("seconds", args.seconds, 1, 86_400) : undefined;
   const depth = args.depth !== undefined ? parseIntegerOption("depth", args.depth, 1, 100_000) : DEFAULT_DEPTH;
@@ -82,14 +85,18 @@ async function campaignCommand(hre: HardhatRuntimeEnvironment, args: FuzzArgs): 
     steps,
     target: inProcessTarget(hre),
     onSequence: (done, actions) => {
-      if (process.stderr.isTTY) process.stderr.write(`\rsim fuzz ${scenario.name}: ${done} sequences, ${actions} actions`);
+      if (process.stderr.isTTY)
+        process.stderr.write(`\rsim fuzz ${scenario.name}: ${done} sequences, ${actions} actions`);
     },
   });
   if (process.stderr.isTTY) process.stderr.write("\n");
   const folder = join(outDir, name);
   try {
     mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, "campaign.json"), toJson(campaignJson(scenario.name, prepared.seed, depth, steps, result), 2) + "\n");
+    writeFileSync(
+      join(folder, "campaign.json"),
+      toJson(campaignJson(scenario.name, prepared.seed, depth, steps, result), 2) + "\n",
+    );
     if (result.failure !== undefined) {
       writeFileSync(join(folder, "replay.json"), replayJson(result.failure.replay));
       writeFileSync(join(folder, "replay.test.ts"), mochaTest(result.failure.replay));
@@ -99,7 +106,9 @@ async function campaignCommand(hre: HardhatRuntimeEnvironment, args: FuzzArgs): 
     if (error === undefined) throw e;
     throw error;
   }
-  process.stdout.write(summary(scenario.name, prepared.seed, result, folder, prepared.scenario.resolved.definition.name).join("\n") + "\n");
+  process.stdout.write(
+    summary(scenario.name, prepared.seed, result, folder, prepared.scenario.resolved.definition.name).join("\n") + "\n",
+  );
   return result.failure === undefined ? 0 : 1;
 }
 
@@ -113,12 +122,19 @@ async function replayCommand(hre: HardhatRuntimeEnvironment, args: FuzzArgs): Pr
     ["steps", args.steps],
     ["set", args.set],
   ] as const) {
-    if (value !== undefined) throw optionError(flag, value, `nothing with --replay, which brings its own ${flag === "set" ? "parameters" : flag}`);
+    if (value !== undefined)
+      throw optionError(
+        flag,
+        value,
+        `nothing with --replay, which brings its own ${flag === "set" ? "parameters" : flag}`,
+      );
   }
   const path = resolve(args.replay!);
   const file = readReplayFile(path, args.replay!);
   const result = await replayFuzzSequence(hre, file, args.replay!);
-  const lines = [`Replay of ${args.replay}: ${file.scenario}, seed ${file.seed}, sequence ${file.sequence}, ${file.steps.length} actions:`];
+  const lines = [
+    `Replay of ${args.replay}: ${file.scenario}, seed ${file.seed}, sequence ${file.sequence}, ${file.steps.length} actions:`,
+  ];
   lines.push(...result.report.split("\n"));
   lines.push(
     result.differences.length === 0
@@ -130,7 +146,11 @@ async function replayCommand(hre: HardhatRuntimeEnvironment, args: FuzzArgs): Pr
     try {
       writeFileSync(out, mochaTest(file));
     } catch (e) {
-      throw optionError("export-test", args.exportTest, `a file Lockstep can write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      throw optionError(
+        "export-test",
+        args.exportTest,
+        `a file Lockstep can write (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      );
     }
     lines.push(`Test written: ${args.exportTest}`);
   }
@@ -157,7 +177,11 @@ function campaignJson(scenario: string, seed: number, depth: number, steps: numb
     actions: r.actions,
     fuzzSeconds: r.fuzzMs / 1000,
     actionsPerSecond: r.actions / (r.fuzzMs / 1000),
-    vocabulary: r.vocabulary.kinds.map((k) => ({ kind: k.kind, source: k.source, args: k.args.map(([n, a]) => `${n}:${a.type}`) })),
+    vocabulary: r.vocabulary.kinds.map((k) => ({
+      kind: k.kind,
+      source: k.source,
+      args: k.args.map(([n, a]) => `${n}:${a.type}`),
+    })),
     leftOut: r.vocabulary.left,
     accounts: r.accounts.map((a) => a.id),
     coverage: { chain: coverageJson(r.coverage.chain, r.declared), model: coverageJson(r.coverage.model, r.declared) },
@@ -177,9 +201,19 @@ function campaignJson(scenario: string, seed: number, depth: number, steps: numb
 }
 
 const list = (xs: readonly string[], max = 12): string =>
-  xs.length === 0 ? "none" : xs.length <= max ? xs.join(", ") : `${xs.slice(0, max).join(", ")} and ${xs.length - max} more`;
+  xs.length === 0
+    ? "none"
+    : xs.length <= max
+      ? xs.join(", ")
+      : `${xs.slice(0, max).join(", ")} and ${xs.length - max} more`;
 
-export function summary(scenario: string, seed: number, r: CampaignResult, folder: string, mechanism: string): string[] {
+export function summary(
+  scenario: string,
+  seed: number,
+  r: CampaignResult,
+  folder: string,
+  mechanism: string,
+): string[] {
   const lines: string[] = [];
   const rate = r.actions / (r.fuzzMs / 1000);
   lines.push(

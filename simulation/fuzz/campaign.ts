@@ -60,7 +60,8 @@ export interface CampaignResult {
 /** The campaign's accounts: every agent alive in its steps, then the outsiders. */
 export function campaignAccounts(scenario: LoadedScenario, params: object, steps: number): AgentSpec[] {
   const out = new Map<string, AgentSpec>();
-  for (let s = 0; s < steps; s++) for (const a of scenario.population(params as never, s)) if (!out.has(a.id)) out.set(a.id, a);
+  for (let s = 0; s < steps; s++)
+    for (const a of scenario.population(params as never, s)) if (!out.has(a.id)) out.set(a.id, a);
   for (const o of OUTSIDERS) if (!out.has(o.id)) out.set(o.id, o);
   return [...out.values()];
 }

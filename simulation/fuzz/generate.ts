@@ -66,7 +66,10 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     return undefined;
   };
   const advanceTick = (): void => {
-    tick = tick.substep + 1 < clock.substeps.length ? { ...tick, substep: tick.substep + 1 } : { step: tick.step + 1, substep: 0 };
+    tick =
+      tick.substep + 1 < clock.substeps.length
+        ? { ...tick, substep: tick.substep + 1 }
+        : { step: tick.step + 1, substep: 0 };
   };
 
   /** The agents' round at `t`: every agent alive at its step that acts in its substep, on one view. */
@@ -154,7 +157,8 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     // Up to six of those kinds, each once, in a random order.
     const order = kinds.map((k) => ({ k, key: rng.next() })).sort((a, b) => a.key - b.key);
     for (const { k: kind } of order.slice(0, STRIKE_KINDS)) {
-      const sender = owners.length > 0 && rng.chance(0.5) ? owners[rng.int(0, owners.length - 1)]! : pickSender(kind.kind, run);
+      const sender =
+        owners.length > 0 && rng.chance(0.5) ? owners[rng.int(0, owners.length - 1)]! : pickSender(kind.kind, run);
       out.push(step(kind.kind, sender, argsFor(kind, run, sender, d.args), d.at));
     }
     return out;
@@ -302,7 +306,8 @@ export function createGenerator(spec: GeneratorSpec): Generator {
   /** A recent Action that succeeded (recent ones most often), or undefined. */
   const recentSuccess = (run: FuzzRun): FuzzStep | undefined => {
     const ok: FuzzStep[] = [];
-    for (let i = history.length - 1; i >= 0 && ok.length < 24; i--) if (run.records[i]?.model.ok === true) ok.push(history[i]!);
+    for (let i = history.length - 1; i >= 0 && ok.length < 24; i--)
+      if (run.records[i]?.model.ok === true) ok.push(history[i]!);
     return ok.length === 0 ? undefined : ok[Math.floor(ok.length * rng.next() ** 2)];
   };
 
@@ -327,9 +332,15 @@ export function createGenerator(spec: GeneratorSpec): Generator {
       case 0:
         return step(base.action.kind, pickSender(base.action.kind), base.action.args, time);
       case 1: {
-        if (spec === undefined || spec.args.length === 0) return step(base.action.kind, baseSender, base.action.args, time);
+        if (spec === undefined || spec.args.length === 0)
+          return step(base.action.kind, baseSender, base.action.args, time);
         const [name, kind] = spec.args[rng.int(0, spec.args.length - 1)]!;
-        return step(base.action.kind, baseSender, { ...base.action.args, [name]: argValue(kind, name, run, baseSender) }, time);
+        return step(
+          base.action.kind,
+          baseSender,
+          { ...base.action.args, [name]: argValue(kind, name, run, baseSender) },
+          time,
+        );
       }
       default:
         return step(base.action.kind, baseSender, base.action.args, time);

@@ -67,8 +67,10 @@ function compareWithFile(file: ReplayFile, records: readonly StepRecord[]): stri
     if (s === undefined) return;
     const model = describeOutcome(r.model);
     const chain = describeOutcome(r.chain);
-    if (s.model !== undefined && s.model !== model) out.push(`action ${i + 1}: the model now gives ${model}, the file ${s.model}`);
-    if (s.chain !== undefined && s.chain !== chain) out.push(`action ${i + 1}: the chain now gives ${chain}, the file ${s.chain}`);
+    if (s.model !== undefined && s.model !== model)
+      out.push(`action ${i + 1}: the model now gives ${model}, the file ${s.model}`);
+    if (s.chain !== undefined && s.chain !== chain)
+      out.push(`action ${i + 1}: the chain now gives ${chain}, the file ${s.chain}`);
     if (s.txHash !== undefined && s.txHash !== r.chain.txHash) {
       out.push(`action ${i + 1}: transaction ${r.chain.txHash ?? "(none)"}, the file recorded ${s.txHash}`);
     }

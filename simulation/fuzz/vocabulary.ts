@@ -159,8 +159,7 @@ export function buildVocabulary(scenario: LoadedScenario, emitted: readonly Acti
     }
     left.push({
       kind,
-      reason:
-        "its binding has an args function and the scenario's agents never emit it: declare fuzz.args to fuzz it",
+      reason: "its binding has an args function and the scenario's agents never emit it: declare fuzz.args to fuzz it",
     });
   }
   return { kinds, left, seen, agentActions };

@@ -130,7 +130,6 @@ const CALLS: Readonly<
   },
 };
 
-
 /** `token: "exchange" | "governance"` of approve and transfer. */
 function tokenInstance(a: ActionArgs): string {
   if (a["token"] === "exchange") return "exchangeToken";

@@ -125,7 +125,9 @@ describe("fuzz", function () {
     const testFile = join(dir, "overflow.test.ts");
     const { value: code, stdout } = await capture(() => simFuzz(hre, { replay: file, exportTest: testFile }));
     expect(code, stdout).to.equal(1);
-    expect(stdout).to.include("Bit for bit: every outcome on both sides and every transaction hash as the file recorded.");
+    expect(stdout).to.include(
+      "Bit for bit: every outcome on both sides and every transaction hash as the file recorded.",
+    );
     expect(stdout).to.include("model: success | chain: revert Panic(17)");
     const test = readFileSync(testFile, "utf8");
     expect(test).to.include('import { replayFuzzSequence } from "lockstep";');
@@ -153,7 +155,11 @@ describe("fuzz", function () {
     expect(source("release")).to.equal("agents");
     const [wallet] = v.kinds.find((k) => k.kind === "release")!.args;
     expect(wallet![0]).to.equal("wallet");
-    expect(wallet![1].type === "oneOf" && [...wallet![1].values].sort()).to.deep.equal(["ecosystemProducts", "investors", "team"]);
+    expect(wallet![1].type === "oneOf" && [...wallet![1].values].sort()).to.deep.equal([
+      "ecosystemProducts",
+      "investors",
+      "team",
+    ]);
     const fees = await scenario("fees-and-rewards");
     const w = buildVocabulary(fees, await watchAgents(fees, defaults(fees.schema), 1, 6));
     expect(w.left.map((l) => l.kind)).to.deep.equal(["release"]);
@@ -161,15 +167,15 @@ describe("fuzz", function () {
 
   it("sim fuzz: bad input is one line, exit 2", async () => {
     const cases: [Parameters<typeof simFuzz>[1], string][] = [
-      [{ scenario: "fees-and-rewards", runs: "0" }, 'error: Invalid option --runs = "0": expected a positive integer up to 1000000.\n'],
+      [
+        { scenario: "fees-and-rewards", runs: "0" },
+        'error: Invalid option --runs = "0": expected a positive integer up to 1000000.\n',
+      ],
       [
         { scenario: "fees-and-rewards", runs: "2", seconds: "5" },
         'error: Invalid option --seconds = "5": expected either --runs or --seconds, not both.\n',
       ],
-      [
-        { replay: "./no-such-replay.json" },
-        "error: Replay file ./no-such-replay.json cannot be read: ENOENT.\n",
-      ],
+      [{ replay: "./no-such-replay.json" }, "error: Replay file ./no-such-replay.json cannot be read: ENOENT.\n"],
       [
         { scenario: "fees-and-rewards", exportTest: "x.test.ts" },
         'error: Invalid option --export-test = "x.test.ts": expected --replay <file> with it.\n',
