@@ -47,9 +47,21 @@ function mutantsOf(target, text) {
     const source = [...lines.slice(0, i), after, ...lines.slice(i + 1)].join("\n");
     out.push({ operator, line: i + 1, before: lines[i].trim(), after: after.trim(), source });
   };
+  // Constructors are left alone: a deployment's checks are no Action's to reach (the scenarios deploy fixed values).
+  let depth = 0;
+  let inConstructor = false;
   lines.forEach((line, i) => {
     const code = line.replace(/\/\/.*$/, "");
     const t = code.trim();
+    if (/^constructor\(/.test(t)) inConstructor = true;
+    if (inConstructor) {
+      depth += (code.match(/\{/g) ?? []).length - (code.match(/\}/g) ?? []).length;
+      if (depth <= 0 && code.includes("}")) {
+        inConstructor = false;
+        depth = 0;
+      }
+      return;
+    }
     if (t === "" || t.startsWith("///") || t.startsWith("*") || /^(import|pragma|error|event|\/\/)/.test(t)) return;
     // Relational boundaries: < <-> <=, > <-> >= (comparisons only, not shifts or arrows).
     for (const [re, to] of [

@@ -191,13 +191,30 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     return accounts[rng.int(0, accounts.length - 1)]!;
   };
 
+  const errorNumbers: bigint[] = [];
+  let named_ = 0;
   const uintValue = (bits: number, name: string, run: FuzzRun, sender: Account): bigint => {
     const max = (1n << BigInt(bits)) - 1n;
     const fit = (v: bigint): bigint => (v < 0n ? 0n : v > max ? max : v);
     const nudge = (v: bigint): bigint => fit(v + BigInt(rng.int(-1, 1)));
     const seen = vocabulary.seen.get(name);
     const own = run.created.get(sender.id);
-    const pick = rng.weighted([2, seen !== undefined ? 3 : 0, 3, 2, 1, 4, own !== undefined ? 5 : 0]);
+    // Numbers the model's reverts named (a limit, a deadline, what is available): each, and one off either way.
+    for (; named_ < run.records.length; named_++) {
+      for (const a of run.records[named_]!.model.error?.args ?? []) {
+        if (/^\d+$/.test(a) && errorNumbers.length < 256) errorNumbers.push(BigInt(a));
+      }
+    }
+    const pick = rng.weighted([
+      2,
+      seen !== undefined ? 3 : 0,
+      3,
+      2,
+      1,
+      4,
+      own !== undefined ? 5 : 0,
+      errorNumbers.length > 0 ? 3 : 0,
+    ]);
     switch (pick) {
       case 0:
         return [0n, 1n, 2n, max, max - 1n][rng.int(0, 4)]!;
@@ -225,6 +242,8 @@ export function createGenerator(spec: GeneratorSpec): Generator {
       case 6:
         // An id the sender created (its offer, its exchange).
         return own![rng.int(0, own!.length - 1)]!;
+      case 7:
+        return nudge(errorNumbers[rng.int(0, errorNumbers.length - 1)]!);
       default: {
         // An id that exists, or the next: up to one past a count the model holds now (any small value).
         const counts: bigint[] = [];
