@@ -55,7 +55,7 @@ export interface FuzzRun {
   readonly records: readonly StepRecord[];
   /** The model's compared variables after the last step (before any: after deployment). */
   readonly sample: Variables;
-  /** The block time of the last step (the start time before any). */
+  /** The block time of the last step (the start time before any); on a chain that refuses equal timestamps, one second later. */
   readonly time: bigint;
   /**
    * Ids each account created: after a step that succeeded, every compared variable that grew by exactly one
@@ -110,6 +110,15 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
   }));
   await chain.prepare(accounts);
   const provider = target.provider;
+  // Whether the chain takes two blocks with one timestamp (Lockstep's networks do; a project's default may not):
+  // where it does not, each step goes one second after the one before at least.
+  const latest = await rpc<{ timestamp: string }>(provider, "eth_getBlockByNumber", ["latest", false]);
+  let strictTime = false;
+  try {
+    await rpc(provider, "evm_setNextBlockTimestamp", [latest.timestamp]);
+  } catch {
+    strictTime = true;
+  }
   let snapshot = await rpc<string>(provider, "evm_snapshot");
   const comparisons = comparisonsOf(scenario, deployed, accounts);
   const invariants = scenario.mechanisms.invariants ?? {};
@@ -154,7 +163,19 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
     const records: StepRecord[] = [];
     let time = startTime;
     let sample = model.sample(accounts);
-    let probed: { step: FuzzStep; outcome: Outcome } | undefined;
+    let probed: { given: FuzzStep; step: FuzzStep; outcome: Outcome } | undefined;
+    /**
+     * The step at a time the chain takes: never before the last one; on a chain that refuses two blocks with one
+     * timestamp (a project's default network may), one second after it. The step as sent is the one recorded.
+     */
+    const onTime = (step: FuzzStep): FuzzStep => {
+      const earliest = strictTime && records.length > 0 ? time + 1n : time;
+      if (step.time >= earliest) return step;
+      if (!strictTime) {
+        throw new InternalError(`a fuzz step at ${step.time} comes after one at ${time}: time only moves forward`);
+      }
+      return { ...step, time: earliest };
+    };
     const created = new Map<string, bigint[]>();
     const applyModel = (step: FuzzStep) =>
       deterministic(`${where}: the model of action ${step.action.kind}`, () =>
@@ -168,18 +189,16 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
         return sample;
       },
       get time() {
-        return time;
+        return strictTime && records.length > 0 ? time + 1n : time;
       },
       created,
-      async apply(step) {
-        if (step.time < time) {
-          throw new InternalError(`a fuzz step at ${step.time} comes after one at ${time}: time only moves forward`);
-        }
-        time = step.time;
-        const index = records.length;
-        if (probed !== undefined && probed.step !== step) {
+      async apply(given) {
+        if (probed !== undefined && probed.given !== given) {
           throw new InternalError("a step the model accepted in a probe was not the next one sent");
         }
+        const step = probed?.step ?? onTime(given);
+        time = step.time;
+        const index = records.length;
         const [c] = await chainSide.execute([{ action: step.action, sender: step.sender }], step.time);
         if (c!.timestamp !== step.time) {
           throw new InternalError(`the chain ran a step at ${c!.timestamp}, not at its time ${step.time}`);
@@ -246,11 +265,11 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
         }
         return undefined;
       },
-      probe(step) {
+      probe(given) {
         if (probed !== undefined) throw new InternalError("a probe while an accepted one waits to be sent");
-        if (step.time < time) return false;
+        const step = onTime(given);
         const outcome = applyModel(step);
-        if (outcome.ok) probed = { step, outcome };
+        if (outcome.ok) probed = { given, step, outcome };
         return outcome.ok;
       },
     };
