@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
+import process from "node:process";
 
 const root = resolve(import.meta.dirname, "..");
 const args = process.argv.slice(2);
