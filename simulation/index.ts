@@ -20,8 +20,11 @@ export type {
   Address,
   CallEnv,
   ConfigEnv,
+  Deadline,
   DeployContext,
   Deployed,
+  FuzzArgKind,
+  FuzzDeclaration,
   Invariant,
   MechanismDefinition,
   UnitDeclaration,
@@ -51,3 +54,15 @@ export { amount, bool, bps, int, num, withDefault } from "./engine/params.js";
 export type { ParamSchema, ParamsOf } from "./engine/params.js";
 export { z } from "zod";
 export type { LockstepConfig, LockstepUserConfig } from "./cli/typeExtensions.js";
+
+/**
+ * Replays a sequence `sim fuzz` wrote (the parsed contents of its replay.json) in this Hardhat
+ * project, checked after every action: what the mocha test `sim fuzz` exports calls.
+ */
+export async function replayFuzzSequence(
+  hre: import("hardhat/types/hre").HardhatRuntimeEnvironment,
+  replay: unknown,
+): Promise<import("./fuzz/replay.js").ReplayResult> {
+  const { replayFuzzSequence: replayIt } = await import("./fuzz/replay.js");
+  return replayIt(hre, replay);
+}

@@ -232,12 +232,16 @@ export function _approve(t: Erc20State, owner: Address, spender: Address, value:
   setAllowance(t, owner, spender, value);
 }
 
-/** Mirrors ERC20._spendAllowance: an allowance of 2^256 - 1 is infinite and never decreases. */
+/**
+ * Mirrors ERC20._spendAllowance: an allowance of 2^256 - 1 is infinite and never decreases; any other is
+ * written back through `_approve`, whose checks apply (an owner of zero reverts ERC20InvalidApprover: found
+ * by `sim fuzz`, redeeming 0 shares of the zero address).
+ */
 export function _spendAllowance(t: Erc20State, owner: Address, spender: Address, value: bigint): void {
   const currentAllowance = allowance(t, owner, spender);
   if (currentAllowance < MAX_UINT256) {
     if (currentAllowance < value) revert("ERC20InsufficientAllowance", spender, currentAllowance, value);
-    setAllowance(t, owner, spender, currentAllowance - value);
+    _approve(t, owner, spender, currentAllowance - value);
   }
 }
 

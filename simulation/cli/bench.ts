@@ -395,6 +395,25 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
   const lockstepRate = spread(rounds.map((r) => r.lockstep));
   const modelRate = spread(rounds.map((r) => r.model));
 
+  say("sim fuzz on boson-commerce, between two raw EDR replays...");
+  // A fuzz campaign sends one transaction per block and checks both sides after each (a sample of every
+  // compared variable): its actions/s, against the raw replay measured just before and just after it.
+  const fuzzBracket = [await measure.raw()];
+  const { runCampaign } = await import("../fuzz/campaign.js");
+  const fuzzed = await runCampaign({
+    scenario: boson,
+    params: base,
+    set: "",
+    seed: 1,
+    runs: quick ? 3 : 10,
+    depth: quick ? 100 : 200,
+    steps: 3,
+    target: inProcessTarget(hre),
+  });
+  fuzzBracket.push(await measure.raw());
+  const fuzzRate = perSecond(fuzzed.actions, fuzzed.fuzzMs);
+  const fuzzRawRate = (fuzzBracket[0]! + fuzzBracket[1]!) / 2;
+
   say("ganache 7 + ethers replay (the peer stack), between two chain-mode runs...");
   // The peer's replay takes a while at its speed: Lockstep's side of the ratio is the chain mode
   // measured just before and just after it, so both sides see the same machine.
@@ -458,6 +477,7 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
     modelVsLockstep: spread(rounds.map((r) => r.model / r.lockstep)),
     samplingShare: spread(rounds.map((r) => r.samplingShare)),
   };
+  const fuzzVsRawEdr = fuzzRate / fuzzRawRate;
   const results = {
     machine: {
       cpus: cpus().length,
@@ -480,6 +500,9 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
       peakRssMiB: { steps: memSteps, oneX: rss1, tenX: rss10 },
       lockstepTiming: rounds.map((r) => r.lockstepTiming),
       costCurve: curve,
+      fuzzActionsPerSecond: fuzzRate,
+      rawEdrTxPerSecondAroundFuzz: fuzzBracket,
+      fuzzCampaign: { sequences: fuzzed.sequences, actions: fuzzed.actions, failure: fuzzed.failure !== undefined },
     },
     ratios: {
       chainVsRawEdr: ratioSpreads.chainVsRawEdr.median,
@@ -489,6 +512,7 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
       memoryGrowth: rss10 / rss1,
       vsPeer: peerChainRate / peerRate,
       workersVsChainsInProcess: lockstepParallel.twoWorkers / lockstepParallel.twoChainsInProcess,
+      fuzzVsRawEdr,
     },
     samplingShare: ratioSpreads.samplingShare.median,
     ratioSpreads,
@@ -501,6 +525,7 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
       vsPeer: ">= 8",
       samplingShare: "<= 0.1",
       workersVsChainsInProcess: "> 1 keeps workers",
+      fuzzVsRawEdr: "(measured)",
     },
   };
   mkdirSync(join(hre.config.paths.root, "bench"), { recursive: true });
@@ -524,6 +549,7 @@ export async function bench(hre: HardhatRuntimeEnvironment, quick: boolean): Pro
     `Monte Carlo, 1 / 2 workers              ${f(one)} / ${f(two)} runs/s`,
     `lockstep Monte Carlo, 2 chains in this process / 2 workers  ${f(lockstepParallel.twoChainsInProcess)} / ${f(lockstepParallel.twoWorkers)} runs/s`,
     `peak RSS, ${memSteps} / ${memSteps * 10} steps               ${f(rss1)} / ${f(rss10)} MiB`,
+    `sim fuzz (one tx a block, both sides checked after each)  ${f(fuzzRate)} actions/s (raw EDR around it: ${f(fuzzRawRate)} tx/s)`,
     ...curve.map(
       (c) =>
         `chain mode, ${String(c.agents).padStart(6)} agents          ${f(c.actionsPerSecond)} actions/s (${c.actions} actions)`,

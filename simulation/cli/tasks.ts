@@ -152,6 +152,27 @@ const report = withOptions(
   .setAction(() => import("./actions/report.js"))
   .build();
 
+const fuzz = withOptions(
+  task(
+    ["sim", "fuzz"],
+    "Fuzz: random and adversarial action sequences against the mechanism, the model as the oracle after every action",
+  ),
+  [
+    SCENARIO,
+    ["runs", "Sequences to run (default 20)"],
+    ["seconds", "Run sequences for this many seconds instead of --runs"],
+    ["seed", "Base seed (default 1): the seed and a sequence's index give the sequence"],
+    ["depth", "Actions per sequence (default 100)"],
+    ["steps", "Steps of the scenario's clock its agents act in (default 3)"],
+    ["set", "Parameters, space-separated path=value"],
+    ["out", "Results folder (default results)"],
+    ["replay", "Replay a failing sequence from its replay.json, bit for bit"],
+    ["exportTest", "With --replay: write the sequence as a mocha test to this file"],
+  ],
+)
+  .setAction(() => import("./actions/fuzz.js"))
+  .build();
+
 const init = task(
   ["sim", "init"],
   "Write a starter into this project: a contract, its pure model, agents and a scenario that runs with parity",
@@ -167,6 +188,7 @@ export const TASKS: TaskDefinition[] = [
   sweep,
   ab,
   optimize,
+  fuzz,
   exportTask,
   report,
 ];

@@ -7,8 +7,8 @@
 import { UserError } from "./errors.js";
 import type { VariableList, Variables } from "./types.js";
 
-/** A property: true, or a sentence saying what broke. `value` reads a compared variable. */
-export type InvariantCheck = (value: (variable: string) => bigint) => true | string;
+/** A property: true, or a sentence saying what broke. `value` reads a compared variable; `names` lists the sample's. */
+export type InvariantCheck = (value: (variable: string) => bigint, names: readonly string[]) => true | string;
 
 export interface InvariantViolation {
   readonly step: number;
@@ -29,12 +29,18 @@ export function sampleReader(vars: Variables | VariableList): (variable: string)
   };
 }
 
+/** The names of a sample's variables, a map's or a list's. */
+export function sampleNames(vars: Variables | VariableList): readonly string[] {
+  return vars instanceof Map ? [...vars.keys()] : vars.names;
+}
+
 /** The invariants broken in a sample, in declaration order. */
 export function brokenInvariants(
   invariants: Readonly<Record<string, InvariantCheck>>,
   read: (variable: string) => bigint | number | undefined,
   side: "model" | "chain",
   step: number,
+  names: readonly string[] = [],
 ): InvariantViolation[] {
   const out: InvariantViolation[] = [];
   for (const [name, check] of Object.entries(invariants)) {
@@ -47,7 +53,7 @@ export function brokenInvariants(
       }
       return BigInt(v);
     };
-    const verdict = check(value);
+    const verdict = check(value, names);
     if (verdict !== true)
       out.push({ step, side, invariant: name, message: typeof verdict === "string" ? verdict : "false" });
   }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { KeyRing } from "./accounts.js";
 import { createClock } from "./clock.js";
 import { deterministic } from "./determinism.js";
-import { brokenInvariants, sampleReader, type InvariantViolation } from "./invariants.js";
+import { brokenInvariants, sampleNames, sampleReader, type InvariantViolation } from "./invariants.js";
 import { InternalError } from "./errors.js";
 import type { ParamsOf, ParamSchema } from "./params.js";
 import { createRng, type Rng } from "./rng.js";
@@ -179,7 +179,7 @@ export async function runScenario<Schema extends ParamSchema, S, W, V>(
         ["chain", chainVars],
       ] as const) {
         if (vars === undefined) continue;
-        const broken = brokenInvariants(invariants, sampleReader(vars), side, timestep);
+        const broken = brokenInvariants(invariants, sampleReader(vars), side, timestep, sampleNames(vars));
         invariantViolations += broken.length;
         firstViolation ??= broken[0];
       }

@@ -9,7 +9,7 @@ import { newGovernanceToken } from "./governanceToken.js";
 import * as rewards from "./rewards.js";
 import { ModelRevert, revert } from "./revert.js";
 import type { SystemAddresses, SystemConfig } from "./system.js";
-import { toAddress, type Address, type Env } from "./types.js";
+import { toAddress, ZERO_ADDRESS, type Address, type Env } from "./types.js";
 import * as vesting from "./vesting.js";
 import * as vouchers from "./vouchers.js";
 import type { ActionArg } from "../engine/types.js";
@@ -147,7 +147,11 @@ export const MODEL_CALLS: Readonly<Record<string, ModelCall>> = {
   mint: (w, env, a) => {
     // ExchangeToken.mint is onlyOwner (the deployer).
     if (env.sender !== w.addresses.deployer) revert("OwnableUnauthorizedAccount", env.sender);
-    erc20.mint(w.exchangeToken, addressArg(a, "to"), uintArg(a, "amount"));
+    const to = addressArg(a, "to");
+    const amount = uintArg(a, "amount");
+    // OpenZeppelin's _update: `_totalSupply += value` is checked (found by `sim fuzz`: a mint past 2^256 - 1).
+    if (to !== ZERO_ADDRESS && w.exchangeToken.totalSupply + amount > erc20.MAX_UINT256) revert("Panic", 0x11n);
+    erc20.mint(w.exchangeToken, to, amount);
   },
   approve: (w, env, a) => erc20.approve(tokenOf(w, a), env.sender, addressArg(a, "spender"), uintArg(a, "amount")),
   transfer: (w, env, a) => erc20.transfer(tokenOf(w, a), env.sender, addressArg(a, "to"), uintArg(a, "amount")),

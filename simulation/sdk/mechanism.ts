@@ -38,12 +38,7 @@ export interface DeployContext<C> {
     options?: { readonly artifact?: string; readonly from?: string },
   ): Promise<Address>;
   /** A setup transaction (a mint, an approval, a role): calls `fn` of instance `name`; it must succeed. */
-  send(
-    name: string,
-    fn: string,
-    args?: readonly unknown[],
-    options?: { readonly from?: string },
-  ): Promise<void>;
+  send(name: string, fn: string, args?: readonly unknown[], options?: { readonly from?: string }): Promise<void>;
   /** The address of instance `name`, deployed earlier in `deploy`. */
   address(name: string): Address;
 }
@@ -77,6 +72,25 @@ export interface ActionBinding<C, M> {
    * `revert("ErrorName", ...args)` before it writes anything, exactly when the contract does.
    */
   readonly model: (state: M, env: CallEnv, args: ActionArgs, d: Deployed<C>) => void;
+  /**
+   * What `sim fuzz` needs to know where the ABI cannot say it: the kind of each Action argument,
+   * for a binding with an `args` function (a binding without one takes its kinds from the ABI).
+   * Left out, the fuzzer learns the names and kinds from the Actions the scenario's own agents emit.
+   */
+  readonly fuzz?: FuzzDeclaration;
+}
+
+/**
+ * The kind of an Action argument, for the fuzzer: an unsigned integer, an address (an account of
+ * the run, a deployed instance, or zero), a boolean, or one of a list of values.
+ */
+export type FuzzArgKind = "uint" | "address" | "bool" | readonly (string | number | bigint | boolean)[];
+
+export interface FuzzDeclaration {
+  /** Each argument the Action carries, by name, and its kind. */
+  readonly args?: Readonly<Record<string, FuzzArgKind>>;
+  /** Leave this kind out of fuzz campaigns (say why in a comment): a call no sequence should make. */
+  readonly skip?: boolean;
 }
 
 /**
@@ -123,8 +137,12 @@ export interface UnitDeclaration {
  */
 export type Units = Readonly<Record<string, UnitDeclaration>>;
 
-/** A property of the compared state that must hold after every step: true, or a sentence saying what broke. */
-export type Invariant = (value: (variable: string) => bigint) => true | string;
+/**
+ * A property of the compared state that must hold after every step (and, under `sim fuzz`, after
+ * every action): true, or a sentence saying what broke. `value` reads a compared variable; `names`
+ * lists every variable of the sample (to sum a field over all accounts, say).
+ */
+export type Invariant = (value: (variable: string) => bigint, names: readonly string[]) => true | string;
 
 export interface MechanismDefinition<P, C, M> {
   /** A name for messages and manifests. */
@@ -164,6 +182,19 @@ export interface MechanismDefinition<P, C, M> {
    * of its first name segment (`vault.totalAssets` in `vault`).
    */
   readonly variableGroups?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The times the model knows to matter now (a voucher's expiry, a dispute's timeout, an epoch's
+   * end), in seconds: `sim fuzz` sends actions exactly at each, and one second on either side. A
+   * deadline may name what it concerns (`{ at, args: { exchangeId } }`): at that time the fuzzer
+   * then calls every kind that takes those arguments.
+   */
+  readonly deadlines?: (state: M, d: Deployed<C>) => readonly (bigint | Deadline)[];
+}
+
+/** A time the model knows to matter, and the Action arguments it concerns. */
+export interface Deadline {
+  readonly at: bigint;
+  readonly args?: ActionArgs;
 }
 
 /** Declares a mechanism; returns it unchanged, typed. */

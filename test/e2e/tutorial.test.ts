@@ -191,6 +191,13 @@ describe("e2e: the tutorial in a fresh Hardhat 3 project, with Lockstep installe
     } finally {
       process.kill(-node.pid!, "SIGKILL");
     }
+    // 9. Fuzz it: a short campaign on the starter runs clean.
+    const fuzz = next("npx hardhat sim fuzz --scenario ./sim/starter/scenario.ts");
+    r = npx(fuzz);
+    ran.push(fuzz);
+    expect(r.code, r.stderr + r.stdout).to.equal(0);
+    expect(r.stdout).to.contain("3 sequences, 150 actions");
+    expect(r.stdout).to.contain("no failure.");
     expect(commands.filter((c) => !ran.includes(c))).to.deep.equal([]);
   });
 

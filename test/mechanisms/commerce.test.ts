@@ -88,6 +88,12 @@ describe("mechanisms: Lockstep's commerce system, declared through the SDK", fun
       getters[`release.${rel.name}.balance`] = () => call("governanceToken", "balanceOf", [a[wallet]]);
       getters[`release.${rel.name}.released`] = () => call(wallet, "released(address)", [a["governanceToken"]]);
     }
+    for (const [instance, address] of Object.entries(a)) {
+      getters[`holdings.${instance}.exchangeToken`] = () => call("exchangeToken", "balanceOf", [address]);
+      getters[`holdings.${instance}.governanceToken`] = () => call("governanceToken", "balanceOf", [address]);
+      getters[`holdings.${instance}.funds`] = () => call("escrow", "availableFunds", [address]);
+    }
+    getters["rewards.emissionTotal"] = () => call("rewards", "emissionTotal");
     for (const who of accounts) {
       getters[`${who.id}.funds`] = () => call("escrow", "availableFunds", [who.address]);
       getters[`${who.id}.exchangeToken`] = () => call("exchangeToken", "balanceOf", [who.address]);

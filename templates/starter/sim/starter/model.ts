@@ -20,13 +20,25 @@ export function newVault(feeBps: bigint): VaultState {
   return { feeBps, balances: new Map(), totalDeposits: 0n, feesCollected: 0n };
 }
 
-/** Mirrors StarterVault.deposit. */
+export const MAX_UINT256 = (1n << 256n) - 1n;
+
+/** Solidity 0.8's checked arithmetic: a result past 2^256 - 1 reverts with Panic(0x11), as the contract does. */
+function checked(value: bigint): bigint {
+  if (value > MAX_UINT256) revert("Panic", 0x11n);
+  return value;
+}
+
+/** Mirrors StarterVault.deposit, its checked arithmetic included (`sim fuzz` tries amounts up to 2^256 - 1). */
 export function deposit(s: VaultState, env: CallEnv, amount: bigint): void {
   if (amount === 0n) revert("StarterVaultZeroAmount");
+  checked(amount * s.feeBps);
   const fee = (amount * s.feeBps) / 10_000n;
-  s.balances.set(env.sender, balanceOf(s, env.sender) + amount - fee);
-  s.totalDeposits += amount - fee;
-  s.feesCollected += fee;
+  const balance = checked(balanceOf(s, env.sender) + amount - fee);
+  const total = checked(s.totalDeposits + amount - fee);
+  const fees = checked(s.feesCollected + fee);
+  s.balances.set(env.sender, balance);
+  s.totalDeposits = total;
+  s.feesCollected = fees;
 }
 
 /** Mirrors StarterVault.withdraw. */

@@ -1,0 +1,275 @@
+// `npm run mutation`: mutants of Lockstep's contracts, each checked by a default lockstep run and by a fuzz
+// campaign of a fixed budget. Operators: relational boundary, arithmetic operator, rounding direction, deleted
+// statement or state write, swapped arguments, removed access check. A mutant whose compiled bytecode equals the
+// original's, or that is named in EQUIVALENT below with the reason, is equivalent (not counted as missed); one that
+// does not compile is stillborn. Work happens in a copy of the repository (node_modules linked), so the tree stays
+// as it is. Results: mutation/results.json and a table per contract and operator.
+//
+//   npm run mutation [-- --limit N] [--only VoucherEscrow] [--fuzz-runs 10] [--fuzz-depth 200] [--every K]
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { join, resolve } from "node:path";
+import process from "node:process";
+
+const root = resolve(import.meta.dirname, "..");
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const limit = Number(opt("limit", "100000"));
+const every = Number(opt("every", "1"));
+const only = opt("only", undefined);
+const fuzzRuns = opt("fuzz-runs", "10");
+const fuzzDepth = opt("fuzz-depth", "200");
+
+/** The contracts mutated, each with the mechanism it belongs to. */
+const TARGETS = [
+  { file: "contracts/fees/FeeManager.sol", contract: "FeeManager", mechanism: "fees" },
+  { file: "contracts/libraries/FeeMath.sol", contract: "FeeMath", mechanism: "fees" },
+  { file: "contracts/vouchers/VoucherEscrow.sol", contract: "VoucherEscrow", mechanism: "vouchers" },
+  { file: "contracts/rewards/RewardsDistributor.sol", contract: "RewardsDistributor", mechanism: "rewards" },
+  { file: "contracts/libraries/EmissionMath.sol", contract: "EmissionMath", mechanism: "rewards" },
+];
+
+/** Mutants known to be equivalent, by id, with why (checked by hand). */
+const EQUIVALENT = {};
+
+const ACCESS =
+  /(NotBuyer|NotResolver|NotSeller|NotOfferSeller|NotParty|NotSource|_requireBuyer|_requireResolver|_requireParty)/;
+
+/** Every mutant of one source: { id, operator, line, before, after, source }. */
+function mutantsOf(target, text) {
+  const lines = text.split("\n");
+  const out = [];
+  const add = (operator, i, after) => {
+    if (after === lines[i]) return;
+    const source = [...lines.slice(0, i), after, ...lines.slice(i + 1)].join("\n");
+    out.push({ operator, line: i + 1, before: lines[i].trim(), after: after.trim(), source });
+  };
+  // Constructors are left alone: a deployment's checks are no Action's to reach (the scenarios deploy fixed values).
+  let depth = 0;
+  let inConstructor = false;
+  lines.forEach((line, i) => {
+    const code = line.replace(/\/\/.*$/, "");
+    const t = code.trim();
+    if (/^constructor\(/.test(t)) inConstructor = true;
+    if (inConstructor) {
+      depth += (code.match(/\{/g) ?? []).length - (code.match(/\}/g) ?? []).length;
+      if (depth <= 0 && code.includes("}")) {
+        inConstructor = false;
+        depth = 0;
+      }
+      return;
+    }
+    if (t === "" || t.startsWith("///") || t.startsWith("*") || /^(import|pragma|error|event|\/\/)/.test(t)) return;
+    // Relational boundaries: < <-> <=, > <-> >= (comparisons only, not shifts or arrows).
+    for (const [re, to] of [
+      [/ < /g, " <= "],
+      [/ <= /g, " < "],
+      [/ > /g, " >= "],
+      [/ >= /g, " > "],
+    ]) {
+      let m;
+      const r = new RegExp(re.source, "g");
+      while ((m = r.exec(code)) !== null)
+        add("relational boundary", i, line.slice(0, m.index) + to + line.slice(m.index + m[0].length));
+    }
+    // Arithmetic operators: + <-> -, * <-> /, += <-> -=.
+    for (const [re, to] of [
+      [/ \+ /g, " - "],
+      [/ - /g, " + "],
+      [/ \* /g, " / "],
+      [/ \/ /g, " * "],
+      [/ \+= /g, " -= "],
+      [/ -= /g, " += "],
+    ]) {
+      let m;
+      const r = new RegExp(re.source, "g");
+      while ((m = r.exec(code)) !== null)
+        add("arithmetic operator", i, line.slice(0, m.index) + to + line.slice(m.index + m[0].length));
+    }
+    // Rounding direction: a floor division through mulDiv rounds up instead.
+    const md = /Math\.mulDiv\(([^;]*)\)/.exec(code);
+    if (md !== null && !md[1].includes("Rounding")) {
+      add("rounding direction", i, line.replace(md[0], `Math.mulDiv(${md[1]}, Math.Rounding.Ceil)`));
+    }
+    // Deleted statement or state write: an assignment, an increment, a call statement, an emit.
+    if (
+      /^(_\w+|ex\.\w+|offer\.\w+|\w+\[[^\]]*\])[^=;]*(=|\+=|-=)[^=]/.test(t) ||
+      /^(\+\+|--)_/.test(t) ||
+      /^emit /.test(t) ||
+      /^_(accrueFees|burn|mint|credit|setState|setDisputeState|cancel|release\w*)\(/.test(t)
+    ) {
+      if (t.endsWith(";") && !ACCESS.test(t)) add("deleted statement", i, line.replace(t, "// (deleted)"));
+    }
+    // Removed access check.
+    if (ACCESS.test(t) && (t.startsWith("if (") || t.startsWith("_require")) && t.endsWith(";")) {
+      add("removed access check", i, line.replace(t, "// (access check removed)"));
+    }
+    if (/\bonlyOwner\b/.test(code) && /function /.test(code))
+      add("removed access check", i, line.replace(/ onlyOwner/, ""));
+    // Swapped arguments: two adjacent arguments of a call to one of the contract's own functions.
+    const call =
+      /\b(_release|_releaseSplit|_split|accruePoints|bpsOfDown|splitFee|mulDiv|linearEmitted|halvingEmitted)\(([^()]*)\)/.exec(
+        code,
+      );
+    if (call !== null) {
+      const parts = call[2].split(",").map((p) => p.trim());
+      for (let k = 0; k + 1 < parts.length; k++) {
+        if (parts[k] === parts[k + 1]) continue;
+        const swapped = [...parts];
+        [swapped[k], swapped[k + 1]] = [swapped[k + 1], swapped[k]];
+        add("swapped arguments", i, line.replace(call[0], `${call[1]}(${swapped.join(", ")})`));
+      }
+    }
+  });
+  return out.map((m, k) => ({ ...m, id: `${target.contract}-${String(k + 1).padStart(3, "0")}` }));
+}
+
+const run = (cwd, cmd, cmdArgs, timeoutMs) => {
+  const r = spawnSync(cmd, cmdArgs, { cwd, encoding: "utf8", timeout: timeoutMs, env: { ...process.env, CI: "1" } });
+  return { code: r.status ?? (r.signal ? 124 : 1), out: (r.stdout ?? "") + (r.stderr ?? "") };
+};
+
+function bytecodeOf(work, target) {
+  const dir = join(work, "artifacts", target.file);
+  const file = join(dir, `${target.contract}.json`);
+  if (!existsSync(file)) return undefined;
+  const a = JSON.parse(readFileSync(file, "utf8"));
+  return createHash("sha256")
+    .update(a.deployedBytecode ?? a.bytecode ?? "")
+    .digest("hex");
+}
+
+// The working copy.
+const work = join(root, "mutation", "work");
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+for (const entry of [
+  "contracts",
+  "simulation",
+  "templates",
+  "examples",
+  "test",
+  "types",
+  "scripts",
+  "hardhat.config.ts",
+  "package.json",
+  "tsconfig.json",
+]) {
+  if (existsSync(join(root, entry))) cpSync(join(root, entry), join(work, entry), { recursive: true });
+}
+symlinkSync(join(root, "node_modules"), join(work, "node_modules"));
+const hh = join(root, "node_modules", ".bin", "hardhat");
+const say = (s) => process.stderr.write(s + "\n");
+say("building the unmutated contracts in the working copy...");
+let b = run(work, hh, ["build", "--quiet"], 600_000);
+if (b.code !== 0) throw new Error(`the unmutated build failed:\n${b.out}`);
+const original = Object.fromEntries(TARGETS.map((t) => [t.contract, bytecodeOf(work, t)]));
+
+const LOCKSTEP = [
+  ["sim", "run", "--scenario", "fees-and-rewards", "--out", "results"],
+  ["sim", "run", "--scenario", "boson-commerce", "--steps", "24", "--out", "results"],
+];
+const FUZZ = [
+  ["sim", "fuzz", "--scenario", "fees-and-rewards", "--runs", fuzzRuns, "--depth", fuzzDepth, "--out", "results"],
+  ["sim", "fuzz", "--scenario", "boson-commerce", "--runs", fuzzRuns, "--depth", fuzzDepth, "--out", "results"],
+];
+const caughtBy = (commands) => {
+  for (const c of commands) {
+    const r = run(work, hh, c, 900_000);
+    if (r.code !== 0) {
+      const line =
+        r.out.split("\n").find((l) => /Failure in sequence|First divergence|Invariants: broken|error:/.test(l)) ??
+        `exit ${r.code}`;
+      return { caught: true, by: c.slice(0, 4).join(" "), why: line.slice(0, 300) };
+    }
+  }
+  return { caught: false };
+};
+
+const results = [];
+let count = 0;
+for (const target of TARGETS) {
+  if (only !== undefined && target.contract !== only) continue;
+  const path = join(work, target.file);
+  const text = readFileSync(path, "utf8");
+  const mutants = mutantsOf(target, text).filter((_, k) => k % every === 0);
+  for (const m of mutants) {
+    if (count >= limit) break;
+    count++;
+    writeFileSync(path, m.source);
+    const build = run(work, hh, ["build", "--quiet"], 600_000);
+    let verdict;
+    if (build.code !== 0) verdict = { status: "stillborn" };
+    else if (
+      bytecodeOf(work, target) === original[target.contract] &&
+      target.contract !== "FeeMath" &&
+      target.contract !== "EmissionMath"
+    ) {
+      verdict = { status: "equivalent", why: "same bytecode as the original" };
+    } else if (EQUIVALENT[m.id] !== undefined) verdict = { status: "equivalent", why: EQUIVALENT[m.id] };
+    else {
+      const lockstep = caughtBy(LOCKSTEP);
+      const fuzz = caughtBy(FUZZ);
+      verdict = { status: lockstep.caught || fuzz.caught ? "caught" : "missed", lockstep, fuzz };
+    }
+    writeFileSync(path, text);
+    const r = {
+      id: m.id,
+      mechanism: target.mechanism,
+      contract: target.contract,
+      operator: m.operator,
+      line: m.line,
+      before: m.before,
+      after: m.after,
+      ...verdict,
+    };
+    results.push(r);
+    say(
+      `${m.id} ${m.operator} line ${m.line}: ${r.status}${r.lockstep ? ` (lockstep ${r.lockstep.caught ? "caught" : "missed"}, fuzz ${r.fuzz.caught ? "caught" : "missed"})` : ""}`,
+    );
+    mkdirSync(join(root, "mutation"), { recursive: true });
+    writeFileSync(
+      join(root, "mutation", "results.json"),
+      JSON.stringify({ fuzzRuns, fuzzDepth, results }, null, 2) + "\n",
+    );
+  }
+}
+run(work, hh, ["build", "--quiet"], 600_000);
+
+// The table: per mechanism and operator, the share of non-equivalent, compiled mutants each check caught.
+const rows = new Map();
+for (const r of results) {
+  if (r.status === "stillborn" || r.status === "equivalent") continue;
+  for (const key of [`${r.mechanism} / ${r.operator}`, `${r.mechanism} / all`, `all / all`]) {
+    const row = rows.get(key) ?? { n: 0, lockstep: 0, fuzz: 0, either: 0 };
+    row.n++;
+    if (r.lockstep.caught) row.lockstep++;
+    if (r.fuzz.caught) row.fuzz++;
+    if (r.status === "caught") row.either++;
+    rows.set(key, row);
+  }
+}
+const pct = (a, n) => (n === 0 ? "-" : `${Math.round((100 * a) / n)}%`);
+const lines = [
+  "| mechanism / operator | mutants | lockstep run | fuzz campaign | either |",
+  "| --- | --- | --- | --- | --- |",
+];
+for (const [k, r] of [...rows].sort())
+  lines.push(`| ${k} | ${r.n} | ${pct(r.lockstep, r.n)} | ${pct(r.fuzz, r.n)} | ${pct(r.either, r.n)} |`);
+const equivalent = results.filter((r) => r.status === "equivalent");
+const stillborn = results.filter((r) => r.status === "stillborn").length;
+lines.push(
+  "",
+  `Equivalent (${equivalent.length}): ${equivalent.map((r) => `${r.id} (${r.why})`).join("; ") || "none"}. Stillborn (do not compile): ${stillborn}.`,
+);
+const missed = results.filter((r) => r.status === "missed");
+lines.push(
+  `Missed (${missed.length}): ${missed.map((r) => `${r.id} line ${r.line} ${r.operator}: \`${r.after}\``).join("; ") || "none"}.`,
+);
+writeFileSync(join(root, "mutation", "table.md"), lines.join("\n") + "\n");
+process.stdout.write(lines.join("\n") + "\n");
+execFileSync("true");

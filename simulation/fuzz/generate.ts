@@ -1,0 +1,404 @@
+/**
+ * How `sim fuzz` makes a sequence: rounds of the scenario's own agents (their policies at the
+ * scenario's next substep, which walk the mechanism into realistic states) mixed with Actions of
+ * its own. Those are fresh (the declared kind that has succeeded least so far, by any sender,
+ * outsiders included so access checks get tried, its arguments reused from a recent Action where the
+ * names match: the ids that exist) or echoes of an Action already in the sequence (another sender,
+ * one argument moved to a boundary, or the same again later). Arguments favour
+ * boundaries: 0, 1 wei, the maximum, what the agents use, what the model holds now (a balance, a
+ * count: an id that exists and the next one, which does not) and one off either way. Times stay
+ * where they are, or fall exactly on a deadline the model knows, or one second either side of it.
+ * Everything is drawn from one seeded stream per sequence: a seed and an index give the sequence.
+ */
+import { createClock, type Clock } from "../engine/clock.js";
+import { deterministic } from "../engine/determinism.js";
+import { createRng, type Rng } from "../engine/rng.js";
+import type { Account, Action, ActionArg, AgentContext, Tick } from "../engine/types.js";
+import type { FuzzRun, FuzzSession } from "./session.js";
+import type { FuzzStep } from "./types.js";
+import type { ArgKind, KindSpec, Vocabulary } from "./vocabulary.js";
+
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+/** Kinds called in one strike at a deadline. */
+const STRIKE_KINDS = 6;
+/** Fresh candidates tried on the model for one probed Action. */
+const PROBES = 8;
+/** Deadlines further than this from now are not jumped to: a chain's clock cannot go to 2^255. */
+const HORIZON_SECONDS = 10n * 365n * 86_400n;
+
+export interface GeneratorSpec {
+  readonly session: FuzzSession;
+  readonly vocabulary: Vocabulary;
+  readonly seed: number;
+  /** The sequence's index in its campaign: with the seed, it picks the sequence's stream. */
+  readonly index: number;
+  /** Steps of the scenario whose substeps the agents act in (their population is the campaign's accounts). */
+  readonly steps: number;
+}
+
+export interface Generator {
+  /** The next Actions to send, given the state the sequence has reached: one, or an agents' round. */
+  next(run: FuzzRun): FuzzStep[];
+}
+
+export function createGenerator(spec: GeneratorSpec): Generator {
+  const { session, vocabulary } = spec;
+  const { scenario, params, keys, deployed } = session;
+  const definition = scenario.resolved.definition;
+  const rng = createRng({ seed: spec.seed, scenario: scenario.name, stream: `fuzz/${spec.index}` });
+  const clock: Clock = createClock(session.startTime, scenario.stepSeconds(params as never), scenario.substeps);
+  const stepSeconds = BigInt(clock.stepSeconds);
+  const byId = new Map(session.accounts.map((a) => [a.id, a]));
+  const instances = Object.values(session.deployment.addresses);
+  const history: FuzzStep[] = [];
+  const agentRngs = new Map<string, Rng>();
+  const live = new Set<string>();
+  let tick = { step: 0, substep: 0 };
+  const where = `Scenario ${scenario.name}`;
+
+  /** The next substep of the scenario's clock at or after `now`, within the campaign's steps. */
+  const nextTick = (now: bigint): Tick | undefined => {
+    while (tick.step < spec.steps) {
+      const t = clock.at(tick.step, tick.substep);
+      if (t.time >= now) return t;
+      advanceTick();
+    }
+    return undefined;
+  };
+  const advanceTick = (): void => {
+    tick =
+      tick.substep + 1 < clock.substeps.length
+        ? { ...tick, substep: tick.substep + 1 }
+        : { step: tick.step + 1, substep: 0 };
+  };
+
+  /** The agents' round at `t`: every agent alive at its step that acts in its substep, on one view. */
+  const agentRound = (run: FuzzRun, t: Tick): FuzzStep[] => {
+    advanceTick();
+    const population = scenario
+      .population(params as never, t.step)
+      .map((a) => byId.get(a.id))
+      .filter((a): a is Account => a !== undefined);
+    const newcomers = population.filter((a) => !live.has(a.id));
+    for (const a of newcomers) live.add(a.id);
+    const view = deterministic(`${where} (its view)`, () => scenario.view(run.world as never, run.offChain as never));
+    const out: FuzzStep[] = [];
+    for (const self of population) {
+      const policy = scenario.policies[self.role];
+      if (policy === undefined || (policy.substeps !== undefined && !policy.substeps.includes(t.substep))) continue;
+      let agentRng = agentRngs.get(self.id);
+      if (agentRng === undefined) {
+        agentRng = createRng({ seed: spec.seed, scenario: scenario.name, stream: `fuzz/${spec.index}/${self.id}` });
+        agentRngs.set(self.id, agentRng);
+      }
+      const ctx: AgentContext<never> = {
+        ...t,
+        params: params as never,
+        rng: agentRng,
+        self,
+        addressOf: (id) => byId.get(id)?.address ?? keys.addressOf(id),
+        population,
+        newcomers,
+      };
+      const actions = deterministic(`${where}: the policy of ${self.id}`, () => policy(view as never, ctx));
+      for (const action of actions) out.push({ action, sender: keys.addressOf(action.agent), time: t.time });
+    }
+    return out;
+  };
+
+  /** The deadlines the model knows now, in the future and within reach, nearest first, each with what it concerns. */
+  const deadlinesOf = (run: FuzzRun): { at: bigint; args: Action["args"] }[] => {
+    if (definition.deadlines === undefined) return [];
+    const now = run.time;
+    const known = deterministic(`${where}: its deadlines`, () => definition.deadlines!(run.world as never, deployed));
+    const out: { at: bigint; args: Action["args"] }[] = [];
+    for (const d of known) {
+      const at = typeof d === "bigint" ? d : d.at;
+      const args = typeof d === "bigint" ? {} : (d.args ?? {});
+      for (const t of [at - 1n, at, at + 1n]) if (t >= now && t <= now + HORIZON_SECONDS) out.push({ at: t, args });
+    }
+    return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  };
+  /** One of them, the nearest most often: a far one (a vesting's end) skips everything before it. */
+  const pickDeadline = (run: FuzzRun) => {
+    const near = deadlinesOf(run);
+    return near.length === 0 ? undefined : near[Math.floor(near.length * rng.next() ** 2)]!;
+  };
+
+  const pickTime = (run: FuzzRun): bigint => {
+    const now = run.time;
+    const x = rng.next();
+    if (x < 0.65) return now;
+    if (x < 0.85) {
+      const d = pickDeadline(run);
+      if (d !== undefined) return d.at;
+    }
+    // Log-uniform up to a step: mostly seconds to hours, now and then days.
+    const bits = rng.int(0, stepSeconds.toString(2).length - 1);
+    return now + rng.bigint(1n, 1n << BigInt(bits));
+  };
+
+  /**
+   * A strike at a deadline: at its second (or one either side), a few calls of the kinds that take what it
+   * concerns (every call on that exchange), by its creator or anyone. Not probed: a call the model refuses
+   * at the boundary is the one to send.
+   */
+  const strike = (run: FuzzRun): FuzzStep[] => {
+    const d = pickDeadline(run);
+    if (d === undefined) return [];
+    const names = Object.keys(d.args);
+    const kinds = vocabulary.kinds.filter((k) => names.every((n) => k.args.some(([a]) => a === n)));
+    if (kinds.length === 0) return [];
+    const owners = [...run.created]
+      .filter(([, ids]) => Object.values(d.args).some((v) => typeof v === "bigint" && ids.includes(v)))
+      .map(([id]) => byId.get(id))
+      .filter((a): a is Account => a !== undefined);
+    const out: FuzzStep[] = [];
+    // Up to six of those kinds, each once, in a random order.
+    const order = kinds.map((k) => ({ k, key: rng.next() })).sort((a, b) => a.key - b.key);
+    for (const { k: kind } of order.slice(0, STRIKE_KINDS)) {
+      const sender =
+        owners.length > 0 && rng.chance(0.5) ? owners[rng.int(0, owners.length - 1)]! : pickSender(kind.kind, run);
+      out.push(step(kind.kind, sender, argsFor(kind, run, sender, d.args), d.at));
+    }
+    return out;
+  };
+
+  // Senders: the agents whose role emits a kind (learned), accounts named in the sequence's arguments (a
+  // resolver named by an offer, a spender), outsiders (who own nothing), or anyone.
+  const outsiders = session.accounts.filter((a) => a.role === "outsider");
+  const rolesOf = new Map<string, Set<string>>();
+  for (const [kind, actions] of vocabulary.agentActions) {
+    rolesOf.set(kind, new Set(actions.map((a) => byId.get(a.agent)?.role).filter((r): r is string => r !== undefined)));
+  }
+  const byAddress = new Map(session.accounts.map((a) => [a.address.toLowerCase(), a]));
+  const named: Account[] = [];
+  const pickSender = (kind?: string, run?: FuzzRun): Account => {
+    const accounts = session.accounts;
+    const x = rng.next();
+    if (run !== undefined && run.created.size > 0 && rng.chance(0.3)) {
+      // An account that created something: its ids are what its next calls are about.
+      const creators = [...run.created.keys()].map((id) => byId.get(id)).filter((a): a is Account => a !== undefined);
+      if (creators.length > 0) return creators[rng.int(0, creators.length - 1)]!;
+    }
+    if (x < 0.15 && outsiders.length > 0) return outsiders[rng.int(0, outsiders.length - 1)]!;
+    if (x < 0.45 && named.length > 0) return named[rng.int(0, named.length - 1)]!;
+    const roles = kind === undefined ? undefined : rolesOf.get(kind);
+    if (x < 0.75 && roles !== undefined && roles.size > 0) {
+      const fit = accounts.filter((a) => roles.has(a.role));
+      if (fit.length > 0) return fit[rng.int(0, fit.length - 1)]!;
+    }
+    return accounts[rng.int(0, accounts.length - 1)]!;
+  };
+
+  const errorNumbers: bigint[] = [];
+  let named_ = 0;
+  const uintValue = (bits: number, name: string, run: FuzzRun, sender: Account): bigint => {
+    const max = (1n << BigInt(bits)) - 1n;
+    const fit = (v: bigint): bigint => (v < 0n ? 0n : v > max ? max : v);
+    const nudge = (v: bigint): bigint => fit(v + BigInt(rng.int(-1, 1)));
+    const seen = vocabulary.seen.get(name);
+    const own = run.created.get(sender.id);
+    // Numbers the model's reverts named (a limit, a deadline, what is available): each, and one off either way.
+    for (; named_ < run.records.length; named_++) {
+      for (const a of run.records[named_]!.model.error?.args ?? []) {
+        if (/^\d+$/.test(a) && errorNumbers.length < 256) errorNumbers.push(BigInt(a));
+      }
+    }
+    const pick = rng.weighted([
+      2,
+      seen !== undefined ? 3 : 0,
+      3,
+      2,
+      1,
+      4,
+      own !== undefined ? 5 : 0,
+      errorNumbers.length > 0 ? 3 : 0,
+    ]);
+    switch (pick) {
+      case 0:
+        return [0n, 1n, 2n, max, max - 1n][rng.int(0, 4)]!;
+      case 1: {
+        const v = seen![rng.int(0, seen!.length - 1)]!;
+        return typeof v === "bigint" || typeof v === "number" ? nudge(BigInt(v)) : rng.bigint(0n, 10n);
+      }
+      case 2: {
+        // What the model holds now: the sender's own variables half the time (its balance, its funds).
+        const own = `${sender.id}.`;
+        const values: bigint[] = [];
+        const mine: bigint[] = [];
+        for (const [n, v] of run.sample) {
+          if (typeof v !== "bigint" || v < 0n) continue;
+          values.push(v);
+          if (n.startsWith(own)) mine.push(v);
+        }
+        const from = mine.length > 0 && rng.chance(0.5) ? mine : values;
+        return from.length === 0 ? 0n : nudge(from[rng.int(0, from.length - 1)]!);
+      }
+      case 3:
+        return BigInt(rng.int(0, 10));
+      case 4:
+        return rng.bigint(0n, (1n << BigInt(rng.int(1, bits))) - 1n);
+      case 6:
+        // An id the sender created (its offer, its exchange).
+        return own![rng.int(0, own!.length - 1)]!;
+      case 7:
+        return nudge(errorNumbers[rng.int(0, errorNumbers.length - 1)]!);
+      default: {
+        // An id that exists, or the next: up to one past a count the model holds now (any small value).
+        const counts: bigint[] = [];
+        for (const v of run.sample.values()) if (typeof v === "bigint" && v > 0n && v <= 100_000n) counts.push(v);
+        return counts.length === 0 ? 1n : fit(rng.bigint(1n, counts[rng.int(0, counts.length - 1)]! + 1n));
+      }
+    }
+  };
+
+  const argValue = (kind: ArgKind, name: string, run: FuzzRun, sender: Account): ActionArg => {
+    switch (kind.type) {
+      case "uint":
+        return uintValue(kind.bits, name, run, sender);
+      case "int": {
+        const v = uintValue(kind.bits - 1, name, run, sender);
+        return rng.chance(0.3) ? -v : v;
+      }
+      case "address": {
+        const x = rng.weighted([6, 2, 1]);
+        if (x === 0) return session.accounts[rng.int(0, session.accounts.length - 1)]!.address;
+        if (x === 1 && instances.length > 0) return instances[rng.int(0, instances.length - 1)]!;
+        return ZERO_ADDRESS;
+      }
+      case "bool":
+        return rng.chance(0.5);
+      case "oneOf":
+        return kind.values[rng.int(0, kind.values.length - 1)]!;
+    }
+  };
+
+  const argsFor = (spec: KindSpec, run: FuzzRun, sender: Account, given: Action["args"] = {}): Action["args"] => {
+    const out: Record<string, ActionArg> = {};
+    for (const [name, kind] of spec.args) out[name] = given[name] ?? argValue(kind, name, run, sender);
+    return out;
+  };
+
+  const step = (kind: string, sender: Account, args: Action["args"], time: bigint): FuzzStep => ({
+    action: { agent: sender.id, kind, args },
+    sender: sender.address,
+    time,
+  });
+
+  // Kinds that have succeeded less in this sequence come first: a dispute's later calls get tried once it is open.
+  const succeeded = new Map<string, number>();
+  let counted = 0;
+  const rarest = (run: FuzzRun, among: readonly KindSpec[]): KindSpec => {
+    for (; counted < run.records.length; counted++) {
+      const r = run.records[counted]!;
+      if (r.model.ok) succeeded.set(r.step.action.kind, (succeeded.get(r.step.action.kind) ?? 0) + 1);
+    }
+    return among[rng.weighted(among.map((k) => 1 / (1 + (succeeded.get(k.kind) ?? 0))))]!;
+  };
+
+  /**
+   * A fresh Action: the kind that has succeeded least (weighted), its arguments taken where it can from a
+   * recent Action that has arguments of the same names (an exchange a buyer just redeemed: its dispute, by
+   * the same buyer, is the next thing to try), the rest drawn.
+   */
+  const fresh = (run: FuzzRun, time: bigint, kind?: KindSpec): FuzzStep => {
+    const spec = kind ?? rarest(run, vocabulary.kinds);
+    const names = spec.args.map(([n]) => n);
+    let donor: FuzzStep | undefined;
+    if (names.length > 0 && rng.chance(0.65)) {
+      const donors: FuzzStep[] = [];
+      // Donors that succeeded (their ids exist), most of the time; a record i is history's step i.
+      const okOnly = rng.chance(0.85);
+      for (let i = history.length - 1; i >= 0 && donors.length < 16; i--) {
+        const h = history[i]!;
+        if (okOnly && run.records[i]?.model.ok !== true) continue;
+        if (names.some((n) => h.action.args[n] !== undefined)) donors.push(h);
+      }
+      if (donors.length > 0) donor = donors[Math.floor(donors.length * rng.next() ** 2)];
+    }
+    const donorSender = donor === undefined ? undefined : byId.get(donor.action.agent);
+    const sender = donorSender !== undefined && rng.chance(0.6) ? donorSender : pickSender(spec.kind, run);
+    return step(spec.kind, sender, argsFor(spec, run, sender, donor?.action.args), time);
+  };
+
+  /** A recent Action that succeeded (recent ones most often), or undefined. */
+  const recentSuccess = (run: FuzzRun): FuzzStep | undefined => {
+    const ok: FuzzStep[] = [];
+    for (let i = history.length - 1; i >= 0 && ok.length < 24; i--)
+      if (run.records[i]?.model.ok === true) ok.push(history[i]!);
+    return ok.length === 0 ? undefined : ok[Math.floor(ok.length * rng.next() ** 2)];
+  };
+
+  /** A kind that shares an argument name with `base`, on `base`'s values, by `base`'s sender mostly. */
+  const followUp = (run: FuzzRun, time: bigint, base: FuzzStep): FuzzStep => {
+    const names = Object.keys(base.action.args);
+    const related = vocabulary.kinds.filter((k) => k.args.some(([n]) => names.includes(n)));
+    if (related.length === 0) return fresh(run, time);
+    const kind = rarest(run, related);
+    const own = byId.get(base.action.agent);
+    const sender = own !== undefined && rng.chance(0.7) ? own : pickSender(kind.kind);
+    return step(kind.kind, sender, argsFor(kind, run, sender, base.action.args), time);
+  };
+
+  /** An Action already in the sequence again: by another sender, with one argument moved, or as it was (later). */
+  const echo = (run: FuzzRun, time: bigint): FuzzStep => {
+    // Recent Actions most often: what the agents just did is what the next call can build on.
+    const base = history[history.length - 1 - Math.floor(history.length * rng.next() ** 2)]!;
+    const baseSender = byId.get(base.action.agent) ?? pickSender();
+    const spec = vocabulary.kinds.find((k) => k.kind === base.action.kind);
+    switch (rng.int(0, 2)) {
+      case 0:
+        return step(base.action.kind, pickSender(base.action.kind), base.action.args, time);
+      case 1: {
+        if (spec === undefined || spec.args.length === 0)
+          return step(base.action.kind, baseSender, base.action.args, time);
+        const [name, kind] = spec.args[rng.int(0, spec.args.length - 1)]!;
+        return step(
+          base.action.kind,
+          baseSender,
+          { ...base.action.args, [name]: argValue(kind, name, run, baseSender) },
+          time,
+        );
+      }
+      default:
+        return step(base.action.kind, baseSender, base.action.args, time);
+    }
+  };
+
+  return {
+    next(run) {
+      const t = nextTick(run.time);
+      let out: FuzzStep[];
+      if (t !== undefined && (rng.chance(0.3) || vocabulary.kinds.length === 0)) out = agentRound(run, t);
+      else if (vocabulary.kinds.length === 0) out = [];
+      else if (rng.chance(0.15) && (out = strike(run)).length > 0) {
+        // (a strike at a deadline)
+      } else {
+        const time = pickTime(run);
+        const x = rng.next();
+        if (history.length > 0 && x < 0.25) out = [echo(run, time)];
+        else if (x < 0.8) {
+          // Probed: of a few candidates, the first the model accepts (it then holds it applied), else the last.
+          // Either follow-ups of one recent success (every kind on its ids, by its sender mostly), or fresh
+          // Actions of one kind (other donors, other senders).
+          const base = x < 0.6 ? recentSuccess(run) : undefined;
+          const kind = base === undefined ? rarest(run, vocabulary.kinds) : undefined;
+          const next = (): FuzzStep => (base !== undefined ? followUp(run, time, base) : fresh(run, time, kind));
+          let candidate = next();
+          // A candidate the model refuses is sent now and then all the same: the chain may not refuse it.
+          for (let k = 0; k < PROBES && !rng.chance(0.1) && !run.probe(candidate); k++) candidate = next();
+          out = [candidate];
+        } else out = [fresh(run, time)];
+      }
+      for (const s of out) {
+        history.push(s);
+        for (const v of Object.values(s.action.args)) {
+          const a = typeof v === "string" ? byAddress.get(v.toLowerCase()) : undefined;
+          if (a !== undefined && !named.includes(a)) named.push(a);
+        }
+      }
+      return out;
+    },
+  };
+}

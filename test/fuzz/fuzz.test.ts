@@ -1,0 +1,190 @@
+/**
+ * sim fuzz: each checker of the oracle proven by a case it must catch (a model that misses an overflow, a
+ * model that rounds a fee up, an invariant the chain breaks, a wrong boundary at a deadline), each found
+ * failure shrunk, replayed bit for bit and exported as a mocha test; clean campaigns on correct models;
+ * the same seed giving the same campaign. Budgets are fixed numbers of sequences: no test depends on time.
+ */
+import { expect } from "chai";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import hre from "hardhat";
+import { inProcessTarget } from "../../simulation/chain/inprocess.js";
+import { simFuzz } from "../../simulation/cli/fuzz.js";
+import { defaults } from "../../simulation/engine/params.js";
+import { runCampaign, type CampaignResult } from "../../simulation/fuzz/campaign.js";
+import { replayFuzzSequence } from "../../simulation/fuzz/replay.js";
+import { mochaTest, replayJson } from "../../simulation/fuzz/replayFile.js";
+import { describeFailure } from "../../simulation/fuzz/types.js";
+import { buildVocabulary, watchAgents } from "../../simulation/fuzz/vocabulary.js";
+import { capture } from "../helpers/capture.js";
+import { scenario } from "../helpers/run.js";
+
+const FIXTURES = "./test/fixtures/scenarios";
+
+async function campaign(ref: string, runs: number, depth: number, seed = 1): Promise<CampaignResult> {
+  const s = await scenario(ref);
+  return runCampaign({
+    scenario: s,
+    params: defaults(s.schema),
+    set: "",
+    seed,
+    runs,
+    depth,
+    steps: Math.min(3, s.defaultSteps),
+    target: inProcessTarget(hre),
+  });
+}
+
+describe("fuzz", function () {
+  this.timeout(600_000);
+
+  it("sim fuzz: a campaign on the starter runs clean on its correct model", async () => {
+    const r = await campaign("./templates/starter/sim/starter/scenario.ts", 5, 60);
+    expect(r.failure, r.failure && describeFailure(r.failure.original.failure)).to.equal(undefined);
+    expect(r.sequences).to.equal(5);
+    expect(r.actions).to.equal(300);
+    // Both functions succeeded on both sides, and the model predicted every revert the chain gave.
+    expect([...r.coverage.chain.functions.keys()].sort()).to.deep.equal(["vault.deposit", "vault.withdraw"]);
+    expect([...r.coverage.model.errors]).to.deep.equal([...r.coverage.chain.errors]);
+    expect(r.coverage.chain.errors.get("StarterVaultInsufficientBalance") ?? 0).to.be.greaterThan(0);
+  });
+
+  it("sim fuzz: a model that misses an overflow is caught on the outcome and shrunk to the one deposit", async () => {
+    const r = await campaign(`${FIXTURES}/fuzzOverflow.ts`, 30, 60);
+    const f = r.failure!;
+    expect(f, "the overflow must be found").to.not.equal(undefined);
+    expect(f.shrunk.failure.kind).to.equal("outcome");
+    expect(f.shrunk.steps).to.have.length(1);
+    const [only] = f.records;
+    expect(only!.step.action.kind).to.equal("deposit");
+    expect(only!.model.ok).to.equal(true);
+    expect(only!.chain.error).to.deep.equal({ name: "Panic", args: ["17"] });
+    // amount * feeBps (50) passes 2^256 - 1.
+    expect(BigInt(only!.step.action.args["amount"] as bigint) * 50n >= 1n << 256n).to.equal(true);
+  });
+
+  it("sim fuzz: a model that rounds a fee up is caught on the compared variable and shrunk", async () => {
+    const r = await campaign(`${FIXTURES}/wrongFee.ts`, 10, 60);
+    const f = r.failure!;
+    expect(f, "the wrong rounding must be found").to.not.equal(undefined);
+    const failure = f.replay.failure!;
+    expect(failure.kind).to.equal("variable");
+    expect(f.shrunk.steps).to.have.length(1);
+    const amount = BigInt(f.records[0]!.step.action.args["amount"] as bigint);
+    // The fixture rounds up above 0.8 tokens, and only a fee with a remainder rounds differently.
+    expect(amount > 8n * 10n ** 17n && (amount * 50n) % 10_000n !== 0n).to.equal(true);
+  });
+
+  it("sim fuzz: an invariant the state breaks is caught on the chain, after the action that breaks it", async () => {
+    const r = await campaign(`${FIXTURES}/brokenInvariant.ts`, 10, 60);
+    const f = r.failure!;
+    expect(f).to.not.equal(undefined);
+    const failure = f.replay.failure!;
+    expect(failure).to.include({ kind: "invariant", side: "chain", invariant: "deposits stay under two tokens" });
+    expect(failure.index).to.equal(f.records.length - 1);
+    // Shrunk to deposits that pass two tokens together, none of which can go: 1-minimal.
+    const net = f.records.map((x) => {
+      expect(x.step.action.kind).to.equal("deposit");
+      const amount = BigInt(x.step.action.args["amount"] as bigint);
+      return amount - (amount * 50n) / 10_000n;
+    });
+    const total = net.reduce((a, b) => a + b, 0n);
+    const TWO = 2n * 10n ** 18n;
+    expect(total >= TWO).to.equal(true);
+    for (const n of net) expect(total - n < TWO).to.equal(true);
+  });
+
+  it("sim fuzz: a wrong boundary exactly at the end of a dispute period is found at that second, and its replay is bit for bit", async () => {
+    const r = await campaign(`${FIXTURES}/commerceCompleteBoundary.ts`, 20, 200);
+    const f = r.failure!;
+    expect(f, "the boundary must be found").to.not.equal(undefined);
+    const failure = f.replay.failure!;
+    expect(failure.kind).to.equal("outcome");
+    const last = f.records[f.records.length - 1]!;
+    expect(last.step.action.kind).to.equal("completeExchange");
+    expect(last.model.error?.name).to.equal("VoucherEscrowTooEarly");
+    expect(last.chain.ok).to.equal(true);
+    // At that second: the redeem's time plus the dispute period (7 days in fees-and-rewards).
+    const redeem = f.records.find((x) => x.step.action.kind === "redeemVoucher" && x.chain.ok)!;
+    expect(last.step.time - redeem.step.time).to.equal(7n * 86_400n);
+    // Shrunk: no single action of it can go (ids shift when a commit goes, so the setup stays).
+    expect(f.shrunk.steps.length).to.be.lessThan(f.original.steps.length);
+
+    const replayed = await replayFuzzSequence(hre, JSON.parse(replayJson(f.replay)));
+    expect(replayed.differences).to.deep.equal([]);
+    expect(replayed.failure).to.deep.equal(failure);
+    expect(replayed.records.map((x) => x.chain.txHash)).to.deep.equal(f.records.map((x) => x.chain.txHash));
+  });
+
+  it("sim fuzz --replay: reproduces a shrunk failure bit for bit (exit 1), and exports it as a mocha test", async () => {
+    const r = await campaign(`${FIXTURES}/fuzzOverflow.ts`, 30, 60);
+    const dir = mkdtempSync(join(tmpdir(), "lockstep-fuzz-"));
+    const file = join(dir, "replay.json");
+    writeFileSync(file, replayJson(r.failure!.replay));
+    const testFile = join(dir, "overflow.test.ts");
+    const { value: code, stdout } = await capture(() => simFuzz(hre, { replay: file, exportTest: testFile }));
+    expect(code, stdout).to.equal(1);
+    expect(stdout).to.include(
+      "Bit for bit: every outcome on both sides and every transaction hash as the file recorded.",
+    );
+    expect(stdout).to.include("model: success | chain: revert Panic(17)");
+    const test = readFileSync(testFile, "utf8");
+    expect(test).to.include('import { replayFuzzSequence } from "lockstep";');
+    expect(test).to.include("expect(result.failure, result.report).to.equal(undefined);");
+    const json = test.slice(test.indexOf("const replay = ") + "const replay = ".length, test.indexOf(";\n\ndescribe("));
+    expect(JSON.parse(json)).to.deep.equal(JSON.parse(replayJson(r.failure!.replay)));
+    expect(mochaTest(r.failure!.replay)).to.equal(test);
+  });
+
+  it("sim fuzz: the same seed gives the same campaign; another seed another", async () => {
+    const a = await campaign("./templates/starter/sim/starter/scenario.ts", 3, 40, 7);
+    const b = await campaign("./templates/starter/sim/starter/scenario.ts", 3, 40, 7);
+    const c = await campaign("./templates/starter/sim/starter/scenario.ts", 3, 40, 8);
+    const key = (r: CampaignResult) => JSON.stringify([[...r.coverage.chain.functions], [...r.coverage.chain.errors]]);
+    expect(key(a)).to.equal(key(b));
+    expect(key(a)).to.not.equal(key(c));
+  });
+
+  it("sim fuzz: the vocabulary comes from declarations, the ABI and the agents' Actions, and says what it left out", async () => {
+    const boson = await scenario("boson-commerce");
+    const v = buildVocabulary(boson, await watchAgents(boson, defaults(boson.schema), 1, 6));
+    const source = (kind: string) => v.kinds.find((k) => k.kind === kind)?.source;
+    expect(source("createOffer")).to.equal("declared");
+    expect(source("redeemVoucher")).to.equal("abi");
+    expect(source("release")).to.equal("agents");
+    const [wallet] = v.kinds.find((k) => k.kind === "release")!.args;
+    expect(wallet![0]).to.equal("wallet");
+    expect(wallet![1].type === "oneOf" && [...wallet![1].values].sort()).to.deep.equal([
+      "ecosystemProducts",
+      "investors",
+      "team",
+    ]);
+    const fees = await scenario("fees-and-rewards");
+    const w = buildVocabulary(fees, await watchAgents(fees, defaults(fees.schema), 1, 6));
+    expect(w.left.map((l) => l.kind)).to.deep.equal(["release"]);
+  });
+
+  it("sim fuzz: bad input is one line, exit 2", async () => {
+    const cases: [Parameters<typeof simFuzz>[1], string][] = [
+      [
+        { scenario: "fees-and-rewards", runs: "0" },
+        'error: Invalid option --runs = "0": expected a positive integer up to 1000000.\n',
+      ],
+      [
+        { scenario: "fees-and-rewards", runs: "2", seconds: "5" },
+        'error: Invalid option --seconds = "5": expected either --runs or --seconds, not both.\n',
+      ],
+      [{ replay: "./no-such-replay.json" }, "error: Replay file ./no-such-replay.json cannot be read: ENOENT.\n"],
+      [
+        { scenario: "fees-and-rewards", exportTest: "x.test.ts" },
+        'error: Invalid option --export-test = "x.test.ts": expected --replay <file> with it.\n',
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const { value, stderr } = await capture(() => simFuzz(hre, args));
+      expect(stderr).to.equal(message);
+      expect(value).to.equal(2);
+    }
+  });
+});
