@@ -158,6 +158,8 @@ describe("report: a run", function () {
       "rewards",
       "tokens",
       "release wallets",
+      // What every contract holds (compared since sim fuzz): a group of its own, by its first name segment.
+      "holdings",
     ]);
     for (const field of ["funds (xUSD)", "exchangeToken (xUSD)", "governanceToken (LSG)", "claimableRewards (LSG)"])
       expect(html, field).to.contain(`<th class="num">${field}</th>`);
