@@ -24,6 +24,7 @@ export type {
   Deployed,
   Invariant,
   MechanismDefinition,
+  ObservedCall,
   VariableBinding,
 } from "./sdk/mechanism.js";
 export { defineScenario } from "./sdk/scenario.js";

@@ -152,6 +152,45 @@ const report = withOptions(
   .setAction(() => import("./actions/report.js"))
   .build();
 
+const deploy = withOptions(
+  task(
+    ["sim", "deploy"],
+    "Deploy a scenario's mechanism to a network, with no agents, for real users; sim observe replays what they do",
+  ),
+  [
+    SCENARIO,
+    ["set", 'Parameters, space-separated path=value: "fees.feeBps=75"'],
+    ["rpcUrl", "The JSON-RPC endpoint to deploy to (or give --network)"],
+    [
+      "stepSeconds",
+      "Seconds per scenario step on this chain: the mechanism's durations (epochs, vesting) scaled to it",
+    ],
+    ["out", "Results folder (default results)"],
+  ],
+)
+  .setAction(() => import("./actions/deploy.js"))
+  .build();
+
+const observeTask = withOptions(
+  task(
+    ["sim", "observe"],
+    "Replay what real users did with a deployed mechanism through its model, call by call, compared at every block",
+  ),
+  [
+    ["deployment", "The folder of sim deploy, or of a remote sim run"],
+    ["fromBlock", "First block compared (default: the first after the deployment)"],
+    ["toBlock", "Last block read (default: the latest)"],
+    ["modelSet", "Parameters for the model only (a model assumption to check against what users did)"],
+    ["rpcUrl", "The JSON-RPC endpoint (default: the one the deployment recorded)"],
+    ["confirmations", "Blocks a block must be under before it is read (default 1; more on a public network)"],
+    ["resume", "Continue an observation from its folder's checkpoint"],
+    ["out", "Results folder (default results)"],
+  ],
+)
+  .addFlag({ name: "follow", description: "Keep going as new blocks arrive, until Ctrl-C" })
+  .setAction(() => import("./actions/observe.js"))
+  .build();
+
 const init = task(
   ["sim", "init"],
   "Write a starter into this project: a contract, its pure model, agents and a scenario that runs with parity",
@@ -169,4 +208,6 @@ export const TASKS: TaskDefinition[] = [
   optimize,
   exportTask,
   report,
+  deploy,
+  observeTask,
 ];

@@ -12,7 +12,7 @@ import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemAddresses, type SystemConfig
 import { toAddress, type Address } from "../model/types.js";
 import { availableFunds, DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES } from "../model/vouchers.js";
 import { createWorld, MODEL_CALLS, type World } from "../model/world.js";
-import type { ActionArgs, ActionBinding } from "../sdk/mechanism.js";
+import type { ActionArgs, ActionBinding, ObservedCall } from "../sdk/mechanism.js";
 
 /** The instance of a release wallet: `release-<category>`. */
 export const releaseInstance = (name: string): string => `release-${name}`;
@@ -42,14 +42,49 @@ const CALLS: Readonly<
       contract: string | ((a: ActionArgs) => string);
       fn: string;
       args?: (a: ActionArgs, d: Deployed<SystemConfig>) => readonly unknown[];
+      /** The inverse of `args` and of a `contract` function: what `sim observe` decodes a real call with. */
+      fromCall?: (call: ObservedCall) => ActionArgs;
     }
   >
 > = {
-  mint: { contract: "exchangeToken", fn: "mint", args: (a) => [a["to"], a["amount"]] },
-  approve: { contract: tokenInstance, fn: "approve", args: (a) => [a["spender"], a["amount"]] },
-  transfer: { contract: tokenInstance, fn: "transfer", args: (a) => [a["to"], a["amount"]] },
-  setFeeBps: { contract: "feeManager", fn: "setFeeBps", args: (a) => [a["bps"]] },
-  setEcoBps: { contract: "feeManager", fn: "setEcoBps", args: (a) => [a["bps"]] },
+  mint: {
+    contract: "exchangeToken",
+    fn: "mint",
+    args: (a) => [a["to"], a["amount"]],
+    fromCall: ({ args: [to, amount] }) => ({ to: to as string, amount: amount as bigint }),
+  },
+  approve: {
+    contract: tokenInstance,
+    fn: "approve",
+    args: (a) => [a["spender"], a["amount"]],
+    fromCall: ({ instance, args: [spender, amount] }) => ({
+      token: tokenOfInstance(instance),
+      spender: spender as string,
+      amount: amount as bigint,
+    }),
+  },
+  transfer: {
+    contract: tokenInstance,
+    fn: "transfer",
+    args: (a) => [a["to"], a["amount"]],
+    fromCall: ({ instance, args: [to, amount] }) => ({
+      token: tokenOfInstance(instance),
+      to: to as string,
+      amount: amount as bigint,
+    }),
+  },
+  setFeeBps: {
+    contract: "feeManager",
+    fn: "setFeeBps",
+    args: (a) => [a["bps"]],
+    fromCall: ({ args: [bps] }) => ({ bps: bps as bigint }),
+  },
+  setEcoBps: {
+    contract: "feeManager",
+    fn: "setEcoBps",
+    args: (a) => [a["bps"]],
+    fromCall: ({ args: [bps] }) => ({ bps: bps as bigint }),
+  },
   registerSeller: { contract: "escrow", fn: "registerSeller" },
   depositFunds: { contract: "escrow", fn: "depositFunds" },
   withdrawFunds: { contract: "escrow", fn: "withdrawFunds" },
@@ -70,6 +105,8 @@ const CALLS: Readonly<
         disputeResolverFee: a["disputeResolverFee"],
       },
     ],
+    // The struct's fields are the Action's arguments.
+    fromCall: ({ args: [terms] }) => ({ ...(terms as Record<string, bigint | string>) }),
   },
   commitToOffer: { contract: "escrow", fn: "commitToOffer" },
   cancelVoucher: { contract: "escrow", fn: "cancelVoucher" },
@@ -92,8 +129,24 @@ const CALLS: Readonly<
     contract: (a) => releaseInstance(String(a["wallet"])),
     fn: "release(address)",
     args: (_a, d) => [d.addresses["governanceToken"]],
+    // The wallet is the instance called; the token is always the governance token (re-encoding checks it).
+    fromCall: ({ instance }) => ({ wallet: walletOfInstance(instance) }),
   },
 };
+
+/** The `token` argument of approve and transfer from the instance a call went to. */
+function tokenOfInstance(instance: string): string {
+  if (instance === "exchangeToken") return "exchange";
+  if (instance === "governanceToken") return "governance";
+  throw new TypeError(`A token call to ${instance}: expected exchangeToken or governanceToken.`);
+}
+
+/** The `wallet` argument of release from the instance a call went to (`release-<name>`). */
+function walletOfInstance(instance: string): string {
+  const prefix = releaseInstance("");
+  if (!instance.startsWith(prefix)) throw new TypeError(`A release call to ${instance}: expected a release wallet.`);
+  return instance.slice(prefix.length);
+}
 
 /** `token: "exchange" | "governance"` of approve and transfer. */
 function tokenInstance(a: ActionArgs): string {
@@ -112,6 +165,7 @@ function actions(): Record<string, ActionBinding<SystemConfig, World>> {
         typeof call.contract === "string" ? call.contract : (a) => (call.contract as (a: ActionArgs) => string)(a),
       function: call.fn,
       ...(call.args !== undefined ? { args: call.args } : {}),
+      ...(call.fromCall !== undefined ? { fromCall: call.fromCall } : {}),
       model: (world, env, args) => model(world, env, args),
     };
   }
