@@ -126,9 +126,10 @@ async function deploy(hre: HardhatRuntimeEnvironment, args: DeployArgs, secrets:
     },
   };
   const deployer = keys.addressOf(DEPLOYER_ID);
-  // Real users act at the chain's own time: the mechanism's clock starts now.
-  const wall = BigInt(Math.floor(Date.now() / 1000));
-  const startTime = probe.latestTimestamp > wall ? probe.latestTimestamp : wall;
+  // Real users act at the chain's own time: the mechanism's clock starts at the chain's latest block, which every
+  // later block is at or after (the local clock may run ahead of a node's: a Hardhat node stamps blocks up to a second
+  // and a half behind it, and a call before the start would meet a contract that has not started).
+  const startTime = probe.latestTimestamp;
   const r = scenario.resolved;
   const env = { startTime, keys, ...(timeScale !== undefined ? { timeScale } : {}) };
   const config = runConfig(r.definition, params, env);

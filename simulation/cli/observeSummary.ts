@@ -66,10 +66,11 @@ export function describeWrong(w: WrongTransaction): string {
       : `First transaction the model gets wrong: ${w.txHash} (block ${w.block}, index ${w.txIndex}), ${w.call} by ${w.agent}${via}: ` +
         `after it, ${w.variable}: model ${w.model}, chain ${w.chain}` +
         (w.callsInBlock > 1 ? ` (the state is read once per block; the block held ${w.callsInBlock} calls).` : ".");
+  const u = w.lastUnmodelled;
   const before =
-    w.unmodelledBefore > 0 && w.firstUnmodelled !== undefined
-      ? ` Before it, ${w.unmodelledBefore} call(s) the model did not apply changed state (the first: ${w.firstUnmodelled.call}, ` +
-        `tx ${w.firstUnmodelled.txHash}): the difference may be theirs.`
+    w.unmodelledBefore > 0 && u !== undefined
+      ? ` Up to it, ${w.unmodelledBefore} call(s) the model did not apply changed state (the latest: ${u.call}, ${u.as}, ` +
+        `tx ${u.txHash}, block ${u.block}): the difference may be theirs.`
       : "";
   return head + before;
 }

@@ -73,8 +73,7 @@ export function callDecoder<P, C, M>(
       kindsOf.set(key, [...(kindsOf.get(key) ?? []), kind]);
       found++;
     }
-    if (found === 0) blind.push({ kind, reason: `no deployed instance has ${binding.function}` });
-    else if (binding.args !== undefined && binding.fromCall === undefined) {
+    if (found > 0 && binding.args !== undefined && binding.fromCall === undefined) {
       // Decoding by name may still work (when `args` only reorders the named arguments): re-encoding decides.
       blind.push({
         kind,

@@ -78,6 +78,7 @@ export interface WrongTransaction {
   /** State-changing calls the model did not apply before it, and the first of them. */
   readonly unmodelledBefore: number;
   readonly firstUnmodelled?: Unmodelled;
+  readonly lastUnmodelled?: Unmodelled;
 }
 
 export interface ObserverCounters {
@@ -107,6 +108,7 @@ export interface ObserverSnapshot {
   readonly firstWrong?: WrongTransaction;
   readonly firstViolation?: InvariantViolation;
   readonly firstUnmodelled?: Unmodelled;
+  readonly lastUnmodelled?: Unmodelled;
   readonly accounts: readonly { readonly id: string; readonly address: string }[];
 }
 
@@ -162,6 +164,7 @@ export class Observer {
   firstWrong: WrongTransaction | undefined;
   firstViolation: InvariantViolation | undefined;
   firstUnmodelled: Unmodelled | undefined;
+  lastUnmodelled: Unmodelled | undefined;
   /** Trace rows so far (the initial one included). */
   rows = 0;
   kpis: Record<string, number | bigint> = {};
@@ -205,7 +208,7 @@ export class Observer {
     const calls: CallRecord[] = [];
     const actions: ActionRecord[] = [];
     const step = this.rows; // the row this block gets is `rows`; its actions are recorded in step rows - 1
-    let lastApplied: { entry: Entry; call: string; agent: string } | undefined;
+    let last: { entry: Entry; call: string; agent: string } | undefined;
     const view = deterministic(`${this.where} (its view)`, () => this.o.scenario.view(this.o.model.world, this.state));
     const ctx = {
       params: this.o.params,
@@ -234,6 +237,7 @@ export class Observer {
             : `${decoded.instance}.${decoded.fn}`;
       const agent = entry.unobserved ? this.nameOf(entry.from) : this.observe(entry.from);
       if (record) calls.push(callRecord(b, entry, decoded, as, agent));
+      last = { entry, call: callName, agent };
       if (as !== "action") {
         if (as === "undeclared") c.undeclared++;
         else if (as === "undecodable") c.undecodable++;
@@ -243,13 +247,14 @@ export class Observer {
         // State the model does not follow: a call that succeeded (a rolled-back one changed nothing).
         if ((entry.ok && as !== "rolled back") || as === "unobserved") {
           c.unmodelledChanges++;
-          this.firstUnmodelled ??= {
+          this.lastUnmodelled = {
             block: b.number.toString(),
             txHash: entry.txHash,
             as,
             call: callName,
             from: entry.from,
           };
+          this.firstUnmodelled ??= this.lastUnmodelled;
         }
         continue;
       }
@@ -264,7 +269,6 @@ export class Observer {
           this.o.scenario.observe!(view, action, m, ctx),
         );
       }
-      lastApplied = { entry, call: action.kind, agent };
       c.actions++;
       c.byKind[action.kind] = (c.byKind[action.kind] ?? 0) + 1;
       if (!entry.ok) c.reverted++;
@@ -324,16 +328,11 @@ export class Observer {
       const v = sample.diverged[0]!;
       const m = sample.model!.get(v);
       const ch = sample.chain!.get(v);
-      const last = lastApplied ?? {
-        entry: b.entries[b.entries.length - 1]!,
-        call: "(not applied)",
-        agent: this.nameOf(b.entries[b.entries.length - 1]!.from),
-      };
       this.firstWrong = this.wrong(
         b,
-        last.entry,
-        last.call,
-        last.agent,
+        last!.entry,
+        last!.call,
+        last!.agent,
         "state",
         v,
         m === undefined ? "(missing)" : encodeValue(m),
@@ -367,6 +366,7 @@ export class Observer {
       callsInBlock: b.entries.length,
       unmodelledBefore: this.counters.unmodelledChanges,
       ...(this.firstUnmodelled !== undefined ? { firstUnmodelled: this.firstUnmodelled } : {}),
+      ...(this.lastUnmodelled !== undefined ? { lastUnmodelled: this.lastUnmodelled } : {}),
     };
   }
 
@@ -457,6 +457,7 @@ export class Observer {
       ...(this.firstWrong !== undefined ? { firstWrong: this.firstWrong } : {}),
       ...(this.firstViolation !== undefined ? { firstViolation: this.firstViolation } : {}),
       ...(this.firstUnmodelled !== undefined ? { firstUnmodelled: this.firstUnmodelled } : {}),
+      ...(this.lastUnmodelled !== undefined ? { lastUnmodelled: this.lastUnmodelled } : {}),
       accounts: this.accounts.map((a) => ({ id: a.id, address: a.address })),
     };
   }
@@ -469,6 +470,7 @@ export class Observer {
     this.firstWrong = s.firstWrong;
     this.firstViolation = s.firstViolation;
     this.firstUnmodelled = s.firstUnmodelled;
+    this.lastUnmodelled = s.lastUnmodelled;
   }
 }
 

@@ -1,0 +1,217 @@
+import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import hre from "hardhat";
+import { readRunFolder } from "../../simulation/analysis/report/readRunFolder.js";
+import { simRun } from "../../simulation/cli/run.js";
+import { capture } from "../helpers/capture.js";
+import { startHardhatNode, type HardhatNode } from "../remote/node.js";
+import { startProxy } from "../remote/proxy.js";
+import { deploy, folderIn, lines, manifestOf, observeCmd } from "./helpers.js";
+import { outsideUsers, type OutsideUsers } from "./outsideUsers.js";
+
+describe("observe: real users of a deployed mechanism, replayed through the model", function () {
+  this.timeout(180_000);
+  let node: HardhatNode;
+  let root: string;
+  let deployment: string;
+  let users: OutsideUsers;
+  let observed: string;
+
+  before(async function () {
+    this.timeout(120_000);
+    root = mkdtempSync(join(tmpdir(), "lockstep-observe-"));
+    node = await startHardhatNode();
+    const d = await deploy({ scenario: "fees-and-rewards", rpcUrl: node.url, out: join(root, "deploy") });
+    expect(d.code, d.stderr + d.stdout).to.equal(0);
+    expect(d.stdout).to.include("The model's initial state equals the chain's");
+    deployment = folderIn(join(root, "deploy"), "deploy-fees-and-rewards-");
+    users = await outsideUsers(node.url, deployment);
+    await users.market();
+    await users.forwarded();
+    await users.later();
+  });
+
+  after(async () => {
+    users?.close();
+    await node?.stop();
+    if (root !== undefined) rmSync(root, { recursive: true, force: true });
+  });
+
+  it("observe: outside users' calls (odd amounts, reverts, a forwarder, one block with three) replay with parity", async () => {
+    const r = await observeCmd({ deployment, out: join(root, "parity") });
+    expect(r.code, r.stderr + r.stdout).to.equal(0);
+    observed = folderIn(join(root, "parity"), "observe-fees-and-rewards-");
+    const m = manifestOf(observed);
+    expect(m.status).to.equal("parity");
+    expect(m.divergences).to.equal(0);
+    expect(m.observe.traces).to.equal("call tracer");
+    const expectedActions = users.sent.filter((s) => s.calls.includes("action"));
+    expect(m.observe.calls).to.deep.include({
+      actions: expectedActions.length,
+      undeclared: 2,
+      rolledBack: 1,
+      unobserved: 0,
+      reentrant: 0,
+      undecodable: 0,
+      throughContracts: users.sent.filter((s) => s.through).length,
+    });
+    // The Actions are the script's calls, in its order, each once.
+    const actions = lines(join(observed, "actions.ndjson"));
+    expect(actions.map((x) => (x["chain"] as { txHash: string }).txHash)).to.deep.equal(
+      expectedActions.map((s) => s.hash),
+    );
+    const byWhat = (what: string) => actions[expectedActions.findIndex((s) => s.what === what)]!;
+    expect(byWhat("buyer completes")["chain"]).to.deep.include({ status: "success" });
+    const noOffer = byWhat("buyer commits to no offer (reverts)");
+    expect(noOffer["chain"]).to.deep.include({ status: "reverted", error: "VoucherEscrowNoSuchOffer(99)" });
+    expect(noOffer["model"]).to.deep.include({ status: "reverted", error: "VoucherEscrowNoSuchOffer(99)" });
+    const swallowed = byWhat("forwarder redeems a voucher that does not exist; the forwarder swallows the revert");
+    expect(swallowed["sender"]).to.equal(users.addresses.forwarder);
+    expect(swallowed["agent"]).to.equal(users.addresses.forwarder);
+    expect(swallowed["via"]).to.deep.equal([users.addresses.forwarder]);
+    expect(swallowed["chain"]).to.deep.include({ status: "reverted", error: "VoucherEscrowNoSuchExchange(999)" });
+    expect(byWhat("buyer pays a friend directly")["args"]).to.deep.equal({
+      token: "exchange",
+      to: users.addresses.friend,
+      amount: "777",
+    });
+    // The calls not applied: two undeclared, one undone by its transaction.
+    const calls = lines(join(observed, "calls.ndjson"));
+    expect(calls.filter((c) => c["as"] !== "action").map((c) => [c["as"], c["fn"]])).to.deep.equal([
+      ["undeclared", "setApprovalForAll(address,bool)"],
+      ["undeclared", "transferFrom(address,address,uint256)"],
+      ["rolled back", "redeemVoucher(uint256)"],
+    ]);
+    // An ordinary run folder: what sim report and sim export read, strictly.
+    const run = readRunFolder(observed);
+    expect(run.actions).to.have.length(expectedActions.length);
+    // One row per block that held calls into the mechanism (three calls shared one), after the initial state.
+    const blocks = [...new Set(calls.map((c) => `block ${String(c["block"])}`))];
+    expect(blocks).to.have.length(users.sent.length - 2);
+    expect(run.trace.substeps.slice(1)).to.deep.equal(blocks);
+    expect(r.stdout).to.include(`Parity: `);
+  });
+
+  it("observe: a --model-set perturbation is caught at the transaction that shows it (an epoch closed by an outsider)", async () => {
+    // The escrow's share of points for aggregators changes nothing visible until an epoch is closed and split.
+    const r = await observeCmd({
+      deployment,
+      modelSet: "rewards.aggregatorPointsBps=5000",
+      out: join(root, "perturbed"),
+    });
+    expect(r.code, r.stderr + r.stdout).to.equal(1);
+    const folder = folderIn(join(root, "perturbed"), "observe-fees-and-rewards-");
+    const m = manifestOf(folder);
+    const close = users.sent.find((s) => s.what === "friend closes the epoch")!;
+    expect(m.status).to.equal("diverged");
+    expect(m.observe.firstWrongTransaction).to.deep.include({ txHash: close.hash, what: "state", call: "closeEpoch" });
+    // Every call before it agreed, outcome and state.
+    const actions = lines(join(folder, "actions.ndjson"));
+    const at = actions.findIndex((a) => (a["chain"] as { txHash: string }).txHash === close.hash);
+    expect(at).to.be.greaterThan(0);
+    expect(actions.slice(0, at + 1).filter((a) => a["diverged"] === true)).to.deep.equal([]);
+    const trace = readRunFolder(folder).trace;
+    const firstDiverged = trace.diverged.findIndex((d) => d.length > 0);
+    expect(trace.substeps[firstDiverged]).to.equal(`block ${String(actions[at]!["block"])}`);
+    expect(r.stdout).to.include(`First transaction the model gets wrong: ${close.hash}`);
+  });
+
+  it("observe: on a node without call traces, calls through the forwarder are counted unobserved and named before the divergence they cause", async () => {
+    const proxy = await startProxy({ upstream: node.url, refuse: /^debug_/ });
+    try {
+      const r = await observeCmd({ deployment, rpcUrl: proxy.url, out: join(root, "notraces") });
+      const m = manifestOf(folderIn(join(root, "notraces"), "observe-fees-and-rewards-"));
+      expect(m.observe.traces).to.equal("none");
+      // The forwarded approve, commit and redeem left the mechanism's events; the swallowed revert and the undone
+      // redeem left none, and cannot be seen at all without traces.
+      const forwarded = ["forwarder approves", "forwarder commits", "forwarder redeems"].map(
+        (w) => users.sent.find((s) => s.what === w)!.hash,
+      );
+      expect(m.observe.calls["unobserved"]).to.equal(3);
+      const calls = lines(join(folderIn(join(root, "notraces"), "observe-"), "calls.ndjson"));
+      expect(calls.filter((c) => c["as"] === "unobserved").map((c) => c["txHash"])).to.deep.equal(forwarded);
+      // The model missed the forwarder's commit: the state parts there (its approval changed no compared variable),
+      // and the report names the unobserved calls before it as the likely cause.
+      expect(r.code).to.equal(1);
+      expect(m.observe.firstWrongTransaction).to.deep.include({
+        txHash: forwarded[1],
+        what: "state",
+        unmodelledBefore: 3,
+      });
+      expect(m.observe.firstWrongTransaction!.lastUnmodelled).to.deep.include({
+        as: "unobserved",
+        txHash: forwarded[1],
+      });
+      expect(r.stdout).to.include("unobserved (through another contract, on a node without call traces)");
+      expect(r.stdout).to.include("the difference may be theirs");
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("observe --resume: an observation continued over an undeclared transferFrom names that call as the first wrong one", async () => {
+    const before = manifestOf(observed);
+    await users.transferFrom();
+    const r = await observeCmd({ resume: observed });
+    expect(r.code, r.stderr).to.equal(1);
+    const m = manifestOf(observed);
+    const spend = users.sent.find((s) => s.what === "friend spends the allowance (undeclared, succeeds)")!;
+    expect(BigInt(m.observe.toBlock) > BigInt(before.observe.toBlock)).to.equal(true);
+    expect(m.observe.firstWrongTransaction).to.deep.include({
+      txHash: spend.hash,
+      what: "state",
+      call: "exchangeToken.transferFrom(address,address,uint256)",
+    });
+    expect(m.observe.firstWrongTransaction!.variable).to.match(/\.exchangeToken$/);
+    // The approval before it is an Action, applied once: the earlier Actions are not counted again.
+    const actions = lines(join(observed, "actions.ndjson"));
+    expect(actions.map((a) => (a["chain"] as { txHash: string }).txHash)).to.deep.equal(
+      users.sent.filter((s) => s.calls.includes("action")).map((s) => s.hash),
+    );
+  });
+
+  it("observe --deployment <remote sim run>: its actions again, in order, with the same outcomes, and its compared state", async () => {
+    const run = await capture(() =>
+      simRun(hre, { scenario: "fees-and-rewards", steps: "2", rpcUrl: node.url, out: join(root, "run") }),
+    );
+    expect(run.value, run.stderr).to.equal(0);
+    const runFolder = folderIn(join(root, "run"), "fees-and-rewards-");
+    const r = await observeCmd({ deployment: runFolder, out: join(root, "of-run") });
+    expect(r.code, r.stderr + r.stdout).to.equal(0);
+    const folder = folderIn(join(root, "of-run"), "observe-fees-and-rewards-");
+    const ran = lines(join(runFolder, "actions.ndjson"));
+    const seen = lines(join(folder, "actions.ndjson"));
+    const text = (args: unknown) =>
+      JSON.stringify(Object.entries(args as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+    expect(seen.map((a) => [a["agent"], a["kind"], text(a["args"]), a["chain"]])).to.deep.equal(
+      ran.map((a) => [a["agent"], a["kind"], text(a["args"]), a["chain"]]),
+    );
+    expect(seen.every((a) => a["diverged"] === false)).to.equal(true);
+    // The run's compared state after each step is the observation's after that step's last block.
+    const runTrace = readRunFolder(runFolder).trace;
+    const seenTrace = readRunFolder(folder).trace;
+    let compared = 0;
+    for (let step = 0; step < 2; step++) {
+      const lastOfStep = seen.filter((_, i) => ran[i]!["step"] === step).pop()!;
+      const row = seenTrace.substeps.indexOf(`block ${String(lastOfStep["block"])}`);
+      for (const v of runTrace.variables) {
+        const expected = runTrace.cells(`${v}:chain`)![step + 1]!;
+        const got = seenTrace.cells(`${v}:chain`)?.[row];
+        if (got === undefined || expected === "") continue;
+        expect(got, `${v} after step ${step}`).to.equal(expected);
+        compared++;
+      }
+    }
+    // Every global, and the variables of every agent that called the mechanism (the others' are not compared).
+    const fields = (readRunFolder(runFolder).manifestJson["accountFields"] as string[]) ?? [];
+    const isAccountVariable = (v: string) => fields.includes(v.slice(v.lastIndexOf(".") + 1));
+    const globals = runTrace.variables.filter((v) => !isAccountVariable(v));
+    expect(globals.length).to.be.greaterThan(30);
+    expect(seenTrace.variables.filter((v) => !isAccountVariable(v))).to.deep.equal(globals);
+    const callers = [...new Set(ran.map((a) => String(a["agent"])))];
+    for (const agent of callers) expect(seenTrace.variables, agent).to.include(`${agent}.${fields[0]!}`);
+    expect(compared).to.be.greaterThan(2 * (globals.length + callers.length * fields.length) - 10);
+  });
+});
