@@ -248,8 +248,8 @@ async function run(
   folderRef.path = path;
   const resume = setup.folder === undefined ? undefined : folder.restore((header) => layoutOf(header));
   if (resume === undefined) folder.start();
-  const resumes =
-    typeof setup.resumed?.["resumes"] === "number" ? (setup.resumed["resumes"] as number) + (resume ? 1 : 0) : 0;
+  const before = (setup.resumed?.["observe"] as { resumes?: unknown } | undefined)?.resumes;
+  const resumes = (typeof before === "number" ? before : 0) + (resume !== undefined ? 1 : 0);
   const base = {
     lockstep: "0.1.0",
     scenario: scenario.name,

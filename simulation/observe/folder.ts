@@ -160,7 +160,7 @@ export class ObserveFolder {
     }
     if (out.length - 1 !== rows) {
       throw new UserError(
-        `${path}: ${out.length - 1} rows, but the checkpoint counts ${rows}: the trace was changed outside Lockstep.`,
+        `${path}: ${out.length - 1} row(s), but the checkpoint counts ${rows}: the trace was changed outside Lockstep.`,
       );
     }
     atomicWrite(path, out.join("\n") + "\n");
@@ -210,7 +210,7 @@ function keepLines(path: string, n: number): string[] {
   const text = existsSync(path) ? readFileSync(path, "utf8") : "";
   const lines = text.split("\n").slice(0, -1);
   if (lines.length < n) {
-    throw new UserError(`${path}: ${lines.length} lines, but the checkpoint counts ${n}: the file was cut short.`);
+    throw new UserError(`${path}: ${lines.length} line(s), but the checkpoint counts ${n}: the file was cut short.`);
   }
   const kept = lines.slice(0, n);
   if (lines.length !== n || (text !== "" && !text.endsWith("\n"))) {

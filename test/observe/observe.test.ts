@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
@@ -8,7 +8,7 @@ import { simRun } from "../../simulation/cli/run.js";
 import { capture } from "../helpers/capture.js";
 import { startHardhatNode, type HardhatNode } from "../remote/node.js";
 import { startProxy } from "../remote/proxy.js";
-import { deploy, folderIn, lines, manifestOf, observeCmd } from "./helpers.js";
+import { deploy, folderIn, json, lines, manifestOf, observeCmd, type Captured } from "./helpers.js";
 import { outsideUsers, type OutsideUsers } from "./outsideUsers.js";
 
 describe("observe: real users of a deployed mechanism, replayed through the model", function () {
@@ -92,6 +92,45 @@ describe("observe: real users of a deployed mechanism, replayed through the mode
     expect(blocks).to.have.length(users.sent.length - 2);
     expect(run.trace.substeps.slice(1)).to.deep.equal(blocks);
     expect(r.stdout).to.include(`Parity: `);
+  });
+
+  it("observe and deploy: bad input is one line and exit code 2, with nothing written", async () => {
+    const deployedAt = String(json(join(deployment, "manifest.json"))["deployedAtBlock"]);
+    const out = join(root, "bad");
+    const cases: [() => Promise<Captured>, string][] = [
+      [
+        () => observeCmd({ out }),
+        "Missing option --deployment: expected the folder of sim deploy or of a remote sim run (or --resume <observation folder>).",
+      ],
+      [
+        () => observeCmd({ deployment, follow: true, toBlock: "5", out }),
+        'Invalid option --to-block = "5": expected no --to-block with --follow (a following observation has no last block).',
+      ],
+      [
+        () => observeCmd({ deployment, fromBlock: "2", out }),
+        `Invalid option --from-block = "2": expected a block after the deployment's last (${deployedAt}): the model starts ` +
+          "from the deployment and mirrors its own transactions.",
+      ],
+      [
+        () => observeCmd({ deployment: root, out }),
+        `Invalid option --deployment = ${JSON.stringify(root)}: expected the folder of sim deploy or of a remote sim run (it has no manifest.json).`,
+      ],
+      [
+        () => observeCmd({ deployment, modelSet: "buyers.commitProbability=0.1", out }),
+        'Invalid option --model-set = "buyers.commitProbability=0.1": expected a change to a mechanism parameter: the ' +
+          "contracts were deployed from the others, which agents' parameters do not touch.",
+      ],
+      [
+        () => deploy({ scenario: "fees-and-rewards", out }),
+        "sim deploy needs a network to deploy to: give --rpc-url <url> (a node, a testnet's endpoint) or --network <name>.",
+      ],
+    ];
+    for (const [run, message] of cases) {
+      const r = await run();
+      expect(r.code, r.stdout).to.equal(2);
+      expect(r.stderr).to.equal(`error: ${message}\n`);
+    }
+    expect(existsSync(out)).to.equal(false);
   });
 
   it("observe: a --model-set perturbation is caught at the transaction that shows it (an epoch closed by an outsider)", async () => {
