@@ -273,6 +273,8 @@ async function run(
     deploymentKind: dep.kind,
     rpcUrl: urlHasSecret(url) ? null : url,
     fromBlock: fromBlock.toString(),
+    // The chain's clock against the scenario's (a deployment on a public network may compress it): what sim fit reads.
+    timeScale: dep.timeScale ?? null,
     ...(setup.modelSet !== undefined ? { modelSet: setup.modelSet } : {}),
     confirmations,
     follow: args.follow === true,

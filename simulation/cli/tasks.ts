@@ -191,6 +191,26 @@ const observeTask = withOptions(
   .setAction(() => import("./actions/observe.js"))
   .build();
 
+const fitTask = withOptions(
+  task(
+    ["sim", "fit"],
+    "Fit a scenario's behavioural parameters so simulated runs reproduce an observation (counts, amounts, delays)",
+  ),
+  [
+    ["observed", "The folder of sim observe (or of any run) to fit to"],
+    ["param", 'Fitted parameters, space-separated path=min..max: "buyers.commitProbability=0..1"'],
+    ["runsPerEval", "Seeds per candidate, shared by all candidates (default 4)"],
+    ["budget", "Candidates to evaluate (default 60), rounded up to whole generations"],
+    ["population", "Candidates per generation (default CMA-ES's 4 + 3 ln n)"],
+    ["steps", "Steps of the simulated runs (default: what the observation spans)"],
+    ["seed", "Base seed (default 1)"],
+    ["set", "Fixed parameters on top of the observation's, space-separated path=value"],
+    ["out", "Results folder (default results)"],
+  ],
+)
+  .setAction(() => import("./actions/fit.js"))
+  .build();
+
 const init = task(
   ["sim", "init"],
   "Write a starter into this project: a contract, its pure model, agents and a scenario that runs with parity",
@@ -210,4 +230,5 @@ export const TASKS: TaskDefinition[] = [
   report,
   deploy,
   observeTask,
+  fitTask,
 ];

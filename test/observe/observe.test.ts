@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
 import { readRunFolder } from "../../simulation/analysis/report/readRunFolder.js";
+import { simFit } from "../../simulation/cli/fit.js";
 import { simRun } from "../../simulation/cli/run.js";
 import { capture } from "../helpers/capture.js";
 import { startHardhatNode, type HardhatNode } from "../remote/node.js";
@@ -252,5 +253,19 @@ describe("observe: real users of a deployed mechanism, replayed through the mode
     const callers = [...new Set(ran.map((a) => String(a["agent"])))];
     for (const agent of callers) expect(seenTrace.variables, agent).to.include(`${agent}.${fields[0]!}`);
     expect(compared).to.be.greaterThan(2 * (globals.length + callers.length * fields.length) - 10);
+
+    // And an observation is what sim fit reads: the two steps it spans, by its blocks' timestamps.
+    const fitted = await capture(() =>
+      simFit(hre, {
+        observed: folder,
+        param: "buyers.commitProbability=0..1",
+        budget: "7",
+        runsPerEval: "2",
+        out: join(root, "fit"),
+      }),
+    );
+    expect(fitted.value, fitted.stderr).to.equal(0);
+    const fitJson = json(join(folderIn(join(root, "fit"), "fit-fees-and-rewards-"), "fit.json"));
+    expect(fitJson["steps"]).to.equal(2);
   });
 });
