@@ -45,6 +45,7 @@ export interface ObserverSnapshot {
   readonly firstUnmodelled?: Unmodelled;
   readonly lastUnmodelled?: Unmodelled;
   readonly accounts: readonly { readonly id: string; readonly address: string }[];
+  readonly differed: readonly string[];
 }
 
 export interface BlockResult {
@@ -109,6 +110,8 @@ export class Observer {
   private readonly state: unknown;
   private readonly where: string;
   private readonly comparisons = new Map<string, Comparison | false | undefined>();
+  /** The variables that differed at the last row. */
+  private differed = new Set<string>();
 
   constructor(private readonly o: ObserverOptions) {
     this.where = `Scenario ${o.scenario.name}`;
@@ -129,9 +132,16 @@ export class Observer {
     return this.o.model.sample(this.accounts);
   }
 
-  /** The first row: the state at `block` (before the first observed one), compared. */
+  /**
+   * The first row: the state at `block` (before the first observed one), compared. What blocks
+   * replayed before it (those before --from-block) counted is forgotten: the record starts here.
+   */
   async initial(block: bigint, timestamp: bigint): Promise<StepSample> {
     this.rows = 0;
+    const c = this.counters as unknown as Record<string, unknown>;
+    for (const k of Object.keys(c)) c[k] = k === "byKind" ? {} : k === "gasUsed" ? 0n : 0;
+    this.firstDivergence = this.firstWrong = this.firstViolation = undefined;
+    this.firstUnmodelled = this.lastUnmodelled = undefined;
     return this.sampleRow(block, timestamp, []);
   }
 
@@ -258,9 +268,12 @@ export class Observer {
       }
     }
     if (!record || b.entries.length === 0) return { calls, actions };
+    const differed = this.differed;
     const sample = await this.sampleRow(b.number, b.timestamp, actions);
-    if (sample.diverged.length > 0 && this.firstWrong === undefined) {
-      const v = sample.diverged[0]!;
+    // A variable that already differed before this block is not this block's doing.
+    const newly = sample.diverged.filter((v) => !differed.has(v));
+    if (newly.length > 0 && this.firstWrong === undefined) {
+      const v = newly[0]!;
       const m = sample.model!.get(v);
       const ch = sample.chain!.get(v);
       this.firstWrong = this.wrong(
@@ -350,6 +363,7 @@ export class Observer {
         actions: [...actions],
       };
     }
+    this.differed = new Set(diverged);
     return { timestep, substep, model: modelVars, chain: chainVars, kpis: this.kpis, diverged };
   }
 
@@ -394,6 +408,7 @@ export class Observer {
       ...(this.firstUnmodelled !== undefined ? { firstUnmodelled: this.firstUnmodelled } : {}),
       ...(this.lastUnmodelled !== undefined ? { lastUnmodelled: this.lastUnmodelled } : {}),
       accounts: this.accounts.map((a) => ({ id: a.id, address: a.address })),
+      differed: [...this.differed],
     };
   }
 
@@ -406,5 +421,6 @@ export class Observer {
     this.firstViolation = s.firstViolation;
     this.firstUnmodelled = s.firstUnmodelled;
     this.lastUnmodelled = s.lastUnmodelled;
+    this.differed = new Set(s.differed);
   }
 }

@@ -50,7 +50,7 @@ const action = (step: number): ActionRecord => ({
   diverged: false,
 });
 
-const snapshot = { counters: {}, rows: 0, accounts: [] } as unknown as ObserverSnapshot;
+const snapshot = { counters: {}, rows: 0, accounts: [], differed: [] } as unknown as ObserverSnapshot;
 const at = (block: number) => ({
   block: String(block),
   blockHash: `0xh${block}`,

@@ -95,6 +95,20 @@ describe("observe: real users of a deployed mechanism, replayed through the mode
     expect(r.stdout).to.include(`Parity: `);
   });
 
+  it("observe --from-block: the blocks before it are replayed into the model, neither compared nor recorded", async () => {
+    const all = lines(join(observed, "actions.ndjson"));
+    const from = Number(all.find((a) => a["kind"] === "commitToOffer" && a["via"] !== undefined)!["block"]);
+    const r = await observeCmd({ deployment, fromBlock: String(from), out: join(root, "from") });
+    expect(r.code, r.stderr + r.stdout).to.equal(0);
+    const folder = folderIn(join(root, "from"), "observe-fees-and-rewards-");
+    const run = readRunFolder(folder); // the manifest's counts are the record's: it reads strictly
+    expect(run.manifest.status).to.equal("parity");
+    expect(run.trace.substeps[0]).to.equal(`block ${from - 1}`);
+    expect(run.actions.map((a) => a.chain?.txHash)).to.deep.equal(
+      all.filter((a) => Number(a["block"]) >= from).map((a) => (a["chain"] as { txHash: string }).txHash),
+    );
+  });
+
   it("observe and deploy: bad input is one line and exit code 2, with nothing written", async () => {
     const deployedAt = String(json(join(deployment, "manifest.json"))["deployedAtBlock"]);
     const out = join(root, "bad");
@@ -156,6 +170,15 @@ describe("observe: real users of a deployed mechanism, replayed through the mode
     const firstDiverged = trace.diverged.findIndex((d) => d.length > 0);
     expect(trace.substeps[firstDiverged]).to.equal(`block ${String(actions[at]!["block"])}`);
     expect(r.stdout).to.include(`First transaction the model gets wrong: ${close.hash}`);
+
+    // A fee the model has from the start differs before any call; the first call it makes a difference to is the
+    // first completion, which collects a fee: that one is named, not the first call of all.
+    const fee = await observeCmd({ deployment, modelSet: "fees.feeBps=60", out: join(root, "fee") });
+    expect(fee.code, fee.stderr).to.equal(1);
+    const f = manifestOf(folderIn(join(root, "fee"), "observe-fees-and-rewards-"));
+    expect(readRunFolder(folderIn(join(root, "fee"), "observe-")).trace.diverged[0]).to.deep.equal(["fees.feeBps"]);
+    const completes = users.sent.find((s) => s.what === "buyer completes")!;
+    expect(f.observe.firstWrongTransaction).to.deep.include({ txHash: completes.hash, what: "state" });
   });
 
   it("observe: on a node without call traces, calls through the forwarder are counted unobserved and named before the divergence they cause", async () => {
