@@ -43,11 +43,13 @@ const text = (args: Readonly<Record<string, unknown>>) =>
 describe("observe: a call decodes back into the Action that sent it", function () {
   this.timeout(120_000);
 
-  it("decodeCall: every Action of a boson-commerce and a fees-and-rewards run decodes back to its kind and arguments", async () => {
+  it("decodeCall: every Action of boson-commerce, fees-and-rewards and the ERC4626 example decodes back to its kind and arguments", async () => {
     const kinds = new Set<string>();
     for (const [name, steps] of [
       ["boson-commerce", 8],
       ["fees-and-rewards", 6],
+      // A mechanism nobody here wrote, whose bindings have no args: decoded by the ABI's parameter names.
+      ["./examples/erc4626-vault/scenario.ts", 6],
     ] as const) {
       const { records, decoderOf, encode, definition } = await recorded(name, steps);
       const decoder = await decoderOf(definition);
@@ -61,8 +63,11 @@ describe("observe: a call decodes back into the Action that sent it", function (
         kinds.add(rec.kind);
       }
     }
-    // The kinds with an args function, whose inverse is a fromCall: struct, token choice, wallet, renamed argument.
-    for (const k of ["createOffer", "approve", "release", "setFeeBps", "mint"]) expect([...kinds]).to.include(k);
+    // The kinds with an args function, whose inverse is a fromCall: struct, token choice, wallet, renamed argument;
+    // and the vault's, by name.
+    for (const k of ["createOffer", "approve", "release", "setFeeBps", "mint", "deposit", "redeem", "withdraw"]) {
+      expect([...kinds]).to.include(k);
+    }
     expect(kinds.size).to.be.greaterThan(15);
     // Agents never transfer tokens; users do, of either token.
     const { decoderOf, encode, definition } = await recorded("fees-and-rewards", 1);
