@@ -58,6 +58,7 @@ export default tseslint.config(
       "simulation/engine/**/*.ts",
       "simulation/analysis/**/*.ts",
       "simulation/cli/**/*.ts",
+      "simulation/observe/**/*.ts",
     ],
     rules: { "no-restricted-syntax": "off" },
   },

@@ -29,6 +29,7 @@ export type {
   MechanismDefinition,
   UnitDeclaration,
   Units,
+  ObservedCall,
   VariableBinding,
 } from "./sdk/mechanism.js";
 export { defineScenario } from "./sdk/scenario.js";

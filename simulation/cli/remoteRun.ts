@@ -159,7 +159,7 @@ function parseConfirmations(text: string | undefined, fallback: number): number 
 }
 
 /** The endpoint: --rpc-url, or the --network's URL, or (resuming) the recorded one. */
-async function endpointUrl(
+export async function endpointUrl(
   hre: HardhatRuntimeEnvironment,
   rpcUrl: string | undefined,
   recorded: string | null | undefined,
@@ -537,7 +537,7 @@ async function remoteRun(
 }
 
 /** `LOCKSTEP_RPC_TIMEOUT_MS` and `LOCKSTEP_RPC_BACKOFF_MS`: the client's per-request timeout and first backoff. */
-function rpcTuning(): { timeoutMs?: number; backoffMs?: number } {
+export function rpcTuning(): { timeoutMs?: number; backoffMs?: number } {
   const read = (name: string): number | undefined => {
     const v = process.env[name];
     if (v === undefined || v.trim() === "") return undefined;

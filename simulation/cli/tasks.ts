@@ -173,6 +173,65 @@ const fuzz = withOptions(
   .setAction(() => import("./actions/fuzz.js"))
   .build();
 
+const deploy = withOptions(
+  task(
+    ["sim", "deploy"],
+    "Deploy a scenario's mechanism to a network, with no agents, for real users; sim observe replays what they do",
+  ),
+  [
+    SCENARIO,
+    ["set", 'Parameters, space-separated path=value: "fees.feeBps=75"'],
+    ["rpcUrl", "The JSON-RPC endpoint to deploy to (or give --network)"],
+    [
+      "stepSeconds",
+      "Seconds per scenario step on this chain: the mechanism's durations (epochs, vesting) scaled to it",
+    ],
+    ["out", "Results folder (default results)"],
+  ],
+)
+  .setAction(() => import("./actions/deploy.js"))
+  .build();
+
+const observeTask = withOptions(
+  task(
+    ["sim", "observe"],
+    "Replay what real users did with a deployed mechanism through its model, call by call, compared at every block",
+  ),
+  [
+    ["deployment", "The folder of sim deploy, or of a remote sim run"],
+    ["fromBlock", "First block compared (default: the first after the deployment)"],
+    ["toBlock", "Last block read (default: the latest)"],
+    ["modelSet", "Parameters for the model only (a model assumption to check against what users did)"],
+    ["rpcUrl", "The JSON-RPC endpoint (default: the one the deployment recorded)"],
+    ["confirmations", "Blocks a block must be under before it is read (default 1; more on a public network)"],
+    ["resume", "Continue an observation from its folder's checkpoint"],
+    ["out", "Results folder (default results)"],
+  ],
+)
+  .addFlag({ name: "follow", description: "Keep going as new blocks arrive, until Ctrl-C" })
+  .setAction(() => import("./actions/observe.js"))
+  .build();
+
+const fitTask = withOptions(
+  task(
+    ["sim", "fit"],
+    "Fit a scenario's behavioural parameters so simulated runs reproduce an observation (counts, amounts, delays)",
+  ),
+  [
+    ["observed", "The folder of sim observe (or of any run) to fit to"],
+    ["param", 'Fitted parameters, space-separated path=min..max: "buyers.commitProbability=0..1"'],
+    ["runsPerEval", "Seeds per candidate, shared by all candidates (default 4)"],
+    ["budget", "Candidates to evaluate (default 60), rounded up to whole generations"],
+    ["population", "Candidates per generation (default CMA-ES's 4 + 3 ln n)"],
+    ["steps", "Steps of the simulated runs (default: what the observation spans)"],
+    ["seed", "Base seed (default 1)"],
+    ["set", "Fixed parameters on top of the observation's, space-separated path=value"],
+    ["out", "Results folder (default results)"],
+  ],
+)
+  .setAction(() => import("./actions/fit.js"))
+  .build();
+
 const init = task(
   ["sim", "init"],
   "Write a starter into this project: a contract, its pure model, agents and a scenario that runs with parity",
@@ -191,4 +250,7 @@ export const TASKS: TaskDefinition[] = [
   fuzz,
   exportTask,
   report,
+  deploy,
+  observeTask,
+  fitTask,
 ];

@@ -12,7 +12,7 @@ import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemAddresses, type SystemConfig
 import { toAddress, type Address } from "../model/types.js";
 import { availableFunds, DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES } from "../model/vouchers.js";
 import { createWorld, MODEL_CALLS, type World } from "../model/world.js";
-import type { ActionArgs, ActionBinding, Deadline, FuzzArgKind } from "../sdk/mechanism.js";
+import type { ActionArgs, ActionBinding, Deadline, FuzzArgKind, ObservedCall } from "../sdk/mechanism.js";
 import { epochEndsAt } from "../model/rewards.js";
 import { DisputeState, ExchangeState } from "../model/vouchers.js";
 
@@ -49,6 +49,8 @@ const CALLS: Readonly<
       args?: (a: ActionArgs, d: Deployed<SystemConfig>) => readonly unknown[];
       /** For `sim fuzz`: the kinds of the Action's arguments, where an `args` function hides the ABI's. */
       fuzz?: Readonly<Record<string, FuzzArgKind>>;
+      /** The inverse of `args` and of a `contract` function: what `sim observe` decodes a real call with. */
+      fromCall?: (call: ObservedCall) => ActionArgs;
     }
   >
 > = {
@@ -57,21 +59,44 @@ const CALLS: Readonly<
     fn: "mint",
     args: (a) => [a["to"], a["amount"]],
     fuzz: { to: "address", amount: "uint" },
+    fromCall: ({ args: [to, amount] }) => ({ to: to as string, amount: amount as bigint }),
   },
   approve: {
     contract: tokenInstance,
     fn: "approve",
     args: (a) => [a["spender"], a["amount"]],
     fuzz: { token: TOKENS, spender: "address", amount: "uint" },
+    fromCall: ({ instance, args: [spender, amount] }) => ({
+      token: tokenOfInstance(instance),
+      spender: spender as string,
+      amount: amount as bigint,
+    }),
   },
   transfer: {
     contract: tokenInstance,
     fn: "transfer",
     args: (a) => [a["to"], a["amount"]],
     fuzz: { token: TOKENS, to: "address", amount: "uint" },
+    fromCall: ({ instance, args: [to, amount] }) => ({
+      token: tokenOfInstance(instance),
+      to: to as string,
+      amount: amount as bigint,
+    }),
   },
-  setFeeBps: { contract: "feeManager", fn: "setFeeBps", args: (a) => [a["bps"]], fuzz: { bps: "uint" } },
-  setEcoBps: { contract: "feeManager", fn: "setEcoBps", args: (a) => [a["bps"]], fuzz: { bps: "uint" } },
+  setFeeBps: {
+    contract: "feeManager",
+    fn: "setFeeBps",
+    args: (a) => [a["bps"]],
+    fuzz: { bps: "uint" },
+    fromCall: ({ args: [bps] }) => ({ bps: bps as bigint }),
+  },
+  setEcoBps: {
+    contract: "feeManager",
+    fn: "setEcoBps",
+    args: (a) => [a["bps"]],
+    fuzz: { bps: "uint" },
+    fromCall: ({ args: [bps] }) => ({ bps: bps as bigint }),
+  },
   registerSeller: { contract: "escrow", fn: "registerSeller" },
   depositFunds: { contract: "escrow", fn: "depositFunds" },
   withdrawFunds: { contract: "escrow", fn: "withdrawFunds" },
@@ -104,6 +129,8 @@ const CALLS: Readonly<
       disputeResolver: "address",
       disputeResolverFee: "uint",
     },
+    // The struct's fields are the Action's arguments.
+    fromCall: ({ args: [terms] }) => ({ ...(terms as Record<string, bigint | string>) }),
   },
   commitToOffer: { contract: "escrow", fn: "commitToOffer" },
   cancelVoucher: { contract: "escrow", fn: "cancelVoucher" },
@@ -127,8 +154,24 @@ const CALLS: Readonly<
     fn: "release(address)",
     args: (_a, d) => [d.addresses["governanceToken"]],
     // The wallet names are the configuration's: learned from the agents' Actions, which release every wallet.
+    // The wallet is the instance called; the token is always the governance token (re-encoding checks it).
+    fromCall: ({ instance }) => ({ wallet: walletOfInstance(instance) }),
   },
 };
+
+/** The `token` argument of approve and transfer from the instance a call went to. */
+function tokenOfInstance(instance: string): string {
+  if (instance === "exchangeToken") return "exchange";
+  if (instance === "governanceToken") return "governance";
+  throw new TypeError(`A token call to ${instance}: expected exchangeToken or governanceToken.`);
+}
+
+/** The `wallet` argument of release from the instance a call went to (`release-<name>`). */
+function walletOfInstance(instance: string): string {
+  const prefix = releaseInstance("");
+  if (!instance.startsWith(prefix)) throw new TypeError(`A release call to ${instance}: expected a release wallet.`);
+  return instance.slice(prefix.length);
+}
 
 /** `token: "exchange" | "governance"` of approve and transfer. */
 function tokenInstance(a: ActionArgs): string {
@@ -148,6 +191,7 @@ function actions(): Record<string, ActionBinding<SystemConfig, World>> {
       function: call.fn,
       ...(call.args !== undefined ? { args: call.args } : {}),
       ...(call.fuzz !== undefined ? { fuzz: { args: call.fuzz } } : {}),
+      ...(call.fromCall !== undefined ? { fromCall: call.fromCall } : {}),
       model: (world, env, args) => model(world, env, args),
     };
   }

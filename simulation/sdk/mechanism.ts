@@ -57,6 +57,17 @@ export interface CallEnv {
   readonly now: bigint;
 }
 
+/** A call to one of a mechanism's contracts as a chain recorded it, its arguments decoded from the ABI. */
+export interface ObservedCall {
+  /** The instance called: a name of `contracts`, or one `deploy` gave (`release-team`). */
+  readonly instance: string;
+  /**
+   * The function's arguments, in order: integers as bigint, addresses in lower case, booleans, strings, bytes as
+   * 0x hex; a struct as an object of its fields, an array as an array.
+   */
+  readonly args: readonly unknown[];
+}
+
 export interface ActionBinding<C, M> {
   /** The instance called, or a function of the Action's arguments choosing one. */
   readonly contract: string | ((args: ActionArgs, d: Deployed<C>) => string);
@@ -67,6 +78,15 @@ export interface ActionBinding<C, M> {
    * parameters in the ABI. A struct parameter takes an object of its fields.
    */
   readonly args?: (args: ActionArgs, d: Deployed<C>) => readonly unknown[];
+  /**
+   * The inverse of `args` (and of a `contract` function): the Action's arguments from an observed call to this
+   * binding's function, for `sim observe`, which decodes what real users sent back into Actions. Without it, the
+   * call's arguments are taken by their ABI parameter names, which is the inverse of the default `args`. Give it
+   * where `args` renames, reshapes (a struct) or adds arguments, or where `contract` chooses the instance from an
+   * argument. A decoded Action must encode back to the very call it came from (Lockstep checks), so a wrong inverse
+   * is reported as such, never replayed.
+   */
+  readonly fromCall?: (call: ObservedCall, d: Deployed<C>) => ActionArgs;
   /**
    * The model function mirroring the call: updates `state` in place, or reverts with
    * `revert("ErrorName", ...args)` before it writes anything, exactly when the contract does.

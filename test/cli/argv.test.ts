@@ -27,7 +27,7 @@ describe("cli: Lockstep's command lines, checked before Hardhat parses them", fu
     ["sim run -- x", `Unexpected argument "x" for sim run: it takes only options (${RUN_OPTIONS}).`],
     [
       "sim nope",
-      'Unknown command "sim nope": expected one of sim init, sim run, sim sweep, sim ab, sim optimize, sim fuzz, sim export, sim report.',
+      'Unknown command "sim nope": expected one of sim init, sim run, sim sweep, sim ab, sim optimize, sim fuzz, sim export, sim report, sim deploy, sim observe, sim fit.',
     ],
     [
       "--network default sim sweep --modelset x",

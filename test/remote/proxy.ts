@@ -3,7 +3,8 @@
  * `evm_*` and `hardhat_*` methods) and a bad network: for a seeded share of requests it
  * answers HTTP 500 without forwarding, resets the connection before forwarding, forwards and
  * then resets the connection (the node acted, the client never hears), or delays. It is
- * bounded (a lifetime after which it closes by itself) and listens on 127.0.0.1 only.
+ * bounded (a lifetime after which it closes by itself) and listens on 127.0.0.1 only. A refused
+ * method is refused in a JSON-RPC batch too, call by call.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -75,12 +76,31 @@ export async function startProxy(options: ProxyOptions): Promise<FaultyProxy> {
     stats.requests++;
     let method = "";
     let id: unknown = null;
+    let batch: { method?: unknown; id?: unknown }[] | undefined;
     try {
       const parsed = JSON.parse(body.toString("utf8")) as { method?: unknown; id?: unknown };
+      if (Array.isArray(parsed)) batch = parsed as { method?: unknown; id?: unknown }[];
       method = typeof parsed.method === "string" ? parsed.method : "";
       id = parsed.id ?? null;
     } catch {
       // forwarded as is
+    }
+    const refused = (m: { method?: unknown }): boolean => options.refuse?.test(String(m.method)) === true;
+    if (batch !== undefined && batch.some(refused)) {
+      // A batch: the refused calls answered with errors, the others forwarded as a batch of their own.
+      const errors = batch.filter(refused).map((m) => ({
+        jsonrpc: "2.0",
+        id: m.id ?? null,
+        error: { code: -32601, message: `the method ${String(m.method)} does not exist/is not available` },
+      }));
+      stats.refused += errors.length;
+      const keep = batch.filter((m) => !refused(m));
+      const answered =
+        keep.length === 0
+          ? []
+          : (JSON.parse((await forward(Buffer.from(JSON.stringify(keep)))).body.toString()) as unknown[]);
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify([...answered, ...errors]));
+      return;
     }
     if (options.refuse?.test(method)) {
       stats.refused++;
