@@ -197,6 +197,12 @@ async function run(
     address,
     attrs: {},
   }));
+  // The deployer is an account of the deployment whether or not it calls again: it holds what the
+  // deployment left it, which invariants over every holder (balances sum to the supply) count.
+  const deployer = dep.contracts.deployer.toLowerCase() as `0x${string}`;
+  if (!named.some((a) => a.address.toLowerCase() === deployer)) {
+    named.unshift({ id: DEPLOYER_ID, role: "named", address: deployer, attrs: {} });
+  }
   const byAddress = new Map<string, string>([...dep.agents, ...[...keys.named].map(([id, a]) => [a, id] as const)]);
   const errors = r.errors();
   const observer = new Observer({

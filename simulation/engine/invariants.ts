@@ -40,7 +40,7 @@ export function brokenInvariants(
   read: (variable: string) => bigint | number | undefined,
   side: "model" | "chain",
   step: number,
-  names: readonly string[] = [],
+  names: readonly string[],
 ): InvariantViolation[] {
   const out: InvariantViolation[] = [];
   for (const [name, check] of Object.entries(invariants)) {

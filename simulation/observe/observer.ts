@@ -16,7 +16,7 @@ import { describeOutcome, sameOutcome, withinTolerance } from "../analysis/parit
 import type { StepSample } from "../analysis/trace.js";
 import { encodeValue, formatArgs } from "../analysis/values.js";
 import { deterministic } from "../engine/determinism.js";
-import { brokenInvariants, sampleReader, type InvariantViolation } from "../engine/invariants.js";
+import { brokenInvariants, sampleNames, sampleReader, type InvariantViolation } from "../engine/invariants.js";
 import { outcomeRecord, type ActionRecord, type Divergence } from "../engine/record.js";
 import { createRng } from "../engine/rng.js";
 import type { Account, Action, Comparison, ModelBackend, Outcome, Variables } from "../engine/types.js";
@@ -338,7 +338,7 @@ export class Observer {
         ["model", modelVars],
         ["chain", chainVars],
       ] as const) {
-        const broken = brokenInvariants(invariants, sampleReader(vars), side, timestep);
+        const broken = brokenInvariants(invariants, sampleReader(vars), side, timestep, sampleNames(vars));
         this.counters.invariantViolations += broken.length;
         this.firstViolation ??= broken[0];
       }
