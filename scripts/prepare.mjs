@@ -11,7 +11,9 @@ import { fileURLToPath } from "node:url";
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 22 && process.env.LOCKSTEP_PREPARE_NESTED === undefined) {
   const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-  process.stderr.write(`== Node ${process.version} is older than 22: installing again with Node 24 (scripts/node.sh)\n`);
+  process.stderr.write(
+    `== Node ${process.version} is older than 22: installing again with Node 24 (scripts/node.sh)\n`,
+  );
   const r = spawnSync("bash", ["scripts/node.sh", "npm", "install", "--no-audit", "--no-fund", "--ignore-scripts"], {
     cwd: root,
     stdio: "inherit",
