@@ -74,7 +74,7 @@ describe("engine: worker pool", function () {
     await runTasks(tasks, { workers: 0, sink: serial.sink, inProcess });
     const parallel = collector();
     const outcome = await runTasks(tasks, { workers: 2, sink: parallel.sink });
-    expect(outcome).to.deep.equal({ completed: tasks.length, failed: 0, stopped: false });
+    expect(outcome).to.deep.equal({ completed: tasks.length, failed: 0, interrupted: 0, stopped: false });
     expect(parallel.failures.size).to.equal(0);
     for (const t of tasks) {
       const a = serial.results.get(key(t))!;
@@ -94,7 +94,7 @@ describe("engine: worker pool", function () {
     process.env["LOCKSTEP_TEST_CRASH"] = "1:0:3";
     try {
       const outcome = await runTasks(tasks, { workers: 2, sink: c.sink });
-      expect(outcome).to.deep.equal({ completed: 3, failed: 1, stopped: false });
+      expect(outcome).to.deep.equal({ completed: 3, failed: 1, interrupted: 0, stopped: false });
     } finally {
       delete process.env["LOCKSTEP_TEST_CRASH"];
     }

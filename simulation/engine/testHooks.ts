@@ -1,0 +1,33 @@
+/**
+ * Test hook: `LOCKSTEP_TEST_SIGNAL="<point>=<SIGNAL>[;<point>=<SIGNAL>...]"` makes a process send a real signal when it
+ * reaches a named point, once per point: the interruption tests stop Lockstep at moments they choose, not at moments
+ * a timer happens to hit. The signal goes to the experiment's (or the run's) main process: from a worker, its parent.
+ *
+ * Points: `folder` (the run's or the experiment's folder has just been created), `run-step:<sim>/<subset>/<run>:<step>`
+ * (a run has just finished that step, in whichever process runs it), `recorded:<n>` (the main process has just
+ * committed its n-th run), `generation:<g>` (the optimiser has just been told generation g), `confirmation` (the
+ * optimiser's chain confirmation starts), `summaries` (inside the summaries' transaction), `stopping` (the first
+ * signal has just been handled: a second one tests "stop at once").
+ *
+ * Without the variable (every real use) this costs one lookup in an empty map.
+ */
+const SIGNALS = new Set<string>(["SIGINT", "SIGTERM", "SIGKILL"]);
+
+const planned = new Map<string, NodeJS.Signals>();
+for (const entry of (process.env["LOCKSTEP_TEST_SIGNAL"] ?? "").split(";")) {
+  const eq = entry.lastIndexOf("=");
+  if (eq <= 0) continue;
+  const signal = entry.slice(eq + 1).trim();
+  if (SIGNALS.has(signal)) planned.set(entry.slice(0, eq).trim(), signal as NodeJS.Signals);
+}
+
+/** Whether any point is planned (callers skip building point names otherwise). */
+export const testSignalsPlanned = planned.size > 0;
+
+/** Sends the signal planned for `point`, if any, to `target` (default: this process). */
+export function testPoint(point: string, target: number = process.pid): void {
+  const signal = planned.get(point);
+  if (signal === undefined) return;
+  planned.delete(point);
+  process.kill(target, signal);
+}
