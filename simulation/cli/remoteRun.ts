@@ -51,7 +51,7 @@ import { DEFAULT_START_TIME, executeRun } from "../engine/execute.js";
 import type { TimeScale } from "../engine/timeScale.js";
 import { DEPLOYER_ID } from "../model/system.js";
 import { dryRun, funderShort, planFunding } from "./dryRun.js";
-import { LiveRunFolder } from "./liveFolder.js";
+import { RunFolder } from "../analysis/runFolder.js";
 import { outcomeFields, runHeader } from "./manifest.js";
 import { MAX_SEED, MAX_STEPS, optionError, parseIntegerOption, prepareRun, type PreparedRun } from "./prepare.js";
 import { progressBar } from "./progress.js";
@@ -447,7 +447,7 @@ async function remoteRun(
   if (setup.folder === undefined && existsSync(path)) {
     throw new UserError(`${path} exists already: remove it, or resume it with --resume ${path}.`);
   }
-  const folder = new LiveRunFolder(path);
+  const folder = new RunFolder(path);
   folderRef.path = path;
   const remote: RemoteSettings = {
     network: selectedNetwork(hre).name,
