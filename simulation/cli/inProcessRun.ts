@@ -89,7 +89,7 @@ export async function simRunInProcess(hre: HardhatRuntimeEnvironment, args: RunA
     markInterrupted();
     process.stderr.write(`Interrupted after step ${stepsDone} of ${prepared.steps}: ${path}\n${resumeLine}\n`);
   });
-  testPoint("folder");
+  await testPoint("folder");
   if (target.resumed !== undefined) process.stdout.write(`Resuming ${path}: the run starts again from step 0.\n`);
   const bar = progressBar(`${prepared.scenario.name} seed ${prepared.seed}: step`);
   let executed: Executed;
@@ -100,7 +100,7 @@ export async function simRunInProcess(hre: HardhatRuntimeEnvironment, args: RunA
       onStep: (step, steps) => {
         stepsDone = step;
         bar(step, steps);
-        if (testSignalsPlanned) testPoint(`run-step:0/0/0:${step}`);
+        if (testSignalsPlanned) void testPoint(`run-step:0/0/0:${step}`);
       },
       pinDivergence: true,
       shouldStop: () => interrupt.requested(),

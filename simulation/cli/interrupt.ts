@@ -44,7 +44,7 @@ export function interruptible(what: string): Interrupt {
     signal = s;
     process.stderr.write(`\n${name(s)}: stopping: ${what}. ${name(s)} again to quit at once.\n`);
     for (const hook of stopHooks) hook();
-    testPoint("stopping");
+    void testPoint("stopping");
   };
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);

@@ -24,10 +24,27 @@ for (const entry of (process.env["LOCKSTEP_TEST_SIGNAL"] ?? "").split(";")) {
 /** Whether any point is planned (callers skip building point names otherwise). */
 export const testSignalsPlanned = planned.size > 0;
 
-/** Sends the signal planned for `point`, if any, to `target` (default: this process). */
-export function testPoint(point: string, target: number = process.pid): void {
+/**
+ * Sends the signal planned for `point`, if any, to `target` (default: this process). Sent to this process, the
+ * promise settles once the signal's handlers have run, so a caller that awaits it goes on as a process interrupted
+ * exactly there would (a signal is otherwise handled at some later turn of the event loop).
+ */
+export function testPoint(point: string, target: number = process.pid): Promise<void> {
   const signal = planned.get(point);
-  if (signal === undefined) return;
+  if (signal === undefined) return Promise.resolve();
   planned.delete(point);
-  process.kill(target, signal);
+  if (target !== process.pid || signal === "SIGKILL") {
+    process.kill(target, signal);
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    // A signal's watcher does not keep the event loop alive: this interval does, until the signal is handled.
+    const alive = setInterval(() => {}, 1_000);
+    // Listeners run in the order they were added: this one after the command's own handler.
+    process.once(signal, () => {
+      clearInterval(alive);
+      setImmediate(resolve);
+    });
+    process.kill(target, signal);
+  });
 }

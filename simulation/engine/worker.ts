@@ -45,7 +45,7 @@ process.on("message", (m: ParentMessage) => {
           shouldStop: () => stopRequested,
           onStep: (step) => {
             if (testSignalsPlanned)
-              testPoint(`run-step:${task.simulation}/${task.subset}/${task.run}:${step}`, process.ppid);
+              void testPoint(`run-step:${task.simulation}/${task.subset}/${task.run}:${step}`, process.ppid);
             if (crashAt !== undefined && crashAt[0] === task.subset && crashAt[1] === task.run && crashAt[2] === step) {
               process.exit(70);
             }

@@ -119,14 +119,10 @@ export class ExperimentFolder {
 }
 
 /**
- * The options of a resumed experiment: those its experiment.json records as `inputs`, with `--workers` (which does
- * not change results) as given. Any other option is refused: the experiment is the one it was.
+ * Refuses, with --resume, any option but --workers (which does not change results): the experiment resumed is the
+ * one its folder holds.
  */
-export function resumedArgs<A extends object>(
-  folder: ExperimentFolder,
-  args: A & { readonly workers?: string | undefined; readonly resume?: string | undefined },
-): A {
-  const spec = folder.resumed!;
+export function refuseSettingsWithResume(args: object): void {
   for (const [key, value] of Object.entries(args) as [string, unknown][]) {
     // --scenario has a default on the command line; flags are false unless given.
     if (key === "resume" || key === "workers" || key === "scenario" || value === undefined || value === false) continue;
@@ -137,6 +133,11 @@ export function resumedArgs<A extends object>(
       `no --${flag} with --resume: a resumed experiment takes its settings from its ${EXPERIMENT_FILE}`,
     );
   }
+}
+
+/** The options of a resumed experiment: those its experiment.json records as `inputs`, and `--workers` as given. */
+export function resumedArgs<A extends object>(folder: ExperimentFolder, workersGiven: string | undefined): A {
+  const spec = folder.resumed!;
   const inputs = spec["inputs"];
   if (typeof inputs !== "object" || inputs === null || Array.isArray(inputs)) {
     throw new UserError(
@@ -150,7 +151,7 @@ export function resumedArgs<A extends object>(
       );
   }
   const recordedWorkers = typeof spec["workers"] === "number" ? String(spec["workers"]) : undefined;
-  const workers = args.workers ?? recordedWorkers;
+  const workers = workersGiven ?? recordedWorkers;
   return {
     ...(inputs as Record<string, string | boolean>),
     ...(workers !== undefined ? { workers } : {}),

@@ -215,7 +215,7 @@ async function optimizeBody(hre: HardhatRuntimeEnvironment, experiment: Experime
       });
       optimizer.tell(results);
       evaluations += asked.length;
-      testPoint(`generation:${optimizer.generation}`);
+      await testPoint(`generation:${optimizer.generation}`);
     }
   } finally {
     await pool?.close();
@@ -299,7 +299,7 @@ async function confirmBest(
   if (tasks.length === 0)
     return { rows: [], verdict: null, recorded: true, print: ["No chain confirmation (--confirm 0): no verdict."] };
   if (!experiment.stop()) {
-    testPoint("confirmation");
+    await testPoint("confirmation");
     await experiment.runAll(tasks, "confirmation (lockstep): runs");
   }
   const recorded = experiment.allRecorded(tasks);

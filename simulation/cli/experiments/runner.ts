@@ -21,7 +21,7 @@ import { gitCommit, reportDeclarations, toolchain } from "../manifest.js";
 import { optionError } from "../prepare.js";
 import { progressBar } from "../progress.js";
 import { outputError } from "../run.js";
-import { ExperimentFolder, resumedArgs, type ExperimentKind } from "./folder.js";
+import { ExperimentFolder, refuseSettingsWithResume, resumedArgs, type ExperimentKind } from "./folder.js";
 
 /** What an experiment is, once its options are parsed. */
 export interface ExperimentPlan {
@@ -123,10 +123,10 @@ export class Experiment {
       params: t.params,
       modelParams: t.modelParams,
     });
-    const recorded = (t: RunTask): void => {
+    const recorded = async (t: RunTask): Promise<void> => {
       this.recorded.add(runKey(t));
       this.recordedNow++;
-      if (testSignalsPlanned) testPoint(`recorded:${this.recordedNow}`);
+      if (testSignalsPlanned) await testPoint(`recorded:${this.recordedNow}`);
     };
     return {
       begin: (t, layout) => this.store.beginRun(ids(t), layout, { variables: t.variables }),
@@ -139,12 +139,12 @@ export class Experiment {
       done: async (t, result) => {
         if (result.status === "stopped") return this.store.abandonRun(ids(t));
         await this.store.recordRun(runRowFromResult(base(t), result));
-        recorded(t);
+        await recorded(t);
       },
       failed: async (t, error) => {
         await this.store.abandonRun(ids(t));
         await this.store.recordRun(runRowFromError(base(t), new Error(error)));
-        recorded(t);
+        await recorded(t);
       },
     };
   }
@@ -163,7 +163,10 @@ function inProcessRunner(hre: HardhatRuntimeEnvironment): NonNullable<PoolOption
           run: task.run,
           shouldStop,
           ...(testSignalsPlanned
-            ? { onStep: (step: number) => testPoint(`run-step:${task.simulation}/${task.subset}/${task.run}:${step}`) }
+            ? {
+                onStep: (step: number) =>
+                  void testPoint(`run-step:${task.simulation}/${task.subset}/${task.run}:${step}`),
+              }
             : {}),
         },
       )
@@ -210,8 +213,9 @@ export async function withExperiment<
   let folder: ExperimentFolder;
   try {
     if (args.resume !== undefined) {
+      refuseSettingsWithResume(args);
       folder = ExperimentFolder.resume(args.resume, kind);
-      target = await plan(resumedArgs(folder, args));
+      target = await plan(resumedArgs<A>(folder, args.workers));
       checkResumable(folder, target, args.resume);
     } else {
       target = await plan(args);
@@ -229,30 +233,32 @@ export async function withExperiment<
   const started = performance.now();
   const seconds = (): number => folder.earlierSeconds + (performance.now() - started) / 1000;
   const spec = { ...target.spec, inputs: target.inputs, ...provenance(hre, target.scenario) };
-  let store: Store;
+  let store: Store | undefined;
+  let recorded: Set<string>;
   try {
     folder.start(spec);
     store = await openStore(join(folder.path, RESULTS_FILE));
+    recorded = new Set(
+      (await store.query("SELECT simulation, subset, run FROM runs")).map((r) =>
+        runKey({ simulation: Number(r["simulation"]), subset: Number(r["subset"]), run: Number(r["run"]) }),
+      ),
+    );
   } catch (e) {
+    await store?.close().catch(() => {});
     if (fresh) folder.remove();
     const error = outputError(e, target.outDir);
     if (error === undefined) throw e;
     process.stderr.write(`error: ${error.message}\n`);
     return 2;
   }
-  const recorded = new Set(
-    (await store.query("SELECT simulation, subset, run FROM runs")).map((r) =>
-      runKey({ simulation: Number(r["simulation"]), subset: Number(r["subset"]), run: Number(r["run"]) }),
-    ),
-  );
   const interrupt = interruptible("runs end at their next step, and every run recorded is kept");
   const experiment = new Experiment(hre, store, interrupt, target.workers, recorded);
   interrupt.onQuit(() => {
     folder.end("interrupted", { wallSeconds: seconds() });
-    process.stderr.write(`Interrupted: ${recorded.size} runs recorded in ${folder.path}\n${resumeLine}\n`);
+    process.stderr.write(`Interrupted: ${plural(recorded.size, "run")} recorded in ${folder.path}\n${resumeLine}\n`);
   });
-  testPoint("folder");
-  if (!fresh) process.stdout.write(`Resuming ${folder.path}: ${recorded.size} runs recorded before.\n`);
+  await testPoint("folder");
+  if (!fresh) process.stdout.write(`Resuming ${folder.path}: ${plural(recorded.size, "run")} recorded before.\n`);
   try {
     const ended = await body(experiment);
     await store.close();
@@ -313,3 +319,8 @@ function checkResumable(folder: ExperimentFolder, target: ExperimentPlan, given:
 }
 
 const bigints = (_k: string, v: unknown): unknown => (typeof v === "bigint" ? v.toString() : v);
+
+/** "1 run", "2 runs". */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

@@ -26,7 +26,7 @@ export async function writeStepSummaries(store: Store, stop: () => boolean): Pro
       await run(`CREATE OR REPLACE TABLE step_summaries (
       simulation INTEGER, subset INTEGER, timestep INTEGER, kpi VARCHAR,
       n INTEGER, mean DOUBLE, sd DOUBLE, p5 DOUBLE, p50 DOUBLE, p95 DOUBLE)`);
-      testPoint("summaries");
+      await testPoint("summaries");
       for (const kpi of store.kpis) {
         // Yield to the event loop, where a signal is handled, then look.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -35,12 +35,16 @@ export async function writeStepSummaries(store: Store, stop: () => boolean): Pro
           throw new SummariesStopped();
         }
         const col = quoteIdent(kpi);
+        // Over each group's values in run order: a sum of doubles depends on its order, and the table's row order
+        // is the order runs ended in (a pool's, a resume's), which must not change a result.
         await run(
           `INSERT INTO step_summaries
-         SELECT simulation, subset, timestep, $1, count(${col}), avg(${col}), stddev_samp(${col}),
-                quantile_cont(${col}, 0.05), quantile_cont(${col}, 0.5), quantile_cont(${col}, 0.95)
-         FROM steps WHERE (simulation, subset, run) IN ${COMPLETED_RUNS}
-         GROUP BY simulation, subset, timestep`,
+           SELECT simulation, subset, timestep, $1, n, list_avg(v), list_stddev_samp(v),
+                  list_aggregate(v, 'quantile_cont', 0.05), list_aggregate(v, 'quantile_cont', 0.5),
+                  list_aggregate(v, 'quantile_cont', 0.95)
+           FROM (SELECT simulation, subset, timestep, count(${col}) AS n, list(${col} ORDER BY run) AS v
+                 FROM steps WHERE (simulation, subset, run) IN ${COMPLETED_RUNS}
+                 GROUP BY simulation, subset, timestep)`,
           [kpi],
         );
       }
