@@ -56,11 +56,30 @@ export async function simRunInProcess(hre: HardhatRuntimeEnvironment, args: RunA
     process.stderr.write(`error: ${e.message}\n`);
     return 2;
   }
+  // From here on a signal stops the run (before, it ends the process: there is nothing to keep yet).
+  const interrupt = interruptible("the run ends at its next step, its folder is kept");
+  let executed: Executed | number;
+  try {
+    executed = await runInFolder(hre, target, interrupt);
+  } finally {
+    // The run is recorded: a signal from here on stops the printing, not the run.
+    interrupt.release();
+  }
+  return typeof executed === "number" ? executed : finish(args, target, executed);
+}
+
+/** Runs into the folder; returns the run, or the exit code of a run that did not end (stopped, failed). */
+async function runInFolder(
+  hre: HardhatRuntimeEnvironment,
+  target: Target,
+  interrupt: Interrupt,
+): Promise<Executed | number> {
   const { prepared } = target;
+  const fresh = target.resumed === undefined;
   const path = join(target.outDir, target.name);
   let folder: RunFolder;
   try {
-    if (target.resumed === undefined && existsSync(path)) rmSync(path, { recursive: true, force: true });
+    if (fresh && existsSync(path)) rmSync(path, { recursive: true, force: true });
     folder = RunFolder.create(target.outDir, target.name);
   } catch (e) {
     const error = outputError(e, target.outDir);
@@ -68,33 +87,35 @@ export async function simRunInProcess(hre: HardhatRuntimeEnvironment, args: RunA
     process.stderr.write(`error: ${error.message}\n`);
     return 2;
   }
-  const resumes = resumeCount(target.resumed);
-  const header = { ...runHeader(hre, prepared, DEFAULT_START_TIME), resumes };
+  const header = { ...runHeader(hre, prepared, DEFAULT_START_TIME), resumes: resumeCount(target.resumed) };
   const resumeLine = `Resume with: npx hardhat sim run --resume ${path}`;
   let stepsDone = 0;
+  let started = false;
   const markInterrupted = (extra: Record<string, unknown> = {}): void =>
     folder.writeManifest({ ...header, status: INTERRUPTED, stepsRun: stepsDone, ...extra });
-  let interrupt: Interrupt;
+  interrupt.onQuit(() => {
+    if (!started) {
+      if (fresh) folder.remove();
+      return;
+    }
+    markInterrupted();
+    process.stderr.write(`Interrupted after step ${stepsDone} of ${prepared.steps}: ${path}\n${resumeLine}\n`);
+  });
   try {
     folder.writeManifest({ ...header, status: RUNNING, owner: currentOwner() });
-    interrupt = interruptible("the run ends at its next step, its folder is kept");
+    started = true;
   } catch (e) {
-    folder.remove();
+    if (fresh) folder.remove();
     const error = outputError(e, target.outDir);
     if (error === undefined) throw e;
     process.stderr.write(`error: ${error.message}\n`);
     return 2;
   }
-  interrupt.onQuit(() => {
-    markInterrupted();
-    process.stderr.write(`Interrupted after step ${stepsDone} of ${prepared.steps}: ${path}\n${resumeLine}\n`);
-  });
   await testPoint("folder");
-  if (target.resumed !== undefined) process.stdout.write(`Resuming ${path}: the run starts again from step 0.\n`);
+  if (!fresh) process.stdout.write(`Resuming ${path}: the run starts again from step 0.\n`);
   const bar = progressBar(`${prepared.scenario.name} seed ${prepared.seed}: step`);
-  let executed: Executed;
   try {
-    executed = await executeRun(prepared, {
+    const executed = await executeRun(prepared, {
       target: inProcessTarget(hre),
       sink: folder,
       onStep: (step, steps) => {
@@ -114,6 +135,7 @@ export async function simRunInProcess(hre: HardhatRuntimeEnvironment, args: RunA
       return interrupt.exitCode;
     }
     folder.writeManifest({ ...header, ...outcomeFields(executed) });
+    return executed;
   } catch (e) {
     folder.closeQuietly();
     // A scenario's mistake found while it runs (a model that throws, Math.random in a policy, an Action the
@@ -121,7 +143,7 @@ export async function simRunInProcess(hre: HardhatRuntimeEnvironment, args: RunA
     // written. A new run's folder goes with it; a resumed one stays, interrupted, with the error.
     const error = e instanceof UserError ? e : outputError(e, target.outDir);
     const message = e instanceof Error ? e.message : String(e);
-    if (error !== undefined && target.resumed === undefined) folder.remove();
+    if (error !== undefined && fresh) folder.remove();
     else {
       try {
         markInterrupted({ error: message });
@@ -132,9 +154,13 @@ export async function simRunInProcess(hre: HardhatRuntimeEnvironment, args: RunA
     if (error === undefined) throw e;
     process.stderr.write(`error: ${error.message}\n`);
     return 2;
-  } finally {
-    interrupt.release();
   }
+}
+
+/** A finished run: its summary, and its report when asked. */
+async function finish(args: RunArgs, target: Target, executed: Executed): Promise<number> {
+  const { prepared } = target;
+  const path = join(target.outDir, target.name);
   const { result } = executed;
   printSummary(prepared, result, path);
   if (args.report === true) {

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { ActionRecord, RunResult, RunSink } from "./run.js";
 import type { RunTask } from "./plan.js";
 import type { StepSample, TraceLayout } from "../analysis/trace.js";
+import { testPoint, testSignalsPlanned } from "./testHooks.js";
 
 /** Where the pool delivers what runs produce; called in order for any one run. */
 export interface PoolSink {
@@ -153,6 +154,9 @@ const WORKER_LOADER = ["--import", import.meta.resolve("tsx/esm")];
  */
 const WORKER_V8_FLAGS = ["--single-threaded-gc"];
 
+/** How long a disconnected worker has to exit before the pool kills it. */
+const CLOSE_GRACE_MS = 10_000;
+
 interface Worker {
   readonly child: ChildProcess;
   ready: boolean;
@@ -193,6 +197,7 @@ export class WorkerPool {
     private readonly configPath?: string | undefined,
   ) {
     for (let i = 0; i < size; i++) this.spawn();
+    if (testSignalsPlanned) void testPoint("workers");
   }
 
   run(tasks: readonly RunTask[], options: PoolOptions): Promise<PoolOutcome> {
@@ -218,13 +223,21 @@ export class WorkerPool {
     });
   }
 
+  /**
+   * Disconnects the workers, which then exit; one still there after CLOSE_GRACE_MS (stuck in a step that does not
+   * end) is killed, so closing the pool always ends.
+   */
   async close(): Promise<void> {
     this.closed = true;
     const exits = [...this.workers].map(
       (w) =>
         new Promise<void>((resolve) => {
           if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
-          w.child.once("exit", () => resolve());
+          const kill = setTimeout(() => w.child.kill("SIGKILL"), CLOSE_GRACE_MS);
+          w.child.once("exit", () => {
+            clearTimeout(kill);
+            resolve();
+          });
           if (w.child.connected) w.child.disconnect();
         }),
     );

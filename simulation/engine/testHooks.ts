@@ -3,7 +3,8 @@
  * reaches a named point, once per point: the interruption tests stop Lockstep at moments they choose, not at moments
  * a timer happens to hit. The signal goes to the experiment's (or the run's) main process: from a worker, its parent.
  *
- * Points: `folder` (the run's or the experiment's folder has just been created), `run-step:<sim>/<subset>/<run>:<step>`
+ * Points: `folder` (the run's or the experiment's folder has just been created), `workers` (a pool has just started
+ * its worker processes, which are still loading), `run-step:<sim>/<subset>/<run>:<step>`
  * (a run has just finished that step, in whichever process runs it), `recorded:<n>` (the main process has just
  * committed its n-th run), `generation:<g>` (the optimiser has just been told generation g), `confirmation` (the
  * optimiser's chain confirmation starts), `summaries` (inside the summaries' transaction), `stopping` (the first

@@ -61,5 +61,8 @@ process.on("message", (m: ParentMessage) => {
   })();
 });
 
+// A worker outlives neither its parent nor the pool: the channel may have closed while Hardhat was loading, before
+// this listener existed (a pool closed early by Ctrl-C, a parent killed), and then nothing else would end the process.
 process.on("disconnect", () => process.exit(0));
+if (!process.connected) process.exit(0);
 send({ type: "ready" });

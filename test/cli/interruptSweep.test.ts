@@ -1,10 +1,11 @@
 import { expect } from "chai";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
 import { simAb } from "../../simulation/cli/experiments/ab.js";
 import { simSweep } from "../../simulation/cli/experiments/sweep.js";
+import { simReport } from "../../simulation/cli/report.js";
 import { capture } from "../helpers/capture.js";
 import { expectWhole, onlyFolder, readJson, runTimes, sim, tablesOf, type Rows } from "../helpers/interrupted.js";
 
@@ -111,6 +112,13 @@ describe("interrupted sweeps and A/B tests: nothing finished lost, nothing half-
     const folder = onlyFolder(out);
     expect(expectWhole(await tablesOf(folder), false, false)).to.deep.equal(["0/0/0", "0/0/1", "0/0/2"]);
     expect(r.stdout).to.include("  1: fees.feeBps=50  no completed run  (0 of 3 runs)");
+    // Its report shows the runs recorded so far, and says so.
+    const html = `${out}-report.html`;
+    const report = await capture(() => simReport({ in: folder, out: html }));
+    expect(report.value, report.stderr).to.equal(0);
+    expect(readFileSync(html, "utf8")).to.include(
+      `The experiment is not finished (its status is interrupted): this shows the runs recorded so far; resume it with npx hardhat sim sweep --resume ${folder}.`,
+    );
     const again = await capture(() => simSweep(hre, { ...SWEEP, workers: "0", out }));
     expect(again.value).to.equal(2);
     expect(again.stderr).to.equal(
@@ -137,6 +145,28 @@ describe("interrupted sweeps and A/B tests: nothing finished lost, nothing half-
     const after = await runTimes(folder);
     for (const [k, seconds] of before) expect(after.get(k), `run ${k}`).to.equal(seconds);
     expect(results(readJson(join(folder, "experiment.json")))).to.deep.equal(results(ref.spec));
+  });
+
+  it("sim sweep: Ctrl-C while the workers are still starting ends the sweep, interrupted, and no worker is left behind", async function () {
+    const out = fresh();
+    const r = await sim(argv("sweep", SWEEP, out, "2"), "workers=SIGINT");
+    expect(r.code, r.stderr).to.equal(130);
+    expect(r.leftBehind, "a process of the sweep's group outlived it").to.equal(false);
+    const folder = onlyFolder(out);
+    expect(readJson(join(folder, "experiment.json"))["status"]).to.equal("interrupted");
+    expect(expectWhole(await tablesOf(folder), false, false)).to.deep.equal([]);
+  });
+
+  it("sim sweep: SIGKILL while the workers are still starting leaves no worker behind, and the folder resumable", async function () {
+    const out = fresh();
+    // The workers outlive their parent, loading Hardhat; each must exit once it finds its parent gone (the test
+    // waits for their output to end: a worker left behind makes it time out).
+    const r = await sim(argv("sweep", SWEEP, out, "2"), "workers=SIGKILL");
+    expect(r.signal).to.equal("SIGKILL");
+    expect(r.leftBehind, "a process of the sweep's group outlived it").to.equal(false);
+    const folder = onlyFolder(out);
+    expect(readJson(join(folder, "experiment.json"))["status"]).to.equal("running");
+    await resumeAndCompare("sweep", folder, reference.get("sweep")!);
   });
 
   it("sim sweep: a second Ctrl-C quits at once, the folder marked interrupted, every run committed kept whole", async function () {

@@ -15,14 +15,16 @@ export interface Exited {
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** Whether a process of its group (a worker) was still there when the command's output ended. */
+  readonly leftBehind: boolean;
 }
 
 /**
  * Runs `npx hardhat sim <args>` in its own process group, with `signals` (`point=SIGNAL;...`) planned; waits for it
  * to end, then kills whatever of its group is left (a worker orphaned by a SIGKILL of its parent exits by itself).
  */
-export function sim(args: readonly string[], signals?: string): Promise<Exited> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+export function sim(args: readonly string[], signals?: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Exited> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
   delete env["LOCKSTEP_TEST_SIGNAL"];
   delete env["HARDHAT_CONFIG"];
   if (signals !== undefined) env["LOCKSTEP_TEST_SIGNAL"] = signals;
@@ -39,12 +41,13 @@ export function sim(args: readonly string[], signals?: string): Promise<Exited> 
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code, signal) => {
+      let leftBehind = true;
       try {
         process.kill(-child.pid!, "SIGKILL");
       } catch {
-        // the group is gone
+        leftBehind = false; // the group is gone
       }
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, stdout, stderr, leftBehind });
     });
   });
 }

@@ -98,6 +98,11 @@ export class ExperimentFolder {
     writeJsonAtomic(join(this.path, EXPERIMENT_FILE), this.spec);
   }
 
+  /** Whether this process has written its experiment.json. */
+  get started(): boolean {
+    return Object.keys(this.spec).length > 0;
+  }
+
   /** Marks it `running`, by this process. */
   start(spec: Record<string, unknown>): void {
     this.spec = {};

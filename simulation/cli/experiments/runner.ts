@@ -210,17 +210,14 @@ export async function withExperiment<
   // Scenarios are resolved against the compiled contracts: build first.
   await build(hre);
   let target: ExperimentPlan;
-  let folder: ExperimentFolder;
+  let resumed: ExperimentFolder | undefined;
   try {
     if (args.resume !== undefined) {
       refuseSettingsWithResume(args);
-      folder = ExperimentFolder.resume(args.resume, kind);
-      target = await plan(resumedArgs<A>(folder, args.workers));
-      checkResumable(folder, target, args.resume);
-    } else {
-      target = await plan(args);
-      folder = createFolder(target, kind);
-    }
+      resumed = ExperimentFolder.resume(args.resume, kind);
+      target = await plan(resumedArgs<A>(resumed, args.workers));
+      checkResumable(resumed, target, args.resume);
+    } else target = await plan(args);
   } catch (e) {
     if (e instanceof UserError) {
       process.stderr.write(`error: ${e.message}\n`);
@@ -228,13 +225,46 @@ export async function withExperiment<
     }
     throw e;
   }
-  const fresh = folder.resumed === undefined;
+  // From here on a signal stops the experiment (before, it ends the process: there is nothing to keep yet).
+  const interrupt = interruptible("runs end at their next step, and every run recorded is kept");
+  try {
+    return await runExperiment(hre, kind, target, resumed, interrupt, body);
+  } finally {
+    interrupt.release();
+  }
+}
+
+async function runExperiment(
+  hre: HardhatRuntimeEnvironment,
+  kind: ExperimentKind,
+  target: ExperimentPlan,
+  resumed: ExperimentFolder | undefined,
+  interrupt: Interrupt,
+  body: (experiment: Experiment) => Promise<Ended>,
+): Promise<number> {
+  let folder: ExperimentFolder;
+  try {
+    folder = resumed ?? createFolder(target, kind);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    process.stderr.write(`error: ${e.message}\n`);
+    return 2;
+  }
+  const fresh = resumed === undefined;
   const resumeLine = `Resume with: npx hardhat sim ${kind} --resume ${folder.path}`;
   const started = performance.now();
   const seconds = (): number => folder.earlierSeconds + (performance.now() - started) / 1000;
   const spec = { ...target.spec, inputs: target.inputs, ...provenance(hre, target.scenario) };
   let store: Store | undefined;
-  let recorded: Set<string>;
+  let recorded = new Set<string>();
+  interrupt.onQuit(() => {
+    if (!folder.started) {
+      if (fresh) folder.remove();
+      return;
+    }
+    folder.end("interrupted", { wallSeconds: seconds() });
+    process.stderr.write(`Interrupted: ${plural(recorded.size, "run")} recorded in ${folder.path}\n${resumeLine}\n`);
+  });
   try {
     folder.start(spec);
     store = await openStore(join(folder.path, RESULTS_FILE));
@@ -251,12 +281,7 @@ export async function withExperiment<
     process.stderr.write(`error: ${error.message}\n`);
     return 2;
   }
-  const interrupt = interruptible("runs end at their next step, and every run recorded is kept");
   const experiment = new Experiment(hre, store, interrupt, target.workers, recorded);
-  interrupt.onQuit(() => {
-    folder.end("interrupted", { wallSeconds: seconds() });
-    process.stderr.write(`Interrupted: ${plural(recorded.size, "run")} recorded in ${folder.path}\n${resumeLine}\n`);
-  });
   await testPoint("folder");
   if (!fresh) process.stdout.write(`Resuming ${folder.path}: ${plural(recorded.size, "run")} recorded before.\n`);
   try {
@@ -264,6 +289,8 @@ export async function withExperiment<
     await store.close();
     const complete = ended.complete;
     folder.end(complete ? "complete" : "interrupted", { ...ended.results, wallSeconds: seconds() });
+    // It is written: a signal from here on stops the printing, not the experiment.
+    interrupt.release();
     const tail = complete
       ? [`Experiment folder: ${folder.path}`, `Next: npx hardhat sim report --in ${folder.path}`]
       : [`Interrupted; the folder is kept: ${folder.path}`, resumeLine];
@@ -283,8 +310,6 @@ export async function withExperiment<
     if (error === undefined) throw e;
     process.stderr.write(`error: ${error.message}\n`);
     return 2;
-  } finally {
-    interrupt.release();
   }
 }
 
