@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
 import { simRun } from "../../simulation/cli/run.js";
+import { simReport } from "../../simulation/cli/report.js";
+import { simExport } from "../../simulation/cli/experiments/export.js";
 import { capture } from "../helpers/capture.js";
 import { onlyFolder, readJson, sim } from "../helpers/interrupted.js";
 
@@ -90,6 +92,12 @@ describe("interrupted sim run: the folder stays, says what it is, and resumes to
     expect(again.stderr).to.equal(
       `error: ${folder} holds an interrupted run with these inputs: resume it with npx hardhat sim run --resume ${folder}, or remove the folder to start again.\n`,
     );
+    // A report or an export of it says what it is, in one line.
+    const unfinished = `error: ${join(folder, "manifest.json")}: the run is not finished (its status is interrupted); resume it with npx hardhat sim run --resume ${folder}, then try again.\n`;
+    const report = await capture(() => simReport({ in: folder }));
+    expect([report.value, report.stderr]).to.deep.equal([2, unfinished]);
+    const exported = await capture(() => simExport({ in: folder }));
+    expect([exported.value, exported.stderr]).to.deep.equal([2, unfinished]);
     const { value, stderr } = await capture(() => simRun(hre, { resume: folder }));
     expect(value, stderr).to.equal(0);
     expectResumedEqual(folder, 1);
