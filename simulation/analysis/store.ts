@@ -53,12 +53,15 @@ export const FLUSH_ROWS = 10_000;
 /** The first columns of `steps`; the KPI columns follow. */
 const STEPS_KEY_COLUMNS = ["simulation", "subset", "run", "timestep", "substep"] as const;
 
-/** A run's transaction: its connection and its appenders. */
+/**
+ * A connection of the store's own, with appenders on the three tables a run fills: a run's transaction while the run
+ * is open, idle between runs (kept, appenders and all, for the next run: creating them costs more than a run's rows).
+ */
 interface RunTx {
   readonly connection: DuckDBConnection;
-  /** The KPI columns of `steps` when the transaction opened (no column is added while it is open). */
-  readonly kpis: readonly string[];
-  readonly steps: DuckDBAppender;
+  /** The KPI columns of `steps` its steps appender was made for (no column is added while a run is open). */
+  kpis: readonly string[];
+  steps: DuckDBAppender;
   readonly variables: DuckDBAppender;
   readonly actions: DuckDBAppender;
 }
@@ -130,7 +133,7 @@ export class Store {
   private tableKpis: readonly string[];
   private readonly open = new Map<string, OpenRun>();
   /** Connections whose run has ended, for the next run. */
-  private readonly idle: DuckDBConnection[] = [];
+  private readonly idle: RunTx[] = [];
   /** Everything a reader must wait for: schema changes, runs recorded, rows removed. */
   private tail: Promise<void> = Promise.resolve();
   /** The latest change to the columns of `steps`: a run's transaction opens after it. */
@@ -314,15 +317,15 @@ export class Store {
       const tx = this.txOf(run);
       run.tx = undefined;
       try {
-        closeAppenders(tx);
+        flushAppenders(tx);
         await insertRunRow(tx.connection, row);
         await tx.connection.run("COMMIT");
       } catch (e) {
         await tx.connection.run("ROLLBACK").catch(() => {});
-        tx.connection.closeSync();
+        closeTx(tx);
         throw e;
       }
-      this.idle.push(tx.connection);
+      this.idle.push(tx);
     });
     void committed.then(run.end, run.end);
     this.tail = settled(this.tail, committed);
@@ -415,7 +418,7 @@ export class Store {
     this.closed = true;
     await Promise.allSettled(abandoned);
     await this.tail;
-    for (const c of this.idle.splice(0)) c.closeSync();
+    for (const tx of this.idle.splice(0)) closeTx(tx);
     this.connection.closeSync();
     this.instance.closeSync();
   }
@@ -439,17 +442,25 @@ export class Store {
     return run.tx;
   }
 
-  /** A connection in a transaction, with appenders on the three tables a run fills. */
+  /** A connection in a transaction, with appenders on the three tables a run fills (`steps` as it is now). */
   private async openTx(): Promise<RunTx> {
-    const connection = this.idle.pop() ?? (await this.instance.connect());
-    await connection.run("BEGIN TRANSACTION");
-    return {
-      connection,
-      kpis: this.tableKpis,
-      steps: await connection.createAppender("steps"),
-      variables: await connection.createAppender("variables"),
-      actions: await connection.createAppender("actions"),
-    };
+    let tx = this.idle.pop();
+    if (tx === undefined) {
+      const connection = await this.instance.connect();
+      tx = {
+        connection,
+        kpis: this.tableKpis,
+        steps: await connection.createAppender("steps"),
+        variables: await connection.createAppender("variables"),
+        actions: await connection.createAppender("actions"),
+      };
+    } else if (tx.kpis !== this.tableKpis) {
+      tx.steps.closeSync();
+      tx.steps = await tx.connection.createAppender("steps");
+      tx.kpis = this.tableKpis;
+    }
+    await tx.connection.run("BEGIN TRANSACTION");
+    return tx;
   }
 
   private async rollback(run: OpenRun): Promise<void> {
@@ -457,15 +468,13 @@ export class Store {
     run.tx = undefined;
     if (tx === undefined) return;
     try {
-      closeAppenders(tx);
-    } catch {
-      // Appending into a transaction that is thrown away: whatever failed is thrown away with it.
-    }
-    try {
+      // Buffered rows go into the transaction thrown away, not into the next run's.
+      flushAppenders(tx);
       await tx.connection.run("ROLLBACK");
-      this.idle.push(tx.connection);
+      this.idle.push(tx);
     } catch {
-      tx.connection.closeSync();
+      await tx.connection.run("ROLLBACK").catch(() => {});
+      closeTx(tx);
     }
   }
 
@@ -508,9 +517,21 @@ export class Store {
   }
 }
 
-/** Flushes the run's last rows into its transaction and closes its appenders. */
-function closeAppenders(tx: RunTx): void {
-  for (const a of [tx.steps, tx.variables, tx.actions]) a.closeSync();
+/** Flushes the run's last rows into its transaction. */
+function flushAppenders(tx: RunTx): void {
+  for (const a of [tx.steps, tx.variables, tx.actions]) a.flushSync();
+}
+
+/** Closes a connection and its appenders, whatever state they are in. */
+function closeTx(tx: RunTx): void {
+  for (const a of [tx.steps, tx.variables, tx.actions]) {
+    try {
+      a.closeSync();
+    } catch {
+      // Its rows belong to a transaction that is over.
+    }
+  }
+  tx.connection.closeSync();
 }
 
 /** `p` after `tail`, never rejecting: what readers wait for. */
