@@ -40,16 +40,43 @@ export function sim(args: readonly string[], signals?: string, extraEnv: NodeJS.
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
     child.once("error", reject);
-    child.once("close", (code, signal) => {
-      let leftBehind = true;
+    child.once("close", async (code, signal) => {
+      // A process whose output has closed may still be exiting: wait for the group to empty, up to a bound far
+      // beyond any exit (a worker left behind never exits).
+      let leftBehind = liveMembers(child.pid!) > 0;
+      for (let waited = 0; leftBehind && waited < 10_000; waited += 50) {
+        await new Promise((r) => setTimeout(r, 50));
+        leftBehind = liveMembers(child.pid!) > 0;
+      }
       try {
         process.kill(-child.pid!, "SIGKILL");
       } catch {
-        leftBehind = false; // the group is gone
+        // the group is gone
       }
       resolve({ code, signal, stdout, stderr, leftBehind });
     });
   });
+}
+
+/**
+ * Processes of process group `pgid` that are alive: not zombies (a worker that exited after its parent was killed
+ * stays one until the system reaps it), read from /proc.
+ */
+function liveMembers(pgid: number): number {
+  let n = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces, so read after its closing parenthesis.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z") n++;
+  }
+  return n;
 }
 
 /** The one folder (not hidden) in `out`. */
