@@ -181,11 +181,22 @@ describe("cli: experiments", function () {
     }
     expect(code).to.equal(1);
     const folder = onlyFolder(out);
+    const manifest = JSON.parse(readFileSync(join(folder, "experiment.json"), "utf8"));
+    expect(manifest.runs).to.deep.equal({ total: 4, completed: 3, failed: 1 });
+    expect(manifest.summary.map((s: { n: number }) => s.n)).to.deep.equal([2, 1]);
     const store = await openStore(join(folder, "results.duckdb"), { readOnly: true });
     try {
       const runs = await store.query("SELECT subset, run, status, error FROM runs ORDER BY subset, run");
       expect(runs.map((r) => r["status"])).to.deep.equal(["model-only", "model-only", "model-only", "failed"]);
       expect(runs[3]!["error"]).to.equal("Error: worker process exited (code 70, signal none) during the run");
+      // The failed run left no rows but its own, and the summaries are over the completed runs only.
+      expect(await store.query("SELECT count(*) AS n FROM steps WHERE subset = 1 AND run = 1")).to.deep.equal([
+        { n: 0 },
+      ]);
+      expect(await store.query("SELECT DISTINCT subset, n FROM step_summaries ORDER BY subset")).to.deep.equal([
+        { subset: 0, n: 2 },
+        { subset: 1, n: 1 },
+      ]);
     } finally {
       await store.close();
     }

@@ -89,6 +89,19 @@ describe("interrupted sim optimize: no verdict for what did not run; resumed, th
     await resumeAndCompare(folder);
   });
 
+  it("sim optimize: SIGINT in the middle of a generation tells the search nothing of it (a generation counts whole); resumed, the same search", async function () {
+    const out = fresh();
+    // In this process: the first generation's 8 runs one after another, stopped after 3.
+    const r = await sim(argv(out, "0"), "recorded:3=SIGINT");
+    expect(r.code, r.stderr).to.equal(130);
+    expect(r.stdout).to.include("Interrupted in the search, after 0 generations (0 of 8 candidates)");
+    const folder = onlyFolder(out);
+    const o = readJson(join(folder, "experiment.json"))["optimize"] as Record<string, unknown>;
+    expect([o["history"], o["candidates"], o["evaluations"]]).to.deep.equal([[], [], 0]);
+    expect(expectWhole(await tablesOf(folder), false, false)).to.have.length(3);
+    await resumeAndCompare(folder);
+  });
+
   it("sim optimize: SIGINT as the chain confirmation starts gives the search's results but no verdict on the ranking", async function () {
     const out = fresh();
     const r = await sim(argv(out, "2"), "confirmation=SIGINT");
