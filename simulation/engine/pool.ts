@@ -302,6 +302,8 @@ export class WorkerPool {
       try {
         await report();
         b[outcome]++;
+      } catch (e) {
+        b.error ??= { cause: e };
       } finally {
         b.inFlight--;
         b.options.onProgress?.(b.completed, b.failed, b.total);

@@ -1,7 +1,8 @@
 /**
- * Test hook: `LOCKSTEP_TEST_SIGNAL="<point>=<SIGNAL>[;<point>=<SIGNAL>...]"` makes a process send a real signal when it
+ * Test hook: `LOCKSTEP_TEST_SIGNAL="<point>=<SIGNAL>[@group][;...]"` makes a process send a real signal when it
  * reaches a named point, once per point: the interruption tests stop Lockstep at moments they choose, not at moments
- * a timer happens to hit. The signal goes to the experiment's (or the run's) main process: from a worker, its parent.
+ * a timer happens to hit. The signal goes to the experiment's (or the run's) main process (from a worker, its parent),
+ * or with `@group` to its whole process group, workers included, as a terminal's Ctrl-C or systemd's stop does.
  *
  * Points: `folder` (the run's or the experiment's folder has just been created), `workers` (a pool has just started
  * its worker processes, which are still loading), `run-step:<sim>/<subset>/<run>:<step>`
@@ -12,14 +13,26 @@
  *
  * Without the variable (every real use) this costs one lookup in an empty map.
  */
+import { readFileSync } from "node:fs";
+
 const SIGNALS = new Set<string>(["SIGINT", "SIGTERM", "SIGKILL"]);
 
-const planned = new Map<string, NodeJS.Signals>();
+const planned = new Map<string, { signal: NodeJS.Signals; group: boolean }>();
 for (const entry of (process.env["LOCKSTEP_TEST_SIGNAL"] ?? "").split(";")) {
   const eq = entry.lastIndexOf("=");
   if (eq <= 0) continue;
-  const signal = entry.slice(eq + 1).trim();
-  if (SIGNALS.has(signal)) planned.set(entry.slice(0, eq).trim(), signal as NodeJS.Signals);
+  const [signal, to] = entry
+    .slice(eq + 1)
+    .trim()
+    .split("@");
+  if (signal !== undefined && SIGNALS.has(signal))
+    planned.set(entry.slice(0, eq).trim(), { signal: signal as NodeJS.Signals, group: to === "group" });
+}
+
+/** This process's group (Linux: field 5 of /proc/self/stat). */
+function processGroup(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
 }
 
 /** Whether any point is planned (callers skip building point names otherwise). */
@@ -31,9 +44,14 @@ export const testSignalsPlanned = planned.size > 0;
  * exactly there would (a signal is otherwise handled at some later turn of the event loop).
  */
 export function testPoint(point: string, target: number = process.pid): Promise<void> {
-  const signal = planned.get(point);
-  if (signal === undefined) return Promise.resolve();
+  const plan = planned.get(point);
+  if (plan === undefined) return Promise.resolve();
   planned.delete(point);
+  const { signal } = plan;
+  if (plan.group) {
+    process.kill(-processGroup(), signal);
+    return Promise.resolve();
+  }
   if (target !== process.pid || signal === "SIGKILL") {
     process.kill(target, signal);
     return Promise.resolve();

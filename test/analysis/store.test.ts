@@ -410,7 +410,10 @@ describe("store", () => {
     ]);
   });
 
-  it("recordRun: a run's rows are seen only once its runs row commits them, together", async () => {
+  it("recordRun: a run's rows are seen only once its runs row commits them, together (flushed or not)", async () => {
+    await store.close();
+    // Appenders flushed every 2 rows: the run's rows reach DuckDB long before its runs row does.
+    store = await openStore(join(dir, "flushed.duckdb"), { flushRows: 2 });
     const a = { simulation: 0, subset: 0, run: 0 };
     const sink = store.sinkFor(a, ALL);
     await sink.begin(layoutOf(a));

@@ -202,6 +202,31 @@ describe("cli: experiments", function () {
     }
   });
 
+  it("sim sweep: a run that fails part-way is recorded as failed with its error and none of its rows", async function () {
+    const { value: code } = await capture(() =>
+      simSweep(hre, {
+        scenario: "test/fixtures/scenarios/failingAtStep.ts",
+        grid: "savers=2,3",
+        runs: "1",
+        steps: "4",
+        workers: "0",
+        out,
+      }),
+    );
+    expect(code).to.equal(1);
+    const store = await openStore(join(onlyFolder(out), "results.duckdb"), { readOnly: true });
+    try {
+      const runs = await store.query("SELECT subset, status, error FROM runs ORDER BY subset");
+      expect(runs).to.deep.equal(
+        [0, 1].map((subset) => ({ subset, status: "failed", error: "Error: the saver's policy failed at step 2" })),
+      );
+      for (const table of ["steps", "variables", "actions"])
+        expect(await store.query(`SELECT count(*) AS n FROM ${table}`), table).to.deep.equal([{ n: 0 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("sim sweep: rejects bad input with one line and exit code 2, leaving nothing behind", async function () {
     const cases: [Record<string, string>, string][] = [
       [{ grid: "" }, 'Missing option --grid: expected path=v1,v2,..., for example --grid "fees.feeBps=25,50,100".'],

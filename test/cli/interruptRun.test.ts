@@ -127,7 +127,11 @@ describe("interrupted sim run: the folder stays, says what it is, and resumes to
     expect(r.stderr).to.include("Ctrl-C again: quitting now; nothing committed is lost.");
     const folder = onlyFolder(out);
     expect(r.stderr).to.include(`Resume with: npx hardhat sim run --resume ${folder}\n`);
-    expect(readJson(join(folder, "manifest.json"))["status"]).to.equal("interrupted");
+    const m = readJson(join(folder, "manifest.json"));
+    expect(m["status"]).to.equal("interrupted");
+    // Quit in step 2, without waiting for it to end (a first Ctrl-C alone ends the run after it).
+    expect(m["stepsRun"]).to.equal(1);
+    expect(expectPrefix(folder)).to.equal(1);
     const { value, stderr } = await capture(() => simRun(hre, { resume: folder }));
     expect(value, stderr).to.equal(0);
     expectResumedEqual(folder, 1);

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
@@ -205,6 +205,29 @@ describe("interrupted sweeps and A/B tests: nothing finished lost, nothing half-
     await resumeAndCompare("sweep", folder, reference.get("lockstep")!);
   });
 
+  it("sim sweep (lockstep, in this process): SIGINT mid-run ends that run at its next step, unrecorded and counted as stopped mid-run; resumed, it equals the uninterrupted sweep", async function () {
+    const out = fresh();
+    const r = await sim(argv("sweep", LOCKSTEP, out, "0"), "run-step:0/1/0:1=SIGINT");
+    expect(r.code, r.stderr).to.equal(130);
+    expect(r.stdout).to.include(
+      "Interrupted: 2 of 4 runs recorded (2 completed, 0 failed); 2 not recorded (1 stopped mid-run, 1 not started), which a resume runs.",
+    );
+    const folder = onlyFolder(out);
+    expect(expectWhole(await tablesOf(folder), false, true)).to.deep.equal(["0/0/0", "0/0/1"]);
+    await resumeAndCompare("sweep", folder, reference.get("lockstep")!);
+  });
+
+  it("sim sweep (lockstep): SIGTERM to the whole process group (as systemd stops a service) is a stop: the workers are not killed by it, no run is recorded as failed", async function () {
+    const out = fresh();
+    const r = await sim(argv("sweep", LOCKSTEP, out, "2"), "run-step:0/0/0:1=SIGTERM@group");
+    expect(r.code, r.stderr).to.equal(143);
+    const folder = onlyFolder(out);
+    const tables = await tablesOf(folder);
+    expectWhole(tables, false, true);
+    expect(tables["runs"]!.filter((row) => row["status"] === "failed")).to.deep.equal([]);
+    await resumeAndCompare("sweep", folder, reference.get("lockstep")!);
+  });
+
   it("sim ab: stopped before any pair completes, it says there is nothing to compare (not '0 paired runs' and an empty table); resumed, it equals the uninterrupted test", async function () {
     const out = fresh();
     const r = await sim(argv("ab", AB, out, "0"), "folder=SIGINT");
@@ -230,7 +253,7 @@ describe("interrupted sweeps and A/B tests: nothing finished lost, nothing half-
     await resumeAndCompare("ab", folder, reference.get("ab")!);
   });
 
-  it("sim sweep --resume: refuses a finished folder, another kind's, and options that would change the experiment", async function () {
+  it("sim sweep --resume: refuses a finished folder, another kind's, options that would change the experiment, and one whose parameters or contracts changed", async function () {
     const folder = onlyFolder(join(root, "ref-sweep"));
     const abFolder = onlyFolder(join(root, "ref-ab"));
     const cases: [() => Promise<number>, string][] = [
@@ -257,5 +280,29 @@ describe("interrupted sweeps and A/B tests: nothing finished lost, nothing half-
       expect(value).to.equal(2);
     }
     expect(existsSync(join(root, "nowhere"))).to.equal(false);
+    // An interrupted sweep whose scenario's defaults, or contracts, changed since it ran is not resumed.
+    const changed: [string, (spec: Record<string, unknown>) => void, string][] = [
+      [
+        "params",
+        (spec) => ((spec["base"] as { fees: { feeBps: number } }).fees.feeBps = 26),
+        "a sweep of this version of the scenario (its parameters no longer match)",
+      ],
+      [
+        "bytecode",
+        (spec) => ((spec["bytecode"] as Record<string, string>)["FeeManager"] = "0x00"),
+        "a sweep of these contracts (their bytecode changed since it ran: remove the folder to start again)",
+      ],
+    ];
+    for (const [name, edit, expected] of changed) {
+      const copy = join(root, `changed-${name}`);
+      cpSync(folder, copy, { recursive: true });
+      const spec = readJson(join(copy, "experiment.json"));
+      spec["status"] = "interrupted";
+      edit(spec);
+      writeFileSync(join(copy, "experiment.json"), JSON.stringify(spec));
+      const { value, stderr } = await capture(() => simSweep(hre, { resume: copy }));
+      expect(stderr).to.equal(`error: Invalid option --resume = ${JSON.stringify(copy)}: expected ${expected}.\n`);
+      expect(value).to.equal(2);
+    }
   });
 });

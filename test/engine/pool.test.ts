@@ -102,6 +102,25 @@ describe("engine: worker pool", function () {
     expect([...c.results.keys()].sort()).to.deep.equal(["0/0", "0/1", "1/1"]);
   });
 
+  it("pool: a sink that cannot record a run (a disk that filled) ends the batch with its error; no run starts after it", async function () {
+    // One worker: runs 0/0, 0/1, 1/0, 1/1 one after another; recording 0/1 fails.
+    const tasks = smallSweep("model", 2, 3);
+    const c = collector();
+    let message = "";
+    await runTasks(tasks, {
+      workers: 1,
+      sink: {
+        ...c.sink,
+        done: (t) => {
+          if (t.subset === 0 && t.run === 1) throw new Error("No space left on device");
+          c.results.set(key(t), {} as RunResult);
+        },
+      },
+    }).catch((e: Error) => (message = e.message));
+    expect(message).to.equal("No space left on device");
+    expect([...c.results.keys()]).to.deep.equal(["0/0"]);
+  });
+
   it("pool: a stop request ends the experiment and keeps what finished", async function () {
     const tasks = smallSweep("model", 3, 4);
     const c = collector();

@@ -11,12 +11,9 @@ import { encodeValue } from "../../analysis/values.js";
 import type { Assignment } from "../../engine/params.js";
 import { testPoint } from "../../engine/testHooks.js";
 
-/** The runs the summaries are over: recorded and not failed. */
-const COMPLETED_RUNS = "(SELECT simulation, subset, run FROM runs WHERE status <> 'failed')";
-
 /**
- * Monte Carlo summaries per KPI per step (mean, sd, p5, p50, p95 across completed runs), per simulation and subset,
- * into the table `step_summaries`: what fan charts are drawn from. One transaction: a kill half-way leaves the table
+ * Monte Carlo summaries per KPI per step (mean, sd, p5, p50, p95 across completed runs: `steps` holds no row of a
+ * failed or stopped run), per simulation and subset, into the table `step_summaries`: what fan charts are drawn from. One transaction: a kill half-way leaves the table
  * as it was. Returns the rows written, or undefined when `stop()` asked to stop first (nothing is then changed).
  */
 export async function writeStepSummaries(store: Store, stop: () => boolean): Promise<number | undefined> {
@@ -43,8 +40,7 @@ export async function writeStepSummaries(store: Store, stop: () => boolean): Pro
                   list_aggregate(v, 'quantile_cont', 0.05), list_aggregate(v, 'quantile_cont', 0.5),
                   list_aggregate(v, 'quantile_cont', 0.95)
            FROM (SELECT simulation, subset, timestep, count(${col}) AS n, list(${col} ORDER BY run) AS v
-                 FROM steps WHERE (simulation, subset, run) IN ${COMPLETED_RUNS}
-                 GROUP BY simulation, subset, timestep)`,
+                 FROM steps GROUP BY simulation, subset, timestep)`,
           [kpi],
         );
       }
