@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
 
 /** An append-only text file written in large chunks: memory stays flat however long the run. */
 export class BufferedFile {
@@ -52,4 +52,17 @@ export function csvCell(value: string): string {
 /** JSON with bigints as decimal strings. */
 export function toJson(value: unknown, indent?: number): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), indent);
+}
+
+/** Writes `value` as JSON atomically: a kill leaves the old file or the new one, never half of one. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, toJson(value, 2) + "\n");
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
 }

@@ -1,69 +1,91 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { ActionRecord, RunSink } from "../engine/run.js";
-import { BufferedFile, csvCell, toJson } from "./files.js";
+import { BufferedFile, csvCell, toJson, writeJsonAtomic } from "./files.js";
 import { traceHeader, traceRow, type StepSample, type TraceLayout } from "./trace.js";
 
 /**
- * A run's folder: `trace.csv` (cadCAD's shape), `actions.ndjson`, `manifest.json`.
- * Everything is written under a hidden partial name and renamed into place only when
- * the manifest is written, so a failed or rejected run leaves nothing half-written.
+ * A run's folder: `manifest.json`, `trace.csv` (cadCAD's shape), `actions.ndjson` (and a remote run's
+ * `journal.ndjson`, which the remote sender writes). It is written in place from the start: the manifest says
+ * `"status": "running"` until the run ends, so a folder a kill left is visible, says what it is, and `--resume`
+ * finds it. Each step's rows reach the file when the step ends; the manifest is replaced atomically. A resumed run
+ * runs again from step 0 and writes the trace and the actions anew (runs are deterministic: the same rows).
  */
 export class RunFolder implements RunSink {
-  readonly finalPath: string;
-  private readonly partialPath: string;
-  private readonly trace: BufferedFile;
-  private readonly actions: BufferedFile;
+  private trace: BufferedFile | undefined;
+  private actions: BufferedFile | undefined;
+  private layout: TraceLayout | undefined;
 
-  /** The first folder of `outDir` this run created, removed with the run when it is aborted and left empty. */
-  private readonly createdOut: string | undefined;
+  /** `createdOut`: the first folder above it this run created, removed with it when the run is withdrawn. */
+  constructor(
+    readonly path: string,
+    private readonly createdOut?: string | undefined,
+  ) {
+    mkdirSync(path, { recursive: true });
+  }
 
-  constructor(outDir: string, name: string) {
-    this.createdOut = mkdirSync(outDir, { recursive: true });
-    this.finalPath = join(outDir, name);
-    this.partialPath = join(outDir, `.${name}.partial-${process.pid}`);
+  /** Creates `<outDir>/<name>` (and `outDir` where needed). */
+  static create(outDir: string, name: string): RunFolder {
+    const createdOut = mkdirSync(outDir, { recursive: true });
     try {
-      rmSync(this.partialPath, { recursive: true, force: true });
-      mkdirSync(this.partialPath);
-      this.trace = new BufferedFile(join(this.partialPath, "trace.csv"));
-      this.actions = new BufferedFile(join(this.partialPath, "actions.ndjson"));
+      return new RunFolder(join(outDir, name), createdOut);
     } catch (e) {
-      rmSync(this.partialPath, { recursive: true, force: true });
-      removeIfEmpty(this.createdOut);
+      removeIfEmpty(createdOut);
       throw e;
     }
   }
 
-  private layout: TraceLayout | undefined;
+  static exists(path: string): boolean {
+    return existsSync(join(path, "manifest.json"));
+  }
+
+  /** Writes manifest.json atomically (a crash leaves the old or the new one, never half of one). */
+  writeManifest(manifest: unknown): void {
+    writeJsonAtomic(join(this.path, "manifest.json"), manifest);
+  }
 
   begin(layout: TraceLayout): void {
     this.layout = layout;
+    this.trace?.discard();
+    this.trace = new BufferedFile(join(this.path, "trace.csv"));
+    this.actions ??= new BufferedFile(join(this.path, "actions.ndjson"));
     this.trace.write(traceHeader(layout).map(csvCell).join(",") + "\n");
   }
 
+  /** A sample ends a step (or is the initial state): the step's rows go to the files now. */
   sample(sample: StepSample): void {
-    this.trace.write(traceRow(this.layout!, sample).map(csvCell).join(",") + "\n");
+    this.trace!.write(traceRow(this.layout!, sample).map(csvCell).join(",") + "\n");
+    this.actions?.flush();
+    this.trace!.flush();
   }
 
   action(record: ActionRecord): void {
+    this.actions ??= new BufferedFile(join(this.path, "actions.ndjson"));
     this.actions.write(toJson(record) + "\n");
   }
 
-  /** Writes the manifest and moves the folder into place (replacing an older run of the same name). */
-  finish(manifest: unknown): string {
-    this.trace.close();
-    this.actions.close();
-    writeFileSync(join(this.partialPath, "manifest.json"), toJson(manifest, 2) + "\n");
-    if (existsSync(this.finalPath)) rmSync(this.finalPath, { recursive: true, force: true });
-    renameSync(this.partialPath, this.finalPath);
-    return this.finalPath;
+  /** Flushes and closes the trace and the actions. */
+  close(): void {
+    this.trace?.close();
+    this.actions?.close();
   }
 
-  /** Removes everything written so far (also when writing is what failed: nothing more is written). */
-  abort(): void {
-    this.trace.discard();
-    this.actions.discard();
-    rmSync(this.partialPath, { recursive: true, force: true });
+  /** Closes the files after a failure: what cannot be written any more (the disk filled) is dropped. */
+  closeQuietly(): void {
+    for (const file of [this.trace, this.actions]) {
+      try {
+        file?.close();
+      } catch {
+        file?.discard();
+      }
+    }
+  }
+
+  /** Removes the folder and everything in it (a run withdrawn: bad input, a disk that filled). */
+  remove(): void {
+    this.trace?.discard();
+    this.actions?.discard();
+    rmSync(this.path, { recursive: true, force: true });
     removeIfEmpty(this.createdOut);
   }
 }

@@ -1,137 +1,39 @@
 import { existsSync } from "node:fs";
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import { InternalError, UserError } from "../engine/errors.js";
-import type { ParamTree } from "../engine/params.js";
-import type { ActionRecord, Divergence, RunResult, RunSink } from "../engine/run.js";
-import type { Mode } from "../engine/types.js";
 import { toJson } from "./files.js";
 import { checkTables, resultsFileError } from "./resultsDb.js";
 import { ACTIONS_DDL, quoteIdent, RUNS_DDL, stepsDdl, VARIABLES_DDL } from "./schema.js";
+import type { RunIds, RunRow, SinkOptions, StoreMessage } from "./storeRows.js";
+import { messageSink } from "./storeRows.js";
+import type { ActionRecord, RunSink } from "../engine/run.js";
 import type { StepSample, TraceLayout } from "./trace.js";
 import { toPlotNumber } from "./values.js";
+
+export * from "./storeRows.js";
+export * from "./storeReaders.js";
 
 /**
  * The DuckDB results store (the tables of `schema.ts`): one writer, many readers.
  *
- * Writing: rows go through DuckDB appenders and are flushed every `flushRows` rows (and
- * before every runs row, so a run's row is only ever written after all of its samples
- * and actions), so memory stays flat however many steps and runs. The experiment's main
- * process is the only writer (DuckDB locks the file against other processes); workers
- * send it plain `StoreMessage`s (`messageSink`) and it calls `store.write(message)`.
- * Within the process, calls are applied in the order they are made: a row whose table is
- * ready is appended synchronously, anything else (and every row after it) waits its turn.
+ * A run is recorded whole or not at all. Each run that begins gets a connection of its own and a transaction on it;
+ * its `steps`, `variables` and `actions` rows go into that transaction through DuckDB appenders (flushed every
+ * `flushRows` rows, so memory stays flat however many steps), and its `runs` row commits them (`recordRun`). A run
+ * abandoned (stopped, failed) is rolled back; a process killed mid-run leaves nothing of it in the file, since DuckDB
+ * only replays committed transactions. Runs in flight at the same time (a pool of workers) write side by side.
  *
- * Reading: `query`, `readRuns`, `readStepsSummary`, `readFinalKpis`, each seeing every
- * row written before it was called.
+ * The experiment's main process is the only writer (DuckDB locks the file against other processes); workers send it
+ * plain `StoreMessage`s (`messageSink`) and it calls `store.write(message)`. The calls for one run are applied in the
+ * order they are made: a row is appended synchronously when the run's transaction is open and nothing of the run is
+ * queued, otherwise it waits its turn.
+ *
+ * A KPI that no earlier run reported adds a column to `steps`. DuckDB refuses a transaction that appended to a table
+ * another transaction altered, so the column is added once the runs open at that moment have been recorded or
+ * abandoned, and the run that reported it (and every run begun after it) opens its transaction after the change.
+ *
+ * Reading: `query`, `readRuns`, `readStepsSummary`, `readFinalKpis`, each seeing every run recorded before it was
+ * called, and nothing of a run not recorded.
  */
-
-/** A run's coordinates, cadCAD's: simulation, subset (parameter set), run (Monte Carlo). */
-export interface RunIds {
-  readonly simulation: number;
-  readonly subset: number;
-  readonly run: number;
-}
-
-export interface SinkOptions {
-  /** Also write every variable at every sample (the `variables` table; large). */
-  readonly variables: boolean;
-}
-
-/** A run's final status: the engine's, or `failed` when it threw. */
-export type RunStatus = RunResult["status"] | "failed";
-
-/** One row of the `runs` table. Exact values stay exact (bigint); JSON columns hold them as decimal strings. */
-export interface RunRow extends RunIds {
-  readonly scenario: string;
-  readonly mode: Mode;
-  readonly seed: number;
-  readonly steps: number;
-  readonly params: Readonly<ParamTree>;
-  readonly modelParams: Readonly<ParamTree>;
-  readonly status: RunStatus;
-  /** Why a failed run failed. */
-  readonly error?: string;
-  readonly divergences?: number;
-  readonly firstDivergence?: Divergence;
-  readonly traceHash?: string;
-  /** KPIs at the end of the run. */
-  readonly kpis?: Readonly<Record<string, number | bigint>>;
-  readonly actions?: number;
-  readonly reverted?: number;
-  readonly gasUsed?: bigint;
-  readonly wallSeconds?: number;
-}
-
-/** What a runs row says before the run's outcome is known. */
-export interface RunRowBase extends RunIds {
-  readonly scenario: string;
-  readonly mode: Mode;
-  readonly seed: number;
-  readonly steps: number;
-  readonly params: object;
-  readonly modelParams: object;
-}
-
-/** The runs row of a run that finished (or stopped). */
-export function runRowFromResult(base: RunRowBase, result: RunResult): RunRow {
-  return {
-    ...baseRow(base),
-    status: result.status,
-    divergences: result.divergences,
-    ...(result.firstDivergence !== undefined ? { firstDivergence: result.firstDivergence } : {}),
-    traceHash: result.traceHash,
-    kpis: result.kpis,
-    actions: result.actions.total,
-    reverted: result.actions.reverted,
-    gasUsed: result.gasUsed,
-    wallSeconds: result.wallMs / 1000,
-  };
-}
-
-/** The runs row of a run that threw. */
-export function runRowFromError(base: RunRowBase, error: unknown): RunRow {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return { ...baseRow(base), status: "failed", error: message };
-}
-
-function baseRow(base: RunRowBase): RunRow {
-  const { simulation, subset, run, scenario, mode, seed, steps } = base;
-  return {
-    simulation,
-    subset,
-    run,
-    scenario,
-    mode,
-    seed,
-    steps,
-    params: base.params as ParamTree,
-    modelParams: base.modelParams as ParamTree,
-    status: "failed",
-  };
-}
-
-/** What a worker sends the writer: plain data (structured-clone-able: bigints and Maps included). */
-export type StoreMessage =
-  | { readonly type: "begin"; readonly ids: RunIds; readonly layout: TraceLayout; readonly options: SinkOptions }
-  | { readonly type: "sample"; readonly ids: RunIds; readonly sample: StepSample }
-  | { readonly type: "action"; readonly ids: RunIds; readonly record: ActionRecord }
-  | { readonly type: "run"; readonly row: RunRow };
-
-/**
- * A RunSink that turns a run's begin, samples and actions into StoreMessages and hands
- * them to `post` (a worker's `process.send` or `parentPort.postMessage`; or `store.write`).
- */
-export function messageSink(
-  ids: RunIds,
-  options: SinkOptions,
-  post: (message: StoreMessage) => void | Promise<void>,
-): RunSink {
-  return {
-    begin: (layout) => post({ type: "begin", ids, layout, options }),
-    sample: (sample) => post({ type: "sample", ids, sample }),
-    action: (record) => post({ type: "action", ids, record }),
-  };
-}
 
 /** A plain value read back: bigints become numbers when safe, else decimal strings. */
 export type PlainValue = null | boolean | number | string | PlainValue[] | { [key: string]: PlainValue };
@@ -140,7 +42,7 @@ export type PlainRow = Record<string, PlainValue>;
 export interface StoreOptions {
   /** Open an existing store for reading only (any write throws). */
   readonly readOnly?: boolean;
-  /** Rows appended between flushes; default 10,000. */
+  /** Rows a run appends between flushes of its appenders; default 10,000. */
   readonly flushRows?: number;
   /** DuckDB's memory limit, such as "1GB"; default DuckDB's (80% of RAM). */
   readonly memoryLimit?: string;
@@ -151,11 +53,36 @@ export const FLUSH_ROWS = 10_000;
 /** The first columns of `steps`; the KPI columns follow. */
 const STEPS_KEY_COLUMNS = ["simulation", "subset", "run", "timestep", "substep"] as const;
 
+/**
+ * A connection of the store's own, with appenders on the three tables a run fills: a run's transaction while the run
+ * is open, idle between runs (kept, appenders and all, for the next run: creating them costs more than a run's rows).
+ */
+interface RunTx {
+  readonly connection: DuckDBConnection;
+  /** The KPI columns of `steps` its steps appender was made for (no column is added while a run is open). */
+  kpis: readonly string[];
+  steps: DuckDBAppender;
+  readonly variables: DuckDBAppender;
+  readonly actions: DuckDBAppender;
+}
+
+/** A run begun and not yet recorded or abandoned. */
 interface OpenRun {
   readonly ids: RunIds;
   readonly layout: TraceLayout;
   readonly variables: boolean;
+  /** The run's actions so far (the next one's `seq`). */
   seq: number;
+  /** Set once its transaction is open. */
+  tx: RunTx | undefined;
+  /** Rows appended since its appenders were last flushed. */
+  unflushed: number;
+  /** Its operations, in call order. */
+  ops: Promise<void>;
+  pending: number;
+  /** Settles when the run is recorded or abandoned. */
+  readonly ended: Promise<void>;
+  readonly end: () => void;
 }
 
 /** Opens (creating if needed) the results database at `path`. */
@@ -190,9 +117,7 @@ export async function openStore(path: string, options: StoreOptions = {}): Promi
       .getRowObjectsJS()
       .map((r) => String(r["column_name"]))
       .slice(STEPS_KEY_COLUMNS.length);
-    const store = new Store(path, instance, connection, kpis, readOnly, options.flushRows ?? FLUSH_ROWS);
-    if (!readOnly) await store.createAppenders();
-    return store;
+    return new Store(path, instance, connection, kpis, readOnly, options.flushRows ?? FLUSH_ROWS);
   } catch (e) {
     connection.closeSync();
     instance.closeSync();
@@ -201,15 +126,18 @@ export async function openStore(path: string, options: StoreOptions = {}): Promi
 }
 
 export class Store {
-  private stepsAppender: DuckDBAppender | undefined;
-  private variablesAppender: DuckDBAppender | undefined;
-  private actionsAppender: DuckDBAppender | undefined;
+  /** The KPI columns, those being added included. */
   private readonly kpiColumns: string[];
   private readonly kpiSet: Set<string>;
+  /** The KPI columns `steps` has now. */
+  private tableKpis: readonly string[];
   private readonly open = new Map<string, OpenRun>();
-  private unflushed = 0;
-  private pending = 0;
+  /** Connections whose run has ended, for the next run. */
+  private readonly idle: RunTx[] = [];
+  /** Everything a reader must wait for: schema changes, runs recorded, rows removed. */
   private tail: Promise<void> = Promise.resolve();
+  /** The latest change to the columns of `steps`: a run's transaction opens after it. */
+  private schema: Promise<void> = Promise.resolve();
   private closed = false;
 
   /** Use `openStore`. */
@@ -223,26 +151,22 @@ export class Store {
   ) {
     this.kpiColumns = [...kpis];
     this.kpiSet = new Set(kpis);
+    this.tableKpis = [...kpis];
   }
 
-  /** @internal Called once by openStore. */
-  async createAppenders(): Promise<void> {
-    this.stepsAppender = await this.connection.createAppender("steps");
-    this.variablesAppender = await this.connection.createAppender("variables");
-    this.actionsAppender = await this.connection.createAppender("actions");
-  }
-
-  /** The KPI columns of `steps`, in table order. */
+  /** The KPI columns of `steps`, in table order (a column being added counts). */
   get kpis(): readonly string[] {
     return this.kpiColumns;
   }
 
-  /** Rows appended since the last flush: never more than `flushRows`. */
+  /** Rows the open runs appended since their appenders were last flushed: never more than `flushRows` each. */
   get bufferedRows(): number {
-    return this.unflushed;
+    let n = 0;
+    for (const run of this.open.values()) n += run.unflushed;
+    return n;
   }
 
-  /** A RunSink writing one run into this store. */
+  /** A RunSink writing one run into this store; `recordRun` ends it. */
   sinkFor(ids: RunIds, options: SinkOptions): RunSink {
     return messageSink(ids, options, (m) => this.write(m));
   }
@@ -261,7 +185,7 @@ export class Store {
     }
   }
 
-  /** Starts a run: adds the KPI columns `steps` lacks. Its samples and actions may follow at once. */
+  /** Starts a run: its transaction opens (once `steps` has the KPI columns it reports); its rows may follow at once. */
   beginRun(ids: RunIds, layout: TraceLayout, options: SinkOptions): Promise<void> {
     this.writable();
     const key = runKey(ids);
@@ -271,49 +195,72 @@ export class Store {
     if (this.open.has(key)) {
       throw new InternalError(`run ${key} began twice: discardRun(ids) before running it again`);
     }
-    this.open.set(key, { ids, layout, variables: options.variables, seq: 0 });
+    const before = [...this.open.values()].map((r) => r.ended);
+    let end = (): void => {};
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    const run: OpenRun = {
+      ids,
+      layout,
+      variables: options.variables,
+      seq: 0,
+      tx: undefined,
+      unflushed: 0,
+      ops: Promise.resolve(),
+      pending: 0,
+      ended,
+      end,
+    };
+    this.open.set(key, run);
     const missing = layout.kpis.filter((k) => !this.kpiSet.has(k));
-    if (missing.length === 0) return Promise.resolve();
-    for (const k of missing) this.kpiSet.add(k);
-    return this.enqueue(async () => {
-      this.flushAll();
-      this.stepsAppender!.closeSync();
-      this.stepsAppender = undefined;
+    if (missing.length > 0) {
       for (const k of missing) {
-        await this.connection.run(`ALTER TABLE steps ADD COLUMN ${quoteIdent(k)} DOUBLE`);
+        this.kpiSet.add(k);
         this.kpiColumns.push(k);
       }
-      this.stepsAppender = await this.connection.createAppender("steps");
+      const previous = this.schema;
+      this.schema = this.global(async () => {
+        await previous;
+        await Promise.all(before);
+        for (const k of missing) {
+          await this.connection.run(`ALTER TABLE steps ADD COLUMN ${quoteIdent(k)} DOUBLE`);
+          this.tableKpis = [...this.tableKpis, k];
+        }
+      });
+    }
+    const schema = this.schema;
+    return this.runOp(run, async () => {
+      await schema;
+      run.tx = await this.openTx();
     });
   }
 
   /** One `steps` row and, when the run writes variables, one `variables` row per variable. */
   appendSample(ids: RunIds, sample: StepSample): void | Promise<void> {
-    const open = this.openRun(ids, "sample");
-    return this.whenReady(() => {
-      const { simulation, subset, run } = open.ids;
-      const steps = this.stepsAppender!;
+    const run = this.openRun(ids, "sample");
+    return this.whenReady(run, (tx) => {
+      const { simulation, subset, run: r } = run.ids;
+      const steps = tx.steps;
       steps.appendInteger(simulation);
       steps.appendInteger(subset);
-      steps.appendInteger(run);
+      steps.appendInteger(r);
       steps.appendInteger(sample.timestep);
       steps.appendVarchar(sample.substep);
-      for (const k of this.kpiColumns) {
+      for (const k of tx.kpis) {
         const v = Object.prototype.hasOwnProperty.call(sample.kpis, k) ? sample.kpis[k] : undefined;
         if (v === undefined) steps.appendNull();
         else steps.appendDouble(typeof v === "bigint" ? toPlotNumber(v) : v);
       }
       steps.endRow();
-      this.rowsAdded(1);
-      if (!open.variables) return;
-      const vars = this.variablesAppender!;
+      this.rowsAdded(run, tx, 1);
+      if (!run.variables) return;
+      const vars = tx.variables;
       const diverged = sample.diverged.length > 0 ? new Set(sample.diverged) : undefined;
-      for (const name of open.layout.variables) {
+      for (const name of run.layout.variables) {
         const m = sample.model?.get(name);
         const c = sample.chain?.get(name);
         vars.appendInteger(simulation);
         vars.appendInteger(subset);
-        vars.appendInteger(run);
+        vars.appendInteger(r);
         vars.appendInteger(sample.timestep);
         vars.appendVarchar(sample.substep);
         vars.appendVarchar(name);
@@ -324,19 +271,19 @@ export class Store {
         vars.appendBoolean(diverged?.has(name) ?? false);
         vars.endRow();
       }
-      this.rowsAdded(open.layout.variables.length);
+      this.rowsAdded(run, tx, run.layout.variables.length);
     });
   }
 
   /** One `actions` row; `seq` counts the run's actions from 0. */
   appendAction(ids: RunIds, record: ActionRecord): void | Promise<void> {
-    const open = this.openRun(ids, "action");
-    return this.whenReady(() => {
-      const a = this.actionsAppender!;
-      a.appendInteger(open.ids.simulation);
-      a.appendInteger(open.ids.subset);
-      a.appendInteger(open.ids.run);
-      a.appendInteger(open.seq++);
+    const run = this.openRun(ids, "action");
+    return this.whenReady(run, (tx) => {
+      const a = tx.actions;
+      a.appendInteger(run.ids.simulation);
+      a.appendInteger(run.ids.subset);
+      a.appendInteger(run.ids.run);
+      a.appendInteger(run.seq++);
       a.appendInteger(record.step);
       a.appendVarchar(record.substep);
       a.appendVarchar(record.agent);
@@ -352,71 +299,102 @@ export class Store {
       else a.appendBigInt(BigInt(gas));
       a.appendBoolean(record.diverged);
       a.endRow();
-      this.rowsAdded(1);
+      this.rowsAdded(run, tx, 1);
     });
   }
 
   /**
-   * Writes (or replaces) a run's `runs` row and ends the run: its samples and actions are
-   * flushed first, so a runs row always comes with all of its rows.
+   * Writes (or replaces) a run's `runs` row. For a run that began, the row commits the run's transaction: its
+   * samples, actions and row become visible together, or (a kill before the commit) not at all.
    */
   recordRun(row: RunRow): Promise<void> {
     this.writable();
-    this.open.delete(runKey(row));
-    return this.enqueue(async () => {
-      this.flushAll();
-      const values: DuckDBValue[] = [
-        row.simulation,
-        row.subset,
-        row.run,
-        row.scenario,
-        row.mode,
-        BigInt(row.seed),
-        row.steps,
-        toJson(row.params),
-        toJson(row.modelParams),
-        row.status,
-        row.error ?? null,
-        row.divergences ?? null,
-        row.firstDivergence !== undefined ? toJson(row.firstDivergence) : null,
-        row.traceHash ?? null,
-        row.kpis !== undefined ? kpisJson(row.kpis) : null,
-        row.actions ?? null,
-        row.reverted ?? null,
-        row.gasUsed !== undefined ? row.gasUsed.toString() : null,
-        row.wallSeconds ?? null,
-      ];
-      const placeholders = values.map((_, i) => `$${i + 1}`).join(", ");
-      await this.connection.run(`INSERT OR REPLACE INTO runs VALUES (${placeholders})`, values);
+    const key = runKey(row);
+    const run = this.open.get(key);
+    if (run === undefined) return this.global(() => insertRunRow(this.connection, row));
+    this.open.delete(key);
+    const committed = this.runOp(run, async () => {
+      const tx = this.txOf(run);
+      run.tx = undefined;
+      try {
+        flushAppenders(tx);
+        await insertRunRow(tx.connection, row);
+        await tx.connection.run("COMMIT");
+      } catch (e) {
+        await tx.connection.run("ROLLBACK").catch(() => {});
+        closeTx(tx);
+        throw e;
+      }
+      this.idle.push(tx);
     });
+    void committed.then(run.end, run.end);
+    this.tail = settled(this.tail, committed);
+    return committed;
   }
 
-  /** Removes every row of a run (to run it again after a failure) and forgets it. */
-  discardRun(ids: RunIds): Promise<void> {
+  /** Ends a run without recording it (stopped, or failed before its row): everything it appended is rolled back. */
+  abandonRun(ids: RunIds): Promise<void> {
     this.writable();
-    this.open.delete(runKey(ids));
-    return this.enqueue(async () => {
-      this.flushAll();
-      for (const table of ["steps", "variables", "actions", "runs"]) {
-        await this.connection.run(`DELETE FROM ${table} WHERE simulation = $1 AND subset = $2 AND run = $3`, [
-          ids.simulation,
-          ids.subset,
-          ids.run,
-        ]);
+    const key = runKey(ids);
+    const run = this.open.get(key);
+    if (run === undefined) return Promise.resolve();
+    this.open.delete(key);
+    const rolledBack = this.runOp(run, () => this.rollback(run));
+    void rolledBack.then(run.end, run.end);
+    return rolledBack;
+  }
+
+  /** Removes every row of a run, recorded or not (to run it again) and forgets it. */
+  discardRun(ids: RunIds): Promise<void> {
+    const abandoned = this.abandonRun(ids);
+    return this.global(async () => {
+      await abandoned;
+      await this.connection.run("BEGIN TRANSACTION");
+      try {
+        for (const table of ["steps", "variables", "actions", "runs"]) {
+          await this.connection.run(`DELETE FROM ${table} WHERE simulation = $1 AND subset = $2 AND run = $3`, [
+            ids.simulation,
+            ids.subset,
+            ids.run,
+          ]);
+        }
+        await this.connection.run("COMMIT");
+      } catch (e) {
+        await this.connection.run("ROLLBACK").catch(() => {});
+        throw e;
       }
     });
   }
 
-  /** Makes every row appended so far durable and visible. */
+  /** Waits until every run recorded so far is committed (durable and visible). */
   flush(): Promise<void> {
-    return this.enqueue(() => this.flushAll());
+    return this.global(() => {});
   }
 
-  /** Runs SQL after every earlier write; rows come back plain (bigints as numbers when safe, else strings). */
+  /**
+   * Runs `statements` in one transaction on the store's own connection, after every run recorded so far: a process
+   * killed half-way leaves the tables as they were.
+   */
+  transaction(
+    statements: (run: (sql: string, params?: readonly DuckDBValue[]) => Promise<void>) => Promise<void>,
+  ): Promise<void> {
+    this.writable();
+    return this.global(async () => {
+      await this.connection.run("BEGIN TRANSACTION");
+      try {
+        await statements(async (sql, params = []) => void (await this.connection.run(sql, [...params])));
+        await this.connection.run("COMMIT");
+      } catch (e) {
+        await this.connection.run("ROLLBACK").catch(() => {});
+        throw e;
+      }
+    });
+  }
+
+  /** Runs SQL after every run recorded so far; rows come back plain (bigints as numbers when safe, else strings). */
   query(sql: string, params: readonly DuckDBValue[] | Readonly<Record<string, DuckDBValue>> = []): Promise<PlainRow[]> {
     if (this.closed) throw new UserError(`The results store ${this.path} is closed: open it again to read.`);
-    return this.enqueue(async () => {
-      this.flushAll();
+    return this.global(async () => {
       const values = Array.isArray(params) ? [...params] : { ...(params as Record<string, DuckDBValue>) };
       let reader;
       try {
@@ -433,17 +411,16 @@ export class Store {
     });
   }
 
-  /** Flushes and closes; later calls do nothing. */
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+  /** Abandons the runs still open (nothing of them is kept), then closes; later calls do nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const abandoned = this.readOnly ? [] : [...this.open.values()].map((r) => this.abandonRun(r.ids));
     this.closed = true;
-    return this.enqueue(() => {
-      this.flushAll();
-      for (const a of [this.stepsAppender, this.variablesAppender, this.actionsAppender]) a?.closeSync();
-      this.stepsAppender = this.variablesAppender = this.actionsAppender = undefined;
-      this.connection.closeSync();
-      this.instance.closeSync();
-    });
+    await Promise.allSettled(abandoned);
+    await this.tail;
+    for (const tx of this.idle.splice(0)) closeTx(tx);
+    this.connection.closeSync();
+    this.instance.closeSync();
   }
 
   private writable(): void {
@@ -460,17 +437,69 @@ export class Store {
     return open;
   }
 
-  /** Runs `op` now when nothing is queued, else after everything queued. */
-  private whenReady(op: () => void): void | Promise<void> {
-    if (this.pending === 0) return op();
-    return this.enqueue(op);
+  private txOf(run: OpenRun): RunTx {
+    if (run.tx === undefined) throw new InternalError(`run ${runKey(run.ids)} has no open transaction`);
+    return run.tx;
   }
 
-  private enqueue<T>(op: () => T | Promise<T>): Promise<T> {
-    this.pending++;
-    const result = this.tail.then(op).finally(() => {
-      this.pending--;
+  /** A connection in a transaction, with appenders on the three tables a run fills (`steps` as it is now). */
+  private async openTx(): Promise<RunTx> {
+    let tx = this.idle.pop();
+    if (tx === undefined) {
+      const connection = await this.instance.connect();
+      tx = {
+        connection,
+        kpis: this.tableKpis,
+        steps: await connection.createAppender("steps"),
+        variables: await connection.createAppender("variables"),
+        actions: await connection.createAppender("actions"),
+      };
+    } else if (tx.kpis !== this.tableKpis) {
+      tx.steps.closeSync();
+      tx.steps = await tx.connection.createAppender("steps");
+      tx.kpis = this.tableKpis;
+    }
+    await tx.connection.run("BEGIN TRANSACTION");
+    return tx;
+  }
+
+  private async rollback(run: OpenRun): Promise<void> {
+    const tx = run.tx;
+    run.tx = undefined;
+    if (tx === undefined) return;
+    try {
+      // Buffered rows go into the transaction thrown away, not into the next run's.
+      flushAppenders(tx);
+      await tx.connection.run("ROLLBACK");
+      this.idle.push(tx);
+    } catch {
+      await tx.connection.run("ROLLBACK").catch(() => {});
+      closeTx(tx);
+    }
+  }
+
+  /** Runs `op` on the run's transaction now when nothing of the run is queued, else after what is. */
+  private whenReady(run: OpenRun, op: (tx: RunTx) => void): void | Promise<void> {
+    if (run.pending === 0 && run.tx !== undefined) return op(run.tx);
+    return this.runOp(run, () => op(this.txOf(run)));
+  }
+
+  /** Chains `op` after the run's earlier operations. */
+  private runOp<T>(run: OpenRun, op: () => T | Promise<T>): Promise<T> {
+    run.pending++;
+    const result = run.ops.then(op).finally(() => {
+      run.pending--;
     });
+    run.ops = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /** Chains `op` after everything a reader waits for. */
+  private global<T>(op: () => T | Promise<T>): Promise<T> {
+    const result = this.tail.then(op);
     this.tail = result.then(
       () => undefined,
       () => undefined,
@@ -478,18 +507,65 @@ export class Store {
     return result;
   }
 
-  private rowsAdded(n: number): void {
-    this.unflushed += n;
-    if (this.unflushed >= this.flushRows) this.flushAll();
+  private rowsAdded(run: OpenRun, tx: RunTx, n: number): void {
+    run.unflushed += n;
+    if (run.unflushed < this.flushRows) return;
+    tx.steps.flushSync();
+    tx.variables.flushSync();
+    tx.actions.flushSync();
+    run.unflushed = 0;
   }
+}
 
-  private flushAll(): void {
-    if (this.unflushed === 0) return;
-    this.stepsAppender?.flushSync();
-    this.variablesAppender?.flushSync();
-    this.actionsAppender?.flushSync();
-    this.unflushed = 0;
+/** Flushes the run's last rows into its transaction. */
+function flushAppenders(tx: RunTx): void {
+  for (const a of [tx.steps, tx.variables, tx.actions]) a.flushSync();
+}
+
+/** Closes a connection and its appenders, whatever state they are in. */
+function closeTx(tx: RunTx): void {
+  for (const a of [tx.steps, tx.variables, tx.actions]) {
+    try {
+      a.closeSync();
+    } catch {
+      // Its rows belong to a transaction that is over.
+    }
   }
+  tx.connection.closeSync();
+}
+
+/** `p` after `tail`, never rejecting: what readers wait for. */
+function settled(tail: Promise<void>, p: Promise<unknown>): Promise<void> {
+  return Promise.all([tail, p]).then(
+    () => undefined,
+    () => tail,
+  );
+}
+
+async function insertRunRow(connection: DuckDBConnection, row: RunRow): Promise<void> {
+  const values: DuckDBValue[] = [
+    row.simulation,
+    row.subset,
+    row.run,
+    row.scenario,
+    row.mode,
+    BigInt(row.seed),
+    row.steps,
+    toJson(row.params),
+    toJson(row.modelParams),
+    row.status,
+    row.error ?? null,
+    row.divergences ?? null,
+    row.firstDivergence !== undefined ? toJson(row.firstDivergence) : null,
+    row.traceHash ?? null,
+    row.kpis !== undefined ? kpisJson(row.kpis) : null,
+    row.actions ?? null,
+    row.reverted ?? null,
+    row.gasUsed !== undefined ? row.gasUsed.toString() : null,
+    row.wallSeconds ?? null,
+  ];
+  const placeholders = values.map((_, i) => `$${i + 1}`).join(", ");
+  await connection.run(`INSERT OR REPLACE INTO runs VALUES (${placeholders})`, values);
 }
 
 function runKey(ids: RunIds): string {
@@ -543,158 +619,4 @@ function toPlain(v: unknown): PlainValue {
       }
       return String(v);
   }
-}
-
-// ---------------------------------------------------------------------------------------
-// Readers
-
-/** Runs SQL against the store; rows come back plain. */
-export function query(
-  store: Store,
-  sql: string,
-  params: readonly DuckDBValue[] | Readonly<Record<string, DuckDBValue>> = [],
-): Promise<PlainRow[]> {
-  return store.query(sql, params);
-}
-
-/** Every runs row, in (simulation, subset, run) order, exact values restored (amounts as bigint). */
-export async function readRuns(store: Store): Promise<RunRow[]> {
-  const rows = await store.query("SELECT * FROM runs ORDER BY simulation, subset, run");
-  return rows.map((r) => {
-    const opt = <T>(key: string, f: (v: PlainValue) => T): T | undefined => (r[key] === null ? undefined : f(r[key]!));
-    const error = opt("error", String);
-    const divergences = opt("divergences", Number);
-    const firstDivergence = opt("first_divergence", (v) => JSON.parse(String(v)) as Divergence);
-    const traceHash = opt("trace_hash", String);
-    const kpis = opt("kpis", (v) => reviveKpis(JSON.parse(String(v))));
-    const actions = opt("actions", Number);
-    const reverted = opt("reverted", Number);
-    const gasUsed = opt("gas_used", (v) => BigInt(String(v)));
-    const wallSeconds = opt("wall_seconds", Number);
-    const row: RunRow = {
-      simulation: Number(r["simulation"]),
-      subset: Number(r["subset"]),
-      run: Number(r["run"]),
-      scenario: String(r["scenario"]),
-      mode: String(r["mode"]) as Mode,
-      seed: Number(r["seed"]),
-      steps: Number(r["steps"]),
-      params: reviveParams(JSON.parse(String(r["params"]))),
-      modelParams: reviveParams(JSON.parse(String(r["model_params"]))),
-      status: String(r["status"]) as RunStatus,
-      ...(error !== undefined ? { error } : {}),
-      ...(divergences !== undefined ? { divergences } : {}),
-      ...(firstDivergence !== undefined ? { firstDivergence } : {}),
-      ...(traceHash !== undefined ? { traceHash } : {}),
-      ...(kpis !== undefined ? { kpis } : {}),
-      ...(actions !== undefined ? { actions } : {}),
-      ...(reverted !== undefined ? { reverted } : {}),
-      ...(gasUsed !== undefined ? { gasUsed } : {}),
-      ...(wallSeconds !== undefined ? { wallSeconds } : {}),
-    };
-    return row;
-  });
-}
-
-/** One KPI across runs at one (simulation, subset, timestep). */
-export interface StepSummaryRow {
-  readonly simulation: number;
-  readonly subset: number;
-  readonly timestep: number;
-  /** Runs with a value. */
-  readonly n: number;
-  readonly mean: number;
-  /** Sample standard deviation; NaN when n < 2. */
-  readonly sd: number;
-  readonly p5: number;
-  readonly p50: number;
-  readonly p95: number;
-}
-
-/**
- * A KPI's distribution across runs, per simulation, subset and timestep, computed in
- * SQL (quantiles by `quantile_cont`, type 7, as `stats.quantile`). Null statistics
- * (no value, or sd of one) come back as NaN.
- */
-export async function readStepsSummary(store: Store, kpi: string): Promise<StepSummaryRow[]> {
-  await store.flush();
-  if (!store.kpis.includes(kpi)) {
-    throw new UserError(
-      `Unknown KPI ${JSON.stringify(kpi)}: expected one of ${store.kpis.length > 0 ? store.kpis.join(", ") : "(none: no run has begun)"}.`,
-    );
-  }
-  const k = quoteIdent(kpi);
-  const rows = await store.query(
-    `SELECT simulation, subset, timestep, count(${k}) AS n, avg(${k}) AS mean, stddev_samp(${k}) AS sd,
-       quantile_cont(${k}, 0.05) AS p5, quantile_cont(${k}, 0.5) AS p50, quantile_cont(${k}, 0.95) AS p95
-     FROM steps GROUP BY simulation, subset, timestep ORDER BY simulation, subset, timestep`,
-  );
-  const num = (v: PlainValue | undefined): number => (v === null || v === undefined ? NaN : Number(v));
-  return rows.map((r) => ({
-    simulation: num(r["simulation"]),
-    subset: num(r["subset"]),
-    timestep: num(r["timestep"]),
-    n: num(r["n"]),
-    mean: num(r["mean"]),
-    sd: num(r["sd"]),
-    p5: num(r["p5"]),
-    p50: num(r["p50"]),
-    p95: num(r["p95"]),
-  }));
-}
-
-/** A run's KPIs at its end, from its runs row. */
-export interface FinalKpis extends RunIds {
-  readonly seed: number;
-  readonly status: RunStatus;
-  /** For statistics and plots: bigints through `toPlotNumber`. */
-  readonly kpis: Readonly<Record<string, number>>;
-  /** As the run reported them. */
-  readonly exact: Readonly<Record<string, number | bigint>>;
-}
-
-/** Every run's final KPIs, in (simulation, subset, run) order; failed runs have none. */
-export async function readFinalKpis(store: Store): Promise<FinalKpis[]> {
-  const rows = await store.query(
-    "SELECT simulation, subset, run, seed, status, kpis FROM runs ORDER BY simulation, subset, run",
-  );
-  return rows.map((r) => {
-    const exact = r["kpis"] === null ? {} : reviveKpis(JSON.parse(String(r["kpis"])));
-    const kpis: Record<string, number> = {};
-    for (const [k, v] of Object.entries(exact)) kpis[k] = typeof v === "bigint" ? toPlotNumber(v) : v;
-    return {
-      simulation: Number(r["simulation"]),
-      subset: Number(r["subset"]),
-      run: Number(r["run"]),
-      seed: Number(r["seed"]),
-      status: String(r["status"]) as RunStatus,
-      kpis,
-      exact,
-    };
-  });
-}
-
-const INTEGER_TEXT = /^-?\d+$/;
-
-/** Parameters as written: amounts (bigints) are the only strings. */
-function reviveParams(v: unknown): ParamTree {
-  const out: ParamTree = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    if (typeof x === "string" && INTEGER_TEXT.test(x)) out[k] = BigInt(x);
-    else if (typeof x === "number" || typeof x === "boolean") out[k] = x;
-    else if (typeof x === "object" && x !== null) out[k] = reviveParams(x);
-    else throw new InternalError(`runs.params holds ${JSON.stringify(x)} at ${k}`);
-  }
-  return out;
-}
-
-function reviveKpis(v: unknown): Record<string, number | bigint> {
-  const out: Record<string, number | bigint> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    if (typeof x === "number") out[k] = x;
-    else if (typeof x === "string" && INTEGER_TEXT.test(x)) out[k] = BigInt(x);
-    else if (x === "NaN" || x === "Infinity" || x === "-Infinity") out[k] = Number(x);
-    else throw new InternalError(`runs.kpis holds ${JSON.stringify(x)} at ${k}`);
-  }
-  return out;
 }

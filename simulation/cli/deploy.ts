@@ -38,7 +38,7 @@ import { createMechanismModelBackend } from "../sdk/modelBackend.js";
 import { DEPLOYER_ID, deployedOf, deployOnChain, runConfig } from "../sdk/resolve.js";
 import { loadScenario, type LoadedScenario } from "../scenarios/index.js";
 import { scenarioHost } from "./host.js";
-import { LiveRunFolder } from "./liveFolder.js";
+import { RunFolder } from "../analysis/runFolder.js";
 import { gitCommit, toolchain } from "./manifest.js";
 import { networkUrl, selectedNetwork } from "./network.js";
 import { checkParams, parseAssignments, parseIntegerOption } from "./prepare.js";
@@ -161,7 +161,7 @@ async function deploy(hre: HardhatRuntimeEnvironment, args: DeployArgs, secrets:
     .slice(0, 8);
   const path = join(outDir, `deploy-${scenario.name}-${digest}-chain${probe.chainId}-block${probe.latestBlock}`);
   if (existsSync(path)) throw new UserError(`${path} exists already: remove it, or deploy with other --out.`);
-  const folder = new LiveRunFolder(path);
+  const folder = new RunFolder(path);
   const remote = {
     network: selectedNetwork(hre).name,
     rpcUrl: urlHasSecret(url) ? null : url,

@@ -22,7 +22,7 @@ import { fit, type FitResult, type Simulated } from "../fit/fit.js";
 import { fitReport } from "../fit/report.js";
 import { statisticsOf, type ActionTimed, type Statistics } from "../fit/statistics.js";
 import { loadScenario, type LoadedScenario } from "../scenarios/index.js";
-import { parseRange } from "./experiment.js";
+import { parseRange } from "./experiments/optimizeOptions.js";
 import { scenarioHost } from "./host.js";
 import { gitCommit } from "./manifest.js";
 import {

@@ -50,8 +50,9 @@ import { UserError } from "../engine/errors.js";
 import { DEFAULT_START_TIME, executeRun } from "../engine/execute.js";
 import type { TimeScale } from "../engine/timeScale.js";
 import { DEPLOYER_ID } from "../model/system.js";
+import { testPoint, testSignalsPlanned } from "../engine/testHooks.js";
 import { dryRun, funderShort, planFunding } from "./dryRun.js";
-import { LiveRunFolder } from "./liveFolder.js";
+import { RunFolder } from "../analysis/runFolder.js";
 import { outcomeFields, runHeader } from "./manifest.js";
 import { MAX_SEED, MAX_STEPS, optionError, parseIntegerOption, prepareRun, type PreparedRun } from "./prepare.js";
 import { progressBar } from "./progress.js";
@@ -447,7 +448,7 @@ async function remoteRun(
   if (setup.folder === undefined && existsSync(path)) {
     throw new UserError(`${path} exists already: remove it, or resume it with --resume ${path}.`);
   }
-  const folder = new LiveRunFolder(path);
+  const folder = new RunFolder(path);
   folderRef.path = path;
   const remote: RemoteSettings = {
     network: selectedNetwork(hre).name,
@@ -475,6 +476,22 @@ async function remoteRun(
   folder.writeManifest({ ...base, status: "running", resumes: resumeCount(setup) });
   const journal = resumedJournal ?? Journal.open(join(path, "journal.ndjson"));
   sender ??= makeSender(journal);
+  // Ctrl-C or SIGTERM: every transaction is in the journal before it is sent, so the run stops at once, marked
+  // interrupted, and a resume picks up its transactions from there.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    try {
+      folder.writeManifest({ ...base, status: "interrupted", resumes: resumeCount(setup) });
+    } catch {
+      // The manifest stays "running": a resume takes that too.
+    }
+    process.stderr.write(
+      `\n${signal === "SIGINT" ? "Ctrl-C" : signal}: stopped; every transaction sent is in the journal.\n` +
+        `Resume with: npx hardhat sim run --resume ${path}\n`,
+    );
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 
   try {
     say(
@@ -486,13 +503,17 @@ async function remoteRun(
     );
     await sender.fund(accounts.funder, plan.topUps);
 
+    const bar = progressBar(`${prepared.scenario.name} seed ${prepared.seed} on chain ${probe.chainId}: step`);
     const executed = await executeRun(prepared, {
       target: remoteTarget(client, sender),
       sink: folder,
       keys: accounts.keys,
       startTime,
       ...(timeScale !== undefined ? { timeScale } : {}),
-      onStep: progressBar(`${prepared.scenario.name} seed ${prepared.seed} on chain ${probe.chainId}: step`),
+      onStep: (step, steps) => {
+        bar(step, steps);
+        if (testSignalsPlanned) void testPoint(`run-step:0/0/0:${step}`);
+      },
     });
     folder.close();
     journal.close();
@@ -505,6 +526,9 @@ async function remoteRun(
       ...outcomeFields(executed),
       resumes: resumeCount(setup),
     });
+    // The run is finished: a signal from here on stops the printing, not the run.
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     printSummary(prepared, result, path);
     const s = sender.stats;
     say(
@@ -533,6 +557,9 @@ async function remoteRun(
       error: secrets.scrub(e instanceof Error ? e.message : String(e)),
     });
     throw e;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 

@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { selectedNetwork } from "./network.js";
-import { scenarioHost } from "./host.js";
-import { RunFolder } from "../analysis/runFolder.js";
 import { toJson } from "../analysis/files.js";
 import { encodeValue } from "../analysis/values.js";
 import { UserError } from "../engine/errors.js";
@@ -15,12 +14,8 @@ import {
   OutputError,
   unwritableDir,
 } from "../analysis/fileErrors.js";
-import { executeRun, DEFAULT_START_TIME } from "../engine/execute.js";
 import type { ActionRecord, RunResult } from "../engine/run.js";
-import { inProcessTarget } from "../chain/inprocess.js";
-import { outcomeFields, runHeader } from "./manifest.js";
-import { optionError, prepareRun, type PreparedRun, type RunRequest } from "./prepare.js";
-import { progressBar } from "./progress.js";
+import { optionError, type PreparedRun, type RunRequest } from "./prepare.js";
 
 export interface RunArgs extends RunRequest {
   readonly out?: string | undefined;
@@ -59,7 +54,11 @@ export function outputError(e: unknown, outDir: string): OutputError | undefined
   return new OutputError(`${outDir}: cannot be written: ${reason}; give --out a folder Lockstep can write in.`);
 }
 
-/** `sim run`: one run, written to its folder; returns the exit code (0 parity, 1 divergence, 2 bad input). */
+/**
+ * `sim run`: one run, written to its folder; returns the exit code (0 parity, 1 divergence, 2 bad input, 130 or 143
+ * stopped by Ctrl-C or SIGTERM, 3 a remote run's chain failed). On a remote network, or resuming a remote run's
+ * folder, remoteRun.ts runs it; otherwise inProcessRun.ts.
+ */
 export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Promise<number> {
   let inProcess: boolean;
   try {
@@ -69,76 +68,34 @@ export async function simRun(hre: HardhatRuntimeEnvironment, args: RunArgs): Pro
     process.stderr.write(`error: ${e.message}\n`);
     return 2;
   }
-  if (args.rpcUrl !== undefined || args.resume !== undefined || !inProcess) {
+  const remote =
+    args.resume !== undefined ? isRemoteRunFolder(resolve(args.resume)) : args.rpcUrl !== undefined || !inProcess;
+  if (remote) {
     const { simRunRemote } = await import("./remoteRun.js");
     return simRunRemote(hre, args);
   }
-  if (args.confirmations !== undefined || args.stepSeconds !== undefined) {
+  if (args.resume === undefined && (args.confirmations !== undefined || args.stepSeconds !== undefined)) {
     process.stderr.write(
       `error: ${optionError(args.confirmations !== undefined ? "confirmations" : "step-seconds", args.confirmations ?? args.stepSeconds ?? "", "a remote network: give --rpc-url or --network too").message}\n`,
     );
     return 2;
   }
-  let prepared: PreparedRun;
-  let outDir: string;
+  const { simRunInProcess } = await import("./inProcessRun.js");
+  return simRunInProcess(hre, args);
+}
+
+/**
+ * Whether a folder given to --resume is a remote run's: it has a journal, or its manifest has remote settings (a
+ * folder without a readable manifest goes the remote way too, whose checks name what is wrong with it).
+ */
+function isRemoteRunFolder(folder: string): boolean {
+  if (existsSync(join(folder, "journal.ndjson"))) return true;
   try {
-    prepared = await prepareRun(args, scenarioHost(hre));
-    outDir = checkOutDir(args.out ?? "results");
-  } catch (e) {
-    if (e instanceof UserError) {
-      process.stderr.write(`error: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    const m = JSON.parse(readFileSync(join(folder, "manifest.json"), "utf8")) as unknown;
+    return typeof m !== "object" || m === null || "remote" in m;
+  } catch {
+    return true;
   }
-  let folder: RunFolder;
-  try {
-    folder = new RunFolder(outDir, runName(prepared));
-  } catch (e) {
-    const error = outputError(e, outDir);
-    if (error === undefined) throw e;
-    process.stderr.write(`error: ${error.message}\n`);
-    return 2;
-  }
-  let executed;
-  let path: string;
-  try {
-    executed = await executeRun(prepared, {
-      target: inProcessTarget(hre),
-      sink: folder,
-      onStep: progressBar(`${prepared.scenario.name} seed ${prepared.seed}: step`),
-      pinDivergence: true,
-    });
-    path = folder.finish({
-      ...runHeader(hre, prepared, DEFAULT_START_TIME),
-      ...outcomeFields(executed),
-    });
-  } catch (e) {
-    folder.abort();
-    // A scenario's mistake found while it runs (a model that throws, Math.random in a policy, an
-    // Action the mechanism does not declare) is bad input like any other: one line, exit 2; so is a
-    // folder that cannot be written.
-    const error = e instanceof UserError ? e : outputError(e, outDir);
-    if (error !== undefined) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  const { result } = executed;
-  printSummary(prepared, result, path);
-  if (args.report === true) {
-    const { report } = await import("./report.js");
-    try {
-      const written = await report({ in: path });
-      process.stdout.write(`Report: ${written.path}\n`);
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      process.stderr.write(`error: ${e.message}\n`);
-      return 2;
-    }
-  } else process.stdout.write(`Next: npx hardhat sim report --in ${path}\n`);
-  return result.divergences > 0 || result.invariantViolations > 0 ? 1 : 0;
 }
 
 function describeAction(a: ActionRecord): string {

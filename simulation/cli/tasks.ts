@@ -37,6 +37,10 @@ const EXPERIMENT_COMMON = [
   ["steps", "Steps per run (default: the scenario's)"],
   ["seed", "Base seed (default 1)"],
   ["out", "Results folder (default results)"],
+  [
+    "resume",
+    "Resume an interrupted experiment from its folder: its settings are read back, its recorded runs kept, the others run",
+  ],
 ] as const;
 const ACTIONS_FLAG = {
   name: "actions",
@@ -56,7 +60,10 @@ const run = withOptions(
     ["rpcUrl", "Run on this JSON-RPC endpoint (a Hardhat node, a testnet) instead of in-process"],
     ["confirmations", "Remote runs: blocks a transaction must be under before it counts (default 1)"],
     ["stepSeconds", "Remote runs: seconds per step, the scenario's clock scaled (needed in wall-clock mode)"],
-    ["resume", "Resume an interrupted remote run from its folder (its journal.ndjson)"],
+    [
+      "resume",
+      "Resume an interrupted run from its folder: in-process runs start again from step 0, remote ones from their journal",
+    ],
   ],
 )
   .addFlag({ name: "report", description: "Also write the run's HTML report (report.html in the run folder)" })

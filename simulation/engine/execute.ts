@@ -89,9 +89,11 @@ export async function executeRun(spec: ExecuteSpec, options: ExecuteOptions = {}
     const facts = chain !== undefined ? await chain.describe() : undefined;
     await chain?.close();
     chain = undefined;
-    const pinned = await pinIfAsked(spec, options, result);
+    const pin = await pinIfAsked(spec, options, result);
+    // A stop request during the replay stops the run: what it would report is not all there.
+    const ended: RunResult = pin.stopped ? { ...result, status: "stopped" } : result;
     return {
-      result: pinned === undefined ? result : { ...result, pinned },
+      result: pin.pinned === undefined ? ended : { ...ended, pinned: pin.pinned },
       ...(facts !== undefined ? { chain: facts, deployment } : {}),
     };
   } finally {
@@ -104,16 +106,23 @@ export async function executeRun(spec: ExecuteSpec, options: ExecuteOptions = {}
  * to the step where a sampled variable first diverged, sending that step's Actions one by one.
  * A divergence in an Action's outcome is pinned already (it names the Action).
  */
-async function pinIfAsked(spec: ExecuteSpec, options: ExecuteOptions, result: RunResult): Promise<RunResult["pinned"]> {
+async function pinIfAsked(
+  spec: ExecuteSpec,
+  options: ExecuteOptions,
+  result: RunResult,
+): Promise<{ pinned?: RunResult["pinned"]; stopped: boolean }> {
   const d = result.firstDivergence;
-  if (options.pinDivergence !== true || d === undefined || spec.mode !== "lockstep") return undefined;
-  if (options.target?.kind !== "in-process" || d.variable.startsWith("outcome of ")) return undefined;
+  if (options.pinDivergence !== true || d === undefined || spec.mode !== "lockstep") return { stopped: false };
+  if (result.status === "stopped") return { stopped: true };
+  if (options.target?.kind !== "in-process" || d.variable.startsWith("outcome of ")) return { stopped: false };
   const replay = await executeRun(spec, {
     target: options.target,
     ...(options.keys !== undefined ? { keys: options.keys } : {}),
     ...(options.startTime !== undefined ? { startTime: options.startTime } : {}),
     ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+    ...(options.shouldStop !== undefined ? { shouldStop: options.shouldStop } : {}),
     pinStep: d.step - 1,
   });
-  return replay.result.pinned;
+  const stopped = replay.result.status === "stopped";
+  return { ...(!stopped && replay.result.pinned !== undefined ? { pinned: replay.result.pinned } : {}), stopped };
 }

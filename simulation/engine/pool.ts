@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { ActionRecord, RunResult, RunSink } from "./run.js";
 import type { RunTask } from "./plan.js";
 import type { StepSample, TraceLayout } from "../analysis/trace.js";
+import { testPoint, testSignalsPlanned } from "./testHooks.js";
 
 /** Where the pool delivers what runs produce; called in order for any one run. */
 export interface PoolSink {
@@ -32,8 +33,12 @@ export interface PoolOptions {
 }
 
 export interface PoolOutcome {
+  /** Runs that ran to their end. */
   readonly completed: number;
   readonly failed: number;
+  /** Runs a stop request ended before their last step. */
+  readonly interrupted: number;
+  /** A stop request ended the batch (runs may be left unstarted). */
   readonly stopped: boolean;
 }
 
@@ -106,8 +111,9 @@ async function runInProcess(tasks: readonly RunTask[], options: PoolOptions): Pr
   if (options.inProcess === undefined) throw new Error("runTasks: workers = 0 needs an in-process runner");
   let completed = 0;
   let failed = 0;
+  let interrupted = 0;
   for (const task of tasks) {
-    if (shouldStop()) return { completed, failed, stopped: true };
+    if (shouldStop()) return { completed, failed, interrupted, stopped: true };
     const sink: RunSink = {
       begin: (layout) => options.sink.begin(task, layout),
       sample: (s) => options.sink.samples(task, [s]),
@@ -117,14 +123,15 @@ async function runInProcess(tasks: readonly RunTask[], options: PoolOptions): Pr
     try {
       const result = await options.inProcess(task, sink, shouldStop);
       await options.sink.done(task, result);
-      completed++;
+      if (result.status === "stopped") interrupted++;
+      else completed++;
     } catch (e) {
       await options.sink.failed(task, e instanceof Error ? e.message : String(e));
       failed++;
     }
     options.onProgress?.(completed, failed, tasks.length);
   }
-  return { completed, failed, stopped: shouldStop() };
+  return { completed, failed, interrupted, stopped: shouldStop() };
 }
 
 /** The worker's module: worker.ts run from the sources (through tsx, as Hardhat runs them), worker.js once built. */
@@ -146,6 +153,9 @@ const WORKER_LOADER = ["--import", import.meta.resolve("tsx/esm")];
  * 28.3-29.8 (measured as `npm run bench` does: warmed pools, four alternating batches of 16 runs).
  */
 const WORKER_V8_FLAGS = ["--single-threaded-gc"];
+
+/** How long a disconnected worker has to exit before the pool kills it. */
+const CLOSE_GRACE_MS = 10_000;
 
 interface Worker {
   readonly child: ChildProcess;
@@ -169,10 +179,14 @@ export class WorkerPool {
         readonly shouldStop: () => boolean;
         completed: number;
         failed: number;
+        interrupted: number;
         stopped: boolean;
         inFlight: number;
         readonly total: number;
+        /** The first error the sink threw (the results cannot be written): the batch ends with it. */
+        error: { readonly cause: unknown } | undefined;
         readonly resolve: (o: PoolOutcome) => void;
+        readonly reject: (e: unknown) => void;
       }
     | undefined;
   private stopTimer: NodeJS.Timeout | undefined;
@@ -183,21 +197,25 @@ export class WorkerPool {
     private readonly configPath?: string | undefined,
   ) {
     for (let i = 0; i < size; i++) this.spawn();
+    if (testSignalsPlanned) void testPoint("workers");
   }
 
   run(tasks: readonly RunTask[], options: PoolOptions): Promise<PoolOutcome> {
     if (this.batch !== undefined) throw new Error("WorkerPool.run: a batch is already running");
-    return new Promise<PoolOutcome>((resolve) => {
+    return new Promise<PoolOutcome>((resolve, reject) => {
       this.batch = {
         queue: [...tasks],
         options,
         shouldStop: options.shouldStop ?? (() => false),
         completed: 0,
         failed: 0,
+        interrupted: 0,
         stopped: false,
         inFlight: 0,
         total: tasks.length,
+        error: undefined,
         resolve,
+        reject,
       };
       this.stopTimer = setInterval(() => this.checkStop(), 200);
       for (const w of this.workers) this.dispatch(w);
@@ -205,13 +223,21 @@ export class WorkerPool {
     });
   }
 
+  /**
+   * Disconnects the workers, which then exit; one still there after CLOSE_GRACE_MS (stuck in a step that does not
+   * end) is killed, so closing the pool always ends.
+   */
   async close(): Promise<void> {
     this.closed = true;
     const exits = [...this.workers].map(
       (w) =>
         new Promise<void>((resolve) => {
           if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
-          w.child.once("exit", () => resolve());
+          const kill = setTimeout(() => w.child.kill("SIGKILL"), CLOSE_GRACE_MS);
+          w.child.once("exit", () => {
+            clearTimeout(kill);
+            resolve();
+          });
           if (w.child.connected) w.child.disconnect();
         }),
     );
@@ -232,13 +258,20 @@ export class WorkerPool {
     child.on("exit", (code, signal) => this.onExit(w, code, signal));
   }
 
+  /** Chains a sink call after the worker's earlier ones; one that throws ends the batch with its error. */
   private write(w: Worker, f: () => void | Promise<void>): void {
-    w.writes = w.writes.then(f);
+    w.writes = w.writes.then(f).catch((e: unknown) => {
+      const b = this.batch;
+      if (b !== undefined) {
+        b.error ??= { cause: e };
+        this.checkStop();
+      }
+    });
   }
 
   private checkStop(): void {
     const b = this.batch;
-    if (b === undefined || b.stopped || !b.shouldStop()) return;
+    if (b === undefined || b.stopped || (!b.shouldStop() && b.error === undefined)) return;
     b.stopped = true;
     for (const w of this.workers)
       if (w.current !== undefined && w.child.connected) w.child.send({ type: "stop" } satisfies ParentMessage);
@@ -248,7 +281,7 @@ export class WorkerPool {
   private dispatch(w: Worker): void {
     const b = this.batch;
     if (b === undefined || !w.ready || w.current !== undefined || !w.child.connected) return;
-    if (b.shouldStop()) b.stopped = true;
+    if (b.shouldStop() || b.error !== undefined) b.stopped = true;
     if (b.stopped) return;
     const task = b.queue.shift();
     if (task === undefined) return;
@@ -257,17 +290,26 @@ export class WorkerPool {
     w.child.send({ type: "run", task } satisfies ParentMessage);
   }
 
-  private finishRun(w: Worker, task: RunTask, ok: boolean, report: () => void | Promise<void>): void {
+  private finishRun(
+    w: Worker,
+    task: RunTask,
+    outcome: "completed" | "failed" | "interrupted",
+    report: () => void | Promise<void>,
+  ): void {
     const b = this.batch!;
     w.current = undefined;
     this.write(w, async () => {
-      await report();
-      if (ok) b.completed++;
-      else b.failed++;
-      b.inFlight--;
-      b.options.onProgress?.(b.completed, b.failed, b.total);
-      this.dispatch(w);
-      this.maybeFinish();
+      try {
+        await report();
+        b[outcome]++;
+      } catch (e) {
+        b.error ??= { cause: e };
+      } finally {
+        b.inFlight--;
+        b.options.onProgress?.(b.completed, b.failed, b.total);
+        this.dispatch(w);
+        this.maybeFinish();
+      }
     });
     void task;
   }
@@ -278,7 +320,8 @@ export class WorkerPool {
     if (!b.stopped && b.queue.length > 0) return;
     clearInterval(this.stopTimer);
     this.batch = undefined;
-    b.resolve({ completed: b.completed, failed: b.failed, stopped: b.stopped });
+    if (b.error !== undefined) return b.reject(b.error.cause);
+    b.resolve({ completed: b.completed, failed: b.failed, interrupted: b.interrupted, stopped: b.stopped });
   }
 
   private onMessage(w: Worker, m: WorkerMessage): void {
@@ -298,10 +341,14 @@ export class WorkerPool {
         if (m.actions.length > 0) this.write(w, () => sink.actions(task, m.actions));
         return;
       case "done":
-        if (task !== undefined && sink !== undefined) this.finishRun(w, task, true, () => sink.done(task, m.result));
+        if (task !== undefined && sink !== undefined)
+          this.finishRun(w, task, m.result.status === "stopped" ? "interrupted" : "completed", () =>
+            sink.done(task, m.result),
+          );
         return;
       case "failed":
-        if (task !== undefined && sink !== undefined) this.finishRun(w, task, false, () => sink.failed(task, m.error));
+        if (task !== undefined && sink !== undefined)
+          this.finishRun(w, task, "failed", () => sink.failed(task, m.error));
         return;
     }
   }
@@ -312,7 +359,7 @@ export class WorkerPool {
     const b = this.batch;
     if (lost !== undefined && b !== undefined) {
       const message = `worker process exited (code ${code ?? "none"}, signal ${signal ?? "none"}) during the run`;
-      this.finishRun(w, lost, false, () => b.options.sink.failed(lost, message));
+      this.finishRun(w, lost, "failed", () => b.options.sink.failed(lost, message));
     }
     if (!this.closed) this.spawn();
   }

@@ -8,9 +8,13 @@ import { loadScenario } from "../scenarios/index.js";
 import { scenarioHost } from "../cli/host.js";
 import { executeRun } from "./execute.js";
 import { BatchingSink, type ParentMessage, type WorkerMessage } from "./pool.js";
+import { testPoint, testSignalsPlanned } from "./testHooks.js";
 
-// The parent decides when to stop (Ctrl-C reaches the whole process group).
+// The parent decides when to stop: Ctrl-C reaches the whole process group, and so does a SIGTERM sent to the group
+// (systemd, a job scheduler); the parent asks its workers to stop at their next step and records what ended. A worker
+// whose parent is gone exits (see "disconnect" below).
 process.on("SIGINT", () => {});
+process.on("SIGTERM", () => {});
 
 let stopRequested = false;
 const send = (m: WorkerMessage): void => {
@@ -40,6 +44,8 @@ process.on("message", (m: ParentMessage) => {
           run: task.run,
           shouldStop: () => stopRequested,
           onStep: (step) => {
+            if (testSignalsPlanned)
+              void testPoint(`run-step:${task.simulation}/${task.subset}/${task.run}:${step}`, process.ppid);
             if (crashAt !== undefined && crashAt[0] === task.subset && crashAt[1] === task.run && crashAt[2] === step) {
               process.exit(70);
             }
@@ -55,5 +61,8 @@ process.on("message", (m: ParentMessage) => {
   })();
 });
 
+// A worker outlives neither its parent nor the pool: the channel may have closed while Hardhat was loading, before
+// this listener existed (a pool closed early by Ctrl-C, a parent killed), and then nothing else would end the process.
 process.on("disconnect", () => process.exit(0));
+if (!process.connected) process.exit(0);
 send({ type: "ready" });

@@ -148,6 +148,7 @@ describe("store", () => {
     await sink.begin({ ...layoutOf(modelOnly), chain: false });
     const { chain: _chain, ...sample } = sampleOf(modelOnly, 0);
     await sink.sample(sample);
+    await store.recordRun(runRowOf(modelOnly, 0));
     const rows = await query(
       store,
       "SELECT variable, model, chain, model_f64, chain_f64 FROM variables WHERE run = 1 ORDER BY variable",
@@ -280,6 +281,7 @@ describe("store", () => {
           values.set(key, [...(values.get(key) ?? []), quality]);
           await sink.sample({ ...sampleOf(ids, t), kpis: { revenue: BIG, quality } });
         }
+        await store.recordRun(runRowOf(ids, 3));
       }
     }
     const summary = await readStepsSummary(store, "quality");
@@ -370,11 +372,12 @@ describe("store", () => {
     expect(posted.slice(0, 3)).to.deep.equal(["begin", "sample", "action"]);
   });
 
-  it("write: keeps call order when rows arrive while a new KPI column is being added (no awaits)", async () => {
+  it("write: keeps each run's call order when a run reports a new KPI while another run is open (no awaits)", async () => {
     const a = { simulation: 0, subset: 0, run: 0 };
     const b = { simulation: 0, subset: 0, run: 1 };
     const pending: (void | Promise<void>)[] = [];
-    // Run a has KPIs revenue, quality; run b adds "fresh" while run a keeps writing.
+    // Run a has KPIs revenue, quality; run b adds "fresh" while run a keeps writing: the column is added once run a
+    // is recorded, and run b's rows land after it.
     pending.push(store.write({ type: "begin", ids: a, layout: layoutOf(a), options: ALL }));
     pending.push(store.write({ type: "sample", ids: a, sample: sampleOf(a, 0) }));
     pending.push(store.write({ type: "begin", ids: b, layout: layoutOf(b, ["revenue", "fresh"]), options: ALL }));
@@ -385,6 +388,8 @@ describe("store", () => {
       pending.push(store.write({ type: "action", ids: a, record: actionOf(t - 1, 0) }));
       pending.push(store.write({ type: "sample", ids: a, sample: sampleOf(a, t) }));
     }
+    pending.push(store.write({ type: "run", row: runRowOf(a, 3) }));
+    pending.push(store.write({ type: "run", row: runRowOf(b, 0) }));
     await Promise.all(pending);
     expect(store.kpis).to.deep.equal(["revenue", "quality", "fresh"]);
     const rows = await query(store, "SELECT run, timestep, revenue, quality, fresh FROM steps ORDER BY run, timestep");
@@ -405,6 +410,61 @@ describe("store", () => {
     ]);
   });
 
+  it("recordRun: a run's rows are seen only once its runs row commits them, together (flushed or not)", async () => {
+    await store.close();
+    // Appenders flushed every 2 rows: the run's rows reach DuckDB long before its runs row does.
+    store = await openStore(join(dir, "flushed.duckdb"), { flushRows: 2 });
+    const a = { simulation: 0, subset: 0, run: 0 };
+    const sink = store.sinkFor(a, ALL);
+    await sink.begin(layoutOf(a));
+    for (let t = 0; t <= 2; t++) await sink.sample(sampleOf(a, t));
+    await sink.action(actionOf(0, 0));
+    const counts =
+      "SELECT (SELECT count(*) FROM runs) AS r, (SELECT count(*) FROM steps) AS s, (SELECT count(*) FROM variables) AS v, (SELECT count(*) FROM actions) AS a";
+    expect(await query(store, counts)).to.deep.equal([{ r: 0, s: 0, v: 0, a: 0 }]);
+    await store.recordRun(runRowOf(a, 2));
+    expect(await query(store, counts)).to.deep.equal([{ r: 1, s: 3, v: 9, a: 1 }]);
+  });
+
+  it("abandonRun: a run stopped or failed leaves no row, and the runs recorded beside it stay whole", async () => {
+    const a = { simulation: 0, subset: 0, run: 0 };
+    const b = { simulation: 0, subset: 0, run: 1 };
+    const sa = store.sinkFor(a, ALL);
+    const sb = store.sinkFor(b, ALL);
+    await sa.begin(layoutOf(a));
+    await sb.begin(layoutOf(b));
+    for (let t = 0; t <= 3; t++) {
+      await sa.sample(sampleOf(a, t));
+      await sb.sample(sampleOf(b, t));
+      await sa.action(actionOf(t, 0));
+    }
+    await store.abandonRun(a);
+    await store.recordRun(runRowOf(b, 3));
+    for (const table of ["steps", "variables", "actions", "runs"]) {
+      expect(await query(store, `SELECT DISTINCT run FROM ${table}`), table).to.deep.equal(
+        table === "actions" ? [] : [{ run: 1 }],
+      );
+    }
+    // The same run can begin again after it was abandoned.
+    await writeRun(store, store.sinkFor(a, ALL), a, 1);
+    expect(await query(store, "SELECT count(*) AS n FROM steps WHERE run = 0")).to.deep.equal([{ n: 2 }]);
+  });
+
+  it("close: runs still open are not kept; the file reopens with the recorded runs only", async () => {
+    const a = { simulation: 0, subset: 0, run: 0 };
+    const b = { simulation: 0, subset: 0, run: 1 };
+    await writeRun(store, store.sinkFor(a, ALL), a, 2);
+    const sb = store.sinkFor(b, ALL);
+    await sb.begin(layoutOf(b));
+    await sb.sample(sampleOf(b, 0));
+    await store.close();
+    store = await openStore(join(dir, "results.duckdb"));
+    expect(await query(store, "SELECT DISTINCT run FROM steps UNION ALL SELECT run FROM runs")).to.deep.equal([
+      { run: 0 },
+      { run: 0 },
+    ]);
+  });
+
   it("Store: flushes appenders every flushRows rows, so buffered rows stay bounded", async () => {
     await store.close();
     store = await openStore(join(dir, "bounded.duckdb"), { flushRows: 5 });
@@ -418,6 +478,7 @@ describe("store", () => {
     }
     expect(maxBuffered).to.be.below(5);
     expect(maxBuffered).to.be.above(0);
+    await store.recordRun(runRowOf(ids, 49));
     expect(await query(store, "SELECT count(*) AS n FROM variables")).to.deep.equal([{ n: 150 }]);
   });
 

@@ -3,7 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
-import { simAb, simExport, simSweep } from "../../simulation/cli/experiment.js";
+import { simAb } from "../../simulation/cli/experiments/ab.js";
+import { simExport } from "../../simulation/cli/experiments/export.js";
+import { simSweep } from "../../simulation/cli/experiments/sweep.js";
 import { openStore } from "../../simulation/analysis/store.js";
 import { runSeed } from "../../simulation/engine/plan.js";
 import { capture } from "../helpers/capture.js";
@@ -179,11 +181,47 @@ describe("cli: experiments", function () {
     }
     expect(code).to.equal(1);
     const folder = onlyFolder(out);
+    const manifest = JSON.parse(readFileSync(join(folder, "experiment.json"), "utf8"));
+    expect(manifest.runs).to.deep.equal({ total: 4, completed: 3, failed: 1 });
+    expect(manifest.summary.map((s: { n: number }) => s.n)).to.deep.equal([2, 1]);
     const store = await openStore(join(folder, "results.duckdb"), { readOnly: true });
     try {
       const runs = await store.query("SELECT subset, run, status, error FROM runs ORDER BY subset, run");
       expect(runs.map((r) => r["status"])).to.deep.equal(["model-only", "model-only", "model-only", "failed"]);
       expect(runs[3]!["error"]).to.equal("Error: worker process exited (code 70, signal none) during the run");
+      // The failed run left no rows but its own, and the summaries are over the completed runs only.
+      expect(await store.query("SELECT count(*) AS n FROM steps WHERE subset = 1 AND run = 1")).to.deep.equal([
+        { n: 0 },
+      ]);
+      expect(await store.query("SELECT DISTINCT subset, n FROM step_summaries ORDER BY subset")).to.deep.equal([
+        { subset: 0, n: 2 },
+        { subset: 1, n: 1 },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("sim sweep: a run that fails part-way is recorded as failed with its error and none of its rows", async function () {
+    const { value: code } = await capture(() =>
+      simSweep(hre, {
+        scenario: "test/fixtures/scenarios/failingAtStep.ts",
+        grid: "savers=2,3",
+        runs: "1",
+        steps: "4",
+        workers: "0",
+        out,
+      }),
+    );
+    expect(code).to.equal(1);
+    const store = await openStore(join(onlyFolder(out), "results.duckdb"), { readOnly: true });
+    try {
+      const runs = await store.query("SELECT subset, status, error FROM runs ORDER BY subset");
+      expect(runs).to.deep.equal(
+        [0, 1].map((subset) => ({ subset, status: "failed", error: "Error: the saver's policy failed at step 2" })),
+      );
+      for (const table of ["steps", "variables", "actions"])
+        expect(await store.query(`SELECT count(*) AS n FROM ${table}`), table).to.deep.equal([{ n: 0 }]);
     } finally {
       await store.close();
     }

@@ -4,7 +4,10 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
-import { simAb, simExport, simOptimize, simSweep } from "../../simulation/cli/experiment.js";
+import { simAb } from "../../simulation/cli/experiments/ab.js";
+import { simExport } from "../../simulation/cli/experiments/export.js";
+import { simOptimize } from "../../simulation/cli/experiments/optimize.js";
+import { simSweep } from "../../simulation/cli/experiments/sweep.js";
 import { simReport } from "../../simulation/cli/report.js";
 import { simRun } from "../../simulation/cli/run.js";
 import { capture } from "../helpers/capture.js";
@@ -144,7 +147,8 @@ describe("cli: outputs that cannot be written are refused in one line, exit 2, n
           scenario: "boson-commerce",
           grid: "fees.feeBps=25,50",
           runs: "2",
-          steps: "4",
+          // Enough rows that DuckDB's own writes fill the 64 KiB disk (with 4 steps, experiment.json's last write did).
+          steps: "12",
           workers: "0",
           out,
         }),

@@ -74,7 +74,7 @@ describe("engine: worker pool", function () {
     await runTasks(tasks, { workers: 0, sink: serial.sink, inProcess });
     const parallel = collector();
     const outcome = await runTasks(tasks, { workers: 2, sink: parallel.sink });
-    expect(outcome).to.deep.equal({ completed: tasks.length, failed: 0, stopped: false });
+    expect(outcome).to.deep.equal({ completed: tasks.length, failed: 0, interrupted: 0, stopped: false });
     expect(parallel.failures.size).to.equal(0);
     for (const t of tasks) {
       const a = serial.results.get(key(t))!;
@@ -94,12 +94,31 @@ describe("engine: worker pool", function () {
     process.env["LOCKSTEP_TEST_CRASH"] = "1:0:3";
     try {
       const outcome = await runTasks(tasks, { workers: 2, sink: c.sink });
-      expect(outcome).to.deep.equal({ completed: 3, failed: 1, stopped: false });
+      expect(outcome).to.deep.equal({ completed: 3, failed: 1, interrupted: 0, stopped: false });
     } finally {
       delete process.env["LOCKSTEP_TEST_CRASH"];
     }
     expect(c.failures.get("1/0")).to.equal("worker process exited (code 70, signal none) during the run");
     expect([...c.results.keys()].sort()).to.deep.equal(["0/0", "0/1", "1/1"]);
+  });
+
+  it("pool: a sink that cannot record a run (a disk that filled) ends the batch with its error; no run starts after it", async function () {
+    // One worker: runs 0/0, 0/1, 1/0, 1/1 one after another; recording 0/1 fails.
+    const tasks = smallSweep("model", 2, 3);
+    const c = collector();
+    let message = "";
+    await runTasks(tasks, {
+      workers: 1,
+      sink: {
+        ...c.sink,
+        done: (t) => {
+          if (t.subset === 0 && t.run === 1) throw new Error("No space left on device");
+          c.results.set(key(t), {} as RunResult);
+        },
+      },
+    }).catch((e: Error) => (message = e.message));
+    expect(message).to.equal("No space left on device");
+    expect([...c.results.keys()]).to.deep.equal(["0/0"]);
   });
 
   it("pool: a stop request ends the experiment and keeps what finished", async function () {

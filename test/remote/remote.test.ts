@@ -13,6 +13,7 @@ import { createKeyRing, DEV_MASTER } from "../../simulation/engine/accounts.js";
 import { capture } from "../helpers/capture.js";
 import { HARDHAT_CLI, killGroup, PROJECT_ROOT, startHardhatNode, type HardhatNode } from "./node.js";
 import { startProxy } from "./proxy.js";
+import { sim } from "../helpers/interrupted.js";
 
 /** Hardhat's default account #1: funded by every `npx hardhat node`, public, but treated as a secret here. */
 const FUNDER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
@@ -242,6 +243,27 @@ describe("remote: runs on a JSON-RPC node", function () {
     const actions = linesOf(join(folder, "actions.ndjson"));
     const actionHashes = actions.map((a) => (a["chain"] as { txHash: string }).txHash);
     expect(new Set(actionHashes).size).to.equal(actionHashes.length);
+  });
+
+  it("remote: Ctrl-C stops a run at once, marked interrupted, with the resume command; resumed from its journal, it ends in the clean run's state", async () => {
+    const out = join(root, "ctrl-c");
+    const r = await sim(
+      ["run", "--scenario", RUN.scenario, "--steps", RUN.steps, "--rpc-url", node.url, "--out", out],
+      "run-step:0/0/0:1=SIGINT",
+      { LOCKSTEP_FUNDER_KEY: FUNDER_KEY },
+    );
+    printed.push(r.stdout, r.stderr);
+    expect(r.code, r.stderr).to.equal(130);
+    const folder = onlyFolder(out);
+    expect(r.stderr).to.include(`Resume with: npx hardhat sim run --resume ${folder}\n`);
+    expect(manifestOf(folder)["status"]).to.equal("interrupted");
+    const resumed = await runCapturing({ resume: folder }, { LOCKSTEP_FUNDER_KEY: FUNDER_KEY });
+    printed.push(resumed.stdout, resumed.stderr);
+    expect(resumed.code, resumed.stderr).to.equal(0);
+    const m = manifestOf(folder);
+    expect(m["status"]).to.equal("parity");
+    expect(m["traceHash"]).to.equal(cleanTraceHash);
+    expect((m.remote["stats"] as { replayed: number }).replayed, "sends taken from the journal").to.be.greaterThan(0);
   });
 
   it("remote: wall-clock mode when the node refuses evm_* and hardhat_* methods, as a public node does", async () => {

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
-import { simSweep } from "../../simulation/cli/experiment.js";
+import { simSweep } from "../../simulation/cli/experiments/sweep.js";
 import { simRun, type RunArgs } from "../../simulation/cli/run.js";
 import { capture } from "../helpers/capture.js";
 import { declarationsOf } from "../helpers/run.js";

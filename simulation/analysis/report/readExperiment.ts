@@ -77,6 +77,10 @@ export async function readExperiment(dir: string): Promise<ExperimentData> {
   if (existsSync(specPath)) {
     spec = readExperimentSpec(specPath);
     declarations = readDeclarations(new JsonFields(specPath, spec));
+    if (spec["status"] === "running" || spec["status"] === "interrupted")
+      notes.push(
+        `The experiment is not finished (its status is ${String(spec["status"])}): this shows the runs recorded so far; resume it with npx hardhat sim ${String(spec["kind"])} --resume ${dir}.`,
+      );
   } else notes.push(`No ${EXPERIMENT_FILE} in the folder: the kind of experiment is inferred from the runs.`);
 
   const dbPath = join(dir, RESULTS_FILE);
@@ -159,7 +163,7 @@ export function readExperimentSpec(path: string): JsonObject {
   f.optional("mode", oneOf(["model", "lockstep"]), "model or lockstep");
   f.optional("steps", integerIn(1, Number.MAX_SAFE_INTEGER), "a positive integer, the steps of each run");
   f.optional("seed", integerIn(0, 2 ** 32 - 1), `an integer in 0..${2 ** 32 - 1}, the base seed`);
-  f.optional("status", nonEmptyString, "the experiment's status, complete or stopped");
+  f.optional("status", nonEmptyString, "the experiment's status: running, interrupted or complete");
   const subsets = f.optional("subsets", array, "a list of { subset, assignments }") ?? [];
   subsets.forEach((s, i) => {
     if (!isObject(s) || !Number.isInteger(s["subset"]) || !Array.isArray(s["assignments"]))

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { CsvError, parse } from "csv-parse/sync";
 import { FileError, fsReason } from "../fileErrors.js";
 import {
@@ -159,6 +159,11 @@ const COUNT = integerIn(0, Number.MAX_SAFE_INTEGER);
 /** manifest.json: required fields present and typed; optional ones absent, null, or typed. */
 export function readManifest(path: string): { manifest: RunManifest; json: JsonObject } {
   const json = readJsonObject(path, MANIFEST);
+  const status = json["status"];
+  if (status === "running" || status === "interrupted")
+    throw new RunFolderError(
+      `${path}: the run is not finished (its status is ${status}); resume it with npx hardhat sim run --resume ${dirname(path)}, then try again.`,
+    );
   const f = new JsonFields(path, json);
   const mode = f.required("mode", oneOf(MODES), "lockstep, model or chain");
   const first = f.optional(

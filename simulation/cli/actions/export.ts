@@ -1,4 +1,4 @@
-import { simExport, type ExportArgs } from "../experiment.js";
+import { simExport, type ExportArgs } from "../experiments/export.js";
 
 export default async function exportAction(args: ExportArgs): Promise<void> {
   process.exitCode = await simExport(args);
