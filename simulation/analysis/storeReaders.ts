@@ -10,6 +10,7 @@ import type { DuckDBValue } from "@duckdb/node-api";
 import { quoteIdent } from "./schema.js";
 import type { PlainRow, PlainValue, Store } from "./store.js";
 import type { RunRow, RunStatus, RunIds } from "./storeRows.js";
+import type { Summary } from "./stats.js";
 import { toPlotNumber } from "./values.js";
 
 /** Runs SQL against the store; rows come back plain. */
@@ -61,18 +62,10 @@ export async function readRuns(store: Store): Promise<RunRow[]> {
 }
 
 /** One KPI across runs at one (simulation, subset, timestep). */
-export interface StepSummaryRow {
+export interface StepSummaryRow extends Summary {
   readonly simulation: number;
   readonly subset: number;
   readonly timestep: number;
-  /** Runs with a value. */
-  readonly n: number;
-  readonly mean: number;
-  /** Sample standard deviation; NaN when n < 2. */
-  readonly sd: number;
-  readonly p5: number;
-  readonly p50: number;
-  readonly p95: number;
 }
 
 /**
