@@ -1,10 +1,11 @@
 import { expect } from "chai";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
 import { simOptimize } from "../../simulation/cli/experiments/optimize.js";
 import { simSweep } from "../../simulation/cli/experiments/sweep.js";
+import { simReport } from "../../simulation/cli/report.js";
 import { runSeed } from "../../simulation/engine/plan.js";
 import { capture } from "../helpers/capture.js";
 import { onlyFolder, readJson, sim, tablesOf } from "../helpers/interrupted.js";
@@ -50,6 +51,11 @@ describe("honest experiments: common random numbers, flat objectives and tied ra
     expect(summary[1]!.kpis).to.deep.equal(summary[0]!.kpis);
     // The KPIs do vary from seed to seed: the equality is not of constants.
     expect(summary[0]!.kpis["commits"]!.p95).to.be.greaterThan(summary[0]!.kpis["commits"]!.p5);
+    // Its report says how the subsets were seeded.
+    const html = join(root, "common-report.html");
+    const report = await capture(() => simReport({ in: common.folder, out: html }));
+    expect(report.value, report.stderr).to.equal(0);
+    expect(readFileSync(html, "utf8")).to.include("Every subset ran on the same seeds (common random numbers)");
     const runs = (await tablesOf(common.folder))["runs"]!;
     for (const r of runs) expect(Number(r["seed"])).to.equal(runSeed(5, 0, Number(r["run"]), true));
 

@@ -233,11 +233,16 @@ describe("report: an experiment", function () {
       subsets: [25, 100].flatMap((f) => [3000, 5000].map((e) => ({ "fees.feeBps": f, "fees.ecoBps": e }))),
       runs: 2,
       steps: 3,
+      extra: { seeds: "independent" },
     });
-    const data = embeddedData(readFileSync((await writeReport({ in: dir })).path, "utf8"));
+    const html = readFileSync((await writeReport({ in: dir })).path, "utf8");
+    const data = embeddedData(html);
     const heat = data.charts["heat-circulating_supply"]!.option.series![0]!;
     expect(heat.data).to.have.length(4);
     expect(heat.data).to.deep.include([0, 1, 755_000]);
+    // How the subsets were seeded, which says what their differences can mean.
+    expect(html).to.contain("Each subset ran on seeds of its own (--independent-seeds)");
+    expect(html).to.not.contain("common random numbers");
   });
 
   it("experiment report: A/B shows both arms and the paired difference with the experiment's interval in whole tokens", async function () {
