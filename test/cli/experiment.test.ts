@@ -148,6 +148,7 @@ describe("cli: experiments", function () {
     );
     expect(code, stdout).to.equal(0);
     const manifest = JSON.parse(readFileSync(join(onlyFolder(out), "experiment.json"), "utf8"));
+    expect(manifest.seeds).to.equal("common");
     const revenue = manifest.ab.kpis.protocol_revenue;
     expect(manifest.ab.pairs).to.equal(5);
     expectClose(revenue.meanB, 4 * revenue.meanA, 1e-6 * revenue.meanB, "meanB");

@@ -116,7 +116,9 @@ describe("honest experiments: common random numbers, flat objectives and tied ra
       }),
     );
     expect(value, stderr).to.equal(0);
-    const o = readJson(join(onlyFolder(out), "experiment.json"))["optimize"] as Record<string, unknown>;
+    const spec = readJson(join(onlyFolder(out), "experiment.json"));
+    expect(spec["seeds"]).to.equal("common");
+    const o = spec["optimize"] as Record<string, unknown>;
     return { stdout, o };
   }
 

@@ -95,6 +95,7 @@ export async function simOptimize(hre: HardhatRuntimeEnvironment, args: Optimize
         ...(common.scenario.file !== undefined ? { scenarioFile: common.scenario.file } : {}),
         steps: common.steps,
         seed: common.seed,
+        seeds: "common",
         workers: common.workers,
         base: common.base,
       },
