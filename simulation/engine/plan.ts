@@ -1,6 +1,7 @@
 /**
  * Experiments as lists of runs: a sweep is the cartesian product of its grids, each
- * subset run with Monte Carlo seeds; an A/B test is two subsets on common seeds.
+ * subset run with Monte Carlo seeds (common to every subset unless asked otherwise); an A/B
+ * test is two subsets on common seeds.
  */
 import { UserError } from "./errors.js";
 import { applyAssignments, leafAt, parseLeaf, type Assignment, type ParamValue, type ParamSchema } from "./params.js";

@@ -5,8 +5,9 @@ import seedrandom from "seedrandom";
  * A seeded random stream. Every agent of every run draws from its own stream, keyed by
  * the run's seed, the scenario and the agent id, so adding an agent never shifts
  * another's draws and one seed reproduces a run bit for bit. Experiments derive each
- * run's seed from the base seed, the subset and the run (`deriveSeed`), or from the base
- * seed and the run alone where arms must share common random numbers (A/B, optimisation).
+ * run's seed (`deriveSeed`) from the base seed and the run alone, so that subsets, arms and
+ * candidates share common random numbers (sweeps by default, A/B, optimisation), or from the
+ * base seed, the subset and the run (sweeps with --independent-seeds).
  */
 export interface Rng {
   /** Uniform in [0, 1). */

@@ -233,11 +233,16 @@ describe("report: an experiment", function () {
       subsets: [25, 100].flatMap((f) => [3000, 5000].map((e) => ({ "fees.feeBps": f, "fees.ecoBps": e }))),
       runs: 2,
       steps: 3,
+      extra: { seeds: "independent" },
     });
-    const data = embeddedData(readFileSync((await writeReport({ in: dir })).path, "utf8"));
+    const html = readFileSync((await writeReport({ in: dir })).path, "utf8");
+    const data = embeddedData(html);
     const heat = data.charts["heat-circulating_supply"]!.option.series![0]!;
     expect(heat.data).to.have.length(4);
     expect(heat.data).to.deep.include([0, 1, 755_000]);
+    // How the subsets were seeded, which says what their differences can mean.
+    expect(html).to.contain("Each subset ran on seeds of its own (--independent-seeds)");
+    expect(html).to.not.contain("common random numbers");
   });
 
   it("experiment report: A/B shows both arms and the paired difference with the experiment's interval in whole tokens", async function () {
@@ -313,6 +318,44 @@ describe("report: an experiment", function () {
     ]);
     expect(html).to.contain("<h3>Best candidates</h3>");
     expect(html).to.contain("<td>fees.feeBps=31</td>");
+  });
+
+  it("experiment report: a flat objective and a tied ranking are said so, not shown as a best and a confirmation", async function () {
+    const optimizeWith = async (name: string, verdicts: Record<string, unknown>): Promise<string> => {
+      const dir = await buildExperimentFixture(join(ROOT, name), {
+        declarations: boson,
+        kind: "optimize",
+        subsets: [{ "fees.feeBps": 30 }, { "fees.feeBps": 60 }],
+        runs: 2,
+        steps: 3,
+        extra: {
+          optimize: {
+            objective: "quality_redemptions",
+            best: [{ values: { "fees.feeBps": 31 }, objective: 44.5 }],
+            ...verdicts,
+          },
+        },
+      });
+      return readFileSync((await writeReport({ in: dir })).path, "utf8");
+    };
+    const flat = await optimizeWith("optimize-flat", {
+      flatness: { verdict: "flat", test: "randomized complete block F-test, seeds as blocks", pValue: 0.61 },
+      ranking: { verdict: "tie", pairs: [] },
+      rankingConfirmed: false,
+    });
+    expect(flat).to.contain(
+      "Flat objective: quality_redemptions does not vary over the searched range beyond its noise",
+    );
+    expect(flat).to.contain("The ranking is a tie: no difference between the best candidates exceeds the noise.");
+    expect(flat).to.not.contain("does NOT confirm");
+    const confirmed = await optimizeWith("optimize-varies", {
+      flatness: { verdict: "varies", test: "randomized complete block F-test, seeds as blocks", pValue: 0.001 },
+      ranking: { verdict: "confirmed", pairs: [] },
+      rankingConfirmed: true,
+    });
+    expect(confirmed).to.contain("quality_redemptions varies over the searched range beyond its noise");
+    expect(confirmed).to.contain("The chain confirms the model's ranking of the best candidates");
+    expect(confirmed).to.not.contain("Flat objective");
   });
 
   it("experiment report: a folder without experiment.json still gets a report, with a note; one whose results.duckdb has no steps table is refused", async function () {

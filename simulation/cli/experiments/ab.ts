@@ -65,6 +65,7 @@ export async function simAb(hre: HardhatRuntimeEnvironment, args: AbArgs): Promi
         mode: common.mode,
         steps: common.steps,
         seed: common.seed,
+        seeds: "common",
         runsPerArm: common.runs,
         workers: common.workers,
         base: common.base,

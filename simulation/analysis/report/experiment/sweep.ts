@@ -25,6 +25,8 @@ export function sweep(ctx: ExperimentContext): Section {
   const { varying, constant } = ctx.varying();
   const flat = new Map(data.runs.map((r) => [r, flatten(r.params)]));
   const blocks: Block[] = [];
+  const seeding = seedingNote(data.spec?.["seeds"]);
+  if (seeding !== undefined) blocks.push(seeding);
   if (swept.length === 2) {
     const [pa, pb] = swept as [string, string];
     const values = (p: string) =>
@@ -202,4 +204,21 @@ function byParam(ctx: ExperimentContext, path: string): (a: unknown, b: unknown)
     const y = ctx.paramNumber(path, b);
     return x !== undefined && y !== undefined ? x - y : String(a).localeCompare(String(b));
   };
+}
+
+/** How the subsets were seeded (experiment.json `seeds`), which says what a difference between them can mean. */
+function seedingNote(seeds: unknown): Block | undefined {
+  if (seeds === "common")
+    return {
+      kind: "note",
+      tone: "info",
+      text: "Every subset ran on the same seeds (common random numbers): a difference between subsets is an effect of the parameters.",
+    };
+  if (seeds === "independent")
+    return {
+      kind: "note",
+      tone: "warn",
+      text: "Each subset ran on seeds of its own (--independent-seeds): a difference between subsets includes a difference of draws.",
+    };
+  return undefined;
 }
