@@ -18,6 +18,7 @@ import { DEFAULT_START_TIME, executeRun } from "../engine/execute.js";
 import type { OptimizerParam } from "../engine/optimize.js";
 import { applyAssignments, defaults, type Assignment } from "../engine/params.js";
 import { runSeed } from "../engine/plan.js";
+import { deriveSeed } from "../engine/rng.js";
 import { fit, type FitResult, type Simulated } from "../fit/fit.js";
 import { fitReport } from "../fit/report.js";
 import { statisticsOf, type ActionTimed, type Statistics } from "../fit/statistics.js";
@@ -137,7 +138,10 @@ async function run(hre: HardhatRuntimeEnvironment, args: FitArgs): Promise<numbe
     start,
     seed,
     seeds: Array.from({ length: runsPerEval }, (_, r) => runSeed(seed, 0, r, true)),
-    referenceSeeds: Array.from({ length: Math.max(REFERENCE_RUNS, runsPerEval) }, (_, r) => runSeed(seed, 1, r, true)),
+    // Fresh seeds, none of the search's: `runSeed` with common seeds ignores the subset, so they come from a stream of their own.
+    referenceSeeds: Array.from({ length: Math.max(REFERENCE_RUNS, runsPerEval) }, (_, r) =>
+      deriveSeed(seed, "reference", r),
+    ),
     budget,
     ...(population !== undefined ? { population } : {}),
     profilePoints: PROFILE_POINTS,
