@@ -124,13 +124,21 @@ export class ExperimentFolder {
 }
 
 /**
- * Refuses, with --resume, any option but --workers (which does not change results): the experiment resumed is the
+ * Refuses, with --resume, any option but --workers and --queue (which do not change results): the experiment resumed is the
  * one its folder holds.
  */
 export function refuseSettingsWithResume(args: object): void {
   for (const [key, value] of Object.entries(args) as [string, unknown][]) {
     // --scenario has a default on the command line; flags are false unless given.
-    if (key === "resume" || key === "workers" || key === "scenario" || value === undefined || value === false) continue;
+    if (
+      key === "resume" ||
+      key === "workers" ||
+      key === "queue" ||
+      key === "scenario" ||
+      value === undefined ||
+      value === false
+    )
+      continue;
     const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     throw optionError(
       flag,
@@ -140,8 +148,15 @@ export function refuseSettingsWithResume(args: object): void {
   }
 }
 
-/** The options of a resumed experiment: those its experiment.json records as `inputs`, and `--workers` as given. */
-export function resumedArgs<A extends object>(folder: ExperimentFolder, workersGiven: string | undefined): A {
+/**
+ * The options of a resumed experiment: those its experiment.json records as `inputs`, and `--workers` and `--queue` as
+ * given (where runs go does not change their results: an experiment begun on local workers may end on a queue's).
+ */
+export function resumedArgs<A extends object>(
+  folder: ExperimentFolder,
+  workersGiven: string | undefined,
+  queueGiven?: string | undefined,
+): A {
   const spec = folder.resumed!;
   const inputs = spec["inputs"];
   if (typeof inputs !== "object" || inputs === null || Array.isArray(inputs)) {
@@ -160,6 +175,7 @@ export function resumedArgs<A extends object>(folder: ExperimentFolder, workersG
   return {
     ...(inputs as Record<string, string | boolean>),
     ...(workers !== undefined ? { workers } : {}),
+    ...(queueGiven !== undefined ? { queue: queueGiven } : {}),
     out: resolve(folder.path, ".."),
   } as unknown as A;
 }

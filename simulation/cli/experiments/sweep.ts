@@ -56,6 +56,7 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
       scenario: common.scenario,
       outDir: common.outDir,
       workers: common.workers,
+      queue: common.queue,
       name: experimentName("sweep", common.scenario.name, {
         base: common.base,
         axes,
