@@ -25,8 +25,8 @@ import {
   type RunPayload,
 } from "./protocol.js";
 
-/** Jobs read from Redis at a time. */
-const PAGE = 200;
+/** Results read from Redis at a time (a lockstep run's is megabytes: a page is held in memory). */
+const PAGE = 16;
 /** Jobs added to Redis at a time. */
 const ENQUEUE_CHUNK = 1_000;
 /** How long the coordinator waits when no result came, before it looks again (ms). */
@@ -129,15 +129,15 @@ export class QueuePool implements RunPool {
       let skipped = 0;
       for (;;) {
         const ids = await this.queue.getRanges([state], skipped, skipped + PAGE - 1, true);
-        for (const id of ids) {
-          const task = pending.get(id);
-          if (task === undefined) {
-            if (this.recorded(id)) await this.queue.remove(id);
-            else skipped++;
-            continue;
-          }
-          const job = await this.queue.getJob(id);
-          if (job === undefined) continue;
+        const mine = ids.filter((id) => pending.has(id));
+        const stale = ids.filter((id) => !pending.has(id) && this.recorded(id));
+        skipped += ids.length - mine.length - stale.length;
+        // Fetched together (one round trip), recorded one by one, removed together once recorded: a coordinator
+        // killed in between leaves recorded runs' jobs, which the resume drops by their run ids.
+        const jobs = await Promise.all(mine.map((id) => this.queue.getJob(id)));
+        for (const job of jobs) {
+          if (job?.id === undefined) continue;
+          const task = pending.get(job.id)!;
           if (state === "completed") {
             const p = decode<RunPayload>(job.returnvalue as string);
             if (p.layout !== undefined) await options.sink.begin(task, p.layout);
@@ -149,11 +149,11 @@ export class QueuePool implements RunPool {
             await options.sink.failed(task, job.failedReason);
             counts.failed++;
           }
-          pending.delete(id);
-          await this.queue.remove(id);
+          pending.delete(job.id);
           got++;
           onRecorded();
         }
+        await Promise.all([...mine, ...stale].map((id) => this.queue.remove(id)));
         if (ids.length < PAGE) break;
       }
     }
