@@ -6,6 +6,7 @@ import { Queue } from "bullmq";
 import hre from "hardhat";
 import { Redis } from "ioredis";
 import { simAb } from "../../simulation/cli/experiments/ab.js";
+import { simOptimize } from "../../simulation/cli/experiments/optimize.js";
 import { simSweep } from "../../simulation/cli/experiments/sweep.js";
 import { encode } from "../../simulation/queue/codec.js";
 import { EXPERIMENTS_KEY, PREFIX, queueName, type Announcement } from "../../simulation/queue/protocol.js";
@@ -24,6 +25,15 @@ import { startRedis, startWorker, type RedisServer, type WorkerProcess } from ".
 const LOCKSTEP = { scenario: "fees-and-rewards", grid: "fees.feeBps=25,50", runs: "3", steps: "3", mode: "lockstep" };
 const MODEL = { scenario: "fees-and-rewards", grid: "fees.feeBps=25,50", runs: "4", steps: "4", seed: "5" };
 const AB = { scenario: "fees-and-rewards", a: "fees.feeBps=25", b: "fees.feeBps=100", runs: "3", steps: "4" };
+const OPTIMIZE = {
+  scenario: "fees-and-rewards",
+  objective: "protocol_revenue",
+  param: "fees.feeBps=0..300",
+  budget: "8",
+  runsPerEval: "2",
+  confirm: "1",
+  steps: "3",
+};
 const FAILING = { scenario: "test/fixtures/scenarios/failingAtStep.ts", grid: "savers=2,3", runs: "1", steps: "4" };
 
 describe("queue experiments (redis-server, BullMQ, sim worker processes)", function () {
@@ -108,6 +118,19 @@ describe("queue experiments (redis-server, BullMQ, sim worker processes)", funct
       ["failed", "Error: the saver's policy failed at step 2"],
     ]);
     expect(tables).to.deep.equal(failingReference);
+  });
+
+  it("sim optimize --queue: generation after generation and the lockstep confirmation through the queue, equal to the local pool's", async function () {
+    const refOut = fresh();
+    const ref = await capture(() => simOptimize(hre, { ...OPTIMIZE, workers: "2", out: refOut }));
+    expect(ref.value, ref.stderr).to.equal(0);
+    const out = fresh();
+    const queued = await capture(() => simOptimize(hre, { ...OPTIMIZE, queue: redis.url, out }));
+    expect(queued.value, queued.stderr).to.equal(0);
+    expect(queued.stdout).to.include("The chain confirms the model's ranking.");
+    expect(await tablesOf(onlyFolder(out))).to.deep.equal(await tablesOf(onlyFolder(refOut)));
+    const results = (folder: string): unknown => readJson(join(onlyFolder(folder), "experiment.json"))["optimize"];
+    expect(results(out)).to.deep.equal(results(refOut));
   });
 
   it("sim sweep --queue: the coordinator SIGKILLed, then resumed, ends equal to an uninterrupted sweep; no run is run twice", async function () {
