@@ -7,10 +7,14 @@
 //   its peak memory (VmHWM), for 1,000 and 10,000 model-mode runs of fees-and-rewards through the queue.
 // It asserts nothing: speed is measured, not tested. Figures move with the machine's load: run it on a quiet one.
 import { spawn } from "node:child_process";
+import console from "node:console";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import process from "node:process";
+import { clearInterval, setInterval, setTimeout } from "node:timers";
 
 const quick = process.argv.includes("--quick");
 const root = join(import.meta.dirname, "..");

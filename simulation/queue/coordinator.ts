@@ -11,13 +11,13 @@ import { Redis } from "ioredis";
 import type { RunTask } from "../engine/plan.js";
 import type { PoolOptions, PoolOutcome, RunPool } from "../engine/pool.js";
 import { decode, encode } from "./codec.js";
+import { probe } from "./probe.js";
 import {
   ATTEMPTS,
   connection,
   EXPERIMENTS_KEY,
   jobId,
   PREFIX,
-  probe,
   queueName,
   shownUrl,
   type Announcement,

@@ -4,12 +4,10 @@
  * result), what code an experiment needs (its version), and how long a silent worker keeps its run.
  */
 import type { ConnectionOptions } from "bullmq";
-import { Redis } from "ioredis";
 import type { TraceLayout, StepSample } from "../analysis/trace.js";
 import type { RunTask } from "../engine/plan.js";
 import type { ActionRecord, RunResult } from "../engine/record.js";
 import { optionError } from "../cli/prepare.js";
-import { UserError } from "../engine/errors.js";
 
 /** The prefix of every key Lockstep writes in Redis. */
 export const PREFIX = "lockstep";
@@ -124,19 +122,3 @@ export function versionDifference(mine: CodeVersion, theirs: CodeVersion): strin
 }
 
 const short = (h: string | null | undefined): string => (h === null || h === undefined ? "none" : h.slice(0, 10));
-
-/** Checks that Redis at `url` answers, once: bad input (exit code 2) when it does not. */
-export async function probe(url: string): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    await client.ping();
-  } catch (e) {
-    throw new UserError(
-      `Invalid option --queue = ${JSON.stringify(shownUrl(url))}: expected a Redis that answers (${e instanceof Error ? e.message : String(e)}): start redis-server there, or give its address.`,
-    );
-  } finally {
-    client.disconnect();
-  }
-}

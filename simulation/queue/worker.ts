@@ -17,12 +17,12 @@ import type { ActionRecord } from "../engine/record.js";
 import { testPoint, testSignalsPlanned } from "../engine/testHooks.js";
 import { loadScenario } from "../scenarios/index.js";
 import { decode, encode } from "./codec.js";
+import { probe } from "./probe.js";
 import {
   connection,
   EXPERIMENTS_KEY,
   MAX_STALLS,
   PREFIX,
-  probe,
   queueName,
   shownUrl,
   stallMs,

@@ -13,9 +13,7 @@ import { executeRun } from "../../engine/execute.js";
 import type { RunTask } from "../../engine/plan.js";
 import { runTasks, type PoolOptions, type PoolOutcome, type PoolSink, type RunPool } from "../../engine/pool.js";
 import { testPoint, testSignalsPlanned } from "../../engine/testHooks.js";
-import { QueuePool } from "../../queue/coordinator.js";
-import { probe } from "../../queue/protocol.js";
-import { codeVersion } from "../../queue/version.js";
+import type { QueuePool } from "../../queue/coordinator.js";
 import { loadScenario, type LoadedScenario } from "../../scenarios/index.js";
 import { build } from "../build.js";
 import { scenarioHost } from "../host.js";
@@ -247,7 +245,8 @@ export async function withExperiment<
       target = await plan(resumedArgs<A>(resumed, args.workers, args.queue));
       checkResumable(resumed, target, args.resume);
     } else target = await plan(args);
-    if (target.queue !== undefined) await probe(target.queue);
+    // BullMQ and the Redis client load only for an experiment that uses them.
+    if (target.queue !== undefined) await (await import("../../queue/probe.js")).probe(target.queue);
   } catch (e) {
     if (e instanceof UserError) {
       process.stderr.write(`error: ${e.message}\n`);
@@ -314,6 +313,8 @@ async function runExperiment(
   let queue: QueuePool | undefined;
   try {
     if (target.queue !== undefined) {
+      const { QueuePool } = await import("../../queue/coordinator.js");
+      const { codeVersion } = await import("../../queue/version.js");
       queue = await QueuePool.open(
         target.queue,
         {
