@@ -26,7 +26,7 @@ import {
 } from "./protocol.js";
 
 /** Results read from Redis at a time (a lockstep run's is megabytes: a page is held in memory). */
-const PAGE = 16;
+const PAGE = 4;
 /** Jobs added to Redis at a time. */
 const ENQUEUE_CHUNK = 1_000;
 /** How long the coordinator waits when no result came, before it looks again (ms). */
