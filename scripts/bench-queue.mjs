@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import console from "node:console";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import process from "node:process";
@@ -131,10 +131,16 @@ async function sweep(scenario, steps, runs, where) {
 async function marginalRate(where, small, large) {
   const a = await sweep("boson-commerce", 60, small, where);
   const b = await sweep("boson-commerce", 60, large, where);
-  return { runsPerSecond: (large - small) / (b.experimentSeconds - a.experimentSeconds), small: a, large: b };
+  return {
+    runsPerSecond: (large - small) / (b.experimentSeconds - a.experimentSeconds),
+    // The coordinator's own CPU per run (its workers are other processes, here or elsewhere).
+    coordinatorCpuMsPerRun: ((b.cpu - a.cpu) * 1000) / (large - small),
+    experimentSeconds: [a.experimentSeconds, b.experimentSeconds],
+    peakMiB: [a.peakMiB, b.peakMiB],
+  };
 }
 
-const results = { quick, date: new Date().toISOString(), node: process.version };
+const results = { quick, date: new Date().toISOString(), node: process.version, load: os.loadavg() };
 const port = await freePort();
 const url = `redis://127.0.0.1:${port}`;
 const redis = startRedis(port);
@@ -144,15 +150,19 @@ try {
   const [small, large] = quick ? [10, 40] : [100, 400];
   for (const n of [1, 2]) {
     const rate = await marginalRate(["--workers", String(n)], small, large);
-    results[`local${n}`] = rate.runsPerSecond;
-    console.log(`local pool, ${n} worker(s): ${rate.runsPerSecond.toFixed(1)} runs/s`);
+    results[`local${n}`] = rate;
+    console.log(
+      `local pool, ${n} worker(s): ${rate.runsPerSecond.toFixed(1)} runs/s; coordinator ${rate.coordinatorCpuMsPerRun.toFixed(2)} ms CPU per run`,
+    );
   }
   for (const n of [1, 2]) {
     workers = Array.from({ length: n }, () => startWorker(url));
     await Promise.all(workers.map((w) => w.ready));
     const rate = await marginalRate(["--queue", url], small, large);
-    results[`queue${n}`] = rate.runsPerSecond;
-    console.log(`queue, ${n} worker(s): ${rate.runsPerSecond.toFixed(1)} runs/s`);
+    results[`queue${n}`] = rate;
+    console.log(
+      `queue, ${n} worker(s): ${rate.runsPerSecond.toFixed(1)} runs/s; coordinator ${rate.coordinatorCpuMsPerRun.toFixed(2)} ms CPU per run`,
+    );
     if (n === 2) break;
     await Promise.all(workers.map((w) => stop(w.child)));
   }
