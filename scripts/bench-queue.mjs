@@ -147,7 +147,7 @@ const redis = startRedis(port);
 let workers = [];
 try {
   await new Promise((r) => setTimeout(r, 300));
-  const [small, large] = quick ? [10, 40] : [100, 400];
+  const [small, large] = quick ? [10, 40] : [40, 160];
   for (const n of [1, 2]) {
     const rate = await marginalRate(["--workers", String(n)], small, large);
     results[`local${n}`] = rate;

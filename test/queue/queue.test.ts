@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
@@ -63,6 +63,16 @@ describe("queue experiments (redis-server, BullMQ, sim worker processes)", funct
     await Promise.all(workers.map((w) => w.stop()));
     await redis?.stop();
     rmSync(root, { recursive: true, force: true });
+  });
+
+  it("sim sweep --queue: a Redis that does not answer is one line and exit code 2, before anything is written", async function () {
+    const out = fresh();
+    const { value, stderr } = await capture(() => simSweep(hre, { ...MODEL, queue: "redis://127.0.0.1:1", out }));
+    expect(value).to.equal(2);
+    expect(stderr).to.equal(
+      'error: Invalid option --queue = "redis://127.0.0.1:1": expected a Redis that answers (connect ECONNREFUSED 127.0.0.1:1): start redis-server there, or give its address.\n',
+    );
+    expect(existsSync(out)).to.equal(false);
   });
 
   it("sim worker: refuses the runs of an experiment whose code differs from its own, and leaves them queued", async function () {
