@@ -2,7 +2,6 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { UserError } from "../../engine/errors.js";
 import { parseQueueUrl } from "../../queue/protocol.js";
 import { serveQueue } from "../../queue/worker.js";
-import { build } from "../build.js";
 
 export default async function workerAction(
   args: { readonly queue?: string | undefined },
@@ -12,8 +11,8 @@ export default async function workerAction(
     if (args.queue === undefined)
       throw new UserError("Missing option --queue: expected a Redis address, for example redis://127.0.0.1:6379.");
     const url = parseQueueUrl(args.queue);
-    // The contracts' bytecode is part of the version a worker must share with the coordinator: build first.
-    await build(hre);
+    // No build here: several workers started at once on one machine would race on Hardhat's compile cache. A
+    // checkout not built (or built from other sources) has other bytecode, and the worker refuses, saying so.
     process.exitCode = await serveQueue(hre, url);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
