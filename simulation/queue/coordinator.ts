@@ -48,9 +48,15 @@ export class QueuePool implements RunPool {
 
   /**
    * Connects to Redis (bad input when it does not answer), announces the experiment to workers, and resumes its
-   * queue if an interrupted coordinator paused it.
+   * queue if an interrupted coordinator paused it. A `fresh` experiment (not a resume) starts from an empty queue: what
+   * an abandoned one of the same name left (its folder removed to start again) is dropped, not recorded.
    */
-  static async open(url: string, announcement: Announcement, recorded: (id: string) => boolean): Promise<QueuePool> {
+  static async open(
+    url: string,
+    announcement: Announcement,
+    recorded: (id: string) => boolean,
+    fresh: boolean,
+  ): Promise<QueuePool> {
     await probe(url);
     const redis = new Redis(url, { maxRetriesPerRequest: null });
     const queue = new Queue<RunJob>(queueName(announcement.experiment), {
@@ -58,6 +64,7 @@ export class QueuePool implements RunPool {
       prefix: PREFIX,
     });
     await queue.waitUntilReady();
+    if (fresh) await queue.obliterate({ force: true });
     await redis.hset(EXPERIMENTS_KEY, announcement.experiment, JSON.stringify(announcement));
     await queue.resume();
     return new QueuePool(url, queue, redis, announcement, recorded);

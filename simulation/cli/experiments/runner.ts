@@ -323,6 +323,7 @@ async function runExperiment(
           version: codeVersion(hre.config.paths.root, target.scenario),
         },
         (id) => recorded.has(id.replace(/^run-/, "").split("-").join("/")),
+        fresh,
       );
       process.stdout.write(
         `Runs go through the queue at ${queue.where}: start workers with npx hardhat sim worker --queue ${queue.where}\n`,
