@@ -41,6 +41,10 @@ const EXPERIMENT_COMMON = [
     "resume",
     "Resume an interrupted experiment from its folder: its settings are read back, its recorded runs kept, the others run",
   ],
+  [
+    "queue",
+    "Run through this Redis (redis://host:port): runs go to the `sim worker` processes on any machine; this one records them",
+  ],
 ] as const;
 const ACTIONS_FLAG = {
   name: "actions",
@@ -139,6 +143,16 @@ const optimize = withOptions(
   .addFlag({ name: "maximize", description: "Maximise the objective (the default)" })
   .addFlag({ name: "minimize", description: "Minimise the objective" })
   .setAction(() => import("./actions/optimize.js"))
+  .build();
+
+const worker = withOptions(
+  task(
+    ["sim", "worker"],
+    "Queue worker: runs the runs of experiments started with --queue (same checkout), one at a time, until Ctrl-C",
+  ),
+  [["queue", "The Redis the experiments' coordinators use: redis://host:port"]],
+)
+  .setAction(() => import("./actions/worker.js"))
   .build();
 
 const exportTask = withOptions(
@@ -262,6 +276,7 @@ export const TASKS: TaskDefinition[] = [
   sweep,
   ab,
   optimize,
+  worker,
   fuzz,
   exportTask,
   report,

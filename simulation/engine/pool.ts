@@ -27,9 +27,15 @@ export interface PoolOptions {
   /** Runs a task in this process (workers = 0). */
   readonly inProcess?: (task: RunTask, sink: RunSink, shouldStop: () => boolean) => Promise<RunResult>;
   readonly shouldStop?: () => boolean;
-  readonly onProgress?: (done: number, failed: number, total: number) => void;
+  /** `running`: runs under way now, where the pool knows it (a queue). */
+  readonly onProgress?: (done: number, failed: number, total: number, running?: number) => void;
   /** The Hardhat config the workers load (default: the one Hardhat finds from the working directory). */
   readonly configPath?: string | undefined;
+}
+
+/** Where an experiment's runs go: worker processes here (WorkerPool) or a queue's workers (QueuePool). */
+export interface RunPool {
+  run(tasks: readonly RunTask[], options: PoolOptions): Promise<PoolOutcome>;
 }
 
 export interface PoolOutcome {
@@ -169,7 +175,7 @@ interface Worker {
  * Worker processes that outlive one batch of tasks (an optimiser evaluates generation
  * after generation on the same pool, without paying the start-up each time).
  */
-export class WorkerPool {
+export class WorkerPool implements RunPool {
   private readonly workers = new Set<Worker>();
   private closed = false;
   private batch:

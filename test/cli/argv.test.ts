@@ -27,11 +27,11 @@ describe("cli: Lockstep's command lines, checked before Hardhat parses them", fu
     ["sim run -- x", `Unexpected argument "x" for sim run: it takes only options (${RUN_OPTIONS}).`],
     [
       "sim nope",
-      'Unknown command "sim nope": expected one of sim init, sim run, sim sweep, sim ab, sim optimize, sim fuzz, sim export, sim report, sim deploy, sim observe, sim fit.',
+      'Unknown command "sim nope": expected one of sim init, sim run, sim sweep, sim ab, sim optimize, sim worker, sim fuzz, sim export, sim report, sim deploy, sim observe, sim fit.',
     ],
     [
       "--network default sim sweep --modelset x",
-      "Unknown option --modelset for sim sweep: expected one of --scenario, --grid, --runs, --mode, --set, --workers, --steps, --seed, --out, --resume, --actions, --independent-seeds.",
+      "Unknown option --modelset for sim sweep: expected one of --scenario, --grid, --runs, --mode, --set, --workers, --steps, --seed, --out, --resume, --queue, --actions, --independent-seeds.",
     ],
     ["bench --quick --quick", "Option --quick is given twice for bench: give it once."],
   ];

@@ -49,6 +49,7 @@ export async function simAb(hre: HardhatRuntimeEnvironment, args: AbArgs): Promi
       scenario: common.scenario,
       outDir: common.outDir,
       workers: common.workers,
+      queue: common.queue,
       name: experimentName("ab", common.scenario.name, {
         base: common.base,
         arms,

@@ -124,13 +124,21 @@ export class ExperimentFolder {
 }
 
 /**
- * Refuses, with --resume, any option but --workers (which does not change results): the experiment resumed is the
+ * Refuses, with --resume, any option but --workers and --queue (which do not change results): the experiment resumed is the
  * one its folder holds.
  */
 export function refuseSettingsWithResume(args: object): void {
   for (const [key, value] of Object.entries(args) as [string, unknown][]) {
     // --scenario has a default on the command line; flags are false unless given.
-    if (key === "resume" || key === "workers" || key === "scenario" || value === undefined || value === false) continue;
+    if (
+      key === "resume" ||
+      key === "workers" ||
+      key === "queue" ||
+      key === "scenario" ||
+      value === undefined ||
+      value === false
+    )
+      continue;
     const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     throw optionError(
       flag,
@@ -140,6 +148,7 @@ export function refuseSettingsWithResume(args: object): void {
   }
 }
 
+/**
 /**
  * Options added after experiment folders were first written, with the value those folders ran with: a folder whose
  * `inputs` lack one resumes as it began. Sweeps drew seeds per subset before common random numbers became the default.
@@ -152,12 +161,14 @@ const EARLIER_INPUTS: Record<ExperimentKind, Readonly<Record<string, string | bo
 
 /**
  * The options of a resumed experiment: those its experiment.json records as `inputs` (over `EARLIER_INPUTS`), and
- * `--workers` as given.
+ * `--workers` and `--queue` as given (where runs go does not change their results: an experiment begun on local
+ * workers may end on a queue's).
  */
 export function resumedArgs<A extends object>(
   folder: ExperimentFolder,
   kind: ExperimentKind,
   workersGiven: string | undefined,
+  queueGiven?: string | undefined,
 ): A {
   const spec = folder.resumed!;
   const inputs = spec["inputs"];
@@ -178,6 +189,7 @@ export function resumedArgs<A extends object>(
     ...EARLIER_INPUTS[kind],
     ...(inputs as Record<string, string | boolean>),
     ...(workers !== undefined ? { workers } : {}),
+    ...(queueGiven !== undefined ? { queue: queueGiven } : {}),
     out: resolve(folder.path, ".."),
   } as unknown as A;
 }

@@ -63,6 +63,7 @@ export async function simOptimize(hre: HardhatRuntimeEnvironment, args: Optimize
       scenario: common.scenario,
       outDir: common.outDir,
       workers: common.workers,
+      queue: common.queue,
       name: experimentName("optimize", common.scenario.name, {
         base: common.base,
         params: s.params,
@@ -151,7 +152,9 @@ async function optimizeBody(hre: HardhatRuntimeEnvironment, experiment: Experime
       actions: lockstep,
     } satisfies RunTask;
   };
-  const pool = common.workers > 0 ? new WorkerPool(common.workers, hre.config.paths.config) : undefined;
+  // Through a queue, the queue's workers run every generation; here, a pool kept from generation to generation.
+  const pool =
+    common.workers > 0 && !experiment.queued ? new WorkerPool(common.workers, hre.config.paths.config) : undefined;
   const candidates: Evaluated[] = [];
   let evaluations = 0;
   let subset = 0;

@@ -8,6 +8,7 @@ import { toJson } from "../../analysis/files.js";
 import { applyAssignments, defaults, type Assignment } from "../../engine/params.js";
 import { MODES, type Mode } from "../../engine/types.js";
 import { loadScenario, type LoadedScenario } from "../../scenarios/index.js";
+import { parseQueueUrl } from "../../queue/protocol.js";
 import { scenarioHost } from "../host.js";
 import { checkParams, MAX_SEED, MAX_STEPS, optionError, parseAssignments, parseIntegerOption } from "../prepare.js";
 import { checkOutDir } from "../run.js";
@@ -19,6 +20,8 @@ export interface ExperimentArgs {
   readonly mode?: string | undefined;
   readonly runs?: string | undefined;
   readonly workers?: string | undefined;
+  /** `redis://host:port`: the runs go through this Redis's queue to `sim worker` processes. */
+  readonly queue?: string | undefined;
   readonly set?: string | undefined;
   readonly out?: string | undefined;
   /** Model-mode runs: store every action too (lockstep runs always do). */
@@ -34,6 +37,7 @@ export interface Common {
   readonly mode: Mode;
   readonly runs: number;
   readonly workers: number;
+  readonly queue: string | undefined;
   readonly base: object;
   readonly set: readonly Assignment[];
   readonly outDir: string;
@@ -65,6 +69,7 @@ export async function parseCommon(
     mode: modeText as Mode,
     runs,
     workers,
+    queue: args.queue === undefined ? undefined : parseQueueUrl(args.queue),
     base,
     set,
     outDir: checkOutDir(args.out ?? "results"),

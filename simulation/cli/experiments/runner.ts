@@ -11,8 +11,9 @@ import { inProcessTarget } from "../../chain/inprocess.js";
 import { UserError } from "../../engine/errors.js";
 import { executeRun } from "../../engine/execute.js";
 import type { RunTask } from "../../engine/plan.js";
-import { runTasks, type PoolOptions, type PoolOutcome, type PoolSink, type WorkerPool } from "../../engine/pool.js";
+import { runTasks, type PoolOptions, type PoolOutcome, type PoolSink, type RunPool } from "../../engine/pool.js";
 import { testPoint, testSignalsPlanned } from "../../engine/testHooks.js";
+import type { QueuePool } from "../../queue/coordinator.js";
 import { loadScenario, type LoadedScenario } from "../../scenarios/index.js";
 import { build } from "../build.js";
 import { scenarioHost } from "../host.js";
@@ -30,6 +31,8 @@ export interface ExperimentPlan {
   readonly outDir: string;
   readonly name: string;
   readonly workers: number;
+  /** `--queue`: the Redis its runs go through (to `sim worker`s); undefined runs them on local workers. */
+  readonly queue: string | undefined;
   /** Its options as text, defaults resolved: what --resume parses again. */
   readonly inputs: Record<string, string | boolean>;
   /** What experiment.json says from the start (the plan); the results are added when it ends. */
@@ -69,7 +72,14 @@ export class Experiment {
     private readonly workers: number,
     /** Every run recorded so far, by key. */
     readonly recorded: Set<string>,
+    /** The queue its runs go through (`--queue`); undefined: local worker processes. */
+    private readonly queue?: QueuePool,
   ) {}
+
+  /** Whether its runs go through a queue (an experiment then starts no worker process of its own). */
+  get queued(): boolean {
+    return this.queue !== undefined;
+  }
 
   /** Whether Ctrl-C or SIGTERM asked it to stop. */
   stop(): boolean {
@@ -77,27 +87,40 @@ export class Experiment {
   }
 
   /** Runs the tasks not yet recorded (on `pool` when given) and records each as it ends. */
-  async runAll(tasks: readonly RunTask[], label: string, pool?: WorkerPool): Promise<RunsOutcome> {
+  async runAll(tasks: readonly RunTask[], label: string, pool?: RunPool): Promise<RunsOutcome> {
     const todo = tasks.filter((t) => !this.recorded.has(runKey(t)));
     const skipped = tasks.length - todo.length;
     let failures = 0;
-    const bar = progressBar(label, process.stderr, () => (failures > 0 ? `, ${failures} failed` : ""));
+    let running: number | undefined;
+    let recordedHere = 0;
+    const started = performance.now();
+    const bar = progressBar(label, process.stderr, () => {
+      const seconds = (performance.now() - started) / 1000;
+      return (
+        (failures > 0 ? `, ${failures} failed` : "") +
+        (running !== undefined
+          ? `, ${running} running, ${(recordedHere / Math.max(seconds, 1e-3)).toFixed(1)} runs/s`
+          : "")
+      );
+    });
     const options: PoolOptions = {
       workers: this.workers,
       sink: this.sink(),
       inProcess: inProcessRunner(this.hre),
       shouldStop: () => this.stop(),
       configPath: this.hre.config.paths.config,
-      onProgress: (done, failed, total) => {
+      onProgress: (done, failed, total, runningNow) => {
         failures = failed;
+        running = runningNow;
+        recordedHere = done + failed;
         bar(skipped + done + failed, skipped + total);
       },
     };
     const outcome =
       todo.length === 0
         ? { completed: 0, failed: 0, interrupted: 0, stopped: this.stop() }
-        : pool !== undefined
-          ? await pool.run(todo, options)
+        : (pool ?? this.queue) !== undefined
+          ? await (pool ?? this.queue)!.run(todo, options)
           : await runTasks(todo, options);
     await this.store.flush();
     return { ...outcome, total: tasks.length, skipped };
@@ -199,7 +222,11 @@ export async function recordedCounts(
  * Ctrl-C or SIGTERM stopped it (its folder then says `interrupted` and the resume command is printed).
  */
 export async function withExperiment<
-  A extends { readonly workers?: string | undefined; readonly resume?: string | undefined },
+  A extends {
+    readonly workers?: string | undefined;
+    readonly queue?: string | undefined;
+    readonly resume?: string | undefined;
+  },
 >(
   hre: HardhatRuntimeEnvironment,
   kind: ExperimentKind,
@@ -215,9 +242,11 @@ export async function withExperiment<
     if (args.resume !== undefined) {
       refuseSettingsWithResume(args);
       resumed = ExperimentFolder.resume(args.resume, kind);
-      target = await plan(resumedArgs<A>(resumed, kind, args.workers));
+      target = await plan(resumedArgs<A>(resumed, kind, args.workers, args.queue));
       checkResumable(resumed, target, args.resume);
     } else target = await plan(args);
+    // BullMQ and the Redis client load only for an experiment that uses them.
+    if (target.queue !== undefined) await (await import("../../queue/probe.js")).probe(target.queue);
   } catch (e) {
     if (e instanceof UserError) {
       process.stderr.write(`error: ${e.message}\n`);
@@ -281,12 +310,41 @@ async function runExperiment(
     process.stderr.write(`error: ${error.message}\n`);
     return 2;
   }
-  const experiment = new Experiment(hre, store, interrupt, target.workers, recorded);
+  let queue: QueuePool | undefined;
+  try {
+    if (target.queue !== undefined) {
+      const { QueuePool } = await import("../../queue/coordinator.js");
+      const { codeVersion } = await import("../../queue/version.js");
+      queue = await QueuePool.open(
+        target.queue,
+        {
+          experiment: folder.name,
+          scenario: target.scenario.file ?? target.scenario.name,
+          version: codeVersion(hre.config.paths.root, target.scenario),
+        },
+        (id) => recorded.has(id.replace(/^run-/, "").split("-").join("/")),
+        fresh,
+      );
+      process.stdout.write(
+        `Runs go through the queue at ${queue.where}: start workers with npx hardhat sim worker --queue ${queue.where}\n`,
+      );
+    }
+  } catch (e) {
+    await store.close().catch(() => {});
+    if (fresh) folder.remove();
+    if (!(e instanceof UserError)) throw e;
+    process.stderr.write(`error: ${e.message}\n`);
+    return 2;
+  }
+  const experiment = new Experiment(hre, store, interrupt, target.workers, recorded, queue);
   await testPoint("folder");
   if (!fresh) process.stdout.write(`Resuming ${folder.path}: ${plural(recorded.size, "run")} recorded before.\n`);
   try {
     const ended = await body(experiment);
     await store.close();
+    // A complete experiment's queue leaves Redis; an interrupted one's stays, paused, for the resume.
+    if (ended.complete) await queue?.finish();
+    await queue?.close();
     const complete = ended.complete;
     folder.end(complete ? "complete" : "interrupted", { ...ended.results, wallSeconds: seconds() });
     // It is written: a signal from here on stops the printing, not the experiment.
@@ -298,6 +356,7 @@ async function runExperiment(
     return complete ? ended.code : interrupt.exitCode;
   } catch (e) {
     await store.close().catch(() => {});
+    await queue?.close().catch(() => {});
     const error = e instanceof UserError ? e : outputError(e, target.outDir);
     if (error !== undefined && fresh) folder.remove();
     else {

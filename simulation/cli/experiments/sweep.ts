@@ -67,6 +67,7 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
       scenario: common.scenario,
       outDir: common.outDir,
       workers: common.workers,
+      queue: common.queue,
       name: experimentName("sweep", common.scenario.name, {
         base: common.base,
         axes,
