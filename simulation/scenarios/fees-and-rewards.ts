@@ -11,9 +11,9 @@ import {
   ecosystemFundPolicy,
   keeperPolicy,
   passivePolicy,
-  sellerPolicy,
   treasuryPolicy,
 } from "../agents/commerce.js";
+import { sellerPolicy } from "../agents/seller.js";
 import type { CommerceView, Market } from "../agents/market.js";
 import { z } from "zod";
 import { amount, bps, int, withDefault, type ParamsOf } from "../engine/params.js";
