@@ -13,6 +13,7 @@ import { claimableFees, claimableRewards } from "../model/rewards.js";
 import { DEPLOYER_ID } from "../model/system.js";
 import { availableFunds, DisputeState, ExchangeState } from "../model/vouchers.js";
 import { qualityOf, type CommerceView } from "./market.js";
+import { sellerTraits } from "./sellerEconomics.js";
 
 const TOKEN = 10n ** 18n;
 /** A hundredth of a token: prices are whole cents. */
@@ -52,7 +53,13 @@ export const commerceSchema = z.object({
     priceExponent: num(0, 10, 1),
     priceElasticity: num(0, 10, 1, "a buyer buys with probability min(1, (referencePrice/price)^priceElasticity)"),
     referencePrice: amount(50n * TOKEN),
-    sellerRecordWeight: num(0, 100, 2, "an offer's weight x max(0, 1 - weight x its seller's complaints per redemption)"),
+    markupElasticity: num(0, 100, 15, "an offer's weight x (its product's going price / its price)^markupElasticity"),
+    sellerRecordWeight: num(
+      0,
+      100,
+      2,
+      "an offer's weight x max(0, 1 - weight x its seller's complaints per redemption)",
+    ),
     experienceWeight: num(0, 1, 0.5, "a buyer buys less by weight x its own complaints per redemption"),
     shoppersBase: int(0, 1_000_000, 0, "buyers who shop whatever is listed"),
     shoppersPerListing: num(0, 1_000, 0, "more buyers who shop per listing seller; 0 = every buyer alive shops"),
@@ -63,8 +70,8 @@ export const commerceSchema = z.object({
     revokeProbability: num(0, 1, 0.01),
     refundBps: bps(8_000),
     topUpUnits: int(1, 1_000_000, 5, "vouchers' worth of deposit"),
-    marginMean: num(0, 1, 0.12, "gross margin: share of the base price that is not unit cost"),
-    marginSd: num(0, 1, 0.05),
+    marginMean: num(0, 1, 0.06, "gross margin: share of the base price that is not unit cost"),
+    marginSd: num(0, 1, 0.03),
     minMarginBps: bps(100),
     capitalCostBps: bps(100),
     adaptiveShare: num(0, 1, 0, "share of sellers that learn their strategy (the rest follow the responsive rule)"),
@@ -74,7 +81,7 @@ export const commerceSchema = z.object({
   }),
   aggregators: z.object({
     recruitBase: num(0, 1, 1, "chance a seller is recruited with no fee rewards"),
-    recruitHalfReward: amount(2n * TOKEN),
+    recruitHalfReward: amount(TOKEN / 2n),
   }),
   resolvers: z.object({
     refuseProbability: num(0, 1, 0.05),
@@ -92,7 +99,12 @@ export type CommerceParams = ParamsOf<typeof commerceSchema>;
 type Ctx = AgentContext<CommerceParams>;
 type CommercePolicy = Policy<CommerceParams, CommerceView>;
 
-export function act(ctx: Ctx, kind: string, args: Record<string, ActionArg> = {}, meta?: Record<string, ActionArg>): Action {
+export function act(
+  ctx: Ctx,
+  kind: string,
+  args: Record<string, ActionArg> = {},
+  meta?: Record<string, ActionArg>,
+): Action {
   return meta === undefined ? { agent: ctx.self.id, kind, args } : { agent: ctx.self.id, kind, args, meta };
 }
 
@@ -183,7 +195,8 @@ export const buyerPolicy: CommercePolicy = actsIn(
         const offer = w.escrow.offers.get(offerId)!;
         const own = view.market.buyerRecords.get(me);
         if (own?.avoided.has(offer.seller) === true) return out;
-        if (!ctx.rng.chance(buyProbability(b, offer.price, own))) return out;
+        const going = sellerTraits(view.market, offer.seller, ctx.params).basePrice;
+        if (!ctx.rng.chance(buyProbability(b, offer.price, going, own))) return out;
         if (balanceOf(w.exchangeToken, me) < offer.price) return out;
         out.push(act(ctx, "commitToOffer", { offerId }));
         return out;
@@ -242,17 +255,22 @@ export function shoppers(b: CommerceParams["buyers"], listing: number): number {
 }
 
 /**
- * A buyer who picked an offer buys it with probability min(1, (referencePrice / price)^priceElasticity),
- * less experienceWeight x its own complaints per redemption (a buyer let down buys less).
+ * A buyer who picked an offer buys it with probability min(1, (referencePrice / price)^priceElasticity)
+ * x min(1, (goingPrice / price)^markupElasticity), less experienceWeight x its own complaints per
+ * redemption (a buyer let down buys less). A markup over the product's going price loses buyers outright
+ * as well as to other sellers (the offer weights); a discount wins only the latter.
  */
 export function buyProbability(
   b: CommerceParams["buyers"],
   price: bigint,
+  goingPrice: bigint,
   own: { redemptions: number; complaints: number } | undefined,
 ): number {
-  const priceFactor = Math.min(1, Math.pow(Number(b.referencePrice / CENT) / Number(price / CENT), b.priceElasticity));
+  const cents = Number(price / CENT);
+  const priceFactor = Math.min(1, Math.pow(Number(b.referencePrice / CENT) / cents, b.priceElasticity));
+  const markupFactor = Math.min(1, Math.pow(Number(goingPrice / CENT) / cents, b.markupElasticity));
   const letDown = own === undefined || own.redemptions === 0 ? 0 : Math.min(1, own.complaints / own.redemptions);
-  return priceFactor * (1 - b.experienceWeight * letDown);
+  return priceFactor * markupFactor * (1 - b.experienceWeight * letDown);
 }
 
 /** What is on sale: each seller's latest offer, when it has vouchers left and its seller funds a commit. */
@@ -287,7 +305,11 @@ interface OfferChoice {
   /** The substep it holds for, and the parameters it was weighed with. */
   readonly time: bigint;
   readonly buyers: CommerceParams["buyers"];
-  /** The storefront's offers, and the weight a buyer gives each: popularity against price and the seller's record. */
+  /**
+   * The storefront's offers, and the weight a buyer gives each: popularity against price, the seller's record,
+   * and the price against the product's going price (its seller's base price, which buyers know: what such a
+   * product sells for), so a seller who marks up loses buyers to others and one who discounts wins them.
+   */
   readonly offers: readonly bigint[];
   readonly weights: readonly number[];
   readonly listing: number;
@@ -311,7 +333,9 @@ function offerChoice(view: CommerceView, ctx: Ctx): OfferChoice {
     const record = view.market.sellerRecords.get(o.seller);
     const complaintRate = record === undefined ? 0 : record.complaints / (record.redemptions + 1);
     const trust = Math.max(0, 1 - b.sellerRecordWeight * complaintRate);
-    return (Math.pow(pop, b.popularityExponent) / Math.pow(priceTokens, b.priceExponent)) * trust;
+    const going = sellerTraits(view.market, o.seller, ctx.params).basePrice;
+    const markup = Math.pow(Number(going / CENT) / Number(o.price / CENT), b.markupElasticity);
+    return (Math.pow(pop, b.popularityExponent) / Math.pow(priceTokens, b.priceExponent)) * trust * markup;
   });
   const choice = { time: ctx.time, buyers: b, offers: front.offers, weights, listing: front.listing };
   choiceByView.set(view, choice);

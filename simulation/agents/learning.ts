@@ -25,7 +25,10 @@ export interface BanditMemory {
   arm: number;
   /** The reward of the last step played. */
   lastReward: number;
-  /** The agent's cumulative score at the last learning (its reward is the change since). */
+  /**
+   * The agent's cumulative score at the last learning (its reward is the change since). The first learning only
+   * sets it: what came before (an agent's endowment arriving, say) is no reward.
+   */
   mark: number | undefined;
   /** How the current arm was chosen: by the learner, copied from a peer, or fixed (a static agent). */
   how: "learnt" | "imitated" | "fixed" | "none";
@@ -217,7 +220,6 @@ export function adaptive<P, V>(o: AdaptiveOptions<P, V>): Policy<P, V> {
       const copied = imitate(memory, peers, ctx.rng, p);
       memory.arm = copied ?? o.learner(ctx.params).choose(memory, ctx.rng);
       memory.how = copied === undefined ? "learnt" : "imitated";
-      if (memory.mark === undefined) memory.mark = o.score(view, ctx);
     }
     return o.act(view, ctx, memory.arm);
   });

@@ -110,14 +110,15 @@ const learnt = adaptive<CommerceParams, CommerceView>({
 });
 
 /**
- * A seller arriving (a newcomer) is recruited by its aggregator with recruitProbability, drawn once
+ * A seller arriving (a newcomer) is recruited by an aggregator with recruitProbability, drawn once
  * from its own stream; one not recruited never acts. A recruited one plays its strategy every step.
  */
 export const sellerPolicy: CommercePolicy = actsIn(learnt.substeps ?? SUBSTEPS, (view: CommerceView, ctx: Ctx) => {
   if (!view.market.learning.memories.has(ctx.self.id)) {
     if (ctx.substep !== "onboard" || !ctx.newcomers.includes(ctx.self)) return [];
-    const aggregator = ctx.addressOf(String(ctx.self.attrs["aggregator"]));
-    if (!ctx.rng.chance(recruitProbability(view, aggregator, ctx.params, ctx.step))) return [];
+    let aggregators = 0;
+    for (const a of ctx.population) if (a.role === "aggregator") aggregators++;
+    if (!ctx.rng.chance(recruitProbability(view, aggregators, ctx.params, ctx.step))) return [];
   }
   return learnt(view, ctx);
 });

@@ -6,7 +6,7 @@
  */
 import { balanceOf } from "../model/erc20.js";
 import { claimableFees } from "../model/rewards.js";
-import type { Address } from "../model/types.js";
+import { ZERO_ADDRESS, type Address } from "../model/types.js";
 import { availableFunds } from "../model/vouchers.js";
 import type { CommerceParams } from "./commerce.js";
 import { qualityOf, type CommerceView, type Market, type SellerTraits } from "./market.js";
@@ -16,7 +16,7 @@ const CENT = 10n ** 16n;
 /** A seller's strategies: list at its base price, at a discount, at a premium, or stay out this step. */
 export const SELLER_STRATEGIES: readonly string[] = ["list", "discount", "premium", "out"];
 /** The price of each strategy as a multiple of the seller's base price (0: no listing). */
-export const STRATEGY_PRICE: readonly number[] = [1, 0.9, 1.2, 0];
+export const STRATEGY_PRICE: readonly number[] = [1, 0.95, 1.05, 0];
 export const LIST = 0;
 export const OUT = 3;
 
@@ -47,12 +47,13 @@ export function strategyPrice(traits: SellerTraits, arm: number): bigint {
 
 /**
  * The profit a seller expects per unit sold at its base price, as a share of the price:
- *   margin − fee × (1 − back) − disputeRate × refund − deposit × capitalCost
+ *   margin − fee × (1 − back) − disputeRate × faultShare × refund − deposit × capitalCost
  * where `back` is the share of a fee that returns to the seller as fee rewards if every exchange earns
  * points alike ((1 − ecoBps) × (1 − aggregatorPointsBps)), `disputeRate` its own complaint record
- * smoothed toward what its quality predicts (5 redemptions' weight: a cautious seller counts every
- * complaint as a refund), `refund` the share it refunds on a fault, and the deposit's cost of capital
- * per step. The fee and its split are read from the view: a governance change moves it.
+ * smoothed toward what its quality predicts (with 5 redemptions' weight), `faultShare` the share of
+ * complaints that are real faults (1 − its quality, which the seller knows), `refund` the share it
+ * refunds on a fault, and the deposit's cost of capital per step. The fee and its split are read from
+ * the view: a governance change moves it.
  */
 export function expectedMargin(view: CommerceView, seller: Address, p: CommerceParams): number {
   const t = sellerTraits(view.market, seller, p);
@@ -64,7 +65,7 @@ export function expectedMargin(view: CommerceView, seller: Address, p: CommerceP
   const record = view.market.sellerRecords.get(seller);
   const k = 5;
   const disputeRate = ((record?.complaints ?? 0) + k * prior) / ((record?.redemptions ?? 0) + k);
-  const loss = disputeRate * (p.sellers.refundBps / 10_000);
+  const loss = disputeRate * (1 - q) * (p.sellers.refundBps / 10_000);
   const capital = (p.offers.sellerDepositBps / 10_000) * (p.sellers.capitalCostBps / 10_000);
   return t.margin - fee * (1 - back) - loss - capital;
 }
@@ -75,30 +76,51 @@ export function responsiveStrategy(view: CommerceView, seller: Address, p: Comme
 }
 
 /**
- * A seller's wealth in whole tokens, net of the goods it delivered: its exchange tokens and the funds the
- * escrow holds available for it, less its unit cost for every redemption. A learner's score: the change
- * over a step is the step's profit (deposits locked in exchanges still open at the step's end count as
- * spent until they return).
+ * A seller's wealth in whole tokens, net of the goods it delivered: its exchange tokens, the funds the
+ * escrow holds for it (available, and the deposits and resolver fees its open exchanges encumber), less
+ * its unit cost for every redemption. A learner's score: the change over a step is the step's profit.
  */
 export function sellerWealth(view: CommerceView, seller: Address, p: CommerceParams): number {
   const t = sellerTraits(view.market, seller, p);
-  const cash = balanceOf(view.world.exchangeToken, seller) + availableFunds(view.world.escrow, seller);
+  const escrow = view.world.escrow;
+  let locked = 0n;
+  for (const id of view.market.openBySeller.get(seller) ?? []) {
+    const offer = escrow.offers.get(escrow.exchanges.get(id)!.offerId)!;
+    locked += offer.sellerDeposit + offer.disputeResolverFee;
+  }
+  const cash = balanceOf(view.world.exchangeToken, seller) + availableFunds(escrow, seller) + locked;
   const unitCost = tokens(t.basePrice) * (1 - t.margin);
   return tokens(cash) - (view.market.sellerRecords.get(seller)?.redemptions ?? 0) * unitCost;
 }
 
 /**
  * How likely an aggregator is to recruit a seller that comes its way: recruitBase, plus the rest in
- * proportion to r / (r + recruitHalfReward), r the exchange-token fee rewards its points have earned it
- * per step so far (claimed, which is all the exchange tokens an aggregator holds, plus claimable).
- * With no fee there are no fee rewards, and an aggregator recruits at its base rate.
+ * proportion to r / (r + recruitHalfReward), where r is what aggregators' points have earned them in
+ * exchange-token fee rewards, per aggregator alive and per step so far (claimed, which is all the
+ * exchange tokens an aggregator holds, plus claimable): the going rate of the business, which every
+ * aggregator sees. With no fee there are no fee rewards, and aggregators recruit at the base rate.
  */
-export function recruitProbability(view: CommerceView, aggregator: Address, p: CommerceParams, step: number): number {
+export function recruitProbability(view: CommerceView, aggregators: number, p: CommerceParams, step: number): number {
   const a = p.aggregators;
   if (a.recruitBase >= 1) return 1;
-  const earned = balanceOf(view.world.exchangeToken, aggregator) + claimableFees(view.world.rewards, aggregator);
-  const r = tokens(earned) / Math.max(1, step);
+  const r = tokens(aggregatorEarnings(view)) / Math.max(1, aggregators) / Math.max(1, step);
   const half = tokens(a.recruitHalfReward);
   const pull = half === 0 ? (r > 0 ? 1 : 0) : r / (r + half);
   return a.recruitBase + (1 - a.recruitBase) * pull;
+}
+
+const earnings = new WeakMap<CommerceView, bigint>();
+
+/** Exchange-token fee rewards every aggregator with a registered seller has earned so far, claimed or claimable. */
+function aggregatorEarnings(view: CommerceView): bigint {
+  let total = earnings.get(view);
+  if (total === undefined) {
+    total = 0n;
+    for (const aggregator of new Set(view.world.escrow.sellerAggregator.values())) {
+      if (aggregator === ZERO_ADDRESS) continue;
+      total += balanceOf(view.world.exchangeToken, aggregator) + claimableFees(view.world.rewards, aggregator);
+    }
+    earnings.set(view, total);
+  }
+  return total;
 }

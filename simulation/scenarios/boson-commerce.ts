@@ -49,9 +49,19 @@ const bosonCommerceFields = z.object({
     aggregators0: int(1, 10_000, 2, "aggregators at step 0"),
     aggregatorsPerStep: num(0, 1_000, 0.1, "new aggregators per step (A(k) = A0 + a*k)"),
     sellers0: int(1, 100_000, 2, "sellers at step 0"),
-    recruitsPerAggregator: num(0, 1_000, 0.5, "sellers who come to each aggregator per step (recruited with aggregators.recruitBase and more with fee rewards)"),
+    recruitsPerAggregator: num(
+      0,
+      1_000,
+      0.5,
+      "sellers who come to each aggregator per step (recruited with aggregators.recruitBase and more with fee rewards)",
+    ),
     buyers0: int(1, 100_000, 5, "buyers at step 0"),
-    buyersPerSeller: num(0, 1_000, 1.5, "buyers alive per seller who came (how many shop: buyers.shoppersBase and shoppersPerListing)"),
+    buyersPerSeller: num(
+      0,
+      1_000,
+      1.5,
+      "buyers alive per seller who came (how many shop: buyers.shoppersBase and shoppersPerListing)",
+    ),
     maxBuyers: int(1, 1_000_000, 10_000, "buyers"),
     resolvers: int(1, 100, 2, "dispute resolvers"),
   }),
@@ -93,7 +103,7 @@ const bosonCommerceFields = z.object({
     adaptiveShare: withDefault(commerce.sellers.shape.adaptiveShare, 0.5),
   }),
   aggregators: commerceSchema.shape.aggregators.extend({
-    recruitBase: withDefault(commerce.aggregators.shape.recruitBase, 0.3),
+    recruitBase: withDefault(commerce.aggregators.shape.recruitBase, 0.2),
   }),
 });
 
