@@ -110,15 +110,17 @@ const learnt = adaptive<CommerceParams, CommerceView>({
 });
 
 /**
- * A seller arriving (a newcomer) is recruited by an aggregator with recruitProbability, drawn once
- * from its own stream; one not recruited never acts. A recruited one plays its strategy every step.
+ * A seller arriving (a newcomer) after step 0 is recruited by an aggregator with recruitProbability, drawn
+ * once from its own stream; one not recruited never acts. The founding sellers (alive at step 0) are in.
+ * A recruited seller plays its strategy every step.
  */
 export const sellerPolicy: CommercePolicy = actsIn(learnt.substeps ?? SUBSTEPS, (view: CommerceView, ctx: Ctx) => {
   if (!view.market.learning.memories.has(ctx.self.id)) {
     if (ctx.substep !== "onboard" || !ctx.newcomers.includes(ctx.self)) return [];
+    // The founding sellers, alive at step 0, are in from the start; later ones are recruited.
     let aggregators = 0;
     for (const a of ctx.population) if (a.role === "aggregator") aggregators++;
-    if (!ctx.rng.chance(recruitProbability(view, aggregators, ctx.params, ctx.step))) return [];
+    if (ctx.step > 0 && !ctx.rng.chance(recruitProbability(view, aggregators, ctx.params, ctx.step))) return [];
   }
   return learnt(view, ctx);
 });

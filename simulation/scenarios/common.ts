@@ -204,6 +204,12 @@ function claimsByRole(world: World): Record<string, bigint> {
 const XUSD = { unit: "xUSD", decimals: 18 } as const;
 const LSG = { unit: "LSG", decimals: 18 } as const;
 
+/** The commerce KPIs the report draws together: the sellers' strategies over time. */
+export const COMMERCE_KPI_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  "Seller strategies (share of recruited sellers)": ["strategy_*"],
+  "Sellers listing and registered": ["listing_sellers", "registered_sellers"],
+};
+
 /** Units of the commerce KPIs: amounts in xUSD (the exchange token) or LSG (the governance token), counts. */
 export const COMMERCE_UNITS: Units = {
   quality_redemptions: { unit: "redemptions" },
