@@ -12,13 +12,12 @@ describe("agents: an adaptive population", function () {
     const c = await adaptive("2");
     expect(a.result.traceHash).to.equal(b.result.traceHash);
     expect(a.result.traceHash).to.not.equal(c.result.traceHash);
-    // The sellers did learn: every strategy was played by someone at some point is not asserted (seeded), but
-    // more than one strategy is in play at the end.
+    // The sellers learn apart: more than one strategy is in play at the end, and the shares cover them all.
     const shares = ["strategy_list", "strategy_discount", "strategy_premium", "strategy_out"].map((k) =>
       Number(a.result.kpis[k]),
     );
     expect(shares.filter((s) => s > 0).length).to.be.greaterThan(1);
-    expect(shares.reduce((x, y) => x + y, 0)).to.be.closeTo(1, 1e-9);
+    expect(Math.abs(shares.reduce((x, y) => x + y, 0) - 1)).to.be.lessThan(1e-9);
   });
 
   it("keeps lockstep parity: learning agents read only the model's view", async () => {
