@@ -1,15 +1,17 @@
+import fCdf from "@stdlib/stats-base-dists-f-cdf";
 import tCdf from "@stdlib/stats-base-dists-t-cdf";
 import tQuantile from "@stdlib/stats-base-dists-t-quantile";
 import { UserError } from "../engine/errors.js";
 
 /**
- * Statistics for experiments: summaries across Monte Carlo runs and the paired t-test
- * of an A/B comparison (two arms run on the same seeds). Pure functions on plain
+ * Statistics for experiments: summaries across Monte Carlo runs, the paired t-test of an
+ * A/B comparison (two arms run on the same seeds), and the F-test of a blocked design
+ * (many treatments, each run on the same seeds). Pure functions on plain
  * numbers; amounts become numbers before they get here (`toPlotNumber`).
  *
  * Student's t distribution comes from stdlib (its CDF through the regularized incomplete
  * beta function, its quantile through the inverse); the wrappers here fix what NaN and
- * the ends of the range mean for us.
+ * the ends of the range mean for us. The F distribution's CDF comes from stdlib too.
  */
 
 /** Arithmetic mean; NaN for no values. */
@@ -186,4 +188,99 @@ export function meanHalfWidth(values: readonly number[], confidence = 0.95): num
   const n = values.length;
   if (n < 2) return NaN;
   return studentTQuantile(1 - (1 - confidence) / 2, n - 1) * (sd(values) / Math.sqrt(n));
+}
+
+/** Why a blocked F-test's p-value is what it is. */
+export type BlockedStatus =
+  /** At least two treatments and two blocks, and the residuals vary: the F-test applies. */
+  | "ok"
+  /** Every treatment gave the same value in every block: no effect at all; F = 0, p = 1. */
+  | "identical"
+  /** The treatments differ and the residuals are all zero (the effect is the same in every block): p = 0. */
+  | "exact"
+  /** Fewer than two treatments, or fewer than two blocks with treatments that differ: no test; F and p are NaN. */
+  | "too-few";
+
+export interface BlockedFTest {
+  /** Treatments (rows). */
+  readonly treatments: number;
+  /** Blocks (columns): the seeds every treatment ran on. */
+  readonly blocks: number;
+  /** Mean of each treatment over the blocks, in row order. */
+  readonly means: readonly number[];
+  /** F = (SS_treatments / df1) / (SS_residual / df2). */
+  readonly f: number;
+  /** Numerator degrees of freedom, treatments - 1. */
+  readonly df1: number;
+  /** Denominator degrees of freedom, (treatments - 1) (blocks - 1). */
+  readonly df2: number;
+  /** P(F >= f) under "no treatment effect". */
+  readonly pValue: number;
+  /**
+   * The standard error of a difference between two treatment means, from the residual mean square:
+   * sqrt(2 MS_residual / blocks). NaN when there is no residual degree of freedom.
+   */
+  readonly seDifference: number;
+  readonly status: BlockedStatus;
+}
+
+/**
+ * The F-test of a randomized complete block design (two-way analysis of variance without replication): `values[i][j]`
+ * is treatment i in block j. Block effects (here: what a seed does to every treatment alike) are taken out, and the
+ * treatments' spread is compared with the residual, the treatment x block interaction:
+ *
+ *   SS_treatments = b sum_i (mean_i - grand)^2,  df1 = t - 1
+ *   SS_residual   = sum_ij (y_ij - mean_i - blockMean_j + grand)^2,  df2 = (t - 1)(b - 1)
+ *   F = (SS_treatments / df1) / (SS_residual / df2),  p = P(F_{df1, df2} >= F)
+ *
+ * Every row must have one value per block (a rectangle of finite numbers).
+ */
+export function blockedFTest(values: readonly (readonly number[])[]): BlockedFTest {
+  const t = values.length;
+  const b = values[0]?.length ?? 0;
+  values.forEach((row, i) => {
+    if (row.length !== b)
+      throw new UserError(
+        `Cannot test treatment ${i} with ${row.length} values against ${b}: expected one value per block (seed) in every treatment.`,
+      );
+    row.forEach((v, j) => {
+      if (!Number.isFinite(v))
+        throw new UserError(`Invalid value ${v} of treatment ${i} in block ${j}: expected a finite number.`);
+    });
+  });
+  const means = values.map((row) => mean(row));
+  const df1 = t - 1;
+  const df2 = (t - 1) * (b - 1);
+  const result = (f: number, pValue: number, seDifference: number, status: BlockedStatus): BlockedFTest => ({
+    treatments: t,
+    blocks: b,
+    means,
+    f,
+    df1,
+    df2,
+    pValue,
+    seDifference,
+    status,
+  });
+  // Compared exactly: no rounding of a sum of squares can make identical rows look different.
+  if (t >= 2 && b >= 1 && values.every((row) => row.every((v, j) => v === values[0]![j]))) {
+    return result(0, 1, b >= 2 ? 0 : NaN, "identical");
+  }
+  if (t < 2 || b < 2) return result(NaN, NaN, NaN, "too-few");
+  const grand = mean(means);
+  const blockMeans = Array.from({ length: b }, (_, j) => mean(values.map((row) => row[j]!)));
+  let ssTreatments = 0;
+  for (const m of means) ssTreatments += b * (m - grand) * (m - grand);
+  let ssResidual = 0;
+  values.forEach((row, i) =>
+    row.forEach((v, j) => {
+      const r = v - means[i]! - blockMeans[j]! + grand;
+      ssResidual += r * r;
+    }),
+  );
+  const msResidual = ssResidual / df2;
+  const seDifference = Math.sqrt((2 * msResidual) / b);
+  if (ssResidual === 0) return result(Infinity, 0, 0, "exact");
+  const f = ssTreatments / df1 / msResidual;
+  return result(f, Math.max(0, 1 - fCdf(f, df1, df2)), seDifference, "ok");
 }

@@ -81,13 +81,21 @@ const sweep = withOptions(
       "grid",
       'Swept parameters, space-separated path=v1,v2,...: "fees.feeBps=25,50,100 fees.ecoBps=3000,5000" (their cartesian product)',
     ],
-    ["runs", "Monte Carlo runs per subset (default 10); seeds derive from --seed, subset and run"],
+    [
+      "runs",
+      "Monte Carlo runs per subset (default 10); run r of every subset uses the seed of (--seed, r): common random numbers",
+    ],
     ["mode", "model (default) or lockstep"],
     ["set", "Base parameters for every subset, space-separated path=value"],
     ...EXPERIMENT_COMMON,
   ],
 )
   .addFlag(ACTIONS_FLAG)
+  .addFlag({
+    name: "independentSeeds",
+    description:
+      "Give each subset its own seeds, from (--seed, subset, run), instead of the same seeds in every subset",
+  })
   .setAction(() => import("./actions/sweep.js"))
   .build();
 

@@ -21,7 +21,8 @@ async function rows(db: DuckDBConnection, sql: string): Promise<Row[]> {
 
 /**
  * `sim export --in <run folder>` against the export of an experiment holding the same run: `sim run --seed S` and a
- * one-subset, one-run lockstep sweep whose run 0 of subset 0 gets seed S (plan.ts: runSeed(1, 0, 0)), with the
+ * one-subset, one-run lockstep sweep with --independent-seeds whose run 0 of subset 0 gets seed S (plan.ts:
+ * runSeed(1, 0, 0, false); a seed whose run has a complaint rate that is not round), with the
  * scenario's default parameters (the swept value is the default) and the same steps.
  */
 describe("cli: sim export of a run folder", function () {
@@ -50,6 +51,7 @@ describe("cli: sim export of a run folder", function () {
         seed: "1",
         mode: "lockstep",
         workers: "0",
+        independentSeeds: true,
         out: join(root, "experiments"),
       }),
     );

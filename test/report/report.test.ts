@@ -315,6 +315,44 @@ describe("report: an experiment", function () {
     expect(html).to.contain("<td>fees.feeBps=31</td>");
   });
 
+  it("experiment report: a flat objective and a tied ranking are said so, not shown as a best and a confirmation", async function () {
+    const optimizeWith = async (name: string, verdicts: Record<string, unknown>): Promise<string> => {
+      const dir = await buildExperimentFixture(join(ROOT, name), {
+        declarations: boson,
+        kind: "optimize",
+        subsets: [{ "fees.feeBps": 30 }, { "fees.feeBps": 60 }],
+        runs: 2,
+        steps: 3,
+        extra: {
+          optimize: {
+            objective: "quality_redemptions",
+            best: [{ values: { "fees.feeBps": 31 }, objective: 44.5 }],
+            ...verdicts,
+          },
+        },
+      });
+      return readFileSync((await writeReport({ in: dir })).path, "utf8");
+    };
+    const flat = await optimizeWith("optimize-flat", {
+      flatness: { verdict: "flat", test: "randomized complete block F-test, seeds as blocks", pValue: 0.61 },
+      ranking: { verdict: "tie", pairs: [] },
+      rankingConfirmed: false,
+    });
+    expect(flat).to.contain(
+      "Flat objective: quality_redemptions does not vary over the searched range beyond its noise",
+    );
+    expect(flat).to.contain("The ranking is a tie: no difference between the best candidates exceeds the noise.");
+    expect(flat).to.not.contain("does NOT confirm");
+    const confirmed = await optimizeWith("optimize-varies", {
+      flatness: { verdict: "varies", test: "randomized complete block F-test, seeds as blocks", pValue: 0.001 },
+      ranking: { verdict: "confirmed", pairs: [] },
+      rankingConfirmed: true,
+    });
+    expect(confirmed).to.contain("quality_redemptions varies over the searched range beyond its noise");
+    expect(confirmed).to.contain("The chain confirms the model's ranking of the best candidates");
+    expect(confirmed).to.not.contain("Flat objective");
+  });
+
   it("experiment report: a folder without experiment.json still gets a report, with a note; one whose results.duckdb has no steps table is refused", async function () {
     const dir = await buildExperimentFixture(join(ROOT, "bare"), {
       kind: "montecarlo",

@@ -140,8 +140,25 @@ export function refuseSettingsWithResume(args: object): void {
   }
 }
 
-/** The options of a resumed experiment: those its experiment.json records as `inputs`, and `--workers` as given. */
-export function resumedArgs<A extends object>(folder: ExperimentFolder, workersGiven: string | undefined): A {
+/**
+ * Options added after experiment folders were first written, with the value those folders ran with: a folder whose
+ * `inputs` lack one resumes as it began. Sweeps drew seeds per subset before common random numbers became the default.
+ */
+const EARLIER_INPUTS: Record<ExperimentKind, Readonly<Record<string, string | boolean>>> = {
+  sweep: { independentSeeds: true },
+  ab: {},
+  optimize: {},
+};
+
+/**
+ * The options of a resumed experiment: those its experiment.json records as `inputs` (over `EARLIER_INPUTS`), and
+ * `--workers` as given.
+ */
+export function resumedArgs<A extends object>(
+  folder: ExperimentFolder,
+  kind: ExperimentKind,
+  workersGiven: string | undefined,
+): A {
   const spec = folder.resumed!;
   const inputs = spec["inputs"];
   if (typeof inputs !== "object" || inputs === null || Array.isArray(inputs)) {
@@ -158,6 +175,7 @@ export function resumedArgs<A extends object>(folder: ExperimentFolder, workersG
   const recordedWorkers = typeof spec["workers"] === "number" ? String(spec["workers"]) : undefined;
   const workers = workersGiven ?? recordedWorkers;
   return {
+    ...EARLIER_INPUTS[kind],
     ...(inputs as Record<string, string | boolean>),
     ...(workers !== undefined ? { workers } : {}),
     out: resolve(folder.path, ".."),

@@ -4,19 +4,21 @@
  * candidates generation by generation, runs only those not recorded, and ends where an uninterrupted one would.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { toJson } from "../../analysis/files.js";
 import { meanHalfWidth, summarize } from "../../analysis/stats.js";
+import { flatness, type Flatness } from "../../analysis/verdicts.js";
 import { UserError } from "../../engine/errors.js";
 import { createOptimizer, type OptimizerParam } from "../../engine/optimize.js";
 import { applyAssignments } from "../../engine/params.js";
 import { runSeed, type RunTask } from "../../engine/plan.js";
 import { WorkerPool } from "../../engine/pool.js";
 import { testPoint } from "../../engine/testHooks.js";
+import { unitTable } from "../manifest.js";
 import { parseIntegerOption, splitAssignments } from "../prepare.js";
 import { experimentName, parseCommon, type Common } from "./options.js";
 import { parseConstraints, parseRange, type Constraint, type OptimizeArgs } from "./optimizeOptions.js";
 import { withExperiment, type Ended, type Experiment, type ExperimentPlan } from "./runner.js";
-import { completedFinals, fmt } from "./summaries.js";
+import { completedFinals, shown } from "./summaries.js";
+import { confirmBest } from "./confirm.js";
 
 export type { OptimizeArgs } from "./optimizeOptions.js";
 
@@ -101,6 +103,9 @@ export async function simOptimize(hre: HardhatRuntimeEnvironment, args: Optimize
   return withExperiment(hre, "optimize", args, plan, (experiment) => optimizeBody(hre, experiment, settings));
 }
 
+/** A point's key: its values in the order of the searched parameters. */
+const toJsonKey = (values: Readonly<Record<string, number>>): string => JSON.stringify(Object.values(values));
+
 interface Evaluated {
   readonly id: number;
   readonly generation: number;
@@ -122,6 +127,10 @@ async function optimizeBody(hre: HardhatRuntimeEnvironment, experiment: Experime
     ...(s.population !== undefined ? { populationSize: s.population } : {}),
   });
   const seeds = Array.from({ length: s.runsPerEval }, (_, r) => runSeed(common.seed, 0, r, true));
+  const amounts = unitTable(common.scenario);
+  const show = (x: number): string => shown(amounts, objective, x);
+  // Each distinct point's objective per seed (run order), of the points whose runs all completed: the flatness test.
+  const perSeed = new Map<string, number[]>();
   const task = (simulation: number, subset: number, run: number, values: Record<string, number>, lockstep: boolean) => {
     const params = applyAssignments(
       common.base,
@@ -188,6 +197,14 @@ async function optimizeBody(hre: HardhatRuntimeEnvironment, experiment: Experime
         for (const k of knownKpis ?? []) means[k] = summarize(rows.map((r) => r.kpis[k]!)).mean;
         const values = rows.map((r) => r.kpis[objective]!);
         const stats = summarize(values);
+        const point = toJsonKey(c.values);
+        if (rows.length === seeds.length && values.every((v) => Number.isFinite(v)) && !perSeed.has(point)) {
+          const byRun = new Map(rows.map((r) => [r.run, r.kpis[objective]!]));
+          perSeed.set(
+            point,
+            seeds.map((_, run) => byRun.get(run)!),
+          );
+        }
         const half = meanHalfWidth(values, 0.95);
         // A candidate with a failed run is infeasible: its mean is over fewer seeds than the others'.
         let violation = rows.length < seeds.length ? Infinity : 0;
@@ -224,21 +241,39 @@ async function optimizeBody(hre: HardhatRuntimeEnvironment, experiment: Experime
     .filter((c) => c.feasible)
     .sort((x, y) => (maximize ? y.objective - x.objective : x.objective - y.objective))
     .slice(0, Math.max(s.confirm, 5));
-  const confirmation = searched ? await confirmBest(experiment, s, optimizer.best(s.confirm), subset, task) : undefined;
+  // Does the objective vary over the candidates beyond its noise? Over every point whose runs all completed.
+  const flat = flatness([...perSeed.values()]);
+  const confirmation = searched
+    ? await confirmBest(
+        experiment,
+        { objective, maximize, seeds: s.runsPerEval, amounts },
+        optimizer.best(s.confirm),
+        subset,
+        task,
+      )
+    : undefined;
   const complete = searched && confirmation !== undefined && confirmation.recorded;
+  const range = s.params.map((p) => `${p.path} in ${p.min}..${p.max}`).join(", ");
+  const valuesText = (v: Readonly<Record<string, number>>): string =>
+    Object.entries(v)
+      .map(([k, x]) => `${k}=${x}`)
+      .join(" ");
   const print = [
-    `Optimisation of ${common.scenario.name}: ${maximize ? "maximise" : "minimise"} ${objective} over ${s.params.map((p) => `${p.path} in ${p.min}..${p.max}`).join(", ")}${constraints.length > 0 ? ` subject to ${constraints.map((c) => c.text).join(", ")}` : ""}; ${evaluations} candidates x ${s.runsPerEval} runs, ${common.steps} steps.`,
+    `Optimisation of ${common.scenario.name}: ${maximize ? "maximise" : "minimise"} ${objective} over ${range}${constraints.length > 0 ? ` subject to ${constraints.map((c) => c.text).join(", ")}` : ""}; ${evaluations} candidates x ${s.runsPerEval} runs, ${common.steps} steps.`,
     ...optimizer.history.map(
       (h) =>
-        `  generation ${h.generation}: best ${fmt(h.best)}, mean ${fmt(h.mean)}, feasible ${(h.feasibleShare * 100).toFixed(0)}%`,
+        `  generation ${h.generation}: best ${show(h.best)}, mean ${show(h.mean)}, feasible ${(h.feasibleShare * 100).toFixed(0)}%`,
     ),
-    `${searched ? "Best" : "Best so far"}: ${
-      top[0] !== undefined
-        ? `${Object.entries(top[0].values)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(" ")}: ${objective} ${fmt(top[0].objective)} [95% ${fmt(top[0].ci[0])}, ${fmt(top[0].ci[1])}]`
-        : "no feasible candidate"
-    }`,
+    ...flatnessLines(flat, objective, range, searched, show),
+    ...(flat.verdict === "flat"
+      ? []
+      : [
+          `${searched ? "Best" : "Best so far"}${flat.verdict === "untested" ? " (not tested against the noise)" : ""}: ${
+            top[0] !== undefined
+              ? `${valuesText(top[0].values)}: ${objective} ${show(top[0].objective)} [95% ${show(top[0].ci[0])}, ${show(top[0].ci[1])}]`
+              : "no feasible candidate"
+          }`,
+        ]),
     ...(searched
       ? confirmation!.print
       : [
@@ -260,9 +295,11 @@ async function optimizeBody(hre: HardhatRuntimeEnvironment, experiment: Experime
         seeds,
         history: optimizer.history,
         candidates,
+        flatness: flat,
         best: top,
         confirmation: confirmation?.rows ?? [],
-        rankingConfirmed: confirmation?.verdict ?? null,
+        ranking: confirmation?.ranking ?? null,
+        rankingConfirmed: confirmation?.ranking == null ? null : confirmation.ranking.verdict === "confirmed",
       },
     },
     print,
@@ -270,86 +307,38 @@ async function optimizeBody(hre: HardhatRuntimeEnvironment, experiment: Experime
   };
 }
 
-type TaskOf = (
-  simulation: number,
-  subset: number,
-  run: number,
-  values: Record<string, number>,
-  lockstep: boolean,
-) => RunTask;
-
-/**
- * The best candidates run again in lockstep mode, on the same seeds, against the contracts; the verdict on the
- * model's ranking is given only when every confirmation run is recorded (null otherwise, and with --confirm 0).
- */
-async function confirmBest(
-  experiment: Experiment,
-  s: Settings,
-  best: readonly { values: Readonly<Record<string, number>>; objective: number }[],
-  firstSubset: number,
-  task: TaskOf,
-): Promise<{ rows: Record<string, unknown>[]; verdict: boolean | null; recorded: boolean; print: string[] }> {
-  const { store } = experiment;
-  const seeds = s.runsPerEval;
-  const tasks: RunTask[] = [];
-  const subsets = best.map((p, i) => {
-    for (let run = 0; run < seeds; run++) tasks.push(task(1, firstSubset + i, run, { ...p.values }, true));
-    return firstSubset + i;
-  });
-  if (tasks.length === 0)
-    return { rows: [], verdict: null, recorded: true, print: ["No chain confirmation (--confirm 0): no verdict."] };
-  if (!experiment.stop()) {
-    await testPoint("confirmation");
-    await experiment.runAll(tasks, "confirmation (lockstep): runs");
+/** What the terminal says of the flatness test. */
+function flatnessLines(
+  f: Flatness,
+  objective: string,
+  range: string,
+  searched: boolean,
+  show: (x: number) => string,
+): string[] {
+  const soFar = searched ? "" : " so far";
+  const finite = f.means.filter((m) => Number.isFinite(m));
+  const span = finite.length > 0 ? `${show(Math.min(...finite))} .. ${show(Math.max(...finite))}` : "none";
+  const over = `${f.treatments} candidates x ${f.blocks} common seeds`;
+  const pText = f.status === "exact" || f.pValue < 1e-4 ? "p < 0.0001" : `p = ${f.pValue.toPrecision(2)}`;
+  const fText = f.f === Infinity ? "inf" : f.f.toPrecision(3);
+  const test =
+    f.status === "identical"
+      ? `every candidate gave the same ${objective} on every seed, ${over}`
+      : `${f.test}, over ${over}: F = ${fText} on ${f.df1} and ${f.df2} df, ${pText}, ${f.pValue < f.alpha ? "below" : "not below"} ${f.alpha}`;
+  switch (f.verdict) {
+    case "flat":
+      return [
+        `Flat objective${soFar}: ${objective} does not vary over ${range} beyond its noise (${test}); candidate means span ${span}. No best is named: ${
+          f.status === "identical"
+            ? `the parameters searched do not move ${objective} at all on these seeds.`
+            : `any effect of the parameters searched is within the noise (more seeds per candidate, --runs-per-eval, may resolve a smaller one).`
+        }`,
+      ];
+    case "varies":
+      return [`The objective varies over the range beyond its noise${soFar} (${test}).`];
+    case "untested":
+      return [
+        `Not tested against the noise${soFar}: ${f.treatments < 2 ? "fewer than two candidates completed" : "one seed per candidate gives no noise estimate (use --runs-per-eval 2 or more)"}; candidate means span ${span}.`,
+      ];
   }
-  const recorded = experiment.allRecorded(tasks);
-  const finals = await completedFinals(store, 1);
-  const runsRows = await store.query("SELECT subset, run, divergences, status FROM runs WHERE simulation = 1");
-  const rows = best.map((p, i) => {
-    const mine = finals.filter((f) => f.subset === subsets[i]);
-    return {
-      rank: i + 1,
-      values: p.values,
-      modelObjective: p.objective,
-      chainObjective: summarize(mine.map((r) => r.kpis[s.objective]!)).mean,
-      runs: mine.length,
-      failed: runsRows.filter((r) => r["subset"] === subsets[i] && r["status"] === "failed").length,
-      divergences: runsRows
-        .filter((r) => r["subset"] === subsets[i])
-        .reduce((acc, r) => acc + Number(r["divergences"] ?? 0), 0),
-    };
-  });
-  const head = `Chain confirmation (lockstep, ${seeds} seeds each): `;
-  if (!recorded) {
-    const done = tasks.filter((t) => experiment.recorded.has(`${t.simulation}/${t.subset}/${t.run}`)).length;
-    return {
-      rows,
-      verdict: null,
-      recorded,
-      print: [
-        `${head}interrupted with ${done} of ${tasks.length} runs recorded: no verdict on the ranking yet; a resume runs the rest.`,
-      ],
-    };
-  }
-  const order = (key: "modelObjective" | "chainObjective") =>
-    rows
-      .map((c, i) => ({ i, v: c[key] }))
-      .sort((x, y) => (s.maximize ? y.v - x.v : x.v - y.v))
-      .map((x) => x.i);
-  const failed = rows.reduce((n, r) => n + r.failed, 0);
-  const verdict =
-    failed === 0 &&
-    rows.every((c) => c.divergences === 0 && c.runs === seeds) &&
-    toJson(order("modelObjective")) === toJson(order("chainObjective"));
-  return {
-    rows,
-    verdict,
-    recorded,
-    print: [
-      `${head}${rows.map((c) => `#${c.rank} model ${fmt(c.modelObjective)} chain ${fmt(c.chainObjective)} (${c.divergences} divergences${c.failed > 0 ? `, ${c.failed} runs failed` : ""})`).join("; ")}`,
-      failed > 0
-        ? `The chain does NOT confirm the model's ranking: ${failed} confirmation runs failed.`
-        : `The chain ${verdict ? "confirms" : "does NOT confirm"} the model's ranking.`,
-    ],
-  };
 }

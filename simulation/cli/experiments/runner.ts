@@ -215,7 +215,7 @@ export async function withExperiment<
     if (args.resume !== undefined) {
       refuseSettingsWithResume(args);
       resumed = ExperimentFolder.resume(args.resume, kind);
-      target = await plan(resumedArgs<A>(resumed, args.workers));
+      target = await plan(resumedArgs<A>(resumed, kind, args.workers));
       checkResumable(resumed, target, args.resume);
     } else target = await plan(args);
   } catch (e) {

@@ -17,14 +17,24 @@ import {
 
 export interface SweepArgs extends ExperimentArgs {
   readonly grid?: string | undefined;
+  /**
+   * Give each subset seeds of its own (run r of subset s: the seed of (--seed, s, r)) instead of common random
+   * numbers (run r of every subset: the seed of (--seed, r)).
+   */
+  readonly independentSeeds?: boolean | undefined;
 }
 
-/** `sim sweep`: the cartesian product of the grids, each subset with --runs Monte Carlo seeds. */
+/**
+ * `sim sweep`: the cartesian product of the grids, each subset with --runs Monte Carlo seeds. By default every subset
+ * runs on the same seeds (common random numbers), so a difference between subsets is the parameters' effect, not a
+ * difference of draws; --independent-seeds draws seeds per subset.
+ */
 export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs): Promise<number> {
   let common: Common;
   let axes: GridAxis[];
   let tasks: RunTask[];
   let subsets: Assignment[][];
+  let commonSeeds: boolean;
   const plan = async (a: SweepArgs): Promise<ExperimentPlan> => {
     common = await parseCommon(hre, a, { runs: 10, mode: "model" });
     const texts = splitAssignments(a.grid);
@@ -39,6 +49,7 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
       paths.add(x.path);
     }
     subsets = expandGrid(axes);
+    commonSeeds = a.independentSeeds !== true;
     tasks = planRuns({
       scenario: common.scenario.ref,
       base: common.base,
@@ -47,7 +58,7 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
       seed: common.seed,
       mode: common.mode,
       steps: common.steps,
-      commonSeeds: false,
+      commonSeeds,
       actions: common.actions,
       check: (p) => checkParams(common.scenario, p, "in --grid"),
     });
@@ -63,8 +74,10 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
         seed: common.seed,
         mode: common.mode,
         steps: common.steps,
+        // Named only for common seeds: a sweep with independent seeds keeps the name it had before they existed.
+        ...(commonSeeds ? { seeds: "common" } : {}),
       }),
-      inputs: { ...commonInputs(common, a), grid: a.grid ?? "" },
+      inputs: { ...commonInputs(common, a), grid: a.grid ?? "", independentSeeds: !commonSeeds },
       spec: {
         kind: "sweep",
         scenario: common.scenario.name,
@@ -72,6 +85,7 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
         mode: common.mode,
         steps: common.steps,
         seed: common.seed,
+        seeds: commonSeeds ? "common" : "independent",
         runsPerSubset: common.runs,
         workers: common.workers,
         set: common.set,
@@ -81,7 +95,9 @@ export async function simSweep(hre: HardhatRuntimeEnvironment, args: SweepArgs):
       },
     };
   };
-  return withExperiment(hre, "sweep", args, plan, (experiment) => sweepBody(experiment, common, axes, subsets, tasks));
+  return withExperiment(hre, "sweep", args, plan, (experiment) =>
+    sweepBody(experiment, common, axes, subsets, tasks, commonSeeds),
+  );
 }
 
 async function sweepBody(
@@ -90,6 +106,7 @@ async function sweepBody(
   axes: readonly GridAxis[],
   subsets: readonly Assignment[][],
   tasks: readonly RunTask[],
+  commonSeeds: boolean,
 ): Promise<Ended> {
   const { store } = experiment;
   const outcome = await experiment.runAll(tasks, "sweep: runs");
@@ -102,7 +119,7 @@ async function sweepBody(
   const summary = finalSummaries(finals, subsets.length);
   const amounts = unitTable(common.scenario);
   const print = [
-    `Sweep of ${common.scenario.name}: ${subsets.length} subsets (the cartesian product of ${axes.map((a) => `${a.path}: ${a.values.length}`).join(" x ")}) x ${common.runs} runs, ${common.mode} mode, ${common.steps} steps.`,
+    `Sweep of ${common.scenario.name}: ${subsets.length} subsets (the cartesian product of ${axes.map((a) => `${a.path}: ${a.values.length}`).join(" x ")}) x ${common.runs} runs (${commonSeeds ? "the same seeds in every subset: common random numbers" : "independent seeds per subset"}), ${common.mode} mode, ${common.steps} steps.`,
     complete
       ? `Runs: ${counts.completed} done, ${counts.failed} failed.`
       : interruptedLine(counts, tasks.length, outcome.interrupted),

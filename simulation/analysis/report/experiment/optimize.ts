@@ -1,4 +1,7 @@
-/** An optimisation: the objective per generation, the best candidates, and whether the chain confirms them. */
+/**
+ * An optimisation: whether the objective varies beyond its noise, the objective per generation, the best candidates,
+ * and whether the chain confirms their ranking beyond the noise.
+ */
 import type { SeriesOption } from "echarts";
 import { COLORS, frame, lineSeries, unitAxisName, valueAxis } from "../charts.js";
 import { formatNumber } from "../format.js";
@@ -81,21 +84,10 @@ export function optimize(ctx: ExperimentContext): Section {
     });
   } else blocks.push({ kind: "note", tone: "info", text: "No optimize.best in experiment.json: no candidates table." });
   const confirmation = Array.isArray(opt["confirmation"]) ? opt["confirmation"].filter(isRecord) : [];
-  if (typeof opt["rankingConfirmed"] === "boolean") {
-    blocks.push(
-      opt["rankingConfirmed"]
-        ? {
-            kind: "note",
-            tone: "ok",
-            text: "The chain confirms the model's ranking of the best candidates, with no divergence.",
-          }
-        : {
-            kind: "note",
-            tone: "bad",
-            text: "The chain does NOT confirm the model's ranking of the best candidates: see the table.",
-          },
-    );
-  }
+  const flat = flatnessNote(opt["flatness"], objective);
+  if (flat !== undefined) blocks.splice(0, 0, flat);
+  const ranking = rankingNote(opt["ranking"], opt["rankingConfirmed"]);
+  if (ranking !== undefined) blocks.push(ranking);
   if (confirmation.length > 0) {
     const keys = [...new Set(confirmation.flatMap((c) => Object.keys(c)))];
     blocks.push({
@@ -161,4 +153,66 @@ export function optimize(ctx: ExperimentContext): Section {
       text: "No optimize.confirmation in experiment.json: the chain's confirmation is not reported.",
     });
   return section(blocks);
+}
+
+/** The flatness verdict (experiment.json `optimize.flatness`): a flat objective names no best. */
+function flatnessNote(f: unknown, objective: string): Block | undefined {
+  if (!isRecord(f) || typeof f["verdict"] !== "string") return undefined;
+  const p =
+    typeof f["pValue"] === "number" ? ` (${String(f["test"] ?? "F-test")}, p = ${f["pValue"].toPrecision(2)})` : "";
+  if (f["verdict"] === "flat")
+    return {
+      kind: "note",
+      tone: "warn",
+      text: `Flat objective: ${objective} does not vary over the searched range beyond its noise${p}. The best candidates below are not a finding.`,
+    };
+  if (f["verdict"] === "varies")
+    return { kind: "note", tone: "ok", text: `${objective} varies over the searched range beyond its noise${p}.` };
+  return {
+    kind: "note",
+    tone: "info",
+    text: `Not tested against the noise (too few candidates or seeds): whether ${objective} varies is not known.`,
+  };
+}
+
+/** The chain's verdict on the ranking (experiment.json `optimize.ranking`; older folders: `rankingConfirmed`). */
+function rankingNote(r: unknown, confirmed: unknown): Block | undefined {
+  const verdict = isRecord(r)
+    ? r["verdict"]
+    : typeof confirmed === "boolean"
+      ? confirmed
+        ? "confirmed"
+        : "not-confirmed"
+      : undefined;
+  const reason = isRecord(r) && typeof r["reason"] === "string" ? `: ${r["reason"]}` : "";
+  switch (verdict) {
+    case "confirmed":
+      return {
+        kind: "note",
+        tone: "ok",
+        text: "The chain confirms the model's ranking of the best candidates: every neighbouring difference exceeds the noise, with no divergence.",
+      };
+    case "partial":
+      return {
+        kind: "note",
+        tone: "warn",
+        text: "The chain confirms only part of the model's ranking: some neighbouring candidates tie (their difference is within the noise).",
+      };
+    case "tie":
+      return {
+        kind: "note",
+        tone: "warn",
+        text: "The ranking is a tie: no difference between the best candidates exceeds the noise.",
+      };
+    case "single":
+      return { kind: "note", tone: "info", text: "One candidate confirmed: there is no ranking to confirm." };
+    case "not-confirmed":
+      return {
+        kind: "note",
+        tone: "bad",
+        text: `The chain does NOT confirm the model's ranking of the best candidates${reason}: see the table.`,
+      };
+    default:
+      return undefined;
+  }
 }
