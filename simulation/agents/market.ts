@@ -58,8 +58,6 @@ export interface Market {
   readonly quality: Map<Address, number>;
   /** Public popularity of each offer, 1 at listing; complaints lower it. */
   readonly popularity: Map<bigint, number>;
-  /** Offers with vouchers left (checked lazily against the world). */
-  readonly activeOffers: Set<bigint>;
   /** Each seller's latest offer. */
   readonly latestOffer: Map<Address, bigint>;
   /** Whether a disputed exchange's complaint is a real fault, as the buyer knew when raising it. */
@@ -92,7 +90,6 @@ export function newMarket(stream: (name: string) => Rng): Market {
   return {
     quality: new Map(),
     popularity: new Map(),
-    activeOffers: new Set(),
     latestOffer: new Map(),
     faults: new Map(),
     open: new Set(),
@@ -201,7 +198,6 @@ export function observeMarket(view: CommerceView, action: Action, outcome: Outco
       const offerId = escrow.offerCount;
       const offer = escrow.offers.get(offerId)!;
       market.popularity.set(offerId, 1);
-      market.activeOffers.add(offerId);
       market.latestOffer.set(offer.seller, offerId);
       c.offers++;
       return;
@@ -214,7 +210,6 @@ export function observeMarket(view: CommerceView, action: Action, outcome: Outco
       index(market.openByBuyer, ex.buyer).add(exchangeId);
       index(market.openBySeller, offer.seller).add(exchangeId);
       index(market.openByResolver, offer.disputeResolver).add(exchangeId);
-      if (offer.quantityAvailable === 0n) market.activeOffers.delete(ex.offerId);
       c.commits++;
       return;
     }
