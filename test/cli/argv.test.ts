@@ -31,7 +31,7 @@ describe("cli: Lockstep's command lines, checked before Hardhat parses them", fu
     ],
     [
       "--network default sim sweep --modelset x",
-      "Unknown option --modelset for sim sweep: expected one of --scenario, --grid, --runs, --mode, --set, --workers, --steps, --seed, --out, --resume, --actions.",
+      "Unknown option --modelset for sim sweep: expected one of --scenario, --grid, --runs, --mode, --set, --workers, --steps, --seed, --out, --resume, --actions, --independent-seeds.",
     ],
     ["bench --quick --quick", "Option --quick is given twice for bench: give it once."],
   ];
