@@ -1,9 +1,10 @@
 /**
  * Agent policies of a commerce ecosystem after Boson Protocol: a treasury (the deployer:
- * funding and governance), aggregators, sellers, buyers, dispute resolvers, a keeper and
- * the ecosystem fund. Each is a pure function of the view and its context; randomness
- * comes only from ctx.rng, the agent's own stream. Scenarios reuse them with their own
- * parameters (any params object with the CommerceParams groups).
+ * funding and governance), aggregators, buyers, dispute resolvers, a keeper and the
+ * ecosystem fund; the seller, who learns or responds to its margin, is in seller.ts. Each
+ * decides from the view and its context; randomness comes only from ctx.rng, the agent's
+ * own stream. Scenarios reuse them with their own parameters (any params object with the
+ * CommerceParams groups).
  */
 import { z } from "zod";
 import { amount, bps, int, num, type ParamsOf } from "../engine/params.js";
