@@ -5,8 +5,9 @@
  * which adds the `sim` tasks. The named exports are the SDK a scenario file is written with:
  * `defineMechanism` (contracts, deployment, actions and their model functions, compared
  * variables), `defineScenario` (parameters, clock, agents, KPIs), `revert` for a model
- * function that mirrors a custom error, and the parameter helpers. Lockstep's own scenarios
- * use exactly these.
+ * function that mirrors a custom error, the parameter helpers, and building blocks for agents
+ * that learn (`adaptive`, `epsilonGreedy`, `ucb1`, `imitate`). Lockstep's own scenarios use
+ * exactly these.
  */
 import lockstep from "./cli/plugin.js";
 
@@ -51,6 +52,17 @@ export type {
   Substep,
 } from "./engine/types.js";
 export type { Rng } from "./engine/rng.js";
+export {
+  adaptive,
+  epsilonGreedy,
+  imitate,
+  newBanditMemory,
+  newLearning,
+  rewardArm,
+  strategyShares,
+  ucb1,
+} from "./agents/learning.js";
+export type { AdaptiveOptions, BanditMemory, Learner, Learning } from "./agents/learning.js";
 export { amount, bool, bps, int, num, withDefault } from "./engine/params.js";
 export type { ParamSchema, ParamsOf } from "./engine/params.js";
 export { z } from "zod";

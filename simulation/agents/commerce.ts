@@ -1,9 +1,10 @@
 /**
  * Agent policies of a commerce ecosystem after Boson Protocol: a treasury (the deployer:
- * funding and governance), aggregators, sellers, buyers, dispute resolvers, a keeper and
- * the ecosystem fund. Each is a pure function of the view and its context; randomness
- * comes only from ctx.rng, the agent's own stream. Scenarios reuse them with their own
- * parameters (any params object with the CommerceParams groups).
+ * funding and governance), aggregators, buyers, dispute resolvers, a keeper and the
+ * ecosystem fund; the seller, who learns or responds to its margin, is in seller.ts. Each
+ * decides from the view and its context; randomness comes only from ctx.rng, the agent's
+ * own stream. Scenarios reuse them with their own parameters (any params object with the
+ * CommerceParams groups).
  */
 import { z } from "zod";
 import { amount, bps, int, num, type ParamsOf } from "../engine/params.js";
@@ -13,6 +14,7 @@ import { claimableFees, claimableRewards } from "../model/rewards.js";
 import { DEPLOYER_ID } from "../model/system.js";
 import { availableFunds, DisputeState, ExchangeState } from "../model/vouchers.js";
 import { qualityOf, type CommerceView } from "./market.js";
+import { sellerTraits } from "./sellerEconomics.js";
 
 const TOKEN = 10n ** 18n;
 /** A hundredth of a token: prices are whole cents. */
@@ -50,6 +52,18 @@ export const commerceSchema = z.object({
     retractProbability: num(0, 1, 0.3),
     popularityExponent: num(0, 10, 2),
     priceExponent: num(0, 10, 1),
+    priceElasticity: num(0, 10, 1, "a buyer buys with probability min(1, (referencePrice/price)^priceElasticity)"),
+    referencePrice: amount(50n * TOKEN),
+    markupElasticity: num(0, 100, 15, "an offer's weight x (its product's going price / its price)^markupElasticity"),
+    sellerRecordWeight: num(
+      0,
+      100,
+      2,
+      "an offer's weight x max(0, 1 - weight x its seller's complaints per redemption)",
+    ),
+    experienceWeight: num(0, 1, 0.5, "a buyer buys less by weight x its own complaints per redemption"),
+    shoppersBase: int(0, 1_000_000, 0, "buyers who shop whatever is listed"),
+    shoppersPerListing: num(0, 1_000, 0, "more buyers who shop per listing seller; 0 = every buyer alive shops"),
   }),
   sellers: z.object({
     qualityMean: num(0, 1, 0.75),
@@ -57,6 +71,18 @@ export const commerceSchema = z.object({
     revokeProbability: num(0, 1, 0.01),
     refundBps: bps(8_000),
     topUpUnits: int(1, 1_000_000, 5, "vouchers' worth of deposit"),
+    marginMean: num(0, 1, 0.06, "gross margin: share of the base price that is not unit cost"),
+    marginSd: num(0, 1, 0.03),
+    minMarginBps: bps(100),
+    capitalCostBps: bps(100),
+    adaptiveShare: num(0, 1, 0, "share of sellers that learn their strategy (the rest follow the responsive rule)"),
+    epsilon: num(0, 1, 0.1, "an adaptive seller's chance to explore a random strategy"),
+    imitateProbability: num(0, 1, 0.1, "an adaptive seller's chance to copy a better-earning peer"),
+    learningRate: num(0, 1, 0.3, "recency weight of its estimates; 0 = sample means"),
+  }),
+  aggregators: z.object({
+    recruitBase: num(0, 1, 1, "chance a seller is recruited with no fee rewards"),
+    recruitHalfReward: amount(TOKEN / 2n),
   }),
   resolvers: z.object({
     refuseProbability: num(0, 1, 0.05),
@@ -74,21 +100,24 @@ export type CommerceParams = ParamsOf<typeof commerceSchema>;
 type Ctx = AgentContext<CommerceParams>;
 type CommercePolicy = Policy<CommerceParams, CommerceView>;
 
-function act(ctx: Ctx, kind: string, args: Record<string, ActionArg> = {}, meta?: Record<string, ActionArg>): Action {
+export function act(
+  ctx: Ctx,
+  kind: string,
+  args: Record<string, ActionArg> = {},
+  meta?: Record<string, ActionArg>,
+): Action {
   return meta === undefined ? { agent: ctx.self.id, kind, args } : { agent: ctx.self.id, kind, args, meta };
 }
 
 /** No exchanges: what an agent without open exchanges iterates. */
-const NONE: ReadonlySet<bigint> = new Set();
+export const NONE: ReadonlySet<bigint> = new Set();
 
 const days = (n: number): bigint => BigInt(n) * DAY;
 const bpsOf = (value: bigint, b: number): bigint => (value * BigInt(b)) / 10_000n;
 
-/** An offer's terms as a seller draws them; price in whole hundredths of a token. */
-function offerTerms(ctx: Ctx): Record<string, ActionArg> {
+/** An offer's terms at `price` (whole hundredths of a token), its quantity drawn from the seller's stream. */
+export function offerTerms(ctx: Ctx, price: bigint): Record<string, ActionArg> {
   const p = ctx.params;
-  const cents = ctx.rng.bigint(p.offers.priceMin / CENT, p.offers.priceMax / CENT);
-  const price = cents * CENT;
   const resolverId = String(ctx.self.attrs["resolver"]);
   return {
     price,
@@ -135,77 +164,11 @@ export const aggregatorPolicy: CommercePolicy = actsIn(["rewards"], (view: Comme
   claimIfAny(view, ctx),
 );
 
-function claimIfAny(view: CommerceView, ctx: Ctx): Action[] {
+export function claimIfAny(view: CommerceView, ctx: Ctx): Action[] {
   if (ctx.substep !== "rewards") return [];
   const r = view.world.rewards;
   const me = ctx.self.address;
   return claimableRewards(r, me) > 0n || claimableFees(r, me) > 0n ? [act(ctx, "claim")] : [];
-}
-
-/** A seller lists one product (restocked when sold out), keeps its deposit topped up, answers disputes, claims rewards. */
-export const sellerPolicy: CommercePolicy = actsIn(
-  ["onboard", "redeem", "resolve", "rewards"],
-  (view: CommerceView, ctx: Ctx) => {
-    const me = ctx.self.address;
-    const w = view.world;
-    const out: Action[] = [];
-    switch (ctx.substep) {
-      case "onboard": {
-        const isNew = ctx.newcomers.includes(ctx.self);
-        const latest = view.market.latestOffer.get(me);
-        const soldOut = latest !== undefined && w.escrow.offers.get(latest)!.quantityAvailable === 0n;
-        if (!isNew && !soldOut) return topUp(view, ctx, out);
-        const terms = offerTerms(ctx);
-        const perUnit = (terms["sellerDeposit"] as bigint) + (terms["disputeResolverFee"] as bigint);
-        if (isNew) {
-          out.push(act(ctx, "approve", { token: "exchange", spender: w.addresses.escrow, amount: MAX_UINT256 }));
-          out.push(act(ctx, "registerSeller", { aggregator: ctx.addressOf(String(ctx.self.attrs["aggregator"])) }));
-          out.push(act(ctx, "depositFunds", { amount: perUnit * BigInt(ctx.params.sellers.topUpUnits) }));
-        }
-        out.push(act(ctx, "createOffer", terms));
-        return out;
-      }
-      case "redeem":
-        for (const id of view.market.openBySeller.get(me) ?? NONE) {
-          const ex = w.escrow.exchanges.get(id)!;
-          if (ex.state === ExchangeState.Committed && ctx.rng.chance(ctx.params.sellers.revokeProbability)) {
-            out.push(act(ctx, "revokeVoucher", { exchangeId: id }));
-          }
-        }
-        return out;
-      case "resolve":
-        for (const id of view.market.openBySeller.get(me) ?? NONE) {
-          const ex = w.escrow.exchanges.get(id)!;
-          if (ex.disputeState !== DisputeState.Resolving || ex.sellerProposed) continue;
-          const fault = view.market.faults.get(id) === true;
-          out.push(
-            act(ctx, "proposeResolution", {
-              exchangeId: id,
-              buyerPercentBps: fault ? ctx.params.sellers.refundBps : 0,
-            }),
-          );
-        }
-        return out;
-      case "rewards":
-        return claimIfAny(view, ctx);
-      default:
-        return out;
-    }
-  },
-);
-
-function topUp(view: CommerceView, ctx: Ctx, out: Action[]): Action[] {
-  const me = ctx.self.address;
-  const latest = view.market.latestOffer.get(me);
-  if (latest === undefined) return out;
-  const offer = view.world.escrow.offers.get(latest)!;
-  const perUnit = offer.sellerDeposit + offer.disputeResolverFee;
-  if (availableFunds(view.world.escrow, me) >= 2n * perUnit) return out;
-  const want = perUnit * BigInt(ctx.params.sellers.topUpUnits);
-  const have = balanceOf(view.world.exchangeToken, me);
-  const amt = have < want ? have : want;
-  if (amt > 0n) out.push(act(ctx, "depositFunds", { amount: amt }));
-  return out;
 }
 
 /** A buyer commits to products by popularity and price, redeems or cancels, complains by quality, settles disputes. */
@@ -225,11 +188,17 @@ export const buyerPolicy: CommercePolicy = actsIn(
         return out;
       case "commit": {
         if (!ctx.rng.chance(b.commitProbability)) return out;
-        const { offers, weights } = offerChoice(view, ctx);
+        const { offers, weights, listing } = offerChoice(view, ctx);
+        if (b.shoppersPerListing > 0 && Number(ctx.self.attrs["rank"] ?? 0) >= shoppers(b, listing)) return out;
         const pick = ctx.rng.weighted(weights);
         if (pick < 0) return out;
         const offerId = offers[pick]!;
-        if (balanceOf(w.exchangeToken, me) < w.escrow.offers.get(offerId)!.price) return out;
+        const offer = w.escrow.offers.get(offerId)!;
+        const own = view.market.buyerRecords.get(me);
+        if (own?.avoided.has(offer.seller) === true) return out;
+        const going = sellerTraits(view.market, offer.seller, ctx.params).basePrice;
+        if (!ctx.rng.chance(buyProbability(b, offer.price, going, own))) return out;
+        if (balanceOf(w.exchangeToken, me) < offer.price) return out;
         out.push(act(ctx, "commitToOffer", { offerId }));
         return out;
       }
@@ -278,13 +247,73 @@ export const buyerPolicy: CommercePolicy = actsIn(
   },
 );
 
+/**
+ * How many buyers shop when `listing` sellers list: shoppersBase + floor(shoppersPerListing x listing)
+ * (buyers grow with product diversity); the buyers of rank below it shop.
+ */
+export function shoppers(b: CommerceParams["buyers"], listing: number): number {
+  return b.shoppersBase + Math.floor(b.shoppersPerListing * listing);
+}
+
+/**
+ * A buyer who picked an offer buys it with probability min(1, (referencePrice / price)^priceElasticity)
+ * x min(1, (goingPrice / price)^markupElasticity), less experienceWeight x its own complaints per
+ * redemption (a buyer let down buys less). A markup over the product's going price loses buyers outright
+ * as well as to other sellers (the offer weights); a discount wins only the latter.
+ */
+export function buyProbability(
+  b: CommerceParams["buyers"],
+  price: bigint,
+  goingPrice: bigint,
+  own: { redemptions: number; complaints: number } | undefined,
+): number {
+  const cents = Number(price / CENT);
+  const priceFactor = Math.min(1, Math.pow(Number(b.referencePrice / CENT) / cents, b.priceElasticity));
+  const markupFactor = Math.min(1, Math.pow(Number(goingPrice / CENT) / cents, b.markupElasticity));
+  const letDown = own === undefined || own.redemptions === 0 ? 0 : Math.min(1, own.complaints / own.redemptions);
+  return priceFactor * markupFactor * (1 - b.experienceWeight * letDown);
+}
+
+/** What is on sale: each seller's latest offer, when it has vouchers left and its seller funds a commit. */
+export interface Storefront {
+  readonly offers: readonly bigint[];
+  /** Sellers listing (one offer each). */
+  readonly listing: number;
+  /** Mean listed price, wei (0 with nothing listed). */
+  readonly meanPrice: bigint;
+}
+
+const storefronts = new WeakMap<CommerceView, Storefront>();
+
+export function storefront(view: CommerceView): Storefront {
+  let s = storefronts.get(view);
+  if (s !== undefined) return s;
+  const escrow = view.world.escrow;
+  const offers: bigint[] = [];
+  let total = 0n;
+  for (const [seller, id] of view.market.latestOffer) {
+    const o = escrow.offers.get(id)!;
+    if (o.quantityAvailable === 0n || availableFunds(escrow, seller) < o.sellerDeposit + o.disputeResolverFee) continue;
+    offers.push(id);
+    total += o.price;
+  }
+  s = { offers, listing: offers.length, meanPrice: offers.length === 0 ? 0n : total / BigInt(offers.length) };
+  storefronts.set(view, s);
+  return s;
+}
+
 interface OfferChoice {
   /** The substep it holds for, and the parameters it was weighed with. */
   readonly time: bigint;
   readonly buyers: CommerceParams["buyers"];
-  /** The active offers, and the weight a buyer gives each: popularity against price, 0 when sold out. */
+  /**
+   * The storefront's offers, and the weight a buyer gives each: popularity against price, the seller's record,
+   * and the price against the product's going price (its seller's base price, which buyers know: what such a
+   * product sells for), so a seller who marks up loses buyers to others and one who discounts wins them.
+   */
   readonly offers: readonly bigint[];
   readonly weights: readonly number[];
+  readonly listing: number;
 }
 
 // Every buyer committing in a substep weighs the same offers the same way: a substep's policies all
@@ -297,15 +326,19 @@ function offerChoice(view: CommerceView, ctx: Ctx): OfferChoice {
   const cached = choiceByView.get(view);
   if (cached !== undefined && cached.time === ctx.time && cached.buyers === b) return cached;
   const escrow = view.world.escrow;
-  const offers = [...view.market.activeOffers];
-  const weights = offers.map((id) => {
+  const front = storefront(view);
+  const weights = front.offers.map((id) => {
     const o = escrow.offers.get(id)!;
-    if (o.quantityAvailable === 0n) return 0;
     const pop = view.market.popularity.get(id) ?? 1;
     const priceTokens = Number(o.price / CENT) / 100;
-    return Math.pow(pop, b.popularityExponent) / Math.pow(priceTokens, b.priceExponent);
+    const record = view.market.sellerRecords.get(o.seller);
+    const complaintRate = record === undefined ? 0 : record.complaints / (record.redemptions + 1);
+    const trust = Math.max(0, 1 - b.sellerRecordWeight * complaintRate);
+    const going = sellerTraits(view.market, o.seller, ctx.params).basePrice;
+    const markup = Math.pow(Number(going / CENT) / Number(o.price / CENT), b.markupElasticity);
+    return (Math.pow(pop, b.popularityExponent) / Math.pow(priceTokens, b.priceExponent)) * trust * markup;
   });
-  const choice = { time: ctx.time, buyers: b, offers, weights };
+  const choice = { time: ctx.time, buyers: b, offers: front.offers, weights, listing: front.listing };
   choiceByView.set(view, choice);
   return choice;
 }

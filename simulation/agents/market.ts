@@ -9,6 +9,7 @@ import type { Rng } from "../engine/rng.js";
 import type { Address } from "../model/types.js";
 import { DisputeState, ExchangeState, type Exchange } from "../model/vouchers.js";
 import type { World } from "../model/world.js";
+import { newLearning, type Learning } from "./learning.js";
 
 export interface MarketCounters {
   commits: number;
@@ -29,13 +30,34 @@ export interface MarketCounters {
   offers: number;
 }
 
+/** What the market remembers of a seller's record, in public: what any buyer can see. */
+export interface SellerRecord {
+  redemptions: number;
+  complaints: number;
+}
+
+/** What a buyer remembers of its own past: redemptions, complaints, and the sellers it complained about. */
+export interface BuyerRecord {
+  redemptions: number;
+  complaints: number;
+  readonly avoided: Set<Address>;
+}
+
+/** A seller's private economics, drawn once from its own env stream: what only the seller knows. */
+export interface SellerTraits {
+  /** Whether it learns its strategy (a bandit) or follows the responsive rule. */
+  readonly adaptive: boolean;
+  /** Gross margin: the share of its base price that is not the unit cost of the goods. */
+  readonly margin: number;
+  /** The price it lists at by default, whole cents of exchange-token wei. */
+  readonly basePrice: bigint;
+}
+
 export interface Market {
   /** Hidden quality in [0, 1] of each seller's product, drawn once from the seller's own env stream. */
   readonly quality: Map<Address, number>;
   /** Public popularity of each offer, 1 at listing; complaints lower it. */
   readonly popularity: Map<bigint, number>;
-  /** Offers with vouchers left (checked lazily against the world). */
-  readonly activeOffers: Set<bigint>;
   /** Each seller's latest offer. */
   readonly latestOffer: Map<Address, bigint>;
   /** Whether a disputed exchange's complaint is a real fault, as the buyer knew when raising it. */
@@ -48,6 +70,15 @@ export interface Market {
   readonly counters: MarketCounters;
   /** The env stream a seller's quality is drawn from, keyed by its address (which its id fixes). */
   readonly qualityStream: (seller: Address) => Rng;
+  /** Each seller's public record, and each buyer's own, updated from outcomes. */
+  readonly sellerRecords: Map<Address, SellerRecord>;
+  readonly buyerRecords: Map<Address, BuyerRecord>;
+  /** Each seller's private economics, drawn once (sellerTraits in sellerEconomics.ts). */
+  readonly traits: Map<Address, SellerTraits>;
+  /** The env stream a seller's traits are drawn from, keyed by its address. */
+  readonly traitStream: (seller: Address) => Rng;
+  /** The learning memories of the adaptive agents (and the strategies of the static ones), by agent id. */
+  readonly learning: Learning;
 }
 
 export interface CommerceView {
@@ -59,7 +90,6 @@ export function newMarket(stream: (name: string) => Rng): Market {
   return {
     quality: new Map(),
     popularity: new Map(),
-    activeOffers: new Set(),
     latestOffer: new Map(),
     faults: new Map(),
     open: new Set(),
@@ -84,6 +114,11 @@ export function newMarket(stream: (name: string) => Rng): Market {
       offers: 0,
     },
     qualityStream: (seller) => stream(`quality/${seller}`),
+    sellerRecords: new Map(),
+    buyerRecords: new Map(),
+    traits: new Map(),
+    traitStream: (seller) => stream(`traits/${seller}`),
+    learning: newLearning(),
   };
 }
 
@@ -102,6 +137,24 @@ export function isTerminal(ex: Exchange): boolean {
   if (ex.state === ExchangeState.Completed) return true;
   if (ex.state !== ExchangeState.Disputed) return false;
   return ex.disputeState !== DisputeState.Resolving && ex.disputeState !== DisputeState.Escalated;
+}
+
+export function sellerRecord(market: Market, seller: Address): SellerRecord {
+  let r = market.sellerRecords.get(seller);
+  if (r === undefined) {
+    r = { redemptions: 0, complaints: 0 };
+    market.sellerRecords.set(seller, r);
+  }
+  return r;
+}
+
+export function buyerRecord(market: Market, buyer: Address): BuyerRecord {
+  let r = market.buyerRecords.get(buyer);
+  if (r === undefined) {
+    r = { redemptions: 0, complaints: 0, avoided: new Set() };
+    market.buyerRecords.set(buyer, r);
+  }
+  return r;
 }
 
 function index(map: Map<Address, Set<bigint>>, key: Address): Set<bigint> {
@@ -145,7 +198,6 @@ export function observeMarket(view: CommerceView, action: Action, outcome: Outco
       const offerId = escrow.offerCount;
       const offer = escrow.offers.get(offerId)!;
       market.popularity.set(offerId, 1);
-      market.activeOffers.add(offerId);
       market.latestOffer.set(offer.seller, offerId);
       c.offers++;
       return;
@@ -158,7 +210,6 @@ export function observeMarket(view: CommerceView, action: Action, outcome: Outco
       index(market.openByBuyer, ex.buyer).add(exchangeId);
       index(market.openBySeller, offer.seller).add(exchangeId);
       index(market.openByResolver, offer.disputeResolver).add(exchangeId);
-      if (offer.quantityAvailable === 0n) market.activeOffers.delete(ex.offerId);
       c.commits++;
       return;
     }
@@ -169,11 +220,20 @@ export function observeMarket(view: CommerceView, action: Action, outcome: Outco
   if (idArg === undefined) return;
   const exchangeId = BigInt(idArg);
   const ex = escrow.exchanges.get(exchangeId)!;
+  if (action.kind === "redeemVoucher") {
+    sellerRecord(market, escrow.offers.get(ex.offerId)!.seller).redemptions++;
+    buyerRecord(market, ex.buyer).redemptions++;
+  }
   if (action.kind === "raiseDispute") {
     const fault = action.meta?.["fault"] === true;
     market.faults.set(exchangeId, fault);
     c.complaints++;
     if (fault) c.faults++;
+    const seller = escrow.offers.get(ex.offerId)!.seller;
+    sellerRecord(market, seller).complaints++;
+    const own = buyerRecord(market, ex.buyer);
+    own.complaints++;
+    own.avoided.add(seller);
     const p = market.popularity.get(ex.offerId) ?? 1;
     market.popularity.set(ex.offerId, p * (1 - popularityPenalty));
   }

@@ -3,6 +3,7 @@
  * is damaged or is held by another process becomes one FileError naming the file, and a database without the tables
  * and columns of schema.ts is refused before anything is read from it.
  */
+import { statSync } from "node:fs";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { FileError } from "./fileErrors.js";
 import { ACTIONS_DDL, RUNS_DDL, stepsDdl, VARIABLES_DDL } from "./schema.js";
@@ -49,6 +50,25 @@ export function resultsFileError(path: string, e: unknown, opening = true): File
   return undefined;
 }
 
+/** DuckDB's file: three 4 KiB headers, then blocks of 256 KiB (its default block size, which Lockstep writes). */
+const HEADERS_BYTES = 3 * 4096;
+const BLOCK_BYTES = 256 * 1024;
+
+/**
+ * Whether the file at `path` is headers and whole blocks, as DuckDB writes it. A file cut short inside a block that
+ * a reader's queries never touch (another table's) would open and read without an error; its size gives it away.
+ * A missing or empty file is left to DuckDB's own message.
+ */
+function wholeBlocks(path: string): boolean {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return true;
+  }
+  return size <= HEADERS_BYTES || (size - HEADERS_BYTES) % BLOCK_BYTES === 0;
+}
+
 /**
  * Opens `path` read-only and checks that it has `tables`, each with the columns of schema.ts. Throws a FileError
  * for a file that is not such a database; the caller closes what it returns.
@@ -57,6 +77,8 @@ export async function openResultsDb(
   path: string,
   tables: readonly ResultsTable[],
 ): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
+  if (!wholeBlocks(path))
+    throw new FileError(`${path}: cut short (DuckDB reads past its end); expected the whole of ${RESULTS}.`);
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });

@@ -69,7 +69,7 @@ export function unitTable(scenario: LoadedScenario): UnitTable {
  * What a report needs of the scenario, recorded with its results so the report never loads the
  * scenario (analysis/report/declarations.ts reads it back): the mechanism, the step's length (at
  * `params`, else at the defaults), the fields compared per account, the units, the flows, how
- * Action kinds and variables are grouped, and the parameters' units.
+ * Action kinds, variables and KPIs are grouped, and the parameters' units.
  */
 export function reportDeclarations(scenario: LoadedScenario, params?: object): Record<string, unknown> {
   const mechanism = scenario.resolved.definition;
@@ -90,6 +90,7 @@ export function reportDeclarations(scenario: LoadedScenario, params?: object): R
     flows: scenario.flows ?? [],
     actionGroups: mechanism.actionGroups ?? {},
     variableGroups: mechanism.variableGroups ?? {},
+    kpiGroups: scenario.kpiGroups,
     parameterUnits,
   };
 }

@@ -13,12 +13,12 @@ import {
   keeperPolicy,
   passivePolicy,
   resolverPolicy,
-  sellerPolicy,
   treasuryPolicy,
 } from "../agents/commerce.js";
+import { sellerPolicy } from "../agents/seller.js";
 import type { CommerceView, Market } from "../agents/market.js";
 import { z } from "zod";
-import { amount, bps, int, num, type ParamsOf } from "../engine/params.js";
+import { amount, bps, int, num, withDefault, type ParamsOf } from "../engine/params.js";
 import type { AgentSpec } from "../engine/types.js";
 import { GOVERNANCE_TOKEN_TOTAL_SUPPLY } from "../model/governanceToken.js";
 import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemConfig } from "../model/system.js";
@@ -33,6 +33,7 @@ import {
   commerceSchema,
   COMMERCE_SUBSTEPS,
   COMMERCE_HEADLINE,
+  COMMERCE_KPI_GROUPS,
   COMMERCE_UNITS,
   MONTH_SECONDS,
   systemConfigOf,
@@ -42,20 +43,32 @@ import {
 const TOKEN = 10n ** 18n;
 const MILLION = 1_000_000n * TOKEN;
 
+const commerce = commerceSchema.shape;
+
 const bosonCommerceFields = z.object({
   population: z.object({
     aggregators0: int(1, 10_000, 2, "aggregators at step 0"),
     aggregatorsPerStep: num(0, 1_000, 0.1, "new aggregators per step (A(k) = A0 + a*k)"),
     sellers0: int(1, 100_000, 2, "sellers at step 0"),
-    recruitsPerAggregator: num(0, 1_000, 0.5, "sellers each aggregator recruits per step"),
+    recruitsPerAggregator: num(
+      0,
+      1_000,
+      0.5,
+      "sellers who come to each aggregator per step (recruited with aggregators.recruitBase and more with fee rewards)",
+    ),
     buyers0: int(1, 100_000, 5, "buyers at step 0"),
-    buyersPerSeller: num(0, 1_000, 1.5, "buyers per listed product"),
+    buyersPerSeller: num(
+      0,
+      1_000,
+      1.5,
+      "buyers alive per seller who came (how many shop: buyers.shoppersBase and shoppersPerListing)",
+    ),
     maxBuyers: int(1, 1_000_000, 10_000, "buyers"),
     resolvers: int(1, 100, 2, "dispute resolvers"),
   }),
   fees: z.object({
     feeBps: bps(50),
-    maxFeeBps: bps(500),
+    maxFeeBps: bps(1_000),
     ecoBps: bps(5_000),
     changeAtStep: int(
       0,
@@ -83,6 +96,16 @@ const bosonCommerceFields = z.object({
     ecosystemProductsMonths: int(1, 600, 59, "months; community ecosystem products stream"),
   }),
   ...commerceSchema.shape,
+  buyers: commerceSchema.shape.buyers.extend({
+    shoppersBase: withDefault(commerce.buyers.shape.shoppersBase, 5),
+    shoppersPerListing: withDefault(commerce.buyers.shape.shoppersPerListing, 1.5),
+  }),
+  sellers: commerceSchema.shape.sellers.extend({
+    adaptiveShare: withDefault(commerce.sellers.shape.adaptiveShare, 0.5),
+  }),
+  aggregators: commerceSchema.shape.aggregators.extend({
+    recruitBase: withDefault(commerce.aggregators.shape.recruitBase, 0.2),
+  }),
 });
 
 interface Growth {
@@ -134,7 +157,7 @@ function population(p: BosonCommerceParams, step: number): AgentSpec[] {
     role: "seller",
     attrs: { aggregator: `aggregator-${g.recruiter[i]!}`, resolver: `resolver-${i % p.population.resolvers}` },
   }));
-  each(specs.buyers, g.buyers[step]!, (i) => ({ id: `buyer-${i}`, role: "buyer" }));
+  each(specs.buyers, g.buyers[step]!, (i) => ({ id: `buyer-${i}`, role: "buyer", attrs: { rank: i } }));
   return out;
 }
 
@@ -284,6 +307,7 @@ export const bosonCommerce = defineScenario<typeof bosonCommerceSchema, Market, 
       { name: "ecosystemProducts", label: "Ecosystem products vesting" },
     ]),
   ],
+  kpiGroups: COMMERCE_KPI_GROUPS,
   units: {
     ...COMMERCE_UNITS,
     aggregators: { unit: "aggregators" },

@@ -1,7 +1,9 @@
 /** Pieces both commerce scenarios share: substeps, KPIs, the view and the observer. */
 import type { z } from "zod";
 import type { Flow, Substep } from "../engine/types.js";
-import { commerceSchema, type CommerceParams } from "../agents/commerce.js";
+import { commerceSchema, storefront, type CommerceParams } from "../agents/commerce.js";
+import { strategyShares } from "../agents/learning.js";
+import { SELLER_STRATEGIES } from "../agents/sellerEconomics.js";
 import { newMarket, observeMarket, type CommerceView } from "../agents/market.js";
 import type { Rng } from "../engine/rng.js";
 import { balanceOf } from "../model/erc20.js";
@@ -68,6 +70,26 @@ export function commerceKpis(view: CommerceView): Record<string, number | bigint
     circulating_supply: world.governanceToken.totalSupply - locked,
     ...priceFlows(world),
     ...claimsByRole(world),
+    ...sellerStrategies(view),
+  };
+}
+
+/**
+ * What the sellers do: how many list (the storefront: a live, funded offer each), the mean listed price,
+ * how many ever registered, and the share of recruited sellers playing each strategy
+ * (`strategy_list`, `strategy_discount`, `strategy_premium`, `strategy_out`; static sellers count
+ * with the strategy their rule gives), and the share of sellers that adapt.
+ */
+function sellerStrategies(view: CommerceView): Record<string, number | bigint> {
+  const front = storefront(view);
+  let adaptive = 0;
+  for (const t of view.market.traits.values()) if (t.adaptive) adaptive++;
+  return {
+    listing_sellers: front.listing,
+    registered_sellers: view.world.escrow.sellerAggregator.size,
+    mean_price: front.meanPrice,
+    ...strategyShares(view.market.learning, SELLER_STRATEGIES, "strategy_"),
+    adaptive_share: view.market.traits.size === 0 ? 0 : adaptive / view.market.traits.size,
   };
 }
 
@@ -182,6 +204,12 @@ function claimsByRole(world: World): Record<string, bigint> {
 const XUSD = { unit: "xUSD", decimals: 18 } as const;
 const LSG = { unit: "LSG", decimals: 18 } as const;
 
+/** The commerce KPIs the report draws together: the sellers' strategies over time. */
+export const COMMERCE_KPI_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  "Seller strategies (share of recruited sellers)": ["strategy_*"],
+  "Sellers listing and registered": ["listing_sellers", "registered_sellers"],
+};
+
 /** Units of the commerce KPIs: amounts in xUSD (the exchange token) or LSG (the governance token), counts. */
 export const COMMERCE_UNITS: Units = {
   quality_redemptions: { unit: "redemptions" },
@@ -203,6 +231,11 @@ export const COMMERCE_UNITS: Units = {
   seller_proceeds: XUSD,
   buyer_refunds: XUSD,
   dispute_splits: XUSD,
+  listing_sellers: { unit: "sellers" },
+  registered_sellers: { unit: "sellers" },
+  mean_price: XUSD,
+  "strategy_*": { unit: "share of sellers" },
+  adaptive_share: { unit: "share of sellers" },
   fees_paid_aggregators: XUSD,
   fees_paid_sellers: XUSD,
   rewards_paid_aggregators: LSG,

@@ -11,9 +11,9 @@ import {
   ecosystemFundPolicy,
   keeperPolicy,
   passivePolicy,
-  sellerPolicy,
   treasuryPolicy,
 } from "../agents/commerce.js";
+import { sellerPolicy } from "../agents/seller.js";
 import type { CommerceView, Market } from "../agents/market.js";
 import { z } from "zod";
 import { amount, bps, int, withDefault, type ParamsOf } from "../engine/params.js";
@@ -31,6 +31,7 @@ import {
   commerceSchema,
   COMMERCE_SUBSTEPS,
   COMMERCE_HEADLINE,
+  COMMERCE_KPI_GROUPS,
   COMMERCE_UNITS,
   MONTH_SECONDS,
   systemConfigOf,
@@ -128,6 +129,7 @@ export const feesAndRewards = defineScenario<typeof feesAndRewardsSchema, Market
   view: commerceScenarioParts.view,
   observe: commerceScenarioParts.observe,
   flows: COMMERCE_FLOWS,
+  kpiGroups: COMMERCE_KPI_GROUPS,
   units: { ...COMMERCE_UNITS, fee_bps: { unit: "bps" } },
   kpis: (view, ctx) => ({ ...commerceKpis(view), fee_bps: rampedFeeBps(ctx.params, Math.max(0, ctx.step - 1)) }),
 });

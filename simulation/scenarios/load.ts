@@ -33,6 +33,8 @@ export interface LoadedScenario extends AnyScenario {
   readonly resolved: ResolvedMechanism<unknown, unknown, unknown>;
   /** The units its definition declares (of KPIs, and of variables where it overrides its mechanism). */
   readonly units: Units;
+  /** The KPIs its report draws together, by chart. */
+  readonly kpiGroups: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Where scenarios come from: the project's root, its registered names, its compiled contracts. */
@@ -175,6 +177,7 @@ export function checkDefinition(value: unknown, shown: string): AnyDefinition {
   checkFlows(d["flows"], bad);
   checkUnits(d["units"], "units", bad);
   checkUnits(mech["units"], "mechanism.units", bad);
+  checkGroups(d["kpiGroups"], "kpiGroups", "KPI names (* for any characters)", bad);
   checkGroups(mech["actionGroups"], "mechanism.actionGroups", "action kinds", bad);
   checkGroups(mech["variableGroups"], "mechanism.variableGroups", "variable names (* for any characters)", bad);
   return value as AnyDefinition;
@@ -215,7 +218,7 @@ function checkFlows(flows: unknown, bad: Bad): void {
 
 const isDecimals = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 77;
 
-/** `actionGroups` and `variableGroups`: absent, or group names to lists of names. */
+/** `kpiGroups`, `actionGroups` and `variableGroups`: absent, or group names to lists of names. */
 function checkGroups(groups: unknown, field: string, what: string, bad: Bad): void {
   if (groups === undefined) return;
   if (typeof groups !== "object" || groups === null || Array.isArray(groups))
@@ -264,5 +267,6 @@ async function fromDefinition(
     kpis: (view, ctx) => (d.kpis ? d.kpis(view, ctx) : {}),
     ...(d.headline !== undefined ? { headline: d.headline } : {}),
     units: d.units ?? {},
+    kpiGroups: d.kpiGroups ?? {},
   };
 }

@@ -44,6 +44,11 @@ export interface ScenarioDefinition<Schema extends ParamSchema, S, M, V> {
   /** The KPIs a summary on the terminal shows (default: the first three). */
   readonly headline?: readonly string[];
   /**
+   * KPIs the report draws together, one chart per group (`{ "Seller strategies": ["strategy_*"] }`, `*` for any
+   * characters): the shares of strategies over time, say. The others get a chart each.
+   */
+  readonly kpiGroups?: Readonly<Record<string, readonly string[]>>;
+  /**
    * Units of the KPIs (`{ total_deposits: { unit: "USDC", decimals: 6 } }`), and of any variable where the
    * scenario's word should win over its mechanism's. A KPI without one is shown as the number it is.
    */

@@ -134,13 +134,15 @@ describe("cli: experiments", function () {
 
   it("sim ab: the paired difference of a case with a known answer (revenue scales with the fee on common seeds)", async function () {
     // For 4 steps the fee ramp has not started: arm B charges exactly 4x arm A's fee, agents act the same
-    // on common seeds, and prices are whole cents, so each pair's revenue differs by exactly 3x arm A's.
+    // on common seeds (their sellers' margins, 50%, are far above either fee, so none leaves), and prices
+    // are whole cents, so each pair's revenue differs by exactly 3x arm A's.
     const { value: code, stdout } = await capture(() =>
       simAb(hre, {
         scenario: "fees-and-rewards",
         a: "fees.feeBps=25",
         b: "fees.feeBps=100",
-        runs: "5",
+        set: "sellers.marginMean=0.5 sellers.marginSd=0",
+        runs: "8",
         steps: "4",
         workers: "0",
         out,
@@ -150,7 +152,7 @@ describe("cli: experiments", function () {
     const manifest = JSON.parse(readFileSync(join(onlyFolder(out), "experiment.json"), "utf8"));
     expect(manifest.seeds).to.equal("common");
     const revenue = manifest.ab.kpis.protocol_revenue;
-    expect(manifest.ab.pairs).to.equal(5);
+    expect(manifest.ab.pairs).to.equal(8);
     expectClose(revenue.meanB, 4 * revenue.meanA, 1e-6 * revenue.meanB, "meanB");
     expectClose(revenue.meanDiff, 3 * revenue.meanA, 1e-6 * revenue.meanB, "meanDiff");
     expect(revenue.ci[0]).to.be.lessThan(revenue.meanDiff);

@@ -75,8 +75,8 @@ const RULES: [string, RunRequest, string][] = [
   ],
   [
     "boson-commerce",
-    { set: "offers.quantityMin=30 fees.feeBps=600" },
-    "Invalid parameter params.fees.feeBps = 600: expected at most params.fees.maxFeeBps (500).",
+    { set: "offers.quantityMin=30 fees.feeBps=1200" },
+    "Invalid parameter params.fees.feeBps = 1200: expected at most params.fees.maxFeeBps (1000).",
   ],
   [
     "fees-and-rewards",

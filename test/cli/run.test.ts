@@ -59,8 +59,8 @@ const BAD_INPUTS: readonly [RunArgs, string][] = [
     "Invalid parameter params.buyers.commitProbability = 1.5: expected a number in 0..1 (per buyer per step).",
   ],
   [
-    { set: "fees.feeBps=600" },
-    "Invalid parameter params.fees.feeBps = 600: expected at most params.fees.maxFeeBps (500).",
+    { set: "fees.feeBps=1200" },
+    "Invalid parameter params.fees.feeBps = 1200: expected at most params.fees.maxFeeBps (1000).",
   ],
   [
     { set: "offers.priceMin=200e18" },

@@ -96,7 +96,7 @@ describe("fuzz", function () {
   });
 
   it("sim fuzz: a wrong boundary exactly at the end of a dispute period is found at that second, and its replay is bit for bit", async () => {
-    const r = await campaign(`${FIXTURES}/commerceCompleteBoundary.ts`, 20, 200);
+    const r = await campaign(`${FIXTURES}/commerceCompleteBoundary.ts`, 30, 200);
     const f = r.failure!;
     expect(f, "the boundary must be found").to.not.equal(undefined);
     const failure = f.replay.failure!;
@@ -106,7 +106,12 @@ describe("fuzz", function () {
     expect(last.model.error?.name).to.equal("VoucherEscrowTooEarly");
     expect(last.chain.ok).to.equal(true);
     // At that second: the redeem's time plus the dispute period (7 days in fees-and-rewards).
-    const redeem = f.records.find((x) => x.step.action.kind === "redeemVoucher" && x.chain.ok)!;
+    const redeem = f.records.find(
+      (x) =>
+        x.step.action.kind === "redeemVoucher" &&
+        x.chain.ok &&
+        String(x.step.action.args["exchangeId"]) === String(last.step.action.args["exchangeId"]),
+    )!;
     expect(last.step.time - redeem.step.time).to.equal(7n * 86_400n);
     // Shrunk: no single action of it can go (ids shift when a commit goes, so the setup stays).
     expect(f.shrunk.steps.length).to.be.lessThan(f.original.steps.length);

@@ -60,6 +60,19 @@ describe("report: a run", function () {
     expect(commits.data![commits.data!.length - 1]).to.deep.equal([4, kpis["commits"]]);
   });
 
+  it("sim report: the KPIs a scenario groups (kpiGroups) share one chart, the legend without their common prefix", async function () {
+    const run = await divergedRun();
+    const html = readFileSync((await writeReport({ in: run.dir, out: join(run.dir, "kpi-groups.html") })).path, "utf8");
+    const charts = embeddedData(html).charts;
+    const strategies = charts["kpis-Seller-strategies-share-of-recruited-sellers"]?.option as unknown as
+      { series: { name: string }[] } | undefined;
+    expect(strategies, "the strategies' chart").to.not.equal(undefined);
+    expect(strategies!.series.map((x) => x.name)).to.deep.equal(["list", "discount", "premium", "out"]);
+    // A grouped KPI is not charted again alone; one outside every group is.
+    expect(charts["kpi-strategy_list"]).to.equal(undefined);
+    expect(charts["kpi-mean_price"]).to.not.equal(undefined);
+  });
+
   it("sim report: references no http(s) URL for a script or a style, and inlines ECharts", async function () {
     const run = await divergedRun();
     await writeReport({ in: run.dir });

@@ -112,6 +112,10 @@ describe("sdk: a user's scenario file, run by path", function () {
       "badUnits.ts",
       `Scenario file ${FIXTURES}/badUnits.ts: units["total_deposits"].decimals is number 1.5: expected an integer in 0..77 (18 for an amount in wei).`,
     ],
+    [
+      "badKpiGroups.ts",
+      `Scenario file ${FIXTURES}/badKpiGroups.ts: kpiGroups["deposits"] is "total_deposits": expected a list of KPI names (* for any characters).`,
+    ],
     ["nope.ts", `Scenario file ${FIXTURES}/nope.ts does not exist.`],
   ];
   for (const [file, message] of BAD) {

@@ -25,6 +25,8 @@ export interface Declarations {
   readonly actionGroups: Readonly<Record<string, readonly string[]>>;
   /** Global variables (names, `*` for any characters) by chart group. */
   readonly variableGroups: Readonly<Record<string, readonly string[]>>;
+  /** KPIs (names, `*` for any characters) drawn together, by chart. */
+  readonly kpiGroups: Readonly<Record<string, readonly string[]>>;
   /** Units of the parameters, by dotted path; amounts have 18 decimals. */
   readonly parameterUnits: Readonly<Record<string, Unit>>;
 }
@@ -39,6 +41,7 @@ export const DECLARATION_FIELDS = [
   "flows",
   "actionGroups",
   "variableGroups",
+  "kpiGroups",
   "parameterUnits",
 ] as const;
 
@@ -59,12 +62,19 @@ export function readDeclarations(f: JsonFields): Declarations {
     flows: (flowList ?? []).map((x, i) => flow(f, x, i)),
     actionGroups: groupRecord(f, "actionGroups", "action kinds") ?? {},
     variableGroups: groupRecord(f, "variableGroups", "variable names") ?? {},
+    kpiGroups: groupRecord(f, "kpiGroups", "KPI names") ?? {},
     parameterUnits: unitRecord(f, "parameterUnits", "parameter paths") ?? {},
   };
 }
 
 /** A folder that records nothing of its scenario. */
-export const NO_DECLARATIONS: Declarations = { flows: [], actionGroups: {}, variableGroups: {}, parameterUnits: {} };
+export const NO_DECLARATIONS: Declarations = {
+  flows: [],
+  actionGroups: {},
+  variableGroups: {},
+  kpiGroups: {},
+  parameterUnits: {},
+};
 
 const DECIMALS = integerIn(0, 77);
 const DECIMALS_EXPECTED = "an integer in 0..77 (18 for an amount in wei)";

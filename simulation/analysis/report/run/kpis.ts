@@ -1,8 +1,11 @@
-/** The run report's KPIs: each one's final value in its declared unit, and its course over the run. */
+/**
+ * The run report's KPIs: each one's final value in its declared unit, and its course over the run: the KPIs a
+ * scenario groups (`kpiGroups`) in one chart per group, the others one chart each.
+ */
 import { COLORS, linesChart, slug } from "../charts.js";
 import { formatInUnit, plotValue } from "../format.js";
 import type { Cell, Section } from "../page.js";
-import { smallestUnit } from "../units.js";
+import { matchesPattern, smallestUnit } from "../units.js";
 import type { RunContext } from "./context.js";
 
 export function kpis(ctx: RunContext): Section {
@@ -22,26 +25,39 @@ export function kpis(ctx: RunContext): Section {
       unit.label,
     ];
   });
-  const charts = t.kpis.map((k, i) => {
-    const unit = ctx.unit(`kpi:${k}`);
-    const col = t.column(`kpi:${k}`) ?? [];
+  // KPIs the scenario groups are drawn together, one chart per group (in the first group's unit); the rest alone.
+  const grouped = new Map<string, string[]>();
+  const alone: string[] = [];
+  for (const k of t.kpis) {
+    const g = Object.entries(ctx.declarations.kpiGroups).find(([, names]) => names.some((n) => matchesPattern(n, k)));
+    if (g === undefined) alone.push(k);
+    else grouped.set(g[0], [...(grouped.get(g[0]) ?? []), k]);
+  }
+  let color = 0;
+  const chartOf = (id: string, title: string, members: readonly string[]) => {
+    const unit = ctx.unit(`kpi:${members[0]!}`);
     return linesChart({
-      id: `kpi-${slug(k)}`,
-      title: k,
+      id,
+      title,
       unit,
       step: ctx.step,
       xMax: t.timesteps[t.timesteps.length - 1] ?? 0,
       height: 240,
-      lines: [
-        {
-          name: k,
+      lines: members.map((k) => {
+        const col = t.column(`kpi:${k}`) ?? [];
+        return {
+          name: k.slice(sharedPrefix(members).length),
           data: t.timesteps.map((ts, j) => [ts, col[j] === undefined ? null : plotValue(col[j]!, unit)] as const),
-          color: COLORS.palette[i % COLORS.palette.length]!,
-          area: true,
-        },
-      ],
+          color: COLORS.palette[color++ % COLORS.palette.length]!,
+          area: members.length === 1,
+        };
+      }),
     });
-  });
+  };
+  const charts = [
+    ...[...grouped.entries()].map(([g, members]) => chartOf(`kpis-${slug(g)}`, g, members)),
+    ...alone.map((k) => chartOf(`kpi-${slug(k)}`, k, [k])),
+  ];
   return {
     id: "kpis",
     title: "KPIs",
@@ -51,4 +67,14 @@ export function kpis(ctx: RunContext): Section {
       { kind: "charts", columns: 3, charts },
     ],
   };
+}
+
+/** What the names of a group share up to their last common `_` or `.` (`strategy_` of `strategy_list`, `strategy_out`): the legend leaves it out. */
+function sharedPrefix(names: readonly string[]): string {
+  if (names.length < 2) return "";
+  let n = 0;
+  const first = names[0]!;
+  while (n < first.length && names.every((x) => x[n] === first[n])) n++;
+  const cut = Math.max(first.lastIndexOf("_", n - 1), first.lastIndexOf(".", n - 1));
+  return cut < 0 ? "" : first.slice(0, cut + 1);
 }
