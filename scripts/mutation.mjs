@@ -6,7 +6,10 @@
 // as it is. Results: mutation/results.json and a table per contract and operator.
 //
 //   npm run mutation [-- --limit N] [--only VoucherEscrow] [--fuzz-runs 10] [--fuzz-depth 200] [--every K]
-import { execFileSync, spawnSync } from "node:child_process";
+//                    [--ids VoucherEscrow-007,FeeMath-002] [--list]
+// --every K takes every K-th mutant of each contract; --ids runs those again and updates their verdicts in
+// mutation/results.json; --list counts the mutants and builds nothing.
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
@@ -23,6 +26,9 @@ const every = Number(opt("every", "1"));
 const only = opt("only", undefined);
 const fuzzRuns = opt("fuzz-runs", "10");
 const fuzzDepth = opt("fuzz-depth", "200");
+const listOnly = args.includes("--list");
+const idsOpt = opt("ids", undefined);
+const ids = idsOpt !== undefined ? new Set(idsOpt.split(",")) : undefined;
 
 /** The contracts mutated, each with the mechanism it belongs to. */
 const TARGETS = [
@@ -31,6 +37,13 @@ const TARGETS = [
   { file: "contracts/vouchers/VoucherEscrow.sol", contract: "VoucherEscrow", mechanism: "vouchers" },
   { file: "contracts/rewards/RewardsDistributor.sol", contract: "RewardsDistributor", mechanism: "rewards" },
   { file: "contracts/libraries/EmissionMath.sol", contract: "EmissionMath", mechanism: "rewards" },
+];
+
+/** The contracts whose runtime bytecode decides whether a mutant changed anything. */
+const DEPLOYED = [
+  { file: "contracts/fees/FeeManager.sol", contract: "FeeManager" },
+  { file: "contracts/vouchers/VoucherEscrow.sol", contract: "VoucherEscrow" },
+  { file: "contracts/rewards/RewardsDistributor.sol", contract: "RewardsDistributor" },
 ];
 
 /** Mutants known to be equivalent, by id, with why (checked by hand). */
@@ -133,14 +146,24 @@ const run = (cwd, cmd, cmdArgs, timeoutMs) => {
   return { code: r.status ?? (r.signal ? 124 : 1), out: (r.stdout ?? "") + (r.stderr ?? "") };
 };
 
-function bytecodeOf(work, target) {
-  const dir = join(work, "artifacts", target.file);
-  const file = join(dir, `${target.contract}.json`);
-  if (!existsSync(file)) return undefined;
-  const a = JSON.parse(readFileSync(file, "utf8"));
-  return createHash("sha256")
-    .update(a.deployedBytecode ?? a.bytecode ?? "")
-    .digest("hex");
+/** The runtime bytecode without the compiler's metadata (its CBOR tail names the source's hash, so any edit changes it). */
+const stripMetadata = (hex) => {
+  const code = hex.startsWith("0x") ? hex.slice(2) : hex;
+  if (code.length < 4) return code;
+  const cbor = parseInt(code.slice(-4), 16);
+  return cbor * 2 + 4 <= code.length ? code.slice(0, code.length - cbor * 2 - 4) : code;
+};
+
+/** One hash over the runtime bytecode of every contract Lockstep deploys (libraries are inlined into them). */
+function bytecodeOf(work) {
+  const hash = createHash("sha256");
+  for (const t of DEPLOYED) {
+    const file = join(work, "artifacts", t.file, `${t.contract}.json`);
+    if (!existsSync(file)) return undefined;
+    const a = JSON.parse(readFileSync(file, "utf8"));
+    hash.update(`${t.contract}:${stripMetadata(a.deployedBytecode ?? "")}\n`);
+  }
+  return hash.digest("hex");
 }
 
 // The working copy.
@@ -167,7 +190,7 @@ const say = (s) => process.stderr.write(s + "\n");
 say("building the unmutated contracts in the working copy...");
 let b = run(work, hh, ["build", "--quiet"], 600_000);
 if (b.code !== 0) throw new Error(`the unmutated build failed:\n${b.out}`);
-const original = Object.fromEntries(TARGETS.map((t) => [t.contract, bytecodeOf(work, t)]));
+const original = bytecodeOf(work);
 
 const LOCKSTEP = [
   ["sim", "run", "--scenario", "fees-and-rewards", "--out", "results"],
@@ -177,43 +200,67 @@ const FUZZ = [
   ["sim", "fuzz", "--scenario", "fees-and-rewards", "--runs", fuzzRuns, "--depth", fuzzDepth, "--out", "results"],
   ["sim", "fuzz", "--scenario", "boson-commerce", "--runs", fuzzRuns, "--depth", fuzzDepth, "--out", "results"],
 ];
-const caughtBy = (commands) => {
+/**
+ * The first command of `commands` that fails on the mutant, with the line that says why. A fuzz campaign that
+ * found a failure left its shrunk replay in its folder: it is kept as mutation/replays/<id>.json, with its length.
+ */
+const caughtBy = (commands, id) => {
   for (const c of commands) {
     const r = run(work, hh, c, 900_000);
-    if (r.code !== 0) {
-      const line =
-        r.out.split("\n").find((l) => /Failure in sequence|First divergence|Invariants: broken|error:/.test(l)) ??
-        `exit ${r.code}`;
-      return { caught: true, by: c.slice(0, 4).join(" "), why: line.slice(0, 300) };
+    if (r.code === 0) continue;
+    const lines = r.out.split("\n");
+    const line =
+      lines.find((l) => /Failure in sequence|First divergence|Invariants: broken|error:/.test(l)) ?? `exit ${r.code}`;
+    const caught = { caught: true, by: c.slice(0, 4).join(" "), exit: r.code, why: line.slice(0, 300) };
+    const folder = lines.find((l) => l.startsWith("Campaign folder: "))?.slice("Campaign folder: ".length);
+    if (folder !== undefined && existsSync(resolve(work, folder, "replay.json"))) {
+      const campaign = JSON.parse(readFileSync(resolve(work, folder, "campaign.json"), "utf8"));
+      mkdirSync(join(root, "mutation", "replays"), { recursive: true });
+      cpSync(resolve(work, folder, "replay.json"), join(root, "mutation", "replays", `${id}.json`));
+      return {
+        ...caught,
+        replay: `mutation/replays/${id}.json`,
+        foundAfterActions: campaign.failure.foundAfterActions,
+        shrunkTo: campaign.failure.shrunkTo,
+        failure: campaign.failure.failure,
+      };
     }
+    return caught;
   }
   return { caught: false };
 };
 
-const results = [];
+// With --ids, only those mutants run again, and their verdicts replace the ones in mutation/results.json.
+const resultsFile = join(root, "mutation", "results.json");
+const previous =
+  ids !== undefined && existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, "utf8")).results : [];
+const results = [...previous];
+const record = (r) => {
+  const k = results.findIndex((x) => x.id === r.id);
+  if (k >= 0) results[k] = r;
+  else results.push(r);
+};
 let count = 0;
+const campaignStarted = Date.now();
 for (const target of TARGETS) {
   if (only !== undefined && target.contract !== only) continue;
   const path = join(work, target.file);
   const text = readFileSync(path, "utf8");
-  const mutants = mutantsOf(target, text).filter((_, k) => k % every === 0);
+  const mutants = mutantsOf(target, text).filter((m, k) => (ids !== undefined ? ids.has(m.id) : k % every === 0));
   for (const m of mutants) {
     if (count >= limit) break;
     count++;
+    const started = Date.now();
     writeFileSync(path, m.source);
     const build = run(work, hh, ["build", "--quiet"], 600_000);
     let verdict;
     if (build.code !== 0) verdict = { status: "stillborn" };
-    else if (
-      bytecodeOf(work, target) === original[target.contract] &&
-      target.contract !== "FeeMath" &&
-      target.contract !== "EmissionMath"
-    ) {
-      verdict = { status: "equivalent", why: "same bytecode as the original" };
+    else if (bytecodeOf(work) === original) {
+      verdict = { status: "equivalent", why: "same bytecode as the original (metadata aside)" };
     } else if (EQUIVALENT[m.id] !== undefined) verdict = { status: "equivalent", why: EQUIVALENT[m.id] };
     else {
-      const lockstep = caughtBy(LOCKSTEP);
-      const fuzz = caughtBy(FUZZ);
+      const lockstep = caughtBy(LOCKSTEP, m.id);
+      const fuzz = caughtBy(FUZZ, m.id);
       verdict = { status: lockstep.caught || fuzz.caught ? "caught" : "missed", lockstep, fuzz };
     }
     writeFileSync(path, text);
@@ -226,50 +273,65 @@ for (const target of TARGETS) {
       before: m.before,
       after: m.after,
       ...verdict,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
     };
-    results.push(r);
+    record(r);
     say(
-      `${m.id} ${m.operator} line ${m.line}: ${r.status}${r.lockstep ? ` (lockstep ${r.lockstep.caught ? "caught" : "missed"}, fuzz ${r.fuzz.caught ? "caught" : "missed"})` : ""}`,
+      `${m.id} ${m.operator} line ${m.line}: ${r.status}${r.lockstep ? ` (lockstep ${r.lockstep.caught ? "caught" : "missed"}, fuzz ${r.fuzz.caught ? `caught${r.fuzz.shrunkTo !== undefined ? `, shrunk to ${r.fuzz.shrunkTo}` : ""}` : "missed"})` : ""} in ${r.seconds}s`,
     );
     mkdirSync(join(root, "mutation"), { recursive: true });
     writeFileSync(
-      join(root, "mutation", "results.json"),
-      JSON.stringify({ fuzzRuns, fuzzDepth, results }, null, 2) + "\n",
+      resultsFile,
+      JSON.stringify(
+        { fuzzRuns, fuzzDepth, every, seconds: Math.round((Date.now() - campaignStarted) / 1000), results },
+        null,
+        2,
+      ) + "\n",
     );
   }
 }
 run(work, hh, ["build", "--quiet"], 600_000);
 
-// The table: per mechanism and operator, the share of non-equivalent, compiled mutants each check caught.
+// The table: per mechanism and operator, the mutants generated, the equivalent and stillborn ones, and how many of
+// the rest (non-equivalent, compiled) each check caught.
 const rows = new Map();
 for (const r of results) {
-  if (r.status === "stillborn" || r.status === "equivalent") continue;
   for (const key of [`${r.mechanism} / ${r.operator}`, `${r.mechanism} / all`, `all / all`]) {
-    const row = rows.get(key) ?? { n: 0, lockstep: 0, fuzz: 0, either: 0 };
-    row.n++;
-    if (r.lockstep.caught) row.lockstep++;
-    if (r.fuzz.caught) row.fuzz++;
-    if (r.status === "caught") row.either++;
+    const row = rows.get(key) ?? { all: 0, equivalent: 0, stillborn: 0, n: 0, lockstep: 0, fuzz: 0, either: 0 };
+    row.all++;
+    if (r.status === "equivalent") row.equivalent++;
+    else if (r.status === "stillborn") row.stillborn++;
+    else {
+      row.n++;
+      if (r.lockstep.caught) row.lockstep++;
+      if (r.fuzz.caught) row.fuzz++;
+      if (r.status === "caught") row.either++;
+    }
     rows.set(key, row);
   }
 }
-const pct = (a, n) => (n === 0 ? "-" : `${Math.round((100 * a) / n)}%`);
+const share = (a, n) => (n === 0 ? "-" : `${a}/${n} (${Math.round((100 * a) / n)}%)`);
 const lines = [
-  "| mechanism / operator | mutants | lockstep run | fuzz campaign | either |",
-  "| --- | --- | --- | --- | --- |",
+  "| mechanism / operator | mutants | equivalent | stillborn | lockstep run caught | fuzz campaign caught | either |",
+  "| --- | --- | --- | --- | --- | --- | --- |",
 ];
 for (const [k, r] of [...rows].sort())
-  lines.push(`| ${k} | ${r.n} | ${pct(r.lockstep, r.n)} | ${pct(r.fuzz, r.n)} | ${pct(r.either, r.n)} |`);
+  lines.push(
+    `| ${k} | ${r.all} | ${r.equivalent} | ${r.stillborn} | ${share(r.lockstep, r.n)} | ${share(r.fuzz, r.n)} | ${share(r.either, r.n)} |`,
+  );
 const equivalent = results.filter((r) => r.status === "equivalent");
-const stillborn = results.filter((r) => r.status === "stillborn").length;
 lines.push(
   "",
-  `Equivalent (${equivalent.length}): ${equivalent.map((r) => `${r.id} (${r.why})`).join("; ") || "none"}. Stillborn (do not compile): ${stillborn}.`,
+  `Equivalent (${equivalent.length}): ${equivalent.map((r) => `${r.id} (${r.why})`).join("; ") || "none"}.`,
 );
-const missed = results.filter((r) => r.status === "missed");
+const survivors = results.filter((r) => r.status !== "equivalent" && r.status !== "stillborn" && !r.fuzz.caught);
 lines.push(
-  `Missed (${missed.length}): ${missed.map((r) => `${r.id} line ${r.line} ${r.operator}: \`${r.after}\``).join("; ") || "none"}.`,
+  `Not caught by fuzz (${survivors.length}): ${survivors.map((r) => `${r.id} line ${r.line} ${r.operator}: \`${r.after}\`${r.lockstep.caught ? " (lockstep run caught it)" : ""}`).join("; ") || "none"}.`,
 );
+const unshrunk = results.filter((r) => r.fuzz?.caught && r.fuzz.replay === undefined);
+if (unshrunk.length > 0)
+  lines.push(
+    `Caught by fuzz without a replay (the campaign stopped on an error): ${unshrunk.map((r) => `${r.id} (${r.fuzz.why})`).join("; ")}.`,
+  );
 writeFileSync(join(root, "mutation", "table.md"), lines.join("\n") + "\n");
 process.stdout.write(lines.join("\n") + "\n");
-execFileSync("true");
