@@ -8,7 +8,8 @@
 //   npm run mutation [-- --limit N] [--only VoucherEscrow] [--fuzz-runs 10] [--fuzz-depth 200] [--every K]
 //                    [--ids VoucherEscrow-007,FeeMath-002] [--list]
 // --every K takes every K-th mutant of each contract; --ids runs those again and updates their verdicts in
-// mutation/results.json; --list counts the mutants and builds nothing.
+// mutation/results.json; --list counts the mutants and builds nothing; --minutes M starts no mutant after M minutes
+// (the rest of the sample is counted as not run).
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
@@ -28,6 +29,7 @@ const fuzzRuns = opt("fuzz-runs", "10");
 const fuzzDepth = opt("fuzz-depth", "200");
 const listOnly = args.includes("--list");
 const idsOpt = opt("ids", undefined);
+const minutes = Number(opt("minutes", "100000"));
 const ids = idsOpt !== undefined ? new Set(idsOpt.split(",")) : undefined;
 
 /** The contracts mutated, each with the mechanism it belongs to. */
@@ -272,54 +274,71 @@ const record = (r) => {
 };
 let count = 0;
 const campaignStarted = Date.now();
+// The mutants to run, taken from the contracts in turn (one of each, then the next of each...), so that a run cut
+// short by --minutes still covers every contract and operator.
+const queues = [];
 for (const target of TARGETS) {
   if (only !== undefined && target.contract !== only) continue;
   const path = join(work, target.file);
   const text = readFileSync(path, "utf8");
   const all = mutantsOf(target, text);
-  const mutants = ids !== undefined ? all.filter((m) => ids.has(m.id)) : sampleOf(all);
-  for (const m of mutants) {
-    if (count >= limit) break;
-    count++;
-    const started = Date.now();
-    writeFileSync(path, m.source);
-    const build = run(work, hh, ["build", "--quiet"], 600_000);
-    let verdict;
-    if (build.code !== 0) verdict = { status: "stillborn" };
-    else if (bytecodeOf(work) === original) {
-      verdict = { status: "equivalent", why: "same bytecode as the original (metadata aside)" };
-    } else if (EQUIVALENT[m.id] !== undefined) verdict = { status: "equivalent", why: EQUIVALENT[m.id] };
-    else {
-      const lockstep = caughtBy(LOCKSTEP, m.id);
-      const fuzz = caughtBy(FUZZ, m.id);
-      verdict = { status: lockstep.caught || fuzz.caught ? "caught" : "missed", lockstep, fuzz };
-    }
-    writeFileSync(path, text);
-    const r = {
-      id: m.id,
-      mechanism: target.mechanism,
-      contract: target.contract,
-      operator: m.operator,
-      line: m.line,
-      before: m.before,
-      after: m.after,
-      ...verdict,
-      seconds: Math.round((Date.now() - started) / 100) / 10,
-    };
-    record(r);
-    say(
-      `${m.id} ${m.operator} line ${m.line}: ${r.status}${r.lockstep ? ` (lockstep ${r.lockstep.caught ? "caught" : "missed"}, fuzz ${r.fuzz.caught ? `caught${r.fuzz.shrunkTo !== undefined ? `, shrunk to ${r.fuzz.shrunkTo}` : ""}` : "missed"})` : ""} in ${r.seconds}s`,
-    );
-    mkdirSync(join(root, "mutation"), { recursive: true });
-    writeFileSync(
-      resultsFile,
-      JSON.stringify(
-        { fuzzRuns, fuzzDepth, every, seconds: Math.round((Date.now() - campaignStarted) / 1000), results },
-        null,
-        2,
-      ) + "\n",
-    );
+  const chosen = ids !== undefined ? all.filter((m) => ids.has(m.id)) : sampleOf(all);
+  queues.push(chosen.map((m) => ({ m, target, path, text })));
+}
+const order = [];
+for (let k = 0; queues.some((q) => k < q.length); k++) for (const q of queues) if (k < q.length) order.push(q[k]);
+let stoppedEarly = 0;
+for (const { m, target, path, text } of order) {
+  if (count >= limit || Date.now() - campaignStarted > minutes * 60_000) {
+    stoppedEarly++;
+    continue;
   }
+  count++;
+  const started = Date.now();
+  writeFileSync(path, m.source);
+  const build = run(work, hh, ["build", "--quiet"], 600_000);
+  let verdict;
+  if (build.code !== 0) verdict = { status: "stillborn" };
+  else if (bytecodeOf(work) === original) {
+    verdict = { status: "equivalent", why: "same bytecode as the original (metadata aside)" };
+  } else if (EQUIVALENT[m.id] !== undefined) verdict = { status: "equivalent", why: EQUIVALENT[m.id] };
+  else {
+    const lockstep = caughtBy(LOCKSTEP, m.id);
+    const fuzz = caughtBy(FUZZ, m.id);
+    verdict = { status: lockstep.caught || fuzz.caught ? "caught" : "missed", lockstep, fuzz };
+  }
+  writeFileSync(path, text);
+  const r = {
+    id: m.id,
+    mechanism: target.mechanism,
+    contract: target.contract,
+    operator: m.operator,
+    line: m.line,
+    before: m.before,
+    after: m.after,
+    ...verdict,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+  record(r);
+  say(
+    `${m.id} ${m.operator} line ${m.line}: ${r.status}${r.lockstep ? ` (lockstep ${r.lockstep.caught ? "caught" : "missed"}, fuzz ${r.fuzz.caught ? `caught${r.fuzz.shrunkTo !== undefined ? `, shrunk to ${r.fuzz.shrunkTo}` : ""}` : "missed"})` : ""} in ${r.seconds}s`,
+  );
+  mkdirSync(join(root, "mutation"), { recursive: true });
+  writeFileSync(
+    resultsFile,
+    JSON.stringify(
+      {
+        fuzzRuns,
+        fuzzDepth,
+        every,
+        sample: order.length,
+        seconds: Math.round((Date.now() - campaignStarted) / 1000),
+        results,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
 }
 run(work, hh, ["build", "--quiet"], 600_000);
 
@@ -364,5 +383,7 @@ if (unshrunk.length > 0)
   lines.push(
     `Caught by fuzz without a replay (the campaign stopped on an error): ${unshrunk.map((r) => `${r.id} (${r.fuzz.why})`).join("; ")}.`,
   );
+if (stoppedEarly > 0)
+  lines.push(`Not run (--minutes ${minutes} passed): ${stoppedEarly} of the ${order.length} mutants sampled.`);
 writeFileSync(join(root, "mutation", "table.md"), lines.join("\n") + "\n");
 process.stdout.write(lines.join("\n") + "\n");

@@ -185,7 +185,7 @@ describe("report: a run", function () {
       [{ in: join(ROOT, "nope") }, `Invalid option --in = ${JSON.stringify(join(ROOT, "nope"))}: no such folder.`],
       [
         { in: empty },
-        `Invalid option --in = ${JSON.stringify(empty)}: expected a run folder (manifest.json and trace.csv) or an experiment folder (experiment.json or results.duckdb).`,
+        `Invalid option --in = ${JSON.stringify(empty)}: expected a run folder (manifest.json and trace.csv), an experiment folder (experiment.json or results.duckdb) or a fuzz campaign folder (campaign.json).`,
       ],
       [
         { in: run.dir, out: empty },
