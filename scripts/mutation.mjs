@@ -9,7 +9,7 @@
 //                    [--ids VoucherEscrow-007,FeeMath-002] [--list]
 // --every K takes every K-th mutant of each contract; --ids runs those again and updates their verdicts in
 // mutation/results.json; --list counts the mutants and builds nothing; --minutes M starts no mutant after M minutes
-// (the rest of the sample is counted as not run).
+// (the rest of the sample is counted as not run); --table writes the table again from mutation/results.json.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
@@ -28,6 +28,7 @@ const only = opt("only", undefined);
 const fuzzRuns = opt("fuzz-runs", "10");
 const fuzzDepth = opt("fuzz-depth", "200");
 const listOnly = args.includes("--list");
+const tableOnly = args.includes("--table");
 const idsOpt = opt("ids", undefined);
 const minutes = Number(opt("minutes", "100000"));
 const ids = idsOpt !== undefined ? new Set(idsOpt.split(",")) : undefined;
@@ -51,7 +52,7 @@ const DEPLOYED = [
 /** Mutants known to be equivalent, by id, with why (checked by hand). */
 const EQUIVALENT = {
   "FeeMath-001":
-    "Math.mulDiv(bps, amount, d) for Math.mulDiv(amount, bps, d): mulDiv floors the full 512-bit product, which commutes",
+    "bpsOfDown's two parameters swapped in its declaration: the body then computes mulDiv(bps, amount, 10_000), and mulDiv floors the full 512-bit product, which commutes",
 };
 
 const ACCESS =
@@ -171,6 +172,55 @@ function bytecodeOf(work) {
   return hash.digest("hex");
 }
 
+// The table: per mechanism and operator, the mutants generated, the equivalent and stillborn ones, and how many of
+// the rest (non-equivalent, compiled) each check caught.
+function writeTable(results, sample) {
+  const notRun = sample - results.length;
+  const rows = new Map();
+  for (const r of results) {
+    for (const key of [`${r.mechanism} / ${r.operator}`, `${r.mechanism} / all`, `all / all`]) {
+      const row = rows.get(key) ?? { all: 0, equivalent: 0, stillborn: 0, n: 0, lockstep: 0, fuzz: 0, either: 0 };
+      row.all++;
+      if (r.status === "equivalent") row.equivalent++;
+      else if (r.status === "stillborn") row.stillborn++;
+      else {
+        row.n++;
+        if (r.lockstep.caught) row.lockstep++;
+        if (r.fuzz.caught) row.fuzz++;
+        if (r.status === "caught") row.either++;
+      }
+      rows.set(key, row);
+    }
+  }
+  const share = (a, n) => (n === 0 ? "-" : `${a}/${n} (${Math.round((100 * a) / n)}%)`);
+  const lines = [
+    "| mechanism / operator | mutants | equivalent | stillborn | lockstep run caught | fuzz campaign caught | either |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const [k, r] of [...rows].sort())
+    lines.push(
+      `| ${k} | ${r.all} | ${r.equivalent} | ${r.stillborn} | ${share(r.lockstep, r.n)} | ${share(r.fuzz, r.n)} | ${share(r.either, r.n)} |`,
+    );
+  const equivalent = results.filter((r) => r.status === "equivalent");
+  lines.push(
+    "",
+    `Equivalent (${equivalent.length}): ${equivalent.map((r) => `${r.id} (${r.why})`).join("; ") || "none"}.`,
+  );
+  const survivors = results.filter((r) => r.status !== "equivalent" && r.status !== "stillborn" && !r.fuzz.caught);
+  lines.push(
+    `Not caught by fuzz (${survivors.length}): ${survivors.map((r) => `${r.id} line ${r.line} ${r.operator}: \`${r.after}\`${r.lockstep.caught ? " (lockstep run caught it)" : ""}`).join("; ") || "none"}.`,
+  );
+  const unshrunk = results.filter((r) => r.fuzz?.caught && r.fuzz.replay === undefined);
+  if (unshrunk.length > 0)
+    lines.push(
+      `Caught by fuzz without a replay (the campaign stopped on an error): ${unshrunk.map((r) => `${r.id} (${r.fuzz.why})`).join("; ")}.`,
+    );
+  if (notRun > 0)
+    lines.push(`Not run (--minutes passed before they started): ${notRun} of the ${sample} mutants sampled.`);
+  writeFileSync(join(root, "mutation", "table.md"), lines.join("\n") + "\n");
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
 /**
  * With --every K, every K-th mutant of each operator in a contract (the first of each always), so that a sample keeps
  * the operators' mix: one index over the whole file would follow the file's order and skip a small operator's few.
@@ -182,6 +232,16 @@ function sampleOf(mutants) {
     seen.set(m.operator, k + 1);
     return k % every === 0;
   });
+}
+
+if (tableOnly) {
+  // The table again from mutation/results.json, with the equivalents named since by hand.
+  const saved = JSON.parse(readFileSync(join(root, "mutation", "results.json"), "utf8"));
+  const results = saved.results.map((r) =>
+    EQUIVALENT[r.id] !== undefined ? { ...r, status: "equivalent", why: EQUIVALENT[r.id] } : r,
+  );
+  writeTable(results, saved.sample ?? results.length);
+  process.exit(0);
 }
 
 if (listOnly) {
@@ -287,12 +347,8 @@ for (const target of TARGETS) {
 }
 const order = [];
 for (let k = 0; queues.some((q) => k < q.length); k++) for (const q of queues) if (k < q.length) order.push(q[k]);
-let stoppedEarly = 0;
 for (const { m, target, path, text } of order) {
-  if (count >= limit || Date.now() - campaignStarted > minutes * 60_000) {
-    stoppedEarly++;
-    continue;
-  }
+  if (count >= limit || Date.now() - campaignStarted > minutes * 60_000) break;
   count++;
   const started = Date.now();
   writeFileSync(path, m.source);
@@ -342,48 +398,4 @@ for (const { m, target, path, text } of order) {
 }
 run(work, hh, ["build", "--quiet"], 600_000);
 
-// The table: per mechanism and operator, the mutants generated, the equivalent and stillborn ones, and how many of
-// the rest (non-equivalent, compiled) each check caught.
-const rows = new Map();
-for (const r of results) {
-  for (const key of [`${r.mechanism} / ${r.operator}`, `${r.mechanism} / all`, `all / all`]) {
-    const row = rows.get(key) ?? { all: 0, equivalent: 0, stillborn: 0, n: 0, lockstep: 0, fuzz: 0, either: 0 };
-    row.all++;
-    if (r.status === "equivalent") row.equivalent++;
-    else if (r.status === "stillborn") row.stillborn++;
-    else {
-      row.n++;
-      if (r.lockstep.caught) row.lockstep++;
-      if (r.fuzz.caught) row.fuzz++;
-      if (r.status === "caught") row.either++;
-    }
-    rows.set(key, row);
-  }
-}
-const share = (a, n) => (n === 0 ? "-" : `${a}/${n} (${Math.round((100 * a) / n)}%)`);
-const lines = [
-  "| mechanism / operator | mutants | equivalent | stillborn | lockstep run caught | fuzz campaign caught | either |",
-  "| --- | --- | --- | --- | --- | --- | --- |",
-];
-for (const [k, r] of [...rows].sort())
-  lines.push(
-    `| ${k} | ${r.all} | ${r.equivalent} | ${r.stillborn} | ${share(r.lockstep, r.n)} | ${share(r.fuzz, r.n)} | ${share(r.either, r.n)} |`,
-  );
-const equivalent = results.filter((r) => r.status === "equivalent");
-lines.push(
-  "",
-  `Equivalent (${equivalent.length}): ${equivalent.map((r) => `${r.id} (${r.why})`).join("; ") || "none"}.`,
-);
-const survivors = results.filter((r) => r.status !== "equivalent" && r.status !== "stillborn" && !r.fuzz.caught);
-lines.push(
-  `Not caught by fuzz (${survivors.length}): ${survivors.map((r) => `${r.id} line ${r.line} ${r.operator}: \`${r.after}\`${r.lockstep.caught ? " (lockstep run caught it)" : ""}`).join("; ") || "none"}.`,
-);
-const unshrunk = results.filter((r) => r.fuzz?.caught && r.fuzz.replay === undefined);
-if (unshrunk.length > 0)
-  lines.push(
-    `Caught by fuzz without a replay (the campaign stopped on an error): ${unshrunk.map((r) => `${r.id} (${r.fuzz.why})`).join("; ")}.`,
-  );
-if (stoppedEarly > 0)
-  lines.push(`Not run (--minutes ${minutes} passed): ${stoppedEarly} of the ${order.length} mutants sampled.`);
-writeFileSync(join(root, "mutation", "table.md"), lines.join("\n") + "\n");
-process.stdout.write(lines.join("\n") + "\n");
+writeTable(results, order.length);
