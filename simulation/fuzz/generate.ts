@@ -289,15 +289,13 @@ export function createGenerator(spec: GeneratorSpec): Generator {
   // Kinds that have succeeded less in this sequence come first: a dispute's later calls get tried once it is open.
   const succeeded = new Map<string, number>();
   let counted = 0;
-  const successes = (run: FuzzRun, kind: string): number => {
+  const rarest = (run: FuzzRun, among: readonly KindSpec[]): KindSpec => {
     for (; counted < run.records.length; counted++) {
       const r = run.records[counted]!;
       if (r.model.ok) succeeded.set(r.step.action.kind, (succeeded.get(r.step.action.kind) ?? 0) + 1);
     }
-    return succeeded.get(kind) ?? 0;
+    return among[rng.weighted(among.map((k) => 1 / (1 + (succeeded.get(k.kind) ?? 0))))]!;
   };
-  const rarest = (run: FuzzRun, among: readonly KindSpec[]): KindSpec =>
-    among[rng.weighted(among.map((k) => 1 / (1 + successes(run, k.kind))))]!;
 
   /**
    * A fresh Action: the kind that has succeeded least (weighted), its arguments taken where it can from a
@@ -324,33 +322,20 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     return step(spec.kind, sender, argsFor(spec, run, sender, donor?.action.args), time);
   };
 
-  /**
-   * A recent Action that succeeded, or undefined: recent ones most often, and among them those of the kinds that
-   * have succeeded least (a redeem, a dispute raised), whose follow-ups reach the states few Actions have reached.
-   */
+  /** A recent Action that succeeded (recent ones most often), or undefined. */
   const recentSuccess = (run: FuzzRun): FuzzStep | undefined => {
     const ok: FuzzStep[] = [];
     for (let i = history.length - 1; i >= 0 && ok.length < 24; i--)
       if (run.records[i]?.model.ok === true) ok.push(history[i]!);
-    if (ok.length === 0) return undefined;
-    return ok[rng.weighted(ok.map((h, k) => 1 / (1 + k) / (1 + successes(run, h.action.kind))))];
+    return ok.length === 0 ? undefined : ok[Math.floor(ok.length * rng.next() ** 2)];
   };
 
-  /**
-   * The kinds that share an argument name with `base`, the fewest successes first (ties in a random order): the
-   * probes of a follow-up try them in turn, so a state's rare next steps are all tried before a common one again.
-   */
-  const followUpKinds = (run: FuzzRun, base: FuzzStep): KindSpec[] => {
+  /** A kind that shares an argument name with `base`, on `base`'s values, by `base`'s sender mostly. */
+  const followUp = (run: FuzzRun, time: bigint, base: FuzzStep): FuzzStep => {
     const names = Object.keys(base.action.args);
-    return vocabulary.kinds
-      .filter((k) => k.args.some(([n]) => names.includes(n)))
-      .map((k) => ({ k, key: successes(run, k.kind) + rng.next() }))
-      .sort((a, b) => a.key - b.key)
-      .map(({ k }) => k);
-  };
-
-  /** A call of `kind` on `base`'s values, by `base`'s sender mostly. */
-  const followUp = (run: FuzzRun, time: bigint, base: FuzzStep, kind: KindSpec): FuzzStep => {
+    const related = vocabulary.kinds.filter((k) => k.args.some(([n]) => names.includes(n)));
+    if (related.length === 0) return fresh(run, time);
+    const kind = rarest(run, related);
     const own = byId.get(base.action.agent);
     const sender = own !== undefined && rng.chance(0.7) ? own : pickSender(kind.kind);
     return step(kind.kind, sender, argsFor(kind, run, sender, base.action.args), time);
@@ -398,13 +383,8 @@ export function createGenerator(spec: GeneratorSpec): Generator {
           // Either follow-ups of one recent success (every kind on its ids, by its sender mostly), or fresh
           // Actions of one kind (other donors, other senders).
           const base = x < 0.6 ? recentSuccess(run) : undefined;
-          const related = base === undefined ? [] : followUpKinds(run, base);
-          const kind = related.length === 0 ? rarest(run, vocabulary.kinds) : undefined;
-          let tries = 0;
-          const next = (): FuzzStep =>
-            related.length > 0
-              ? followUp(run, time, base!, related[tries++ % related.length]!)
-              : fresh(run, time, kind);
+          const kind = base === undefined ? rarest(run, vocabulary.kinds) : undefined;
+          const next = (): FuzzStep => (base !== undefined ? followUp(run, time, base) : fresh(run, time, kind));
           let candidate = next();
           // A candidate the model refuses is sent now and then all the same: the chain may not refuse it.
           for (let k = 0; k < PROBES && !rng.chance(0.1) && !run.probe(candidate); k++) candidate = next();
