@@ -51,6 +51,8 @@ const DEPLOYED = [
 
 /** Mutants known to be equivalent, by id, with why (checked by hand). */
 const EQUIVALENT = {
+  "EmissionMath-001":
+    "linearEmitted's `epochs <= cliffEpochs` as `<`: at epochs == cliffEpochs the formula gives mulDiv(total, min(0, duration), duration) = 0, the early return's value",
   "FeeMath-001":
     "bpsOfDown's two parameters swapped in its declaration: the body then computes mulDiv(bps, amount, 10_000), and mulDiv floors the full 512-bit product, which commutes",
 };
