@@ -180,7 +180,7 @@ describe("report: a run", function () {
     const cases: [Parameters<typeof simReport>[0], string][] = [
       [
         {},
-        "Missing option --in: expected a run folder or an experiment folder, for example results/boson-commerce-1-0a7c687b.",
+        "Missing option --in: expected a run, experiment or fuzz campaign folder, for example results/boson-commerce-1-0a7c687b.",
       ],
       [{ in: join(ROOT, "nope") }, `Invalid option --in = ${JSON.stringify(join(ROOT, "nope"))}: no such folder.`],
       [
