@@ -52,7 +52,7 @@ const DEPLOYED = [
 /** Mutants known to be equivalent, by id, with why (checked by hand). */
 const EQUIVALENT = {
   "FeeManager-009":
-    "protocolFeeFor's bpsOfDown(_feeBps, price) for bpsOfDown(price, _feeBps): mulDiv floors the full 512-bit product, which commutes",
+    "protocolFee's bpsOfDown(_feeBps, price) for bpsOfDown(price, _feeBps): mulDiv floors the full 512-bit product, which commutes",
   "EmissionMath-001":
     "linearEmitted's `epochs <= cliffEpochs` as `<`: at epochs == cliffEpochs the formula gives mulDiv(total, min(0, duration), duration) = 0, the early return's value",
   "FeeMath-001":
