@@ -6,7 +6,7 @@
 // as it is. Results: mutation/results.json and a table per contract and operator.
 //
 //   npm run mutation [-- --limit N] [--only VoucherEscrow] [--fuzz-runs 10] [--fuzz-depth 200] [--every K]
-//                    [--ids VoucherEscrow-007,FeeMath-002] [--list]
+//                    [--ids VoucherEscrow-007,FeeMath-002] [--list] [--table] [--work work] [--results results.json]
 // --every K takes every K-th mutant of each contract; --ids runs those again and updates their verdicts in
 // mutation/results.json; --list counts the mutants and builds nothing; --minutes M starts no mutant after M minutes
 // (the rest of the sample is counted as not run); --table writes the table again from mutation/results.json.
@@ -31,6 +31,8 @@ const listOnly = args.includes("--list");
 const tableOnly = args.includes("--table");
 const idsOpt = opt("ids", undefined);
 const minutes = Number(opt("minutes", "100000"));
+// Another working copy and results file let a second run go beside the first (--work work2 --results try.json).
+const resultsFile = join(root, "mutation", opt("results", "results.json"));
 const ids = idsOpt !== undefined ? new Set(idsOpt.split(",")) : undefined;
 
 /** The contracts mutated, each with the mechanism it belongs to. */
@@ -221,7 +223,7 @@ function writeTable(results, sample) {
     );
   if (notRun > 0)
     lines.push(`Not run (--minutes passed before they started): ${notRun} of the ${sample} mutants sampled.`);
-  writeFileSync(join(root, "mutation", "table.md"), lines.join("\n") + "\n");
+  writeFileSync(resultsFile.replace(/\.json$/, ".md"), lines.join("\n") + "\n");
   process.stdout.write(lines.join("\n") + "\n");
 }
 
@@ -240,7 +242,7 @@ function sampleOf(mutants) {
 
 if (tableOnly) {
   // The table again from mutation/results.json, with the equivalents named since by hand.
-  const saved = JSON.parse(readFileSync(join(root, "mutation", "results.json"), "utf8"));
+  const saved = JSON.parse(readFileSync(resultsFile, "utf8"));
   const results = saved.results.map((r) =>
     EQUIVALENT[r.id] !== undefined ? { ...r, status: "equivalent", why: EQUIVALENT[r.id] } : r,
   );
@@ -263,7 +265,7 @@ if (listOnly) {
 }
 
 // The working copy.
-const work = join(root, "mutation", "work");
+const work = join(root, "mutation", opt("work", "work"));
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 for (const entry of [
@@ -327,7 +329,6 @@ const caughtBy = (commands, id) => {
 };
 
 // With --ids, only those mutants run again, and their verdicts replace the ones in mutation/results.json.
-const resultsFile = join(root, "mutation", "results.json");
 const previous =
   ids !== undefined && existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, "utf8")).results : [];
 const results = [...previous];
