@@ -53,6 +53,8 @@ const DEPLOYED = [
 
 /** Mutants known to be equivalent, by id, with why (checked by hand). */
 const EQUIVALENT = {
+  "VoucherEscrow-165":
+    "_releaseSplit's bpsOfDown(buyerPercentBps, deposits) for bpsOfDown(deposits, buyerPercentBps): mulDiv floors the full 512-bit product, which commutes",
   "FeeManager-009":
     "protocolFee's bpsOfDown(_feeBps, price) for bpsOfDown(price, _feeBps): mulDiv floors the full 512-bit product, which commutes",
   "EmissionMath-001":
