@@ -216,7 +216,7 @@ function writeTable(results, sample) {
   );
   const survivors = results.filter((r) => r.status !== "equivalent" && r.status !== "stillborn" && !r.fuzz.caught);
   lines.push(
-    `Not caught by fuzz (${survivors.length}): ${survivors.map((r) => `${r.id} line ${r.line} ${r.operator}: \`${r.after}\`${r.lockstep.caught ? " (lockstep run caught it)" : ""}`).join("; ") || "none"}.`,
+    `Not caught by fuzz (${survivors.length}): ${survivors.map((r) => `${r.id} line ${r.line} ${r.operator}: ${r.after.startsWith("//") ? `\`${r.before}\` removed` : `\`${r.after}\``}${r.lockstep.caught ? " (lockstep run caught it)" : ""}`).join("; ") || "none"}.`,
   );
   const unshrunk = results.filter((r) => r.fuzz?.caught && r.fuzz.replay === undefined);
   if (unshrunk.length > 0)
