@@ -14,6 +14,8 @@ export default tseslint.config(
       "dist/",
       "results/",
       "bench/results.json",
+      // npm run mutation's working copies of the repository.
+      "mutation/work*/",
     ],
   },
   js.configs.recommended,

@@ -6,7 +6,11 @@
 // as it is. Results: mutation/results.json and a table per contract and operator.
 //
 //   npm run mutation [-- --limit N] [--only VoucherEscrow] [--fuzz-runs 10] [--fuzz-depth 200] [--every K]
-import { execFileSync, spawnSync } from "node:child_process";
+//                    [--ids VoucherEscrow-007,FeeMath-002] [--list] [--table] [--work work] [--results results.json]
+// --every K takes every K-th mutant of each contract; --ids runs those again and updates their verdicts in
+// mutation/results.json; --list counts the mutants and builds nothing; --minutes M starts no mutant after M minutes
+// (the rest of the sample is counted as not run); --table writes the table again from mutation/results.json.
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
@@ -23,6 +27,13 @@ const every = Number(opt("every", "1"));
 const only = opt("only", undefined);
 const fuzzRuns = opt("fuzz-runs", "10");
 const fuzzDepth = opt("fuzz-depth", "200");
+const listOnly = args.includes("--list");
+const tableOnly = args.includes("--table");
+const idsOpt = opt("ids", undefined);
+const minutes = Number(opt("minutes", "100000"));
+// Another working copy and results file let a second run go beside the first (--work work2 --results try.json).
+const resultsFile = join(root, "mutation", opt("results", "results.json"));
+const ids = idsOpt !== undefined ? new Set(idsOpt.split(",")) : undefined;
 
 /** The contracts mutated, each with the mechanism it belongs to. */
 const TARGETS = [
@@ -33,8 +44,24 @@ const TARGETS = [
   { file: "contracts/libraries/EmissionMath.sol", contract: "EmissionMath", mechanism: "rewards" },
 ];
 
+/** The contracts whose runtime bytecode decides whether a mutant changed anything. */
+const DEPLOYED = [
+  { file: "contracts/fees/FeeManager.sol", contract: "FeeManager" },
+  { file: "contracts/vouchers/VoucherEscrow.sol", contract: "VoucherEscrow" },
+  { file: "contracts/rewards/RewardsDistributor.sol", contract: "RewardsDistributor" },
+];
+
 /** Mutants known to be equivalent, by id, with why (checked by hand). */
-const EQUIVALENT = {};
+const EQUIVALENT = {
+  "VoucherEscrow-165":
+    "_releaseSplit's bpsOfDown(buyerPercentBps, deposits) for bpsOfDown(deposits, buyerPercentBps): mulDiv floors the full 512-bit product, which commutes",
+  "FeeManager-009":
+    "protocolFee's bpsOfDown(_feeBps, price) for bpsOfDown(price, _feeBps): mulDiv floors the full 512-bit product, which commutes",
+  "EmissionMath-001":
+    "linearEmitted's `epochs <= cliffEpochs` as `<`: at epochs == cliffEpochs the formula gives mulDiv(total, min(0, duration), duration) = 0, the early return's value",
+  "FeeMath-001":
+    "bpsOfDown's two parameters swapped in its declaration: the body then computes mulDiv(bps, amount, 10_000), and mulDiv floors the full 512-bit product, which commutes",
+};
 
 const ACCESS =
   /(NotBuyer|NotResolver|NotSeller|NotOfferSeller|NotParty|NotSource|_requireBuyer|_requireResolver|_requireParty)/;
@@ -133,18 +160,114 @@ const run = (cwd, cmd, cmdArgs, timeoutMs) => {
   return { code: r.status ?? (r.signal ? 124 : 1), out: (r.stdout ?? "") + (r.stderr ?? "") };
 };
 
-function bytecodeOf(work, target) {
-  const dir = join(work, "artifacts", target.file);
-  const file = join(dir, `${target.contract}.json`);
-  if (!existsSync(file)) return undefined;
-  const a = JSON.parse(readFileSync(file, "utf8"));
-  return createHash("sha256")
-    .update(a.deployedBytecode ?? a.bytecode ?? "")
-    .digest("hex");
+/** The runtime bytecode without the compiler's metadata (its CBOR tail names the source's hash, so any edit changes it). */
+const stripMetadata = (hex) => {
+  const code = hex.startsWith("0x") ? hex.slice(2) : hex;
+  if (code.length < 4) return code;
+  const cbor = parseInt(code.slice(-4), 16);
+  return cbor * 2 + 4 <= code.length ? code.slice(0, code.length - cbor * 2 - 4) : code;
+};
+
+/** One hash over the runtime bytecode of every contract Lockstep deploys (libraries are inlined into them). */
+function bytecodeOf(work) {
+  const hash = createHash("sha256");
+  for (const t of DEPLOYED) {
+    const file = join(work, "artifacts", t.file, `${t.contract}.json`);
+    if (!existsSync(file)) return undefined;
+    const a = JSON.parse(readFileSync(file, "utf8"));
+    hash.update(`${t.contract}:${stripMetadata(a.deployedBytecode ?? "")}\n`);
+  }
+  return hash.digest("hex");
+}
+
+// The table: per mechanism and operator, the mutants generated, the equivalent and stillborn ones, and how many of
+// the rest (non-equivalent, compiled) each check caught.
+function writeTable(results, sample) {
+  const notRun = sample - results.length;
+  const rows = new Map();
+  for (const r of results) {
+    for (const key of [`${r.mechanism} / ${r.operator}`, `${r.mechanism} / all`, `all / all`]) {
+      const row = rows.get(key) ?? { all: 0, equivalent: 0, stillborn: 0, n: 0, lockstep: 0, fuzz: 0, either: 0 };
+      row.all++;
+      if (r.status === "equivalent") row.equivalent++;
+      else if (r.status === "stillborn") row.stillborn++;
+      else {
+        row.n++;
+        if (r.lockstep.caught) row.lockstep++;
+        if (r.fuzz.caught) row.fuzz++;
+        if (r.status === "caught") row.either++;
+      }
+      rows.set(key, row);
+    }
+  }
+  const share = (a, n) => (n === 0 ? "-" : `${a}/${n} (${Math.round((100 * a) / n)}%)`);
+  const lines = [
+    "| mechanism / operator | mutants | equivalent | stillborn | lockstep run caught | fuzz campaign caught | either |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const [k, r] of [...rows].sort())
+    lines.push(
+      `| ${k} | ${r.all} | ${r.equivalent} | ${r.stillborn} | ${share(r.lockstep, r.n)} | ${share(r.fuzz, r.n)} | ${share(r.either, r.n)} |`,
+    );
+  const equivalent = results.filter((r) => r.status === "equivalent");
+  lines.push(
+    "",
+    `Equivalent (${equivalent.length}): ${equivalent.map((r) => `${r.id} (${r.why})`).join("; ") || "none"}.`,
+  );
+  const survivors = results.filter((r) => r.status !== "equivalent" && r.status !== "stillborn" && !r.fuzz.caught);
+  lines.push(
+    `Not caught by fuzz (${survivors.length}): ${survivors.map((r) => `${r.id} line ${r.line} ${r.operator}: ${r.after.startsWith("//") ? `\`${r.before}\` removed` : `\`${r.after}\``}${r.lockstep.caught ? " (lockstep run caught it)" : ""}`).join("; ") || "none"}.`,
+  );
+  const unshrunk = results.filter((r) => r.fuzz?.caught && r.fuzz.replay === undefined);
+  if (unshrunk.length > 0)
+    lines.push(
+      `Caught by fuzz without a replay (the campaign stopped on an error): ${unshrunk.map((r) => `${r.id} (${r.fuzz.why})`).join("; ")}.`,
+    );
+  if (notRun > 0)
+    lines.push(`Not run (--minutes passed before they started): ${notRun} of the ${sample} mutants sampled.`);
+  writeFileSync(resultsFile.replace(/\.json$/, ".md"), lines.join("\n") + "\n");
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+/**
+ * With --every K, every K-th mutant of each operator in a contract (the first of each always), so that a sample keeps
+ * the operators' mix: one index over the whole file would follow the file's order and skip a small operator's few.
+ */
+function sampleOf(mutants) {
+  const seen = new Map();
+  return mutants.filter((m) => {
+    const k = seen.get(m.operator) ?? 0;
+    seen.set(m.operator, k + 1);
+    return k % every === 0;
+  });
+}
+
+if (tableOnly) {
+  // The table again from mutation/results.json, with the equivalents named since by hand.
+  const saved = JSON.parse(readFileSync(resultsFile, "utf8"));
+  const results = saved.results.map((r) =>
+    EQUIVALENT[r.id] !== undefined ? { ...r, status: "equivalent", why: EQUIVALENT[r.id] } : r,
+  );
+  writeTable(results, saved.sample ?? results.length);
+  process.exit(0);
+}
+
+if (listOnly) {
+  // How many mutants each contract and operator gives (with --every, the sample), without building anything.
+  for (const target of TARGETS) {
+    if (only !== undefined && target.contract !== only) continue;
+    const all = mutantsOf(target, readFileSync(join(root, target.file), "utf8"));
+    const sample = sampleOf(all);
+    const by = new Map();
+    for (const m of sample) by.set(m.operator, (by.get(m.operator) ?? 0) + 1);
+    const counts = [...by].map(([o, n]) => `${o} ${n}`).join(", ");
+    process.stdout.write(`${target.contract}: ${sample.length} of ${all.length} (${counts})\n`);
+  }
+  process.exit(0);
 }
 
 // The working copy.
-const work = join(root, "mutation", "work");
+const work = join(root, "mutation", opt("work", "work"));
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 for (const entry of [
@@ -167,7 +290,7 @@ const say = (s) => process.stderr.write(s + "\n");
 say("building the unmutated contracts in the working copy...");
 let b = run(work, hh, ["build", "--quiet"], 600_000);
 if (b.code !== 0) throw new Error(`the unmutated build failed:\n${b.out}`);
-const original = Object.fromEntries(TARGETS.map((t) => [t.contract, bytecodeOf(work, t)]));
+const original = bytecodeOf(work);
 
 const LOCKSTEP = [
   ["sim", "run", "--scenario", "fees-and-rewards", "--out", "results"],
@@ -177,99 +300,109 @@ const FUZZ = [
   ["sim", "fuzz", "--scenario", "fees-and-rewards", "--runs", fuzzRuns, "--depth", fuzzDepth, "--out", "results"],
   ["sim", "fuzz", "--scenario", "boson-commerce", "--runs", fuzzRuns, "--depth", fuzzDepth, "--out", "results"],
 ];
-const caughtBy = (commands) => {
+/**
+ * The first command of `commands` that fails on the mutant, with the line that says why. A fuzz campaign that
+ * found a failure left its shrunk replay in its folder: it is kept as mutation/replays/<id>.json, with its length.
+ */
+const caughtBy = (commands, id) => {
   for (const c of commands) {
     const r = run(work, hh, c, 900_000);
-    if (r.code !== 0) {
-      const line =
-        r.out.split("\n").find((l) => /Failure in sequence|First divergence|Invariants: broken|error:/.test(l)) ??
-        `exit ${r.code}`;
-      return { caught: true, by: c.slice(0, 4).join(" "), why: line.slice(0, 300) };
+    if (r.code === 0) continue;
+    const lines = r.out.split("\n");
+    const line =
+      lines.find((l) => /Failure in sequence|First divergence|Invariants: broken|error:/.test(l)) ?? `exit ${r.code}`;
+    const caught = { caught: true, by: c.slice(0, 4).join(" "), exit: r.code, why: line.slice(0, 300) };
+    const folder = lines.find((l) => l.startsWith("Campaign folder: "))?.slice("Campaign folder: ".length);
+    if (folder !== undefined && existsSync(resolve(work, folder, "replay.json"))) {
+      const campaign = JSON.parse(readFileSync(resolve(work, folder, "campaign.json"), "utf8"));
+      mkdirSync(join(root, "mutation", "replays"), { recursive: true });
+      cpSync(resolve(work, folder, "replay.json"), join(root, "mutation", "replays", `${id}.json`));
+      return {
+        ...caught,
+        replay: `mutation/replays/${id}.json`,
+        foundAfterActions: campaign.failure.foundAfterActions,
+        shrunkTo: campaign.failure.shrunkTo,
+        failure: campaign.failure.failure,
+      };
     }
+    return caught;
   }
   return { caught: false };
 };
 
-const results = [];
+// With --ids, only those mutants run again, and their verdicts replace the ones in mutation/results.json.
+const previous =
+  ids !== undefined && existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, "utf8")).results : [];
+const results = [...previous];
+const record = (r) => {
+  const k = results.findIndex((x) => x.id === r.id);
+  if (k >= 0) results[k] = r;
+  else results.push(r);
+};
 let count = 0;
+const campaignStarted = Date.now();
+// The mutants to run, taken from the contracts in turn (one of each, then the next of each...), so that a run cut
+// short by --minutes still covers every contract and operator.
+const queues = [];
 for (const target of TARGETS) {
   if (only !== undefined && target.contract !== only) continue;
   const path = join(work, target.file);
   const text = readFileSync(path, "utf8");
-  const mutants = mutantsOf(target, text).filter((_, k) => k % every === 0);
-  for (const m of mutants) {
-    if (count >= limit) break;
-    count++;
-    writeFileSync(path, m.source);
-    const build = run(work, hh, ["build", "--quiet"], 600_000);
-    let verdict;
-    if (build.code !== 0) verdict = { status: "stillborn" };
-    else if (
-      bytecodeOf(work, target) === original[target.contract] &&
-      target.contract !== "FeeMath" &&
-      target.contract !== "EmissionMath"
-    ) {
-      verdict = { status: "equivalent", why: "same bytecode as the original" };
-    } else if (EQUIVALENT[m.id] !== undefined) verdict = { status: "equivalent", why: EQUIVALENT[m.id] };
-    else {
-      const lockstep = caughtBy(LOCKSTEP);
-      const fuzz = caughtBy(FUZZ);
-      verdict = { status: lockstep.caught || fuzz.caught ? "caught" : "missed", lockstep, fuzz };
-    }
-    writeFileSync(path, text);
-    const r = {
-      id: m.id,
-      mechanism: target.mechanism,
-      contract: target.contract,
-      operator: m.operator,
-      line: m.line,
-      before: m.before,
-      after: m.after,
-      ...verdict,
-    };
-    results.push(r);
-    say(
-      `${m.id} ${m.operator} line ${m.line}: ${r.status}${r.lockstep ? ` (lockstep ${r.lockstep.caught ? "caught" : "missed"}, fuzz ${r.fuzz.caught ? "caught" : "missed"})` : ""}`,
-    );
-    mkdirSync(join(root, "mutation"), { recursive: true });
-    writeFileSync(
-      join(root, "mutation", "results.json"),
-      JSON.stringify({ fuzzRuns, fuzzDepth, results }, null, 2) + "\n",
-    );
+  const all = mutantsOf(target, text);
+  const chosen = ids !== undefined ? all.filter((m) => ids.has(m.id)) : sampleOf(all);
+  queues.push(chosen.map((m) => ({ m, target, path, text })));
+}
+const order = [];
+for (let k = 0; queues.some((q) => k < q.length); k++) for (const q of queues) if (k < q.length) order.push(q[k]);
+for (const { m, target, path, text } of order) {
+  if (count >= limit || Date.now() - campaignStarted > minutes * 60_000) break;
+  count++;
+  const started = Date.now();
+  writeFileSync(path, m.source);
+  const build = run(work, hh, ["build", "--quiet"], 600_000);
+  let verdict;
+  if (build.code !== 0) verdict = { status: "stillborn" };
+  else if (bytecodeOf(work) === original) {
+    verdict = { status: "equivalent", why: "same bytecode as the original (metadata aside)" };
+  } else if (EQUIVALENT[m.id] !== undefined) verdict = { status: "equivalent", why: EQUIVALENT[m.id] };
+  else {
+    const lockstep = caughtBy(LOCKSTEP, m.id);
+    const fuzz = caughtBy(FUZZ, m.id);
+    verdict = { status: lockstep.caught || fuzz.caught ? "caught" : "missed", lockstep, fuzz };
   }
+  writeFileSync(path, text);
+  const r = {
+    id: m.id,
+    mechanism: target.mechanism,
+    contract: target.contract,
+    operator: m.operator,
+    line: m.line,
+    before: m.before,
+    after: m.after,
+    ...verdict,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+  record(r);
+  say(
+    `${m.id} ${m.operator} line ${m.line}: ${r.status}${r.lockstep ? ` (lockstep ${r.lockstep.caught ? "caught" : "missed"}, fuzz ${r.fuzz.caught ? `caught${r.fuzz.shrunkTo !== undefined ? `, shrunk to ${r.fuzz.shrunkTo}` : ""}` : "missed"})` : ""} in ${r.seconds}s`,
+  );
+  mkdirSync(join(root, "mutation"), { recursive: true });
+  writeFileSync(
+    resultsFile,
+    JSON.stringify(
+      {
+        fuzzRuns,
+        fuzzDepth,
+        every,
+        sample: order.length,
+        seconds: Math.round((Date.now() - campaignStarted) / 1000),
+        results,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
 }
 run(work, hh, ["build", "--quiet"], 600_000);
 
-// The table: per mechanism and operator, the share of non-equivalent, compiled mutants each check caught.
-const rows = new Map();
-for (const r of results) {
-  if (r.status === "stillborn" || r.status === "equivalent") continue;
-  for (const key of [`${r.mechanism} / ${r.operator}`, `${r.mechanism} / all`, `all / all`]) {
-    const row = rows.get(key) ?? { n: 0, lockstep: 0, fuzz: 0, either: 0 };
-    row.n++;
-    if (r.lockstep.caught) row.lockstep++;
-    if (r.fuzz.caught) row.fuzz++;
-    if (r.status === "caught") row.either++;
-    rows.set(key, row);
-  }
-}
-const pct = (a, n) => (n === 0 ? "-" : `${Math.round((100 * a) / n)}%`);
-const lines = [
-  "| mechanism / operator | mutants | lockstep run | fuzz campaign | either |",
-  "| --- | --- | --- | --- | --- |",
-];
-for (const [k, r] of [...rows].sort())
-  lines.push(`| ${k} | ${r.n} | ${pct(r.lockstep, r.n)} | ${pct(r.fuzz, r.n)} | ${pct(r.either, r.n)} |`);
-const equivalent = results.filter((r) => r.status === "equivalent");
-const stillborn = results.filter((r) => r.status === "stillborn").length;
-lines.push(
-  "",
-  `Equivalent (${equivalent.length}): ${equivalent.map((r) => `${r.id} (${r.why})`).join("; ") || "none"}. Stillborn (do not compile): ${stillborn}.`,
-);
-const missed = results.filter((r) => r.status === "missed");
-lines.push(
-  `Missed (${missed.length}): ${missed.map((r) => `${r.id} line ${r.line} ${r.operator}: \`${r.after}\``).join("; ") || "none"}.`,
-);
-writeFileSync(join(root, "mutation", "table.md"), lines.join("\n") + "\n");
-process.stdout.write(lines.join("\n") + "\n");
-execFileSync("true");
+writeTable(results, order.length);

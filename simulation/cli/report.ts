@@ -1,4 +1,4 @@
-/** `sim report`: the HTML report of a run or experiment folder. */
+/** `sim report`: the HTML report of a run, experiment or fuzz campaign folder. */
 import { UserError } from "../engine/errors.js";
 import { writeReport, type WriteReportReturnType } from "../analysis/report/writeReport.js";
 
@@ -30,7 +30,7 @@ export async function simReport(args: ReportArgs): Promise<number> {
 export async function report(args: ReportArgs): Promise<WriteReportReturnType> {
   if (args.in === undefined || args.in.trim() === "") {
     throw new UserError(
-      "Missing option --in: expected a run folder or an experiment folder, for example results/boson-commerce-1-0a7c687b.",
+      "Missing option --in: expected a run, experiment or fuzz campaign folder, for example results/boson-commerce-1-0a7c687b.",
     );
   }
   return writeReport({ in: args.in, ...(args.out !== undefined ? { out: args.out } : {}) });

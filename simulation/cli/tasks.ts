@@ -161,7 +161,7 @@ const exportTask = withOptions(
     "Export a run's or an experiment's results as Parquet or CSV (runs, steps, variables, actions)",
   ),
   [
-    ["in", "The run or experiment folder"],
+    ["in", "The run, experiment or fuzz campaign folder"],
     ["format", "parquet (default) or csv"],
   ],
 )
@@ -171,10 +171,10 @@ const exportTask = withOptions(
 const report = withOptions(
   task(
     ["sim", "report"],
-    "Write the HTML report of a run or experiment folder: one self-contained file, charts included",
+    "Write the HTML report of a run, experiment or fuzz campaign folder: one self-contained file, charts included",
   ),
   [
-    ["in", "The run or experiment folder"],
+    ["in", "The run, experiment or fuzz campaign folder"],
     ["out", "The HTML file to write (default <folder>/report.html)"],
   ],
 )

@@ -211,8 +211,9 @@ function variables(d: Deployed<SystemConfig>): Record<string, VariableBinding<Wo
       model: (w) => w.escrow.exchangeCountByState[i]!,
     };
   });
+  // Every dispute state, None included: an exchange counts as dispute state None from its commit until it is
+  // disputed, a counter the contract keeps like the others.
   DISPUTE_STATE_NAMES.forEach((n, i) => {
-    if (i === 0) return;
     v[`escrow.disputes.${lower(n)}`] = {
       chain: `escrow._disputeCountByState[${i}]`,
       model: (w) => w.escrow.disputeCountByState[i]!,
@@ -503,9 +504,9 @@ export function commerceMechanism<P>(
         const exchanges = names.filter((n) => n.startsWith("escrow.exchanges.")).reduce((s, n) => s + v(n), 0n);
         const disputes = names.filter((n) => n.startsWith("escrow.disputes.")).reduce((s, n) => s + v(n), 0n);
         const count = v("escrow.exchangeCount");
-        // Never-disputed exchanges count as dispute state None, which is not compared: at most the count.
+        // Every exchange is in one dispute state (None until it is disputed).
         return (
-          (exchanges === count && disputes <= count) ||
+          (exchanges === count && disputes === count) ||
           `${exchanges} exchanges counted by state and ${disputes} by dispute state, of ${count} exchanges`
         );
       },

@@ -81,7 +81,7 @@ describe("mechanisms: Lockstep's commerce system, declared through the SDK", fun
       if (n !== "None") getters[`escrow.exchanges.${lower(n)}`] = () => call("escrow", "exchangeCountByState", [i]);
     });
     DISPUTE_STATE_NAMES.forEach((n, i) => {
-      if (n !== "None") getters[`escrow.disputes.${lower(n)}`] = () => call("escrow", "disputeCountByState", [i]);
+      getters[`escrow.disputes.${lower(n)}`] = () => call("escrow", "disputeCountByState", [i]);
     });
     for (const rel of config.releases) {
       const wallet = releaseInstance(rel.name);

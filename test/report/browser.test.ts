@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { writeReport } from "../../simulation/analysis/report/writeReport.js";
-import { divergedRun, starterRun, starterSweep, sweepFolder } from "./fixtures.js";
+import { divergedRun, failedFuzz, starterRun, starterSweep, sweepFolder } from "./fixtures.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = resolve(import.meta.dirname, "..", "..", "test-artifacts");
@@ -266,6 +266,32 @@ describe("report: in headless Chromium", function () {
     expect(charts.total).to.be.greaterThan(5);
     expect(charts.empty).to.deep.equal([]);
     await page.screenshot({ path: join(ARTIFACTS, "report-sweep.png"), fullPage: true });
+    expect(problems).to.deep.equal([]);
+    await page.close();
+  });
+
+  it("browser: a fuzz campaign's report shows its coverage and its shrunk failure with no console error, and filters its tables", async function () {
+    const { dir } = await failedFuzz();
+    const { path } = await writeReport({ in: dir, out: join(dir, "browser.html") });
+    const { page, problems } = await open(path);
+    expect(await page.$$eval("nav.toc a", (as) => as.map((a) => a.textContent))).to.deep.equal([
+      "Campaign",
+      "Coverage",
+      "Failure",
+    ]);
+    // The failing Action's row: both outcomes shown, in the failure's tone.
+    const failing = await page.$$eval("#failure tbody tr", (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll("td.tone-bad")].map((td) => td.textContent)),
+    );
+    expect(failing[failing.length - 1]).to.deep.equal(["success", "revert Panic(17)"]);
+    // The functions table filters to one row.
+    const table = await page.$eval("#coverage table", (t) => t.id);
+    await page.fill(`input[data-filter="${table}"]`, "withdraw");
+    const shown = await page.$$eval(`#${table} tbody tr:not([hidden]) td:first-child`, (tds) =>
+      tds.map((td) => td.textContent),
+    );
+    expect(shown).to.deep.equal(["vault.withdraw"]);
+    await page.screenshot({ path: join(ARTIFACTS, "report-fuzz.png"), fullPage: true });
     expect(problems).to.deep.equal([]);
     await page.close();
   });

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hre from "hardhat";
 import { simSweep } from "../../simulation/cli/experiments/sweep.js";
+import { simFuzz, type FuzzArgs } from "../../simulation/cli/fuzz.js";
 import { simRun, type RunArgs } from "../../simulation/cli/run.js";
 import { capture } from "../helpers/capture.js";
 import { declarationsOf } from "../helpers/run.js";
@@ -67,6 +68,32 @@ export const STARTER = "./templates/starter/sim/starter/scenario.ts";
 
 /** The starter, 30 daily steps of five savers, model and chain agreeing. */
 export const starterRun = (): Promise<MadeRun> => runFolder("starter", { scenario: STARTER });
+
+const fuzzes = new Map<string, Promise<MadeRun>>();
+
+/** One fuzz campaign folder per distinct request (`sim fuzz` in this process), made on first use. */
+export function fuzzFolder(name: string, args: FuzzArgs): Promise<MadeRun> {
+  let made = fuzzes.get(name);
+  if (made === undefined) {
+    made = (async () => {
+      const out = join(ROOT, name);
+      const { value: code, stdout } = await capture(() => simFuzz(hre, { ...args, out }));
+      const dirs = readdirSync(out).filter((d) => !d.startsWith("."));
+      if (dirs.length !== 1) throw new Error(`expected one campaign folder in ${out}, found ${dirs.join(", ")}`);
+      return { dir: join(out, dirs[0]!), code, stdout, reported: false };
+    })();
+    fuzzes.set(name, made);
+  }
+  return made;
+}
+
+/** A clean campaign on the starter: 3 sequences of 40 Actions. */
+export const starterFuzz = (): Promise<MadeRun> =>
+  fuzzFolder("fuzz-starter", { scenario: STARTER, runs: "3", depth: "40" });
+
+/** A campaign on a starter whose model misses an overflow: found, and shrunk to the one deposit. */
+export const failedFuzz = (): Promise<MadeRun> =>
+  fuzzFolder("fuzz-overflow", { scenario: "./test/fixtures/scenarios/fuzzOverflow.ts", runs: "30", depth: "60" });
 
 const experiments = new Map<string, Promise<{ dir: string; stdout: string }>>();
 

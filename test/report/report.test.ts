@@ -193,12 +193,12 @@ describe("report: a run", function () {
     const cases: [Parameters<typeof simReport>[0], string][] = [
       [
         {},
-        "Missing option --in: expected a run folder or an experiment folder, for example results/boson-commerce-1-0a7c687b.",
+        "Missing option --in: expected a run, experiment or fuzz campaign folder, for example results/boson-commerce-1-0a7c687b.",
       ],
       [{ in: join(ROOT, "nope") }, `Invalid option --in = ${JSON.stringify(join(ROOT, "nope"))}: no such folder.`],
       [
         { in: empty },
-        `Invalid option --in = ${JSON.stringify(empty)}: expected a run folder (manifest.json and trace.csv) or an experiment folder (experiment.json or results.duckdb).`,
+        `Invalid option --in = ${JSON.stringify(empty)}: expected a run folder (manifest.json and trace.csv), an experiment folder (experiment.json or results.duckdb) or a fuzz campaign folder (campaign.json).`,
       ],
       [
         { in: run.dir, out: empty },

@@ -101,7 +101,7 @@ export interface Section {
 }
 
 export interface ReportPage {
-  readonly kind: "run" | "experiment";
+  readonly kind: "run" | "experiment" | "fuzz";
   readonly title: string;
   readonly subtitle: string;
   readonly status?: { readonly text: string; readonly tone: Tone };

@@ -8,13 +8,15 @@ import { dirname, join, resolve } from "node:path";
 import { UserError } from "../../engine/errors.js";
 import { describeUnwritable, fsReason, isFsError, OutputError, unwritableDir } from "../fileErrors.js";
 import { experimentReport, isExperimentFolder } from "./experimentReport.js";
+import { fuzzReport } from "./fuzzReport.js";
 import type { ReportPage } from "./page.js";
+import { isFuzzFolder, readFuzzFolder } from "./readFuzzFolder.js";
 import { isRunFolder, readRunFolder } from "./readRunFolder.js";
 import { renderHtml } from "./renderHtml.js";
 import { runReport } from "./runReport.js";
 
 export interface WriteReportParameters {
-  /** A run folder (manifest.json, trace.csv) or an experiment folder (experiment.json, results.duckdb). */
+  /** A run folder (manifest.json, trace.csv), an experiment folder (experiment.json, results.duckdb) or a fuzz campaign folder (campaign.json). */
   readonly in: string;
   /** The HTML file to write; default `<in>/report.html`. */
   readonly out?: string;
@@ -22,7 +24,7 @@ export interface WriteReportParameters {
 
 export interface WriteReportReturnType {
   readonly path: string;
-  readonly kind: "run" | "experiment";
+  readonly kind: ReportPage["kind"];
   readonly charts: number;
   readonly bytes: number;
 }
@@ -32,7 +34,7 @@ export async function writeReport(p: WriteReportParameters): Promise<WriteReport
   if (!existsSync(dir)) throw new UserError(`Invalid option --in = ${JSON.stringify(p.in)}: no such folder.`);
   if (!statSync(dir).isDirectory())
     throw new UserError(
-      `Invalid option --in = ${JSON.stringify(p.in)}: expected a run or experiment folder, not a file.`,
+      `Invalid option --in = ${JSON.stringify(p.in)}: expected a run, experiment or fuzz campaign folder, not a file.`,
     );
   // The output first: a report that cannot be written is refused before the folder is read.
   const out = resolve(p.out ?? join(dir, "report.html"));
@@ -49,9 +51,11 @@ export async function writeReport(p: WriteReportParameters): Promise<WriteReport
     page = runReport(readRunFolder(dir));
   } else if (isExperimentFolder(dir)) {
     page = await experimentReport(dir);
+  } else if (isFuzzFolder(dir)) {
+    page = fuzzReport(readFuzzFolder(dir));
   } else {
     throw new UserError(
-      `Invalid option --in = ${JSON.stringify(p.in)}: expected a run folder (manifest.json and trace.csv) or an experiment folder (experiment.json or results.duckdb).`,
+      `Invalid option --in = ${JSON.stringify(p.in)}: expected a run folder (manifest.json and trace.csv), an experiment folder (experiment.json or results.duckdb) or a fuzz campaign folder (campaign.json).`,
     );
   }
   const html = renderHtml({ ...page, generator: "Lockstep sim report" });
