@@ -647,6 +647,7 @@ export function voucherVariables(s: VoucherState): Record<string, bigint> {
     rewardsFeesCredited: s.rewardsFeesCredited,
     offerCount: s.offerCount,
     exchangeCount: s.exchangeCount,
+    vouchersOutstanding: vouchersOutstanding(s),
   };
   for (const name of EXCHANGE_STATE_NAMES) {
     vars[`exchangeCountByState.${name}`] = exchangeCountByState(s, ExchangeState[name]);
