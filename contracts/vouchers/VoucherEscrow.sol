@@ -750,10 +750,10 @@ contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger {
     // Internals
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @dev Vouchers only mint and burn; any transfer between accounts reverts.
+    /// @dev Vouchers only mint and burn (counted: `_countedUpdate`); any transfer between accounts reverts.
     function _update(address from, address to, uint256[] memory ids, uint256[] memory values) internal override {
         if (from != address(0) && to != address(0)) revert VoucherEscrowNonTransferable();
-        super._update(from, to, ids, values);
+        _countedUpdate(from, to, ids, values);
     }
 
     function _offer(uint256 offerId) private view returns (Offer storage) {
@@ -941,5 +941,27 @@ contract VoucherEscrow is ERC1155, ReentrancyGuard, IFundsLedger {
     /// it to the epoch of now. An interaction: called last, after every write and event of the collection.
     function _accrueFees(uint256 rewards) private {
         if (rewards != 0) _pointsSink.accrueFees(rewards);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // The voucher supply. Declared last, storage included, so that every line above keeps its number and every
+    // mutant of scripts/mutation.mjs its id (mutation/results.json names them).
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @dev vouchers minted and not yet burned, over every offer: the ERC-1155 supply (one per Committed exchange).
+    uint256 private _vouchersOutstanding;
+
+    /// @notice Vouchers minted and not yet burned, over every offer (one per exchange still Committed).
+    function vouchersOutstanding() external view returns (uint256) {
+        return _vouchersOutstanding;
+    }
+
+    /// @dev ERC1155's `_update`, then the voucher supply moved by its mints and burns.
+    function _countedUpdate(address from, address to, uint256[] memory ids, uint256[] memory values) private {
+        super._update(from, to, ids, values);
+        for (uint256 i = 0; i < values.length; ++i) {
+            if (from == address(0)) _vouchersOutstanding += values[i];
+            else _vouchersOutstanding -= values[i];
+        }
     }
 }

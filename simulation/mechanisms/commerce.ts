@@ -10,7 +10,7 @@ import { balanceOf } from "../model/erc20.js";
 import * as rewards from "../model/rewards.js";
 import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemAddresses, type SystemConfig } from "../model/system.js";
 import { toAddress, type Address } from "../model/types.js";
-import { availableFunds, DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES } from "../model/vouchers.js";
+import { availableFunds, DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES, vouchersOutstanding } from "../model/vouchers.js";
 import { createWorld, MODEL_CALLS, type World } from "../model/world.js";
 import type { ActionArgs, ActionBinding, Deadline, FuzzArgKind, ObservedCall } from "../sdk/mechanism.js";
 import { epochEndsAt } from "../model/rewards.js";
@@ -219,6 +219,12 @@ function variables(d: Deployed<SystemConfig>): Record<string, VariableBinding<Wo
       model: (w) => w.escrow.disputeCountByState[i]!,
     };
   });
+  // The vouchers' ERC-1155 supply (the contract counts its mints and burns; the model sums its balances): one
+  // variable, where balanceOf per account and offer would be one per pair.
+  v["escrow.vouchersOutstanding"] = {
+    chain: "escrow._vouchersOutstanding",
+    model: (w) => vouchersOutstanding(w.escrow),
+  };
   Object.assign(v, {
     "escrow.totalEncumbered": { chain: "escrow._totalEncumbered", model: (w: World) => w.escrow.totalEncumbered },
     "escrow.totalAvailable": { chain: "escrow._totalAvailable", model: (w: World) => w.escrow.totalAvailable },
@@ -314,6 +320,7 @@ const UNITS: Units = {
   "escrow.exchangeCount": { unit: "exchanges" },
   "escrow.exchanges.*": { unit: "exchanges" },
   "escrow.disputes.*": { unit: "disputes" },
+  "escrow.vouchersOutstanding": { unit: "vouchers" },
   "escrow.totalEncumbered": XUSD,
   "escrow.totalAvailable": XUSD,
   "escrow.protocolFeesCollected": XUSD,
@@ -510,6 +517,9 @@ export function commerceMechanism<P>(
           `${exchanges} exchanges counted by state and ${disputes} by dispute state, of ${count} exchanges`
         );
       },
+      "a voucher for every committed exchange": (v) =>
+        v("escrow.vouchersOutstanding") === v("escrow.exchanges.committed") ||
+        `${v("escrow.vouchersOutstanding")} vouchers outstanding for ${v("escrow.exchanges.committed")} committed exchanges`,
       "exchange-token balances sum to its total supply": (v, names) => {
         const sum = sumOf(v, names, "exchangeToken");
         const supply = v("exchangeToken.totalSupply");

@@ -585,6 +585,16 @@ export function balanceOf(s: VoucherState, account: Address, offerId: bigint): b
   return s.voucherBalances.get(account)?.get(offerId) ?? 0n;
 }
 
+/**
+ * Mirrors VoucherEscrow.vouchersOutstanding: vouchers minted and not yet burned, the sum of every ERC-1155 balance
+ * (taken from the balances, not kept as a counter, so that a mint or burn missing on either side shows).
+ */
+export function vouchersOutstanding(s: VoucherState): bigint {
+  let total = 0n;
+  for (const byOffer of s.voucherBalances.values()) for (const n of byOffer.values()) total += n;
+  return total;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Views
 // ---------------------------------------------------------------------------------------------------------------
@@ -637,6 +647,7 @@ export function voucherVariables(s: VoucherState): Record<string, bigint> {
     rewardsFeesCredited: s.rewardsFeesCredited,
     offerCount: s.offerCount,
     exchangeCount: s.exchangeCount,
+    vouchersOutstanding: vouchersOutstanding(s),
   };
   for (const name of EXCHANGE_STATE_NAMES) {
     vars[`exchangeCountByState.${name}`] = exchangeCountByState(s, ExchangeState[name]);

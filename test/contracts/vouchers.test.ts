@@ -354,6 +354,7 @@ describe("VoucherEscrow", () => {
       expect(await f.escrow.availableFunds(f.seller.address)).to.equal(10_000n - 300n);
       expect(await f.escrow.totalEncumbered()).to.equal(1_300n);
       expect(await f.escrow.balanceOf(f.buyer.address, 1n)).to.equal(1n);
+      expect(await f.escrow.vouchersOutstanding()).to.equal(1n);
       expect((await f.escrow.getOffer(1n)).quantityAvailable).to.equal(4n);
       const ex = await f.escrow.getExchange(1n);
       expect([ex.offerId, ex.buyer, ex.state, ex.disputeState, ex.validUntil]).to.deep.equal([
@@ -451,8 +452,10 @@ describe("VoucherEscrow", () => {
       await expect(f.escrow.connect(f.seller).cancelVoucher(f.id))
         .to.be.revertedWithCustomError(f.escrow, "VoucherEscrowNotBuyer")
         .withArgs(f.id, f.seller.address);
+      expect(await f.escrow.vouchersOutstanding()).to.equal(1n);
       await expect(f.escrow.connect(f.buyer).cancelVoucher(f.id)).to.emit(f.escrow, "VoucherCanceled").withArgs(f.id);
       expect(await f.escrow.balanceOf(f.buyer.address, 1n)).to.equal(0n);
+      expect(await f.escrow.vouchersOutstanding()).to.equal(0n);
       expect((await f.escrow.getExchange(f.id)).state).to.equal(S.Canceled);
       await expect(f.escrow.connect(f.buyer).cancelVoucher(f.id))
         .to.be.revertedWithCustomError(f.escrow, "VoucherEscrowInvalidState")

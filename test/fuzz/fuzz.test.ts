@@ -122,6 +122,21 @@ describe("fuzz", function () {
     expect(replayed.records.map((x) => x.chain.txHash)).to.deep.equal(f.records.map((x) => x.chain.txHash));
   });
 
+  it("sim fuzz: a voucher not burned on cancel or expiry (mutant VoucherEscrow-138, on the model's side) is caught on the voucher supply", async () => {
+    const r = await campaign(`${FIXTURES}/commerceKeptVoucher.ts`, 10, 200);
+    const f = r.failure!;
+    expect(f, "the kept voucher must be found").to.not.equal(undefined);
+    const failure = f.replay.failure!;
+    // Nothing else differs: the exchange is Canceled on both sides and no amount depends on the voucher.
+    expect(failure).to.include({ kind: "variable", variable: "escrow.vouchersOutstanding" });
+    if (failure.kind !== "variable") throw new Error("unreachable");
+    // The model kept the voucher the chain burned.
+    expect(BigInt(failure.model) - BigInt(failure.chain)).to.equal(1n);
+    const last = f.records[f.records.length - 1]!;
+    expect(["cancelVoucher", "expireVoucher"]).to.include(last.step.action.kind);
+    expect(last.model.ok && last.chain.ok).to.equal(true);
+  });
+
   it("sim fuzz --replay: reproduces a shrunk failure bit for bit (exit 1), and exports it as a mocha test", async () => {
     const r = await campaign(`${FIXTURES}/fuzzOverflow.ts`, 30, 60);
     const dir = mkdtempSync(join(tmpdir(), "lockstep-fuzz-"));

@@ -719,6 +719,7 @@ export async function chainVoucherVariables(sys: VoucherSystem): Promise<Record<
     ["rewardsFeesCredited", e.rewardsFeesCredited()],
     ["offerCount", e.offerCount()],
     ["exchangeCount", e.exchangeCount()],
+    ["vouchersOutstanding", e.vouchersOutstanding()],
   ];
   for (const name of V.EXCHANGE_STATE_NAMES) {
     entries.push([`exchangeCountByState.${name}`, e.exchangeCountByState(V.ExchangeState[name])]);

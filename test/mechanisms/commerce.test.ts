@@ -94,6 +94,21 @@ describe("mechanisms: Lockstep's commerce system, declared through the SDK", fun
       getters[`holdings.${instance}.funds`] = () => call("escrow", "availableFunds", [address]);
     }
     getters["rewards.emissionTotal"] = () => call("rewards", "emissionTotal");
+    // The contract's counter against its ERC-1155 balances: every account's vouchers of every offer.
+    getters["escrow.vouchersOutstanding"] = async () => {
+      const iface = r.iface(deployment.artifacts["escrow"]!);
+      const holders = [...accounts.map((x) => x.address), ...Object.values(a)];
+      let total = 0n;
+      for (let offerId = 1n; offerId <= (await call("escrow", "offerCount")); offerId++) {
+        const args = [holders, holders.map(() => offerId)];
+        const raw = await provider.request({
+          method: "eth_call",
+          params: [{ to: a["escrow"], data: iface.encodeFunctionData("balanceOfBatch", args) }, "latest"],
+        });
+        for (const n of iface.decodeFunctionResult("balanceOfBatch", raw as string)[0] as bigint[]) total += n;
+      }
+      return total;
+    };
     for (const who of accounts) {
       getters[`${who.id}.funds`] = () => call("escrow", "availableFunds", [who.address]);
       getters[`${who.id}.exchangeToken`] = () => call("exchangeToken", "balanceOf", [who.address]);
