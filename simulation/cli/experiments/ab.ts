@@ -7,8 +7,8 @@ import { planRuns, type RunTask } from "../../engine/plan.js";
 import { unitTable } from "../manifest.js";
 import { checkParams, optionError, parseAssignments } from "../prepare.js";
 import { commonInputs, experimentName, parseCommon, type Common, type ExperimentArgs } from "./options.js";
-import { recordedCounts, withExperiment, type Ended, type Experiment, type ExperimentPlan } from "./runner.js";
-import { completedFinals, describeAssignments, interruptedLine, shown, writeStepSummaries } from "./summaries.js";
+import { withExperiment, type Ended, type Experiment, type ExperimentPlan } from "./runner.js";
+import { describeAssignments, interruptedLine, runAndSummarize, shown } from "./summaries.js";
 
 export interface AbArgs extends ExperimentArgs {
   readonly a?: string | undefined;
@@ -83,14 +83,7 @@ async function abBody(
   arms: readonly Assignment[][],
   tasks: readonly RunTask[],
 ): Promise<Ended> {
-  const { store } = experiment;
-  const outcome = await experiment.runAll(tasks, "a/b: runs");
-  const counts = await recordedCounts(store);
-  let summaryRows: number | undefined;
-  if (experiment.allRecorded(tasks) && !experiment.stop())
-    summaryRows = await writeStepSummaries(store, () => experiment.stop());
-  const complete = summaryRows !== undefined;
-  const finals = await completedFinals(store);
+  const { outcome, counts, complete, summaryRows, finals } = await runAndSummarize(experiment, tasks, "a/b: runs");
   const amounts = unitTable(common.scenario);
   const bySeed = (subset: number) => new Map(finals.filter((f) => f.subset === subset).map((f) => [f.run, f.kpis]));
   const armA = bySeed(0);

@@ -10,6 +10,35 @@ import { readFinalKpis, type FinalKpis, type Store } from "../../analysis/store.
 import { encodeValue } from "../../analysis/values.js";
 import type { Assignment } from "../../engine/params.js";
 import { testPoint } from "../../engine/testHooks.js";
+import type { RunTask } from "../../engine/plan.js";
+import { recordedCounts, type Experiment, type RunsOutcome } from "./runner.js";
+
+/** What a sweep or an A/B test reports from, once its runs have been run. */
+export interface RunsSummarized {
+  readonly outcome: RunsOutcome;
+  readonly counts: { completed: number; failed: number };
+  /** Every run recorded and the step summaries written; else the experiment was stopped. */
+  readonly complete: boolean;
+  /** Rows written to `step_summaries` (undefined when not complete). */
+  readonly summaryRows: number | undefined;
+  readonly finals: FinalKpis[];
+}
+
+/** Runs the tasks not recorded yet; once every run is recorded and no stop came, writes the step summaries. */
+export async function runAndSummarize(
+  experiment: Experiment,
+  tasks: readonly RunTask[],
+  label: string,
+): Promise<RunsSummarized> {
+  const { store } = experiment;
+  const outcome = await experiment.runAll(tasks, label);
+  const counts = await recordedCounts(store);
+  const summaryRows =
+    experiment.allRecorded(tasks) && !experiment.stop()
+      ? await writeStepSummaries(store, () => experiment.stop())
+      : undefined;
+  return { outcome, counts, complete: summaryRows !== undefined, summaryRows, finals: await completedFinals(store) };
+}
 
 /**
  * Monte Carlo summaries per KPI per step (mean, sd, p5, p50, p95 across completed runs: `steps` holds no row of a

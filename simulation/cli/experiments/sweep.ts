@@ -5,15 +5,8 @@ import { expandGrid, parseGridAxis, planRuns, type GridAxis, type RunTask } from
 import { unitTable } from "../manifest.js";
 import { checkParams, splitAssignments } from "../prepare.js";
 import { commonInputs, experimentName, parseCommon, type Common, type ExperimentArgs } from "./options.js";
-import { recordedCounts, withExperiment, type Ended, type Experiment, type ExperimentPlan } from "./runner.js";
-import {
-  completedFinals,
-  describeAssignments,
-  finalSummaries,
-  interruptedLine,
-  shown,
-  writeStepSummaries,
-} from "./summaries.js";
+import { withExperiment, type Ended, type Experiment, type ExperimentPlan } from "./runner.js";
+import { describeAssignments, finalSummaries, interruptedLine, runAndSummarize, shown } from "./summaries.js";
 
 export interface SweepArgs extends ExperimentArgs {
   readonly grid?: string | undefined;
@@ -109,14 +102,7 @@ async function sweepBody(
   tasks: readonly RunTask[],
   commonSeeds: boolean,
 ): Promise<Ended> {
-  const { store } = experiment;
-  const outcome = await experiment.runAll(tasks, "sweep: runs");
-  const counts = await recordedCounts(store);
-  let summaryRows: number | undefined;
-  if (experiment.allRecorded(tasks) && !experiment.stop())
-    summaryRows = await writeStepSummaries(store, () => experiment.stop());
-  const complete = summaryRows !== undefined;
-  const finals = await completedFinals(store);
+  const { outcome, counts, complete, summaryRows, finals } = await runAndSummarize(experiment, tasks, "sweep: runs");
   const summary = finalSummaries(finals, subsets.length);
   const amounts = unitTable(common.scenario);
   const print = [
