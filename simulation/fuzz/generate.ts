@@ -23,6 +23,12 @@ const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 const STRIKE_KINDS = 6;
 /** Fresh candidates tried on the model for one probed Action. */
 const PROBES = 8;
+/** Kinds a pursuit tries, donors (argument sets) per kind, and senders per donor: at most 4 x 4 x 10 model probes. */
+const PURSUE_KINDS = 1_000;
+const PURSUE_DONORS = 4;
+const PURSUE_SENDERS = 10;
+/** Steps looked back for the accounts that acted on an id. */
+const ACTOR_LOOKBACK = 64;
 /** Deadlines further than this from now are not jumped to: a chain's clock cannot go to 2^255. */
 const HORIZON_SECONDS = 10n * 365n * 86_400n;
 
@@ -48,6 +54,8 @@ export function createGenerator(spec: GeneratorSpec): Generator {
   const rng = createRng({ seed: spec.seed, scenario: scenario.name, stream: `fuzz/${spec.index}` });
   const clock: Clock = createClock(session.startTime, scenario.stepSeconds(params as never), scenario.substeps);
   const stepSeconds = BigInt(clock.stepSeconds);
+  /** What counts as near for a deadline: a substep of the scenario's clock (a step where it has one substep). */
+  const nearSeconds = clock.stepSeconds / Math.max(1, clock.substeps.length);
   const byId = new Map(session.accounts.map((a) => [a.id, a]));
   const instances = Object.values(session.deployment.addresses);
   const history: FuzzStep[] = [];
@@ -119,10 +127,18 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     }
     return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   };
-  /** One of them, the nearest most often: a far one (a vesting's end) skips everything before it. */
+  /**
+   * One of them, weighted by nearness (1 / (1 + substeps away)^2): a far one (a vesting's end, years on) skips
+   * everything before it and ends every voucher in flight, so it is jumped to now and then, not as often as the
+   * end of a dispute period a few days on. Undefined (no jump) as often as a deadline due now would be picked.
+   */
   const pickDeadline = (run: FuzzRun) => {
     const near = deadlinesOf(run);
-    return near.length === 0 ? undefined : near[Math.floor(near.length * rng.next() ** 2)]!;
+    if (near.length === 0) return undefined;
+    const now = run.time;
+    // The last weight is none at all (as a deadline now would weigh): a far one alone is seldom jumped to.
+    const i = rng.weighted([...near.map((d) => 1 / (1 + Number(d.at - now) / nearSeconds) ** 2), 1]);
+    return near[i];
   };
 
   const pickTime = (run: FuzzRun): bigint => {
@@ -153,12 +169,19 @@ export function createGenerator(spec: GeneratorSpec): Generator {
       .filter(([, ids]) => Object.values(d.args).some((v) => typeof v === "bigint" && ids.includes(v)))
       .map(([id]) => byId.get(id))
       .filter((a): a is Account => a !== undefined);
+    // Who acted on what it concerns last (the buyer who redeemed the exchange): the one a boundary is for.
+    const actors = actorsOn(run, d.args);
     const out: FuzzStep[] = [];
     // Up to six of those kinds, each once, in a random order.
     const order = kinds.map((k) => ({ k, key: rng.next() })).sort((a, b) => a.key - b.key);
     for (const { k: kind } of order.slice(0, STRIKE_KINDS)) {
+      const x = rng.next();
       const sender =
-        owners.length > 0 && rng.chance(0.5) ? owners[rng.int(0, owners.length - 1)]! : pickSender(kind.kind, run);
+        actors.length > 0 && x < 0.4
+          ? actors[rng.int(0, Math.min(actors.length, 2) - 1)]!
+          : owners.length > 0 && x < 0.7
+            ? owners[rng.int(0, owners.length - 1)]!
+            : pickSender(kind.kind, run);
       out.push(step(kind.kind, sender, argsFor(kind, run, sender, d.args), d.at));
     }
     return out;
@@ -191,6 +214,7 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     return accounts[rng.int(0, accounts.length - 1)]!;
   };
 
+  const constants = session.constants;
   const errorNumbers: bigint[] = [];
   let named_ = 0;
   const uintValue = (bits: number, name: string, run: FuzzRun, sender: Account): bigint => {
@@ -214,6 +238,7 @@ export function createGenerator(spec: GeneratorSpec): Generator {
       4,
       own !== undefined ? 5 : 0,
       errorNumbers.length > 0 ? 3 : 0,
+      constants.length > 0 ? 2 : 0,
     ]);
     switch (pick) {
       case 0:
@@ -244,6 +269,9 @@ export function createGenerator(spec: GeneratorSpec): Generator {
         return own![rng.int(0, own!.length - 1)]!;
       case 7:
         return nudge(errorNumbers[rng.int(0, errorNumbers.length - 1)]!);
+      case 8:
+        // A number of the deployed code or of the configuration (a bound), or one off either way.
+        return nudge(constants[rng.int(0, constants.length - 1)]!);
       default: {
         // An id that exists, or the next: up to one past a count the model holds now (any small value).
         const counts: bigint[] = [];
@@ -289,11 +317,14 @@ export function createGenerator(spec: GeneratorSpec): Generator {
   // Kinds that have succeeded less in this sequence come first: a dispute's later calls get tried once it is open.
   const succeeded = new Map<string, number>();
   let counted = 0;
-  const rarest = (run: FuzzRun, among: readonly KindSpec[]): KindSpec => {
+  const countSuccesses = (run: FuzzRun): void => {
     for (; counted < run.records.length; counted++) {
       const r = run.records[counted]!;
       if (r.model.ok) succeeded.set(r.step.action.kind, (succeeded.get(r.step.action.kind) ?? 0) + 1);
     }
+  };
+  const rarest = (run: FuzzRun, among: readonly KindSpec[]): KindSpec => {
+    countSuccesses(run);
     return among[rng.weighted(among.map((k) => 1 / (1 + (succeeded.get(k.kind) ?? 0))))]!;
   };
 
@@ -328,6 +359,77 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     for (let i = history.length - 1; i >= 0 && ok.length < 24; i--)
       if (run.records[i]?.model.ok === true) ok.push(history[i]!);
     return ok.length === 0 ? undefined : ok[Math.floor(ok.length * rng.next() ** 2)];
+  };
+
+  /**
+   * The accounts that last acted, successfully, on one of `args`' values (the buyer who redeemed exchange 7 is the
+   * one who may dispute it), most recent first.
+   */
+  const actorsOn = (run: FuzzRun, args: Action["args"]): Account[] => {
+    const out: Account[] = [];
+    const ids = Object.entries(args).filter(([, v]) => typeof v === "bigint");
+    if (ids.length === 0) return out;
+    for (let i = history.length - 1; i >= 0 && i >= history.length - ACTOR_LOOKBACK; i--) {
+      const h = history[i]!;
+      if (run.records[i]?.model.ok !== true) continue;
+      if (!ids.some(([n, v]) => h.action.args[n] === v)) continue;
+      const a = byId.get(h.action.agent);
+      if (a !== undefined && !out.includes(a)) out.push(a);
+    }
+    return out;
+  };
+
+  /** Senders to try for a call on `args`, likeliest first: who acted on them, the donor's, accounts named, anyone. */
+  const sendersFor = (run: FuzzRun, args: Action["args"], donor: FuzzStep | undefined): Account[] => {
+    const out: Account[] = [];
+    const add = (a: Account | undefined): void => {
+      if (a !== undefined && !out.includes(a)) out.push(a);
+    };
+    for (const a of actorsOn(run, args)) add(a);
+    if (donor !== undefined) add(byId.get(donor.action.agent));
+    for (const v of Object.values(args)) if (typeof v === "string") add(byAddress.get(v.toLowerCase()));
+    for (const a of named) if (out.length < PURSUE_SENDERS) add(a);
+    while (out.length < PURSUE_SENDERS && out.length < session.accounts.length) add(pickSender());
+    return out.slice(0, PURSUE_SENDERS);
+  };
+
+  /**
+   * Coverage pursued on the model: the kinds that have succeeded least in this sequence (never first), each tried
+   * on the arguments of recent successes that share its argument names (each a different donor: another exchange),
+   * the rest drawn, by the senders likeliest to be allowed; the first call the model accepts is sent (it then holds
+   * it applied). Escalated disputes and their endings lie several accepted calls deep: a uniform draw seldom walks
+   * there, a search on the model (which costs microseconds a call) does, and the chain then checks every step.
+   */
+  const pursue = (run: FuzzRun, time: bigint): FuzzStep | undefined => {
+    countSuccesses(run);
+    const weights = vocabulary.kinds.map((k) => 1 / (1 + (succeeded.get(k.kind) ?? 0)) ** 3);
+    for (let n = 0; n < PURSUE_KINDS; n++) {
+      const i = rng.weighted(weights);
+      if (i < 0) break;
+      weights[i] = 0;
+      const kind = vocabulary.kinds[i]!;
+      const names = kind.args.map(([a]) => a);
+      const donors: FuzzStep[] = [];
+      const keys = new Set<string>();
+      for (let h = history.length - 1; h >= 0 && donors.length < PURSUE_DONORS; h--) {
+        const d = history[h]!;
+        if (run.records[h]?.model.ok !== true || !names.some((a) => d.action.args[a] !== undefined)) continue;
+        const key = names.map((a) => String(d.action.args[a])).join(",");
+        if (keys.has(key)) continue;
+        keys.add(key);
+        donors.push(d);
+      }
+      for (let attempt = 0; attempt < Math.max(1, donors.length); attempt++) {
+        const donor = donors[attempt];
+        const given: Record<string, ActionArg> = {};
+        if (donor !== undefined) for (const a of names) if (donor.action.args[a] !== undefined) given[a] = donor.action.args[a];
+        for (const sender of sendersFor(run, given, donor)) {
+          const candidate = step(kind.kind, sender, argsFor(kind, run, sender, given), time);
+          if (run.probe(candidate)) return candidate;
+        }
+      }
+    }
+    return undefined;
   };
 
   /** A kind that shares an argument name with `base`, on `base`'s values, by `base`'s sender mostly. */
@@ -377,12 +479,14 @@ export function createGenerator(spec: GeneratorSpec): Generator {
       } else {
         const time = pickTime(run);
         const x = rng.next();
-        if (history.length > 0 && x < 0.25) out = [echo(run, time)];
-        else if (x < 0.8) {
+        let pursued: FuzzStep | undefined;
+        if (history.length > 0 && x < 0.15) out = [echo(run, time)];
+        else if (x < 0.6 && (pursued = pursue(run, time)) !== undefined) out = [pursued];
+        else if (x < 0.85) {
           // Probed: of a few candidates, the first the model accepts (it then holds it applied), else the last.
           // Either follow-ups of one recent success (every kind on its ids, by its sender mostly), or fresh
           // Actions of one kind (other donors, other senders).
-          const base = x < 0.6 ? recentSuccess(run) : undefined;
+          const base = x < 0.72 ? recentSuccess(run) : undefined;
           const kind = base === undefined ? rarest(run, vocabulary.kinds) : undefined;
           const next = (): FuzzStep => (base !== undefined ? followUp(run, time, base) : fresh(run, time, kind));
           let candidate = next();
@@ -390,6 +494,10 @@ export function createGenerator(spec: GeneratorSpec): Generator {
           for (let k = 0; k < PROBES && !rng.chance(0.1) && !run.probe(candidate); k++) candidate = next();
           out = [candidate];
         } else out = [fresh(run, time)];
+      }
+      if (process.env["FUZZ_DEBUG"] && run.records.length > 0) {
+        const r = run.records[run.records.length - 1]!;
+        process.stderr.write(`${spec.index} ${r.step.time} ${r.step.action.agent} ${r.step.action.kind} ${JSON.stringify(r.step.action.args, (_k, v) => (typeof v === "bigint" ? v.toString() : v))} ${r.model.ok ? "ok" : r.model.error?.name}\n`);
       }
       for (const s of out) {
         history.push(s);

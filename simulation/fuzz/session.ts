@@ -28,6 +28,7 @@ import type { LoadedScenario } from "../scenarios/load.js";
 import type { Address, Deployed } from "../sdk/mechanism.js";
 import { variableSet } from "../sdk/modelBackend.js";
 import { deployedOf, runConfig, type Deployment } from "../sdk/resolve.js";
+import { bytecodeConstants, configConstants, dictionary } from "./dictionary.js";
 import { cover, type Coverage, type Failure, type FuzzStep, type StepRecord } from "./types.js";
 
 /** The accounts that act in a fuzz campaign besides the scenario's agents: they own nothing and may do anything. */
@@ -82,6 +83,11 @@ export interface FuzzSession {
   readonly deployed: Deployed<unknown>;
   /** Every account's and deployed instance's address (lower case) and its name: for printing a sequence. */
   readonly names: ReadonlyMap<string, string>;
+  /**
+   * The numbers of the deployed code (its PUSH constants) and of the configuration, sorted: bounds to try
+   * arguments on (see dictionary.ts).
+   */
+  readonly constants: readonly bigint[];
   /** `instance.function` of an Action: what coverage counts. */
   callOf(step: FuzzStep): string;
   /** Starts a sequence from the deployed state, counting outcomes into `coverage` when given. */
@@ -119,6 +125,10 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
   } catch {
     strictTime = true;
   }
+  const codes = await Promise.all(
+    Object.values(deployment.addresses).map((a) => rpc<string>(provider, "eth_getCode", [a, "latest"])),
+  );
+  const constants = dictionary(configConstants(config), ...codes.map(bytecodeConstants));
   let snapshot = await rpc<string>(provider, "evm_snapshot");
   const comparisons = comparisonsOf(scenario, deployed, accounts);
   const invariants = scenario.mechanisms.invariants ?? {};
@@ -140,6 +150,7 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
     scenario,
     params,
     names,
+    constants,
     accounts,
     keys,
     startTime,

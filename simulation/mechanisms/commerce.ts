@@ -147,6 +147,8 @@ const CALLS: Readonly<
   decideDispute: { contract: "escrow", fn: "decideDispute" },
   refuseEscalatedDispute: { contract: "escrow", fn: "refuseEscalatedDispute" },
   expireEscalatedDispute: { contract: "escrow", fn: "expireEscalatedDispute" },
+  // Set once, by the deployment (to the escrow): in the vocabulary so that `sim fuzz` tries it again, by anyone.
+  setPointsSource: { contract: "rewards", fn: "setPointsSource" },
   closeEpoch: { contract: "rewards", fn: "closeEpoch" },
   claim: { contract: "rewards", fn: "claim" },
   release: {
@@ -376,7 +378,7 @@ const ACTION_GROUPS: Readonly<Record<string, readonly string[]>> = {
   "rewards and vesting": ["claim", "closeEpoch", "release"],
   funds: ["depositFunds", "withdrawFunds"],
   "onboarding and listing": ["mint", "approve", "registerSeller", "createOffer"],
-  governance: ["setFeeBps", "setEcoBps"],
+  governance: ["setFeeBps", "setEcoBps", "setPointsSource"],
 };
 
 /** The report's chart groups of global variables beyond the contracts' own (`escrow.*`, `rewards.*`, ...). */

@@ -196,6 +196,7 @@ export const MODEL_CALLS: Readonly<Record<string, ModelCall>> = {
   refuseEscalatedDispute: byExchange(vouchers.refuseEscalatedDispute),
   expireEscalatedDispute: byExchange(vouchers.expireEscalatedDispute),
   // Rewards
+  setPointsSource: (w, env, a) => rewards.setPointsSource(w.rewards, env, addressArg(a, "source")),
   closeEpoch: (w, env) => rewards.closeEpoch(w.rewards, env),
   claim: (w, env) => rewards.claim(w.rewards, env),
   // Releases
