@@ -296,9 +296,26 @@ const LOCKSTEP = [
   ["sim", "run", "--scenario", "fees-and-rewards", "--out", "results"],
   ["sim", "run", "--scenario", "boson-commerce", "--steps", "24", "--out", "results"],
 ];
+// The fuzz campaigns: both scenarios as they are, and fees-and-rewards on a linear emission schedule (its default is
+// the halving one, and boson-commerce's linear schedule has no cliff: a mutant of the linear schedule's cliff would
+// otherwise be deployed by nothing). Each has the same budget.
 const FUZZ = [
   ["sim", "fuzz", "--scenario", "fees-and-rewards", "--runs", fuzzRuns, "--depth", fuzzDepth, "--out", "results"],
   ["sim", "fuzz", "--scenario", "boson-commerce", "--runs", fuzzRuns, "--depth", fuzzDepth, "--out", "results"],
+  [
+    "sim",
+    "fuzz",
+    "--scenario",
+    "fees-and-rewards",
+    "--set",
+    "rewards.durationEpochs=24 rewards.halvingEpochs=0",
+    "--runs",
+    fuzzRuns,
+    "--depth",
+    fuzzDepth,
+    "--out",
+    "results",
+  ],
 ];
 /**
  * The first command of `commands` that fails on the mutant, with the line that says why. A fuzz campaign that

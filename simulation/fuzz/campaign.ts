@@ -6,6 +6,8 @@
 import { ErrorFragment } from "ethers";
 import type { AgentSpec, ChainTarget } from "../engine/types.js";
 import type { LoadedScenario } from "../scenarios/load.js";
+import { createRng } from "../engine/rng.js";
+import { createCorpus } from "./corpus.js";
 import { createGenerator } from "./generate.js";
 import { REPLAY_FORMAT, REPLAY_VERSION, storeSteps, type ReplayFile } from "./replayFile.js";
 import { openFuzzSession, OUTSIDERS, type FuzzSession } from "./session.js";
@@ -79,26 +81,34 @@ export async function runCampaign(spec: CampaignSpec): Promise<CampaignResult> {
   let sequences = 0;
   let actions = 0;
   let found: { sequence: number; steps: FuzzStep[]; failure: Failure } | undefined;
+  const corpus = createCorpus(spec.depth);
+  const campaignSuccesses = new Map<string, number>();
   while (sequences < runs && performance.now() < deadline && found === undefined) {
     const index = sequences;
-    const generator = createGenerator({ session, vocabulary, seed, index, steps: spec.steps });
+    const generator = createGenerator({ session, vocabulary, seed, index, steps: spec.steps, campaignSuccesses });
     const run = await session.start(coverage);
     const steps: FuzzStep[] = [];
+    const send = async (step: FuzzStep): Promise<boolean> => {
+      steps.push(step);
+      actions++;
+      const failure = await run.apply(step);
+      corpus.observe(session, run, steps);
+      const r = run.records[run.records.length - 1];
+      if (r?.model.ok === true) campaignSuccesses.set(step.action.kind, (campaignSuccesses.get(step.action.kind) ?? 0) + 1);
+      if (failure !== undefined) found = { sequence: index, steps, failure };
+      return failure === undefined;
+    };
+    // Half the sequences after the first go on from a state an earlier one reached first (its prefix, replayed).
+    const prefix = corpus.pick(createRng({ seed, scenario: scenario.name, stream: `fuzz/${index}/corpus` }));
+    for (const step of prefix) if (!(await send(step))) break;
+    generator.adopt(steps);
     let idle = 0;
-    while (steps.length < spec.depth && idle < 8) {
+    while (found === undefined && steps.length < spec.depth && idle < 8) {
       const batch = generator.next(run);
       idle = batch.length === 0 ? idle + 1 : 0;
       for (const step of batch) {
-        if (steps.length >= spec.depth) break;
-        steps.push(step);
-        actions++;
-        const failure = await run.apply(step);
-        if (failure !== undefined) {
-          found = { sequence: index, steps, failure };
-          break;
-        }
+        if (steps.length >= spec.depth || !(await send(step))) break;
       }
-      if (found !== undefined) break;
     }
     sequences++;
     spec.onSequence?.(sequences, actions);

@@ -22,7 +22,7 @@ export function bytecodeConstants(code: string): bigint[] {
     if (cbor * 2 + 4 <= hex.length) hex = hex.slice(0, hex.length - cbor * 2 - 4);
   }
   const out = new Set<bigint>();
-  for (let i = 0; i + 2 <= hex.length; ) {
+  for (let i = 0; i + 2 <= hex.length;) {
     const op = parseInt(hex.slice(i, i + 2), 16);
     i += 2;
     if (op >= 0x60 && op <= 0x7f) {

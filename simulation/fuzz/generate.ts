@@ -13,20 +13,19 @@
 import { createClock, type Clock } from "../engine/clock.js";
 import { deterministic } from "../engine/determinism.js";
 import { createRng, type Rng } from "../engine/rng.js";
-import type { Account, Action, ActionArg, AgentContext, Tick } from "../engine/types.js";
+import type { Account, Action, ActionArg, AgentContext, Outcome, Tick } from "../engine/types.js";
 import type { FuzzRun, FuzzSession } from "./session.js";
 import type { FuzzStep } from "./types.js";
 import type { ArgKind, KindSpec, Vocabulary } from "./vocabulary.js";
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
-/** Kinds called in one strike at a deadline. */
-const STRIKE_KINDS = 6;
+/** Kinds called, at most, in one strike at a deadline. */
+const STRIKE_KINDS = 16;
 /** Fresh candidates tried on the model for one probed Action. */
 const PROBES = 8;
-/** Kinds a pursuit tries, donors (argument sets) per kind, and senders per donor: at most 4 x 4 x 10 model probes. */
-const PURSUE_KINDS = 1_000;
+/** Donors (argument sets) a pursuit tries per kind, and senders per donor. */
 const PURSUE_DONORS = 4;
-const PURSUE_SENDERS = 10;
+const PURSUE_SENDERS = 8;
 /** Steps looked back for the accounts that acted on an id. */
 const ACTOR_LOOKBACK = 64;
 /** Deadlines further than this from now are not jumped to: a chain's clock cannot go to 2^255. */
@@ -40,11 +39,15 @@ export interface GeneratorSpec {
   readonly index: number;
   /** Steps of the scenario whose substeps the agents act in (their population is the campaign's accounts). */
   readonly steps: number;
+  /** How often each kind has succeeded on the model in the campaign's earlier sequences. */
+  readonly campaignSuccesses?: ReadonlyMap<string, number>;
 }
 
 export interface Generator {
   /** The next Actions to send, given the state the sequence has reached: one, or an agents' round. */
   next(run: FuzzRun): FuzzStep[];
+  /** Steps sent before the generator's own (a corpus entry's prefix, replayed): its donors and ids from now on. */
+  adopt(steps: readonly FuzzStep[]): void;
 }
 
 export function createGenerator(spec: GeneratorSpec): Generator {
@@ -115,15 +118,21 @@ export function createGenerator(spec: GeneratorSpec): Generator {
   };
 
   /** The deadlines the model knows now, in the future and within reach, nearest first, each with what it concerns. */
-  const deadlinesOf = (run: FuzzRun): { at: bigint; args: Action["args"] }[] => {
+  const deadlinesOf = (run: FuzzRun): { at: bigint; args: Action["args"]; weight: number }[] => {
     if (definition.deadlines === undefined) return [];
     const now = run.time;
     const known = deterministic(`${where}: its deadlines`, () => definition.deadlines!(run.world as never, deployed));
-    const out: { at: bigint; args: Action["args"] }[] = [];
+    const out: { at: bigint; args: Action["args"]; weight: number }[] = [];
     for (const d of known) {
       const at = typeof d === "bigint" ? d : d.at;
       const args = typeof d === "bigint" ? {} : (d.args ?? {});
-      for (const t of [at - 1n, at, at + 1n]) if (t >= now && t <= now + HORIZON_SECONDS) out.push({ at: t, args });
+      // The second itself as often as the two either side of it together.
+      for (const [t, weight] of [
+        [at - 1n, 1],
+        [at, 2],
+        [at + 1n, 1],
+      ] as const)
+        if (t >= now && t <= now + HORIZON_SECONDS) out.push({ at: t, args, weight });
     }
     return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   };
@@ -137,7 +146,7 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     if (near.length === 0) return undefined;
     const now = run.time;
     // The last weight is none at all (as a deadline now would weigh): a far one alone is seldom jumped to.
-    const i = rng.weighted([...near.map((d) => 1 / (1 + Number(d.at - now) / nearSeconds) ** 2), 1]);
+    const i = rng.weighted([...near.map((d) => d.weight / (1 + Number(d.at - now) / nearSeconds) ** 2), 2]);
     return near[i];
   };
 
@@ -155,36 +164,46 @@ export function createGenerator(spec: GeneratorSpec): Generator {
   };
 
   /**
-   * A strike at a deadline: at its second (or one either side), a few calls of the kinds that take what it
-   * concerns (every call on that exchange), by its creator or anyone. Not probed: a call the model refuses
-   * at the boundary is the one to send.
+   * A strike at a deadline: at its second (or one either side), every kind that takes what it concerns (every call
+   * on that exchange), in a random order, one call a step: planned here, each sent by `strikeStep` on the state the
+   * calls before it left.
    */
-  const strike = (run: FuzzRun): FuzzStep[] => {
+  let plan: { readonly kind: KindSpec; readonly args: Action["args"]; readonly time: bigint }[] = [];
+  const strike = (run: FuzzRun): boolean => {
     const d = pickDeadline(run);
-    if (d === undefined) return [];
+    if (d === undefined) return false;
     const names = Object.keys(d.args);
-    const kinds = vocabulary.kinds.filter((k) => names.every((n) => k.args.some(([a]) => a === n)));
-    if (kinds.length === 0) return [];
+    // The kinds that take what it concerns; at a deadline that names nothing (an epoch's end), those that take nothing.
+    const kinds = vocabulary.kinds.filter((k) =>
+      names.length === 0 ? k.args.length === 0 : names.every((n) => k.args.some(([a]) => a === n)),
+    );
+    const order = kinds.map((k) => ({ k, key: rng.next() })).sort((a, b) => a.key - b.key);
+    plan = order.slice(0, STRIKE_KINDS).map(({ k }) => ({ kind: k, args: d.args, time: d.at }));
+    return plan.length > 0;
+  };
+  /**
+   * The next call of a strike. Its sender: the first the model accepts at that second, among those who acted on what
+   * it concerns, who created it, and anyone (a boundary a contract gets wrong by refusing is caught so); but a
+   * refused one now and then, and when none is accepted (a boundary it gets wrong by accepting is caught so).
+   */
+  const strikeStep = (run: FuzzRun): FuzzStep => {
+    const { kind, args, time } = plan.shift()!;
     const owners = [...run.created]
-      .filter(([, ids]) => Object.values(d.args).some((v) => typeof v === "bigint" && ids.includes(v)))
+      .filter(([, ids]) => Object.values(args).some((v) => typeof v === "bigint" && ids.includes(v)))
       .map(([id]) => byId.get(id))
       .filter((a): a is Account => a !== undefined);
-    // Who acted on what it concerns last (the buyer who redeemed the exchange): the one a boundary is for.
-    const actors = actorsOn(run, d.args);
-    const out: FuzzStep[] = [];
-    // Up to six of those kinds, each once, in a random order.
-    const order = kinds.map((k) => ({ k, key: rng.next() })).sort((a, b) => a.key - b.key);
-    for (const { k: kind } of order.slice(0, STRIKE_KINDS)) {
-      const x = rng.next();
-      const sender =
-        actors.length > 0 && x < 0.4
-          ? actors[rng.int(0, Math.min(actors.length, 2) - 1)]!
-          : owners.length > 0 && x < 0.7
-            ? owners[rng.int(0, owners.length - 1)]!
-            : pickSender(kind.kind, run);
-      out.push(step(kind.kind, sender, argsFor(kind, run, sender, d.args), d.at));
+    const senders: Account[] = [];
+    for (const a of [...actorsOn(run, args).slice(0, 2), ...owners.slice(0, 2), pickSender(kind.kind, run), pickSender()])
+      if (!senders.includes(a)) senders.push(a);
+    const order = senders.map((a) => ({ a, key: rng.next() })).sort((x, y) => x.key - y.key);
+    const at = time < run.time ? run.time : time;
+    for (const { a } of order) {
+      const candidate = step(kind.kind, a, argsFor(kind, run, a, args), at);
+      // A refusal is sent as it is four times in ten: the chain may accept what the model refuses at that second.
+      if (probe(run, candidate) || rng.chance(0.4)) return candidate;
     }
-    return out;
+    const a = order[rng.int(0, order.length - 1)]!.a;
+    return step(kind.kind, a, argsFor(kind, run, a, args), at);
   };
 
   // Senders: the agents whose role emits a kind (learned), accounts named in the sequence's arguments (a
@@ -216,19 +235,37 @@ export function createGenerator(spec: GeneratorSpec): Generator {
 
   const constants = session.constants;
   const errorNumbers: bigint[] = [];
+  /** The same, by the kind whose call was refused: a bound a revert names is where that call's boundary lies. */
+  const errorNumbersOf = new Map<string, bigint[]>();
   let named_ = 0;
-  const uintValue = (bits: number, name: string, run: FuzzRun, sender: Account): bigint => {
+  const learnNumbers = (kind: string, outcome: Outcome): void => {
+    for (const a of outcome.error?.args ?? []) {
+      if (!/^\d+$/.test(a)) continue;
+      if (errorNumbers.length < 256) errorNumbers.push(BigInt(a));
+      let mine = errorNumbersOf.get(kind);
+      if (mine === undefined) errorNumbersOf.set(kind, (mine = []));
+      if (mine.length < 64 && !mine.includes(BigInt(a))) mine.push(BigInt(a));
+    }
+  };
+  /** Whether the model accepts `candidate` now (it then holds it applied); a refusal's numbers are learned. */
+  const probe = (run: FuzzRun, candidate: FuzzStep): boolean => {
+    const outcome = run.probe(candidate);
+    if (!outcome.ok) learnNumbers(candidate.action.kind, outcome);
+    return outcome.ok;
+  };
+  const uintValue = (bits: number, name: string, run: FuzzRun, sender: Account, kindName?: string): bigint => {
     const max = (1n << BigInt(bits)) - 1n;
     const fit = (v: bigint): bigint => (v < 0n ? 0n : v > max ? max : v);
-    const nudge = (v: bigint): bigint => fit(v + BigInt(rng.int(-1, 1)));
+    // The value itself half the time, one off either way a quarter each.
+    const nudge = (v: bigint): bigint => fit(rng.chance(0.5) ? v : v + (rng.chance(0.5) ? 1n : -1n));
     const seen = vocabulary.seen.get(name);
     const own = run.created.get(sender.id);
     // Numbers the model's reverts named (a limit, a deadline, what is available): each, and one off either way.
     for (; named_ < run.records.length; named_++) {
-      for (const a of run.records[named_]!.model.error?.args ?? []) {
-        if (/^\d+$/.test(a) && errorNumbers.length < 256) errorNumbers.push(BigInt(a));
-      }
+      const r = run.records[named_]!;
+      learnNumbers(r.step.action.kind, r.model);
     }
+    const bounds = kindName === undefined ? undefined : errorNumbersOf.get(kindName);
     const pick = rng.weighted([
       2,
       seen !== undefined ? 3 : 0,
@@ -238,7 +275,9 @@ export function createGenerator(spec: GeneratorSpec): Generator {
       4,
       own !== undefined ? 5 : 0,
       errorNumbers.length > 0 ? 3 : 0,
-      constants.length > 0 ? 2 : 0,
+      constants.config.length > 0 ? 3 : 0,
+      constants.code.length > 0 ? 1 : 0,
+      bounds !== undefined ? 4 : 0,
     ]);
     switch (pick) {
       case 0:
@@ -270,8 +309,14 @@ export function createGenerator(spec: GeneratorSpec): Generator {
       case 7:
         return nudge(errorNumbers[rng.int(0, errorNumbers.length - 1)]!);
       case 8:
-        // A number of the deployed code or of the configuration (a bound), or one off either way.
-        return nudge(constants[rng.int(0, constants.length - 1)]!);
+        // A number of the configuration (a cap it was deployed with), or one off either way.
+        return nudge(constants.config[rng.int(0, constants.config.length - 1)]!);
+      case 9:
+        // A number of the deployed code (10,000 basis points), or one off either way.
+        return nudge(constants.code[rng.int(0, constants.code.length - 1)]!);
+      case 10:
+        // A number a refusal of this very kind named (the cap a fee went past), or one off either way.
+        return nudge(bounds![rng.int(0, bounds!.length - 1)]!);
       default: {
         // An id that exists, or the next: up to one past a count the model holds now (any small value).
         const counts: bigint[] = [];
@@ -281,12 +326,12 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     }
   };
 
-  const argValue = (kind: ArgKind, name: string, run: FuzzRun, sender: Account): ActionArg => {
+  const argValue = (kind: ArgKind, name: string, run: FuzzRun, sender: Account, kindName?: string): ActionArg => {
     switch (kind.type) {
       case "uint":
-        return uintValue(kind.bits, name, run, sender);
+        return uintValue(kind.bits, name, run, sender, kindName);
       case "int": {
-        const v = uintValue(kind.bits - 1, name, run, sender);
+        const v = uintValue(kind.bits - 1, name, run, sender, kindName);
         return rng.chance(0.3) ? -v : v;
       }
       case "address": {
@@ -304,7 +349,7 @@ export function createGenerator(spec: GeneratorSpec): Generator {
 
   const argsFor = (spec: KindSpec, run: FuzzRun, sender: Account, given: Action["args"] = {}): Action["args"] => {
     const out: Record<string, ActionArg> = {};
-    for (const [name, kind] of spec.args) out[name] = given[name] ?? argValue(kind, name, run, sender);
+    for (const [name, kind] of spec.args) out[name] = given[name] ?? argValue(kind, name, run, sender, spec.kind);
     return out;
   };
 
@@ -402,8 +447,14 @@ export function createGenerator(spec: GeneratorSpec): Generator {
    */
   const pursue = (run: FuzzRun, time: bigint): FuzzStep | undefined => {
     countSuccesses(run);
-    const weights = vocabulary.kinds.map((k) => 1 / (1 + (succeeded.get(k.kind) ?? 0)) ** 3);
-    for (let n = 0; n < PURSUE_KINDS; n++) {
+    // Only kinds that have succeeded at most once in this sequence: when none of them can go, nothing is pursued
+    // (an easy call that always goes is no coverage). Those the whole campaign has never seen succeed come first.
+    const weights = vocabulary.kinds.map((k) => {
+      const mine = succeeded.get(k.kind) ?? 0;
+      if (mine > 1) return 0;
+      return (1 / (1 + mine) ** 3) * ((spec.campaignSuccesses?.get(k.kind) ?? 0) === 0 ? 4 : 1);
+    });
+    for (;;) {
       const i = rng.weighted(weights);
       if (i < 0) break;
       weights[i] = 0;
@@ -422,10 +473,14 @@ export function createGenerator(spec: GeneratorSpec): Generator {
       for (let attempt = 0; attempt < Math.max(1, donors.length); attempt++) {
         const donor = donors[attempt];
         const given: Record<string, ActionArg> = {};
-        if (donor !== undefined) for (const a of names) if (donor.action.args[a] !== undefined) given[a] = donor.action.args[a];
+        if (donor !== undefined)
+          for (const a of names) if (donor.action.args[a] !== undefined) given[a] = donor.action.args[a];
+        // Now and then one of the donor's arguments is drawn afresh (an offer like another, one wei dearer).
+        const givenNames = Object.keys(given);
+        if (givenNames.length > 1 && rng.chance(0.3)) delete given[givenNames[rng.int(0, givenNames.length - 1)]!];
         for (const sender of sendersFor(run, given, donor)) {
           const candidate = step(kind.kind, sender, argsFor(kind, run, sender, given), time);
-          if (run.probe(candidate)) return candidate;
+          if (probe(run, candidate)) return candidate;
         }
       }
     }
@@ -459,7 +514,7 @@ export function createGenerator(spec: GeneratorSpec): Generator {
         return step(
           base.action.kind,
           baseSender,
-          { ...base.action.args, [name]: argValue(kind, name, run, baseSender) },
+          { ...base.action.args, [name]: argValue(kind, name, run, baseSender, base.action.kind) },
           time,
         );
       }
@@ -468,15 +523,27 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     }
   };
 
+  /** Steps about to be sent: the history donors come from, and the accounts their arguments name. */
+  function remember(steps: readonly FuzzStep[]): void {
+    for (const s of steps) {
+      history.push(s);
+      for (const v of Object.values(s.action.args)) {
+        const a = typeof v === "string" ? byAddress.get(v.toLowerCase()) : undefined;
+        if (a !== undefined && !named.includes(a)) named.push(a);
+      }
+    }
+  }
+
   return {
     next(run) {
-      const t = nextTick(run.time);
+      // A strike under way goes on first: its calls are all at its second.
+      const t = plan.length > 0 ? undefined : nextTick(run.time);
       let out: FuzzStep[];
-      if (t !== undefined && (rng.chance(0.3) || vocabulary.kinds.length === 0)) out = agentRound(run, t);
+      if (plan.length > 0) out = [strikeStep(run)];
+      else if (t !== undefined && (rng.chance(0.3) || vocabulary.kinds.length === 0)) out = agentRound(run, t);
       else if (vocabulary.kinds.length === 0) out = [];
-      else if (rng.chance(0.15) && (out = strike(run)).length > 0) {
-        // (a strike at a deadline)
-      } else {
+      else if (rng.chance(0.2) && strike(run)) out = [strikeStep(run)];
+      else {
         const time = pickTime(run);
         const x = rng.next();
         let pursued: FuzzStep | undefined;
@@ -491,22 +558,13 @@ export function createGenerator(spec: GeneratorSpec): Generator {
           const next = (): FuzzStep => (base !== undefined ? followUp(run, time, base) : fresh(run, time, kind));
           let candidate = next();
           // A candidate the model refuses is sent now and then all the same: the chain may not refuse it.
-          for (let k = 0; k < PROBES && !rng.chance(0.1) && !run.probe(candidate); k++) candidate = next();
+          for (let k = 0; k < PROBES && !rng.chance(0.1) && !probe(run, candidate); k++) candidate = next();
           out = [candidate];
         } else out = [fresh(run, time)];
       }
-      if (process.env["FUZZ_DEBUG"] && run.records.length > 0) {
-        const r = run.records[run.records.length - 1]!;
-        process.stderr.write(`${spec.index} ${r.step.time} ${r.step.action.agent} ${r.step.action.kind} ${JSON.stringify(r.step.action.args, (_k, v) => (typeof v === "bigint" ? v.toString() : v))} ${r.model.ok ? "ok" : r.model.error?.name}\n`);
-      }
-      for (const s of out) {
-        history.push(s);
-        for (const v of Object.values(s.action.args)) {
-          const a = typeof v === "string" ? byAddress.get(v.toLowerCase()) : undefined;
-          if (a !== undefined && !named.includes(a)) named.push(a);
-        }
-      }
+      remember(out);
       return out;
     },
+    adopt: remember,
   };
 }

@@ -66,11 +66,11 @@ export interface FuzzRun {
   /** Sends one step to both sides and checks them; the first failure, or undefined. */
   apply(step: FuzzStep): Promise<Failure | undefined>;
   /**
-   * Whether the model accepts `step` now. A model function checks everything before it writes, so a
-   * refusal leaves the model as it was; an acceptance has applied it, and `step` must be the next one
+   * The model's outcome of `step` now: whether it accepts it, or the error it refuses it with. A model function
+   * checks everything before it writes, so a refusal leaves the model as it was; an acceptance has applied it, and `step` must be the next one
    * sent (`apply` then sends it to the chain alone). What a generator uses to reach deep states.
    */
-  probe(step: FuzzStep): boolean;
+  probe(step: FuzzStep): Outcome;
 }
 
 export interface FuzzSession {
@@ -84,10 +84,10 @@ export interface FuzzSession {
   /** Every account's and deployed instance's address (lower case) and its name: for printing a sequence. */
   readonly names: ReadonlyMap<string, string>;
   /**
-   * The numbers of the deployed code (its PUSH constants) and of the configuration, sorted: bounds to try
+   * The numbers of the configuration and of the deployed code (its PUSH constants), each sorted: bounds to try
    * arguments on (see dictionary.ts).
    */
-  readonly constants: readonly bigint[];
+  readonly constants: { readonly config: readonly bigint[]; readonly code: readonly bigint[] };
   /** `instance.function` of an Action: what coverage counts. */
   callOf(step: FuzzStep): string;
   /** Starts a sequence from the deployed state, counting outcomes into `coverage` when given. */
@@ -128,7 +128,7 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
   const codes = await Promise.all(
     Object.values(deployment.addresses).map((a) => rpc<string>(provider, "eth_getCode", [a, "latest"])),
   );
-  const constants = dictionary(configConstants(config), ...codes.map(bytecodeConstants));
+  const constants = { config: dictionary(configConstants(config)), code: dictionary(...codes.map(bytecodeConstants)) };
   let snapshot = await rpc<string>(provider, "evm_snapshot");
   const comparisons = comparisonsOf(scenario, deployed, accounts);
   const invariants = scenario.mechanisms.invariants ?? {};
@@ -281,7 +281,7 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
         const step = onTime(given);
         const outcome = applyModel(step);
         if (outcome.ok) probed = { given, step, outcome };
-        return outcome.ok;
+        return outcome;
       },
     };
     return run;

@@ -15,6 +15,7 @@ import { defaults } from "../../simulation/engine/params.js";
 import { runCampaign, type CampaignResult } from "../../simulation/fuzz/campaign.js";
 import { replayFuzzSequence } from "../../simulation/fuzz/replay.js";
 import { mochaTest, replayJson } from "../../simulation/fuzz/replayFile.js";
+import { bytecodeConstants, configConstants, dictionary } from "../../simulation/fuzz/dictionary.js";
 import { describeFailure } from "../../simulation/fuzz/types.js";
 import { buildVocabulary, watchAgents } from "../../simulation/fuzz/vocabulary.js";
 import { capture } from "../helpers/capture.js";
@@ -135,6 +136,48 @@ describe("fuzz", function () {
     const last = f.records[f.records.length - 1]!;
     expect(["cancelVoucher", "expireVoucher"]).to.include(last.step.action.kind);
     expect(last.model.ok && last.chain.ok).to.equal(true);
+  });
+
+  it("sim fuzz: a cap one value off (as FeeManager-002 is) is found one past the configuration's own maximum", async () => {
+    const r = await campaign(`${FIXTURES}/commerceMaxFeeBoundary.ts`, 10, 200);
+    const f = r.failure!;
+    expect(f, "the cap must be found").to.not.equal(undefined);
+    expect(f.replay.failure!.kind).to.equal("outcome");
+    const last = f.records[f.records.length - 1]!;
+    expect(last.step.action.kind).to.equal("setFeeBps");
+    // fees-and-rewards deploys maxFeeBps = 400: the value sent is one past the configuration's, which no agent uses.
+    expect(last.step.action.args["bps"]).to.equal(401n);
+    expect(last.model.ok).to.equal(true);
+    expect(last.chain.error?.name).to.equal("FeeManagerFeeAboveMax");
+  });
+
+  it("sim fuzz: an escalated dispute's decision the model gets wrong is reached (commit, redeem, dispute, escalation, decision) and shrunk", async () => {
+    const r = await campaign(`${FIXTURES}/commerceEscalationDecided.ts`, 10, 200);
+    const f = r.failure!;
+    expect(f, "the escalated dispute's decision must be reached").to.not.equal(undefined);
+    const last = f.records[f.records.length - 1]!;
+    expect(last.step.action.kind).to.equal("decideDispute");
+    expect(last.chain.ok).to.equal(true);
+    expect(last.model.error?.name).to.equal("VoucherEscrowNotResolver");
+    // Every call of the path is in the shrunk sequence, in order, on the decided exchange.
+    const id = String(last.step.action.args["exchangeId"]);
+    const path = f.records
+      .filter((x) => x.chain.ok && String(x.step.action.args["exchangeId"]) === id)
+      .map((x) => x.step.action.kind);
+    expect(path).to.deep.equal(["redeemVoucher", "raiseDispute", "escalateDispute", "decideDispute"]);
+  });
+
+  it("sim fuzz: the dictionary holds a contract's PUSH constants (metadata tail skipped) and a configuration's numbers", () => {
+    // PUSH2 0x2710 (10,000), PUSH1 0x01 (left out: generators have 0 and 1), PUSH17 2^128 (kept: at the cap),
+    // PUSH32 2^255 (left out: too wide to be a bound), then a 3-byte metadata tail whose PUSH2 must not count.
+    const code = `0x612710600170${"01" + "00".repeat(16)}7f${"80" + "00".repeat(31)}${"61abcd"}0003`;
+    expect(bytecodeConstants(code)).to.deep.equal([10_000n, 1n << 128n]);
+    // A truncated PUSH at the end is no constant.
+    expect(bytecodeConstants("0x6127")).to.deep.equal([]);
+    expect(
+      configConstants({ fees: { maxFeeBps: 400n, feeBps: 1 }, steps: [3, 7.5, -2], name: "x", on: true }),
+    ).to.deep.equal([400n, 3n]);
+    expect(dictionary([5n, 400n], [10_000n, 5n])).to.deep.equal([5n, 400n, 10_000n]);
   });
 
   it("sim fuzz --replay: reproduces a shrunk failure bit for bit (exit 1), and exports it as a mocha test", async () => {
