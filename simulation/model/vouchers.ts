@@ -20,7 +20,7 @@ import type { Erc20State } from "./erc20.js";
 import { BPS_DENOMINATOR, bpsOfDown, type FeeSplit } from "./feeMath.js";
 import { protocolFee, splitFee, type FeeState } from "./fees.js";
 import { revert } from "./revert.js";
-import { ZERO_ADDRESS, type Address, type Env } from "./types.js";
+import { ZERO_ADDRESS, type Address, type Emit, type Env } from "./types.js";
 import { checkedAdd, checkedSub } from "./uint256.js";
 
 /** Mirrors VoucherEscrow.ExchangeState (same indices). */
@@ -113,13 +113,14 @@ export type AccruePoints = (
   aggregator: Address,
   aggregatorPoints: bigint,
   now: bigint,
+  emit?: Emit,
 ) => void;
 
 /**
  * The points sink's IPointsSink.accrueFees as the model calls it whenever a collected fee's rewards part (when not
  * zero) is credited to the sink, plus the block timestamp. It may throw a ModelRevert (the collection then reverts).
  */
-export type AccrueFees = (amount: bigint, now: bigint) => void;
+export type AccrueFees = (amount: bigint, now: bigint, emit?: Emit) => void;
 
 /** Arguments of `newVoucherState`, after the VoucherEscrow constructor. */
 export interface VoucherStateParams {
@@ -215,6 +216,7 @@ export function registerSeller(s: VoucherState, env: Env, aggregator: Address): 
   if (aggregator === ZERO_ADDRESS) revert("VoucherEscrowInvalidAddress");
   if (s.sellerAggregator.has(env.sender)) revert("VoucherEscrowSellerExists", env.sender);
   s.sellerAggregator.set(env.sender, aggregator);
+  env.emit?.(s.self, "SellerRegistered", env.sender, aggregator);
 }
 
 /** Mirrors VoucherEscrow.depositFunds: `ZeroAmount()`, then the token's errors on the pull. */
@@ -222,7 +224,8 @@ export function depositFunds(s: VoucherState, env: Env, amount: bigint): void {
   if (amount === 0n) revert("VoucherEscrowZeroAmount");
   const newAvailable = checkedAdd(availableFunds(s, env.sender), amount);
   const newTotal = checkedAdd(s.totalAvailable, amount);
-  erc20.transferFrom(s.token, s.self, env.sender, s.self, amount);
+  env.emit?.(s.self, "FundsDeposited", env.sender, amount);
+  erc20.transferFrom(s.token, s.self, env.sender, s.self, amount, env.emit);
   s.availableFunds.set(env.sender, newAvailable);
   s.totalAvailable = newTotal;
 }
@@ -232,7 +235,8 @@ export function withdrawFunds(s: VoucherState, env: Env, amount: bigint): void {
   if (amount === 0n) revert("VoucherEscrowZeroAmount");
   const available = availableFunds(s, env.sender);
   if (available < amount) revert("VoucherEscrowInsufficientFunds", env.sender, available, amount);
-  erc20.transfer(s.token, s.self, env.sender, amount);
+  env.emit?.(s.self, "FundsWithdrawn", env.sender, amount);
+  erc20.transfer(s.token, s.self, env.sender, amount, env.emit);
   s.availableFunds.set(env.sender, available - amount);
   s.totalAvailable -= amount;
 }
@@ -276,6 +280,7 @@ export function createOffer(s: VoucherState, env: Env, p: OfferParams): bigint {
     resolutionPeriodSeconds: p.resolutionPeriodSeconds,
     escalationResponsePeriodSeconds: p.escalationResponsePeriodSeconds,
   });
+  env.emit?.(s.self, "OfferCreated", offerId, env.sender, p.price, fee, p.quantity);
   return offerId;
 }
 
@@ -292,13 +297,14 @@ export function commitToOffer(s: VoucherState, env: Env, offerId: bigint): bigin
   if (available < required) revert("VoucherEscrowInsufficientDeposit", offer.seller, available, required);
   const validUntil = checkedAdd(env.now, offer.voucherValiditySeconds);
   const newEncumbered = checkedAdd(s.totalEncumbered, checkedAdd(offer.price, required));
-  erc20.transferFrom(s.token, s.self, env.sender, s.self, offer.price);
+  const exchangeId = s.exchangeCount + 1n;
+  env.emit?.(s.self, "VoucherCommitted", exchangeId, offerId, env.sender, validUntil);
+  erc20.transferFrom(s.token, s.self, env.sender, s.self, offer.price, env.emit);
 
   offer.quantityAvailable -= 1n;
   s.availableFunds.set(offer.seller, available - required);
   s.totalAvailable -= required;
   s.totalEncumbered = newEncumbered;
-  const exchangeId = s.exchangeCount + 1n;
   s.exchangeCount = exchangeId;
   s.exchanges.set(exchangeId, {
     offerId,
@@ -317,7 +323,7 @@ export function commitToOffer(s: VoucherState, env: Env, offerId: bigint): bigin
   });
   bump(s.exchangeCountByState, ExchangeState.Committed, 1n);
   bump(s.disputeCountByState, DisputeState.None, 1n);
-  addVoucher(s, env.sender, offerId, 1n);
+  addVoucher(s, env, env.sender, offerId, 1n);
   return exchangeId;
 }
 
@@ -330,7 +336,7 @@ export function cancelVoucher(s: VoucherState, env: Env, exchangeId: bigint): vo
   const ex = existingExchange(s, exchangeId);
   requireState(exchangeId, ex, ExchangeState.Committed);
   requireBuyer(exchangeId, ex, env);
-  cancel(s, ex);
+  cancel(s, env, exchangeId, ex, "VoucherCanceled");
 }
 
 /** Mirrors VoucherEscrow.revokeVoucher: `NoSuchExchange`, `InvalidState` (not Committed), `NotOfferSeller`. */
@@ -340,8 +346,9 @@ export function revokeVoucher(s: VoucherState, env: Env, exchangeId: bigint): vo
   const offer = offerOf(s, ex);
   if (env.sender !== offer.seller) revert("VoucherEscrowNotOfferSeller", exchangeId, env.sender);
   setState(s, ex, ExchangeState.Revoked);
-  addVoucher(s, ex.buyer, ex.offerId, -1n);
-  release(s, offer, ex, offer.disputeResolverFee, offer.price + offer.sellerDeposit, 0n, 0n);
+  addVoucher(s, env, ex.buyer, ex.offerId, -1n);
+  env.emit?.(s.self, "VoucherRevoked", exchangeId);
+  settle(s, env, exchangeId, offer, ex, payoff(offer.disputeResolverFee, offer.price + offer.sellerDeposit, 0n));
 }
 
 /**
@@ -352,7 +359,7 @@ export function expireVoucher(s: VoucherState, env: Env, exchangeId: bigint): vo
   const ex = existingExchange(s, exchangeId);
   requireState(exchangeId, ex, ExchangeState.Committed);
   if (env.now < ex.validUntil) revert("VoucherEscrowTooEarly", exchangeId, env.now, ex.validUntil);
-  cancel(s, ex);
+  cancel(s, env, exchangeId, ex, "VoucherExpired");
 }
 
 /**
@@ -366,14 +373,15 @@ export function redeemVoucher(s: VoucherState, env: Env, exchangeId: bigint): vo
   if (env.now > ex.validUntil) revert("VoucherEscrowTooLate", exchangeId, env.now, ex.validUntil);
   setState(s, ex, ExchangeState.Redeemed);
   ex.redeemedAt = env.now;
-  addVoucher(s, ex.buyer, ex.offerId, -1n);
+  addVoucher(s, env, ex.buyer, ex.offerId, -1n);
+  env.emit?.(s.self, "VoucherRedeemed", exchangeId);
 }
 
 /**
  * Mirrors VoucherEscrow.completeExchange: `NoSuchExchange`, `InvalidState` (not Redeemed), then for a sender other
  * than the buyer `TooEarly(id, now, redeemedAt + disputePeriod)` unless `now - redeemedAt >= disputePeriod`
  * (`Panic(0x11)` if that sum overflows). Calls `accruePoints`, then `accrueFees` (before the writes; see the file's
- * header).
+ * header). Emits ExchangeCompleted, FundsReleased, ProtocolFeeCollected, then the sink's PointsAccrued and FeesAccrued.
  */
 export function completeExchange(s: VoucherState, env: Env, exchangeId: bigint): void {
   const ex = existingExchange(s, exchangeId);
@@ -384,12 +392,16 @@ export function completeExchange(s: VoucherState, env: Env, exchangeId: bigint):
   }
   const split = splitFee(s.fees, offer.protocolFee);
   const aggregator = sellerAggregator(s, offer.seller);
-  s.accruePoints(offer.seller, offer.price, aggregator, bpsOfDown(offer.price, s.aggregatorPointsBps), env.now);
+  const priceNet = offer.price - offer.protocolFee;
+  const p = payoff(priceNet + offer.sellerDeposit + offer.disputeResolverFee, 0n, 0n, offer.protocolFee, split);
+  env.emit?.(s.self, "ExchangeCompleted", exchangeId);
+  releaseEvents(s, env, exchangeId, p);
+  const points = bpsOfDown(offer.price, s.aggregatorPointsBps);
+  s.accruePoints(offer.seller, offer.price, aggregator, points, env.now, env.emit);
   accrueFeesOf(s, split, env);
 
   setState(s, ex, ExchangeState.Completed);
-  const priceNet = offer.price - offer.protocolFee;
-  release(s, offer, ex, priceNet + offer.sellerDeposit + offer.disputeResolverFee, 0n, 0n, offer.protocolFee, split);
+  release(s, offer, ex, p);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -413,6 +425,7 @@ export function raiseDispute(s: VoucherState, env: Env, exchangeId: bigint): voi
   setState(s, ex, ExchangeState.Disputed);
   setDisputeState(s, ex, DisputeState.Resolving);
   ex.disputeTimeout = timeout;
+  env.emit?.(s.self, "DisputeRaised", exchangeId, timeout);
 }
 
 /**
@@ -423,10 +436,7 @@ export function retractDispute(s: VoucherState, env: Env, exchangeId: bigint): v
   const ex = existingExchange(s, exchangeId);
   requireOpenDispute(exchangeId, ex);
   requireBuyer(exchangeId, ex, env);
-  const split = retractedSplit(s, ex);
-  accrueFeesOf(s, split, env);
-  setDisputeState(s, ex, DisputeState.Retracted);
-  releaseRetracted(s, ex, split);
+  retract(s, env, exchangeId, ex, "DisputeRetracted");
 }
 
 /**
@@ -438,10 +448,7 @@ export function expireDispute(s: VoucherState, env: Env, exchangeId: bigint): vo
   const ex = existingExchange(s, exchangeId);
   requireDisputeState(exchangeId, ex, DisputeState.Resolving);
   requireAfterTimeout(exchangeId, ex, env);
-  const split = retractedSplit(s, ex);
-  accrueFeesOf(s, split, env);
-  setDisputeState(s, ex, DisputeState.Retracted);
-  releaseRetracted(s, ex, split);
+  retract(s, env, exchangeId, ex, "DisputeExpired");
 }
 
 /**
@@ -462,6 +469,7 @@ export function proposeResolution(s: VoucherState, env: Env, exchangeId: bigint,
     ex.sellerProposed = true;
     ex.sellerProposalBps = buyerPercentBps;
   }
+  env.emit?.(s.self, "ResolutionProposed", exchangeId, env.sender, buyerPercentBps);
 }
 
 /**
@@ -477,7 +485,8 @@ export function acceptResolution(s: VoucherState, env: Env, exchangeId: bigint):
   if (isBuyer ? !ex.sellerProposed : !ex.buyerProposed) revert("VoucherEscrowNoProposal", exchangeId);
   const buyerPercentBps = isBuyer ? ex.sellerProposalBps : ex.buyerProposalBps;
   setDisputeState(s, ex, DisputeState.Resolved);
-  releaseSplit(s, ex, buyerPercentBps);
+  env.emit?.(s.self, "DisputeResolved", exchangeId, buyerPercentBps);
+  releaseSplit(s, env, exchangeId, ex, buyerPercentBps);
 }
 
 /**
@@ -494,7 +503,8 @@ export function escalateDispute(s: VoucherState, env: Env, exchangeId: bigint): 
   const deposit = bpsOfDown(offer.disputeResolverFee, ESCALATION_DEPOSIT_BPS);
   const timeout = checkedAdd(env.now, offer.escalationResponsePeriodSeconds);
   const newEncumbered = checkedAdd(s.totalEncumbered, deposit);
-  erc20.transferFrom(s.token, s.self, env.sender, s.self, deposit);
+  env.emit?.(s.self, "DisputeEscalated", exchangeId, deposit, timeout);
+  erc20.transferFrom(s.token, s.self, env.sender, s.self, deposit, env.emit);
 
   setDisputeState(s, ex, DisputeState.Escalated);
   ex.escalated = true;
@@ -514,7 +524,8 @@ export function decideDispute(s: VoucherState, env: Env, exchangeId: bigint, buy
   requireBeforeTimeout(exchangeId, ex, env);
   requireBps(buyerPercentBps);
   setDisputeState(s, ex, DisputeState.Decided);
-  releaseSplit(s, ex, buyerPercentBps);
+  env.emit?.(s.self, "DisputeDecided", exchangeId, buyerPercentBps);
+  releaseSplit(s, env, exchangeId, ex, buyerPercentBps);
 }
 
 /**
@@ -527,7 +538,8 @@ export function refuseEscalatedDispute(s: VoucherState, env: Env, exchangeId: bi
   requireResolver(s, exchangeId, ex, env);
   requireBeforeTimeout(exchangeId, ex, env);
   setDisputeState(s, ex, DisputeState.Refused);
-  releaseRefused(s, ex);
+  env.emit?.(s.self, "EscalatedDisputeRefused", exchangeId);
+  releaseRefused(s, env, exchangeId, ex);
 }
 
 /**
@@ -539,7 +551,8 @@ export function expireEscalatedDispute(s: VoucherState, env: Env, exchangeId: bi
   requireDisputeState(exchangeId, ex, DisputeState.Escalated);
   requireAfterTimeout(exchangeId, ex, env);
   setDisputeState(s, ex, DisputeState.Refused);
-  releaseRefused(s, ex);
+  env.emit?.(s.self, "EscalatedDisputeExpired", exchangeId);
+  releaseRefused(s, env, exchangeId, ex);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -742,85 +755,136 @@ function setDisputeState(s: VoucherState, ex: Exchange, to: DisputeState): void 
   ex.disputeState = to;
 }
 
-function addVoucher(s: VoucherState, account: Address, offerId: bigint, delta: bigint): void {
+/** Mints (delta 1) or burns (delta -1) a voucher; emits ERC-1155's TransferSingle with the caller as operator. */
+function addVoucher(s: VoucherState, env: Env, account: Address, offerId: bigint, delta: bigint): void {
   let byOffer = s.voucherBalances.get(account);
   if (byOffer === undefined) {
     byOffer = new Map();
     s.voucherBalances.set(account, byOffer);
   }
   byOffer.set(offerId, (byOffer.get(offerId) ?? 0n) + delta);
+  if (env.emit !== undefined) {
+    const [from, to] = delta > 0n ? [ZERO_ADDRESS, account] : [account, ZERO_ADDRESS];
+    env.emit(s.self, "TransferSingle", env.sender, from, to, offerId, delta > 0n ? delta : -delta);
+  }
 }
 
 function credit(s: VoucherState, entity: Address, amount: bigint): void {
   s.availableFunds.set(entity, availableFunds(s, entity) + amount);
 }
 
-/** Committed -> Canceled (cancel or expiry): seller D + pen + drFee, buyer p - pen. */
-function cancel(s: VoucherState, ex: Exchange): void {
+/** Who gets what of an ending exchange's encumbrance (`_release`'s amounts), and the fee's split where there is a fee. */
+interface Payoff {
+  readonly seller: bigint;
+  readonly buyer: bigint;
+  readonly resolver: bigint;
+  readonly fee: bigint;
+  readonly split?: FeeSplit;
+}
+
+function payoff(seller: bigint, buyer: bigint, resolver: bigint, fee = 0n, split?: FeeSplit): Payoff {
+  return split === undefined ? { seller, buyer, resolver, fee } : { seller, buyer, resolver, fee, split };
+}
+
+/** Committed -> Canceled (cancel or expiry, `event`): seller D + pen + drFee, buyer p - pen. */
+function cancel(
+  s: VoucherState,
+  env: Env,
+  exchangeId: bigint,
+  ex: Exchange,
+  event: "VoucherCanceled" | "VoucherExpired",
+): void {
   const offer = offerOf(s, ex);
   setState(s, ex, ExchangeState.Canceled);
-  addVoucher(s, ex.buyer, ex.offerId, -1n);
+  addVoucher(s, env, ex.buyer, ex.offerId, -1n);
+  env.emit?.(s.self, event, exchangeId);
   const penalty = offer.buyerCancelPenalty;
-  release(s, offer, ex, offer.sellerDeposit + penalty + offer.disputeResolverFee, offer.price - penalty, 0n, 0n);
+  settle(
+    s,
+    env,
+    exchangeId,
+    offer,
+    ex,
+    payoff(offer.sellerDeposit + penalty + offer.disputeResolverFee, offer.price - penalty, 0n),
+  );
 }
 
 /** Mirrors VoucherEscrow._accrueFees: the points sink is told a non-zero rewards part of a collected fee. */
 function accrueFeesOf(s: VoucherState, split: FeeSplit, env: Env): void {
-  if (split.rewards !== 0n) s.accrueFees(split.rewards, env.now);
+  if (split.rewards !== 0n) s.accrueFees(split.rewards, env.now, env.emit);
 }
 
-/** The fee split of a retraction, computed before any write (FeeManager.splitFee at the current share). */
-function retractedSplit(s: VoucherState, ex: Exchange): FeeSplit {
-  return splitFee(s.fees, offerOf(s, ex).protocolFee);
-}
-
-/** Retracted: seller p + D - f + E (+ drFee unless escalated), resolver drFee if escalated, fee f. */
-function releaseRetracted(s: VoucherState, ex: Exchange, split: FeeSplit): void {
+/**
+ * Retracted (by the buyer, or expired: `event`): seller p + D - f + E (+ drFee unless escalated), resolver drFee if
+ * escalated, fee f split at the current share; the sink's `accrueFees` is called before the writes (its event after
+ * the escrow's, as on chain).
+ */
+function retract(
+  s: VoucherState,
+  env: Env,
+  exchangeId: bigint,
+  ex: Exchange,
+  event: "DisputeRetracted" | "DisputeExpired",
+): void {
   const offer = offerOf(s, ex);
+  const split = splitFee(s.fees, offer.protocolFee);
   const drFee = offer.disputeResolverFee;
   const seller =
     offer.price - offer.protocolFee + offer.sellerDeposit + ex.escalationDeposit + (ex.escalated ? 0n : drFee);
-  release(s, offer, ex, seller, 0n, ex.escalated ? drFee : 0n, offer.protocolFee, split);
+  const p = payoff(seller, 0n, ex.escalated ? drFee : 0n, offer.protocolFee, split);
+  env.emit?.(s.self, event, exchangeId);
+  releaseEvents(s, env, exchangeId, p);
+  accrueFeesOf(s, split, env);
+  setDisputeState(s, ex, DisputeState.Retracted);
+  release(s, offer, ex, p);
 }
 
 /** Refused: seller D + drFee, buyer p + E. */
-function releaseRefused(s: VoucherState, ex: Exchange): void {
+function releaseRefused(s: VoucherState, env: Env, exchangeId: bigint, ex: Exchange): void {
   const offer = offerOf(s, ex);
-  release(s, offer, ex, offer.sellerDeposit + offer.disputeResolverFee, offer.price + ex.escalationDeposit, 0n, 0n);
+  const p = payoff(offer.sellerDeposit + offer.disputeResolverFee, offer.price + ex.escalationDeposit, 0n);
+  settle(s, env, exchangeId, offer, ex, p);
 }
 
 /** Resolved / Decided: buyer floor((D+E) bp) + floor(p bp), seller the rest (+ drFee unless escalated). */
-function releaseSplit(s: VoucherState, ex: Exchange, buyerPercentBps: bigint): void {
+function releaseSplit(s: VoucherState, env: Env, exchangeId: bigint, ex: Exchange, buyerPercentBps: bigint): void {
   const offer = offerOf(s, ex);
   const deposits = offer.sellerDeposit + ex.escalationDeposit;
   const buyer = bpsOfDown(deposits, buyerPercentBps) + bpsOfDown(offer.price, buyerPercentBps);
   const drFee = offer.disputeResolverFee;
   const seller = deposits + offer.price - buyer + (ex.escalated ? 0n : drFee);
-  release(s, offer, ex, seller, buyer, ex.escalated ? drFee : 0n, 0n);
+  settle(s, env, exchangeId, offer, ex, payoff(seller, buyer, ex.escalated ? drFee : 0n));
 }
 
-/** Mirrors VoucherEscrow._release: moves p + D + drFee + E from totalEncumbered to the ledger. */
-function release(
-  s: VoucherState,
-  offer: Offer,
-  ex: Exchange,
-  sellerAmount: bigint,
-  buyerAmount: bigint,
-  resolverAmount: bigint,
-  fee: bigint,
-  split?: FeeSplit,
-): void {
-  const released = sellerAmount + buyerAmount + resolverAmount + fee;
-  credit(s, offer.seller, sellerAmount);
-  credit(s, ex.buyer, buyerAmount);
-  credit(s, offer.disputeResolver, resolverAmount);
+/** Mirrors VoucherEscrow._release, events and writes: `releaseEvents`, then `release`. */
+function settle(s: VoucherState, env: Env, exchangeId: bigint, offer: Offer, ex: Exchange, p: Payoff): void {
+  releaseEvents(s, env, exchangeId, p);
+  release(s, offer, ex, p);
+}
+
+/** The events of VoucherEscrow._release: FundsReleased, then ProtocolFeeCollected where there is a fee. */
+function releaseEvents(s: VoucherState, env: Env, exchangeId: bigint, p: Payoff): void {
+  if (env.emit === undefined) return;
+  env.emit(s.self, "FundsReleased", exchangeId, p.seller, p.buyer, p.resolver, p.fee);
+  if (p.fee !== 0n) {
+    const { eco, rewards } = p.split ?? bug("a fee was released without its split");
+    env.emit(s.self, "ProtocolFeeCollected", exchangeId, p.fee, eco, rewards);
+  }
+}
+
+/** The writes of VoucherEscrow._release: moves p + D + drFee + E from totalEncumbered to the ledger. */
+function release(s: VoucherState, offer: Offer, ex: Exchange, p: Payoff): void {
+  const released = p.seller + p.buyer + p.resolver + p.fee;
+  credit(s, offer.seller, p.seller);
+  credit(s, ex.buyer, p.buyer);
+  credit(s, offer.disputeResolver, p.resolver);
   s.totalEncumbered -= released;
   s.totalAvailable += released;
-  if (fee !== 0n) {
-    const { eco, rewards } = split ?? bug("a fee was released without its split");
+  if (p.fee !== 0n) {
+    const { eco, rewards } = p.split ?? bug("a fee was released without its split");
     credit(s, s.ecosystemFund, eco);
     credit(s, s.pointsSink, rewards);
-    s.protocolFeesCollected += fee;
+    s.protocolFeesCollected += p.fee;
     s.ecosystemFeesCredited += eco;
     s.rewardsFeesCredited += rewards;
   }
