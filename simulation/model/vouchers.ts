@@ -16,160 +16,52 @@
  * - The cumulative counters (`protocolFeesCollected`, ...) would panic on the chain past 2^256 - 1; unreachable.
  */
 import * as erc20 from "./erc20.js";
-import type { Erc20State } from "./erc20.js";
-import { BPS_DENOMINATOR, bpsOfDown, type FeeSplit } from "./feeMath.js";
-import { protocolFee, splitFee, type FeeState } from "./fees.js";
+import { BPS_DENOMINATOR, bpsOfDown } from "./feeMath.js";
+import { protocolFee, splitFee } from "./fees.js";
 import { revert } from "./revert.js";
-import { ZERO_ADDRESS, type Address, type Emit, type Env } from "./types.js";
+import { ZERO_ADDRESS, type Address, type Env } from "./types.js";
 import { checkedAdd, checkedSub } from "./uint256.js";
+import {
+  availableFunds,
+  accrueFeesOf,
+  addVoucher,
+  bump,
+  existingExchange,
+  existingOffer,
+  offerOf,
+  payoff,
+  release,
+  releaseEvents,
+  requireBuyer,
+  requireState,
+  setState,
+  settle,
+} from "./voucherInternals.js";
+import {
+  DISPUTE_STATE_NAMES,
+  DisputeState,
+  EXCHANGE_STATE_NAMES,
+  ExchangeState,
+  type Exchange,
+  type Offer,
+  type OfferParams,
+  type VoucherState,
+  type VoucherStateParams,
+} from "./voucherTypes.js";
 
-/** Mirrors VoucherEscrow.ExchangeState (same indices). */
-export const ExchangeState = {
-  None: 0n,
-  Committed: 1n,
-  Revoked: 2n,
-  Canceled: 3n,
-  Redeemed: 4n,
-  Completed: 5n,
-  Disputed: 6n,
-} as const;
-export type ExchangeState = (typeof ExchangeState)[keyof typeof ExchangeState];
-export type ExchangeStateName = keyof typeof ExchangeState;
-
-/** Mirrors VoucherEscrow.DisputeState (same indices). */
-export const DisputeState = {
-  None: 0n,
-  Resolving: 1n,
-  Retracted: 2n,
-  Resolved: 3n,
-  Escalated: 4n,
-  Decided: 5n,
-  Refused: 6n,
-} as const;
-export type DisputeState = (typeof DisputeState)[keyof typeof DisputeState];
-export type DisputeStateName = keyof typeof DisputeState;
-
-export const EXCHANGE_STATE_NAMES = Object.keys(ExchangeState) as ExchangeStateName[];
-export const DISPUTE_STATE_NAMES = Object.keys(DisputeState) as DisputeStateName[];
-
-/** Mirrors VoucherEscrow.ESCALATION_DEPOSIT_BPS: basis points of the resolver's fee the buyer pays to escalate. */
-export const ESCALATION_DEPOSIT_BPS = 1_000n;
-
-/** Mirrors VoucherEscrow.OfferParams. Amounts in exchange-token wei, periods in seconds. */
-export interface OfferParams {
-  readonly price: bigint;
-  readonly sellerDeposit: bigint;
-  readonly buyerCancelPenalty: bigint;
-  readonly quantity: bigint;
-  readonly voucherValiditySeconds: bigint;
-  readonly disputePeriodSeconds: bigint;
-  readonly resolutionPeriodSeconds: bigint;
-  readonly escalationResponsePeriodSeconds: bigint;
-  readonly disputeResolver: Address;
-  readonly disputeResolverFee: bigint;
-}
-
-/** Mirrors VoucherEscrow.Offer (what `getOffer` returns). */
-export interface Offer {
-  readonly seller: Address;
-  readonly disputeResolver: Address;
-  readonly price: bigint;
-  readonly sellerDeposit: bigint;
-  readonly buyerCancelPenalty: bigint;
-  /** Fixed at creation: `price * feeBps / 10_000` at the rate then current. */
-  readonly protocolFee: bigint;
-  readonly disputeResolverFee: bigint;
-  quantityAvailable: bigint;
-  readonly voucherValiditySeconds: bigint;
-  readonly disputePeriodSeconds: bigint;
-  readonly resolutionPeriodSeconds: bigint;
-  readonly escalationResponsePeriodSeconds: bigint;
-}
-
-/** Mirrors VoucherEscrow.Exchange (what `getExchange` returns). Timestamps in seconds, 0 until set. */
-export interface Exchange {
-  readonly offerId: bigint;
-  readonly buyer: Address;
-  state: ExchangeState;
-  disputeState: DisputeState;
-  escalated: boolean;
-  buyerProposed: boolean;
-  sellerProposed: boolean;
-  buyerProposalBps: bigint;
-  sellerProposalBps: bigint;
-  readonly validUntil: bigint;
-  redeemedAt: bigint;
-  disputeTimeout: bigint;
-  escalationDeposit: bigint;
-}
-
-/**
- * The points sink (IPointsSink.accruePoints) as the model calls it on every completed exchange, plus the
- * block timestamp. Plug the rewards model in here; it may throw a ModelRevert (the completion then reverts).
- */
-export type AccruePoints = (
-  seller: Address,
-  points: bigint,
-  aggregator: Address,
-  aggregatorPoints: bigint,
-  now: bigint,
-  emit?: Emit,
-) => void;
-
-/**
- * The points sink's IPointsSink.accrueFees as the model calls it whenever a collected fee's rewards part (when not
- * zero) is credited to the sink, plus the block timestamp. It may throw a ModelRevert (the collection then reverts).
- */
-export type AccrueFees = (amount: bigint, now: bigint, emit?: Emit) => void;
-
-/** Arguments of `newVoucherState`, after the VoucherEscrow constructor. */
-export interface VoucherStateParams {
-  /** The exchange token's state, shared with the rest of the model. */
-  readonly token: Erc20State;
-  /** The escrow's own address (the token holder). */
-  readonly self: Address;
-  /** The fee manager's state, shared with the rest of the model. */
-  readonly fees: FeeState;
-  /** The points sink's address: credited with the rewards part of each fee. */
-  readonly pointsSink: Address;
-  readonly ecosystemFund: Address;
-  /** basis points; 10_000 = 100%. */
-  readonly aggregatorPointsBps: bigint;
-  readonly accruePoints: AccruePoints;
-  readonly accrueFees: AccrueFees;
-}
-
-/** Mirror of VoucherEscrow's storage (and of its ERC-1155 balances). Field names match the contract's views. */
-export interface VoucherState {
-  readonly token: Erc20State;
-  readonly self: Address;
-  readonly fees: FeeState;
-  readonly pointsSink: Address;
-  readonly ecosystemFund: Address;
-  readonly aggregatorPointsBps: bigint;
-  accruePoints: AccruePoints;
-  accrueFees: AccrueFees;
-  /** seller => aggregator; absent for an unregistered account. */
-  readonly sellerAggregator: Map<Address, Address>;
-  readonly availableFunds: Map<Address, bigint>;
-  readonly offers: Map<bigint, Offer>;
-  readonly exchanges: Map<bigint, Exchange>;
-  /** ERC-1155 balances: account => offer id => vouchers. */
-  readonly voucherBalances: Map<Address, Map<bigint, bigint>>;
-  /** ERC-1155 operator approvals, keyed by `${owner}>${operator}`. */
-  readonly operatorApprovals: Set<string>;
-  offerCount: bigint;
-  exchangeCount: bigint;
-  totalEncumbered: bigint;
-  totalAvailable: bigint;
-  protocolFeesCollected: bigint;
-  ecosystemFeesCredited: bigint;
-  rewardsFeesCredited: bigint;
-  /** Indexed by the ExchangeState index. */
-  readonly exchangeCountByState: bigint[];
-  /** Indexed by the DisputeState index; never-disputed exchanges count as None. */
-  readonly disputeCountByState: bigint[];
-}
+export * from "./voucherTypes.js";
+export { availableFunds } from "./voucherInternals.js";
+export {
+  raiseDispute,
+  retractDispute,
+  expireDispute,
+  proposeResolution,
+  acceptResolution,
+  escalateDispute,
+  decideDispute,
+  refuseEscalatedDispute,
+  expireEscalatedDispute,
+} from "./disputes.js";
 
 /**
  * Mirrors the VoucherEscrow constructor: `VoucherEscrowInvalidAddress()` if the points sink or the ecosystem fund
@@ -405,157 +297,6 @@ export function completeExchange(s: VoucherState, env: Env, exchangeId: bigint):
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Disputes
-// ---------------------------------------------------------------------------------------------------------------
-
-/**
- * Mirrors VoucherEscrow.raiseDispute: `NoSuchExchange`, `InvalidState` (not Redeemed), `NotBuyer`,
- * `TooLate(id, now, redeemedAt + disputePeriod - 1)` unless `now - redeemedAt < disputePeriod`, `Panic(0x11)` if
- * `now + resolutionPeriod` overflows.
- */
-export function raiseDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireState(exchangeId, ex, ExchangeState.Redeemed);
-  requireBuyer(exchangeId, ex, env);
-  const offer = offerOf(s, ex);
-  if (checkedSub(env.now, ex.redeemedAt) >= offer.disputePeriodSeconds) {
-    revert("VoucherEscrowTooLate", exchangeId, env.now, ex.redeemedAt + offer.disputePeriodSeconds - 1n);
-  }
-  const timeout = checkedAdd(env.now, offer.resolutionPeriodSeconds);
-  setState(s, ex, ExchangeState.Disputed);
-  setDisputeState(s, ex, DisputeState.Resolving);
-  ex.disputeTimeout = timeout;
-  env.emit?.(s.self, "DisputeRaised", exchangeId, timeout);
-}
-
-/**
- * Mirrors VoucherEscrow.retractDispute: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
- * (not Resolving or Escalated), `NotBuyer`. Ends Retracted; calls `accrueFees` (before the writes).
- */
-export function retractDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireOpenDispute(exchangeId, ex);
-  requireBuyer(exchangeId, ex, env);
-  retract(s, env, exchangeId, ex, "DisputeRetracted");
-}
-
-/**
- * Mirrors VoucherEscrow.expireDispute: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
- * (not Resolving), `TooEarly(id, now, timeout + 1)` unless `now > timeout`. Ends Retracted; calls `accrueFees`
- * (before the writes).
- */
-export function expireDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireDisputeState(exchangeId, ex, DisputeState.Resolving);
-  requireAfterTimeout(exchangeId, ex, env);
-  retract(s, env, exchangeId, ex, "DisputeExpired");
-}
-
-/**
- * Mirrors VoucherEscrow.proposeResolution: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
- * (not Resolving or Escalated), `NotParty`, `TooLate(id, now, timeout)` unless `now <= timeout`,
- * `InvalidBps(bps)` above 10_000. The buyer's side wins if the buyer is also the seller.
- */
-export function proposeResolution(s: VoucherState, env: Env, exchangeId: bigint, buyerPercentBps: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireOpenDispute(exchangeId, ex);
-  const isBuyer = requireParty(s, exchangeId, ex, env);
-  requireBeforeTimeout(exchangeId, ex, env);
-  requireBps(buyerPercentBps);
-  if (isBuyer) {
-    ex.buyerProposed = true;
-    ex.buyerProposalBps = buyerPercentBps;
-  } else {
-    ex.sellerProposed = true;
-    ex.sellerProposalBps = buyerPercentBps;
-  }
-  env.emit?.(s.self, "ResolutionProposed", exchangeId, env.sender, buyerPercentBps);
-}
-
-/**
- * Mirrors VoucherEscrow.acceptResolution: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
- * (not Resolving or Escalated), `NotParty`, `TooLate(id, now, timeout)` unless `now <= timeout`,
- * `NoProposal(id)` if the other side has not proposed. Ends Resolved at the other side's proposal.
- */
-export function acceptResolution(s: VoucherState, env: Env, exchangeId: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireOpenDispute(exchangeId, ex);
-  const isBuyer = requireParty(s, exchangeId, ex, env);
-  requireBeforeTimeout(exchangeId, ex, env);
-  if (isBuyer ? !ex.sellerProposed : !ex.buyerProposed) revert("VoucherEscrowNoProposal", exchangeId);
-  const buyerPercentBps = isBuyer ? ex.sellerProposalBps : ex.buyerProposalBps;
-  setDisputeState(s, ex, DisputeState.Resolved);
-  env.emit?.(s.self, "DisputeResolved", exchangeId, buyerPercentBps);
-  releaseSplit(s, env, exchangeId, ex, buyerPercentBps);
-}
-
-/**
- * Mirrors VoucherEscrow.escalateDispute: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
- * (not Resolving), `NotBuyer`, `TooLate(id, now, timeout)` unless `now <= timeout`, `Panic(0x11)` if the new
- * timeout or totalEncumbered overflows, then the token's errors on the deposit pull.
- */
-export function escalateDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireDisputeState(exchangeId, ex, DisputeState.Resolving);
-  requireBuyer(exchangeId, ex, env);
-  requireBeforeTimeout(exchangeId, ex, env);
-  const offer = offerOf(s, ex);
-  const deposit = bpsOfDown(offer.disputeResolverFee, ESCALATION_DEPOSIT_BPS);
-  const timeout = checkedAdd(env.now, offer.escalationResponsePeriodSeconds);
-  const newEncumbered = checkedAdd(s.totalEncumbered, deposit);
-  env.emit?.(s.self, "DisputeEscalated", exchangeId, deposit, timeout);
-  erc20.transferFrom(s.token, s.self, env.sender, s.self, deposit, env.emit);
-
-  setDisputeState(s, ex, DisputeState.Escalated);
-  ex.escalated = true;
-  ex.escalationDeposit = deposit;
-  ex.disputeTimeout = timeout;
-  s.totalEncumbered = newEncumbered;
-}
-
-/**
- * Mirrors VoucherEscrow.decideDispute: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
- * (not Escalated), `NotResolver`, `TooLate(id, now, timeout)` unless `now <= timeout`, `InvalidBps(bps)`.
- */
-export function decideDispute(s: VoucherState, env: Env, exchangeId: bigint, buyerPercentBps: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireDisputeState(exchangeId, ex, DisputeState.Escalated);
-  requireResolver(s, exchangeId, ex, env);
-  requireBeforeTimeout(exchangeId, ex, env);
-  requireBps(buyerPercentBps);
-  setDisputeState(s, ex, DisputeState.Decided);
-  env.emit?.(s.self, "DisputeDecided", exchangeId, buyerPercentBps);
-  releaseSplit(s, env, exchangeId, ex, buyerPercentBps);
-}
-
-/**
- * Mirrors VoucherEscrow.refuseEscalatedDispute: `NoSuchExchange`, `InvalidState` (not Disputed),
- * `InvalidDisputeState` (not Escalated), `NotResolver`, `TooLate(id, now, timeout)` unless `now <= timeout`.
- */
-export function refuseEscalatedDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireDisputeState(exchangeId, ex, DisputeState.Escalated);
-  requireResolver(s, exchangeId, ex, env);
-  requireBeforeTimeout(exchangeId, ex, env);
-  setDisputeState(s, ex, DisputeState.Refused);
-  env.emit?.(s.self, "EscalatedDisputeRefused", exchangeId);
-  releaseRefused(s, env, exchangeId, ex);
-}
-
-/**
- * Mirrors VoucherEscrow.expireEscalatedDispute: `NoSuchExchange`, `InvalidState` (not Disputed),
- * `InvalidDisputeState` (not Escalated), `TooEarly(id, now, timeout + 1)` unless `now > timeout`.
- */
-export function expireEscalatedDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireDisputeState(exchangeId, ex, DisputeState.Escalated);
-  requireAfterTimeout(exchangeId, ex, env);
-  setDisputeState(s, ex, DisputeState.Refused);
-  env.emit?.(s.self, "EscalatedDisputeExpired", exchangeId);
-  releaseRefused(s, env, exchangeId, ex);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // ERC-1155 surface (vouchers are non-transferable)
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -612,11 +353,6 @@ export function vouchersOutstanding(s: VoucherState): bigint {
 // Views
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Mirrors VoucherEscrow.availableFunds. */
-export function availableFunds(s: VoucherState, entity: Address): bigint {
-  return s.availableFunds.get(entity) ?? 0n;
-}
-
 /** Mirrors VoucherEscrow.getOffer: `NoSuchOffer(id)` for an unknown id. Returns a copy. */
 export function getOffer(s: VoucherState, offerId: bigint): Offer {
   return { ...existingOffer(s, offerId) };
@@ -671,121 +407,6 @@ export function voucherVariables(s: VoucherState): Record<string, bigint> {
   return vars;
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Internals
-// ---------------------------------------------------------------------------------------------------------------
-
-function bug(message: string): never {
-  throw new Error(`${message}: this is a bug in Lockstep's voucher model, please report it.`);
-}
-
-function existingOffer(s: VoucherState, offerId: bigint): Offer {
-  if (offerId === 0n || offerId > s.offerCount) revert("VoucherEscrowNoSuchOffer", offerId);
-  return s.offers.get(offerId) ?? bug(`offer ${offerId} is counted but not stored`);
-}
-
-function existingExchange(s: VoucherState, exchangeId: bigint): Exchange {
-  if (exchangeId === 0n || exchangeId > s.exchangeCount) revert("VoucherEscrowNoSuchExchange", exchangeId);
-  return s.exchanges.get(exchangeId) ?? bug(`exchange ${exchangeId} is counted but not stored`);
-}
-
-function offerOf(s: VoucherState, ex: Exchange): Offer {
-  return s.offers.get(ex.offerId) ?? bug(`exchange refers to missing offer ${ex.offerId}`);
-}
-
-function requireState(exchangeId: bigint, ex: Exchange, expected: ExchangeState): void {
-  if (ex.state !== expected) revert("VoucherEscrowInvalidState", exchangeId, ex.state);
-}
-
-function requireDisputeState(exchangeId: bigint, ex: Exchange, expected: DisputeState): void {
-  requireState(exchangeId, ex, ExchangeState.Disputed);
-  if (ex.disputeState !== expected) revert("VoucherEscrowInvalidDisputeState", exchangeId, ex.disputeState);
-}
-
-function requireOpenDispute(exchangeId: bigint, ex: Exchange): void {
-  requireState(exchangeId, ex, ExchangeState.Disputed);
-  if (ex.disputeState !== DisputeState.Resolving && ex.disputeState !== DisputeState.Escalated) {
-    revert("VoucherEscrowInvalidDisputeState", exchangeId, ex.disputeState);
-  }
-}
-
-function requireBuyer(exchangeId: bigint, ex: Exchange, env: Env): void {
-  if (env.sender !== ex.buyer) revert("VoucherEscrowNotBuyer", exchangeId, env.sender);
-}
-
-function requireResolver(s: VoucherState, exchangeId: bigint, ex: Exchange, env: Env): void {
-  if (env.sender !== offerOf(s, ex).disputeResolver) revert("VoucherEscrowNotResolver", exchangeId, env.sender);
-}
-
-/** Returns whether the sender acts as the buyer (true) or as the offer's seller (false). */
-function requireParty(s: VoucherState, exchangeId: bigint, ex: Exchange, env: Env): boolean {
-  if (env.sender === ex.buyer) return true;
-  if (env.sender !== offerOf(s, ex).seller) revert("VoucherEscrowNotParty", exchangeId, env.sender);
-  return false;
-}
-
-function requireBeforeTimeout(exchangeId: bigint, ex: Exchange, env: Env): void {
-  if (env.now > ex.disputeTimeout) revert("VoucherEscrowTooLate", exchangeId, env.now, ex.disputeTimeout);
-}
-
-function requireAfterTimeout(exchangeId: bigint, ex: Exchange, env: Env): void {
-  if (env.now <= ex.disputeTimeout) {
-    revert("VoucherEscrowTooEarly", exchangeId, env.now, checkedAdd(ex.disputeTimeout, 1n));
-  }
-}
-
-function requireBps(bps: bigint): void {
-  if (bps > BPS_DENOMINATOR) revert("VoucherEscrowInvalidBps", bps);
-}
-
-function bump(counts: bigint[], index: bigint, delta: bigint): void {
-  const i = Number(index);
-  counts[i] = (counts[i] ?? 0n) + delta;
-}
-
-function setState(s: VoucherState, ex: Exchange, to: ExchangeState): void {
-  bump(s.exchangeCountByState, ex.state, -1n);
-  bump(s.exchangeCountByState, to, 1n);
-  ex.state = to;
-}
-
-function setDisputeState(s: VoucherState, ex: Exchange, to: DisputeState): void {
-  bump(s.disputeCountByState, ex.disputeState, -1n);
-  bump(s.disputeCountByState, to, 1n);
-  ex.disputeState = to;
-}
-
-/** Mints (delta 1) or burns (delta -1) a voucher; emits ERC-1155's TransferSingle with the caller as operator. */
-function addVoucher(s: VoucherState, env: Env, account: Address, offerId: bigint, delta: bigint): void {
-  let byOffer = s.voucherBalances.get(account);
-  if (byOffer === undefined) {
-    byOffer = new Map();
-    s.voucherBalances.set(account, byOffer);
-  }
-  byOffer.set(offerId, (byOffer.get(offerId) ?? 0n) + delta);
-  if (env.emit !== undefined) {
-    const [from, to] = delta > 0n ? [ZERO_ADDRESS, account] : [account, ZERO_ADDRESS];
-    env.emit(s.self, "TransferSingle", env.sender, from, to, offerId, delta > 0n ? delta : -delta);
-  }
-}
-
-function credit(s: VoucherState, entity: Address, amount: bigint): void {
-  s.availableFunds.set(entity, availableFunds(s, entity) + amount);
-}
-
-/** Who gets what of an ending exchange's encumbrance (`_release`'s amounts), and the fee's split where there is a fee. */
-interface Payoff {
-  readonly seller: bigint;
-  readonly buyer: bigint;
-  readonly resolver: bigint;
-  readonly fee: bigint;
-  readonly split?: FeeSplit;
-}
-
-function payoff(seller: bigint, buyer: bigint, resolver: bigint, fee = 0n, split?: FeeSplit): Payoff {
-  return split === undefined ? { seller, buyer, resolver, fee } : { seller, buyer, resolver, fee, split };
-}
-
 /** Committed -> Canceled (cancel or expiry, `event`): seller D + pen + drFee, buyer p - pen. */
 function cancel(
   s: VoucherState,
@@ -807,85 +428,4 @@ function cancel(
     ex,
     payoff(offer.sellerDeposit + penalty + offer.disputeResolverFee, offer.price - penalty, 0n),
   );
-}
-
-/** Mirrors VoucherEscrow._accrueFees: the points sink is told a non-zero rewards part of a collected fee. */
-function accrueFeesOf(s: VoucherState, split: FeeSplit, env: Env): void {
-  if (split.rewards !== 0n) s.accrueFees(split.rewards, env.now, env.emit);
-}
-
-/**
- * Retracted (by the buyer, or expired: `event`): seller p + D - f + E (+ drFee unless escalated), resolver drFee if
- * escalated, fee f split at the current share; the sink's `accrueFees` is called before the writes (its event after
- * the escrow's, as on chain).
- */
-function retract(
-  s: VoucherState,
-  env: Env,
-  exchangeId: bigint,
-  ex: Exchange,
-  event: "DisputeRetracted" | "DisputeExpired",
-): void {
-  const offer = offerOf(s, ex);
-  const split = splitFee(s.fees, offer.protocolFee);
-  const drFee = offer.disputeResolverFee;
-  const seller =
-    offer.price - offer.protocolFee + offer.sellerDeposit + ex.escalationDeposit + (ex.escalated ? 0n : drFee);
-  const p = payoff(seller, 0n, ex.escalated ? drFee : 0n, offer.protocolFee, split);
-  env.emit?.(s.self, event, exchangeId);
-  releaseEvents(s, env, exchangeId, p);
-  accrueFeesOf(s, split, env);
-  setDisputeState(s, ex, DisputeState.Retracted);
-  release(s, offer, ex, p);
-}
-
-/** Refused: seller D + drFee, buyer p + E. */
-function releaseRefused(s: VoucherState, env: Env, exchangeId: bigint, ex: Exchange): void {
-  const offer = offerOf(s, ex);
-  const p = payoff(offer.sellerDeposit + offer.disputeResolverFee, offer.price + ex.escalationDeposit, 0n);
-  settle(s, env, exchangeId, offer, ex, p);
-}
-
-/** Resolved / Decided: buyer floor((D+E) bp) + floor(p bp), seller the rest (+ drFee unless escalated). */
-function releaseSplit(s: VoucherState, env: Env, exchangeId: bigint, ex: Exchange, buyerPercentBps: bigint): void {
-  const offer = offerOf(s, ex);
-  const deposits = offer.sellerDeposit + ex.escalationDeposit;
-  const buyer = bpsOfDown(deposits, buyerPercentBps) + bpsOfDown(offer.price, buyerPercentBps);
-  const drFee = offer.disputeResolverFee;
-  const seller = deposits + offer.price - buyer + (ex.escalated ? 0n : drFee);
-  settle(s, env, exchangeId, offer, ex, payoff(seller, buyer, ex.escalated ? drFee : 0n));
-}
-
-/** Mirrors VoucherEscrow._release, events and writes: `releaseEvents`, then `release`. */
-function settle(s: VoucherState, env: Env, exchangeId: bigint, offer: Offer, ex: Exchange, p: Payoff): void {
-  releaseEvents(s, env, exchangeId, p);
-  release(s, offer, ex, p);
-}
-
-/** The events of VoucherEscrow._release: FundsReleased, then ProtocolFeeCollected where there is a fee. */
-function releaseEvents(s: VoucherState, env: Env, exchangeId: bigint, p: Payoff): void {
-  if (env.emit === undefined) return;
-  env.emit(s.self, "FundsReleased", exchangeId, p.seller, p.buyer, p.resolver, p.fee);
-  if (p.fee !== 0n) {
-    const { eco, rewards } = p.split ?? bug("a fee was released without its split");
-    env.emit(s.self, "ProtocolFeeCollected", exchangeId, p.fee, eco, rewards);
-  }
-}
-
-/** The writes of VoucherEscrow._release: moves p + D + drFee + E from totalEncumbered to the ledger. */
-function release(s: VoucherState, offer: Offer, ex: Exchange, p: Payoff): void {
-  const released = p.seller + p.buyer + p.resolver + p.fee;
-  credit(s, offer.seller, p.seller);
-  credit(s, ex.buyer, p.buyer);
-  credit(s, offer.disputeResolver, p.resolver);
-  s.totalEncumbered -= released;
-  s.totalAvailable += released;
-  if (p.fee !== 0n) {
-    const { eco, rewards } = p.split ?? bug("a fee was released without its split");
-    credit(s, s.ecosystemFund, eco);
-    credit(s, s.pointsSink, rewards);
-    s.protocolFeesCollected += p.fee;
-    s.ecosystemFeesCredited += eco;
-    s.rewardsFeesCredited += rewards;
-  }
 }
