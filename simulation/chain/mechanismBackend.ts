@@ -9,7 +9,7 @@ import { InternalError, UserError } from "../engine/errors.js";
 import type { Account, Action, ChainBackend, Eip1193Provider, Outcome, Tick, Variables } from "../engine/types.js";
 import type { ActionArgs, Deployed } from "../sdk/mechanism.js";
 import { variableNamer, variableSet, unknownKind } from "../sdk/modelBackend.js";
-import { argsByNameOf, functionOf, type Deployment, type ResolvedMechanism } from "../sdk/resolve.js";
+import { argsByNameOf, eventsOf, functionOf, type Deployment, type ResolvedMechanism } from "../sdk/resolve.js";
 import { functionEncoder } from "./encode.js";
 import { rpc } from "./rpc.js";
 import type { BatchTx, SentTx, StateRead, TxSender } from "./sender.js";
@@ -97,6 +97,8 @@ export async function createMechanismChainBackend<P, C, M>(
   };
 
   const encode = actionEncoder(r, d, deployment);
+  // The declared events, decoded from each transaction's logs; nothing is decoded when none are declared.
+  const events = await eventsOf(r, deployment);
 
   // Reads: each variable planned once; per-account reads resolved once per account.
   const set = variableSet(r, d);
@@ -163,6 +165,7 @@ export async function createMechanismChainBackend<P, C, M>(
       return sent.map((tx): Outcome => ({
         ok: tx.ok,
         ...(tx.ok ? {} : { error: errors.decode(tx.revertData) }),
+        ...(events !== undefined ? { events: tx.ok ? events.chain(tx.logs ?? []) : [] } : {}),
         // The block's own timestamp: where time is set it is `time`; where it is not, the model follows the chain.
         timestamp: tx.timestamp,
         txHash: tx.hash,

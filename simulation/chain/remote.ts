@@ -535,6 +535,7 @@ export function createRemoteSender(options: RemoteSenderOptions): RemoteSender {
       transactionIndex: BigInt(receipt.transactionIndex),
       ...(revertData !== undefined ? { revertData } : {}),
       ...(receipt.contractAddress ? { contractAddress: receipt.contractAddress.toLowerCase() } : {}),
+      ...(receipt.logs !== undefined ? { logs: receipt.logs } : {}),
     };
   };
 

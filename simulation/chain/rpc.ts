@@ -19,4 +19,5 @@ export interface Receipt {
   readonly gasUsed: string;
   readonly status: string;
   readonly contractAddress: string | null;
+  readonly logs?: readonly { readonly address: string; readonly topics: readonly string[]; readonly data: string }[];
 }

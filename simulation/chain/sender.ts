@@ -15,6 +15,8 @@ export interface SentTx {
   readonly contractAddress?: string;
   /** Position in its block, where several transactions share one (a batch). */
   readonly transactionIndex?: bigint;
+  /** The receipt's logs (none for a revert), as the node gave them: decoded only where a mechanism declares events. */
+  readonly logs?: Receipt["logs"];
 }
 
 /** One transaction of a substep's batch, with the Action it carries (a remote sender journals both). */
@@ -132,6 +134,7 @@ export function createInProcessSender(
       timestamp: at ?? 0n,
       ...(revertData !== undefined ? { revertData } : {}),
       ...(receipt.contractAddress ? { contractAddress: receipt.contractAddress.toLowerCase() } : {}),
+      ...(receipt.logs !== undefined ? { logs: receipt.logs } : {}),
     };
   };
 
@@ -199,6 +202,7 @@ export function createInProcessSender(
         timestamp: at,
         transactionIndex: BigInt(i),
         ...(ok ? {} : { revertData: await revertDataOf(provider, hash) }),
+        ...(receipt.logs !== undefined ? { logs: receipt.logs } : {}),
       });
     }
     traces.executed(sent.reduce((sum, tx) => sum + tx.gasUsed, 0n));

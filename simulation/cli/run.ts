@@ -16,6 +16,7 @@ import {
 } from "../analysis/fileErrors.js";
 import type { ActionRecord, RunResult } from "../engine/run.js";
 import { optionError, type PreparedRun, type RunRequest } from "./prepare.js";
+import { isActionDivergence } from "../engine/record.js";
 
 export interface RunArgs extends RunRequest {
   readonly out?: string | undefined;
@@ -145,7 +146,7 @@ export function printSummary(p: PreparedRun, r: RunResult, path: string): void {
       if (pin.actions.length > 0) lines.push(`The step's actions up to there (${pin.actions.length}):`);
       for (const a of pin.actions) lines.push(`  ${a.substep} ${describeAction(a)}${outcomes(a)}`);
     } else {
-      const kind = d.variable.startsWith("outcome") ? "substep" : "step";
+      const kind = isActionDivergence(d.variable) ? "substep" : "step";
       if (d.actions.length > 0) lines.push(`Actions of that ${kind} (${d.actions.length}):`);
       for (const a of d.actions) lines.push(`  ${a.substep} ${describeAction(a)}${outcomes(a)}`);
     }

@@ -4,6 +4,7 @@ import type { ParamSchema } from "./params.js";
 import { runScenario, type RunResult, type RunSink } from "./run.js";
 import type { ChainBackend, ChainTarget, Mode, Scenario } from "./types.js";
 import type { TimeScale } from "./timeScale.js";
+import { isActionDivergence } from "./record.js";
 
 /** 2030-03-17T17:46:40Z: every run's clock starts here, so traces do not depend on the day they ran. */
 export const DEFAULT_START_TIME = 1_900_000_000n;
@@ -114,7 +115,7 @@ async function pinIfAsked(
   const d = result.firstDivergence;
   if (options.pinDivergence !== true || d === undefined || spec.mode !== "lockstep") return { stopped: false };
   if (result.status === "stopped") return { stopped: true };
-  if (options.target?.kind !== "in-process" || d.variable.startsWith("outcome of ")) return { stopped: false };
+  if (options.target?.kind !== "in-process" || isActionDivergence(d.variable)) return { stopped: false };
   const replay = await executeRun(spec, {
     target: options.target,
     ...(options.keys !== undefined ? { keys: options.keys } : {}),

@@ -41,6 +41,14 @@ export interface Divergence {
   readonly actions: readonly ActionRecord[];
 }
 
+/**
+ * Whether a divergence is one Action's (its outcome, `outcome of <kind> by <agent>`, or its events, `events of <kind>
+ * by <agent> differ at <n>`), seen as it applied, rather than a sampled variable's.
+ */
+export function isActionDivergence(variable: string): boolean {
+  return variable.startsWith("outcome of ") || variable.startsWith("events of ");
+}
+
 /** Where a run's samples and actions go; storage implements it (files, DuckDB, ...). */
 export interface RunSink {
   /** Once, before the first sample. */

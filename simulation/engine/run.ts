@@ -22,7 +22,7 @@ import type {
   Tick,
   Variables,
 } from "./types.js";
-import { describeOutcome, sameOutcome, withinTolerance } from "../analysis/parity.js";
+import { outcomeDifference, withinTolerance } from "../analysis/parity.js";
 import {
   executionOrder,
   outcomeRecord,
@@ -341,7 +341,8 @@ export async function runScenario<Schema extends ParamSchema, S, W, V>(
       const c = chainOutcomes?.[i];
       const m = modelOutcomes[k]!;
       const decisive = useChain ? c! : m;
-      const diverged = useModel && useChain && !sameOutcome(m, c!);
+      const difference = useModel && useChain ? outcomeDifference(m, c!) : undefined;
+      const diverged = difference !== undefined;
       total++;
       byKind.set(action.kind, (byKind.get(action.kind) ?? 0) + 1);
       if (!decisive.ok) reverted++;
@@ -369,9 +370,12 @@ export async function runScenario<Schema extends ParamSchema, S, W, V>(
         firstDivergence ??= {
           step: step + 1,
           substep: tick.substep,
-          variable: `outcome of ${action.kind} by ${action.agent}`,
-          model: describeOutcome(m),
-          chain: describeOutcome(c),
+          variable:
+            difference!.at === undefined
+              ? `outcome of ${action.kind} by ${action.agent}`
+              : `events of ${action.kind} by ${action.agent} differ at ${difference!.at}`,
+          model: difference!.model,
+          chain: difference!.chain,
           seed,
           actions: stepActions.filter((r) => r.substep === tick.substep),
         };

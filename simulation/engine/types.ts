@@ -26,10 +26,26 @@ export interface DecodedError {
   readonly args: readonly string[];
 }
 
+/**
+ * An event one Action emitted: the emitting instance (a name of the mechanism's `contracts`, or one `deploy` gave),
+ * the event's name, and its arguments in the ABI's order as canonical strings (decimal numbers, lower-case
+ * addresses and strings), the form a custom error's arguments are compared in.
+ */
+export interface EmittedEvent {
+  readonly instance: string;
+  readonly name: string;
+  readonly args: readonly string[];
+}
+
 /** What became of one Action on one backend. */
 export interface Outcome {
   readonly ok: boolean;
   readonly error?: DecodedError;
+  /**
+   * The events the Action emitted that its mechanism declares (`events`), in emission order; none for a revert.
+   * Absent where events are not compared: a mechanism that declares none, or a model with no chain beside it.
+   */
+  readonly events?: readonly EmittedEvent[];
   /** The block timestamp it executed at, seconds. */
   readonly timestamp: bigint;
   readonly txHash?: string;

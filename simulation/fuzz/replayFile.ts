@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { UserError } from "../engine/errors.js";
 import type { ActionArg, AgentSpec, Outcome } from "../engine/types.js";
-import { describeOutcome } from "../analysis/parity.js";
+import { describeOutcome, outcomeDifference } from "../analysis/parity.js";
 import { toJson } from "../analysis/files.js";
 import type { Failure, FuzzStep, StepRecord } from "./types.js";
 import { describeFailure } from "./types.js";
@@ -159,10 +159,13 @@ export function formatSequence(
     const args = Object.entries(step.action.args)
       .map(([k, v]) => `${k}=${argText(v)}`)
       .join(", ");
+    const d = outcomeDifference(model, chain);
     const sides =
-      describeOutcome(model) === describeOutcome(chain)
+      d === undefined
         ? `both: ${describeOutcome(chain)}`
-        : `model: ${describeOutcome(model)} | chain: ${describeOutcome(chain)}`;
+        : d.at !== undefined
+          ? `both: ${describeOutcome(chain)}, events differ at ${d.at}: model ${d.model} | chain ${d.chain}`
+          : `model: ${describeOutcome(model)} | chain: ${describeOutcome(chain)}`;
     return `${String(i + 1).padStart(4)}. ${offset(step.time, start)}  ${step.action.agent} ${step.action.kind}(${args})  ${sides}`;
   });
 }

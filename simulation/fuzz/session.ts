@@ -21,7 +21,7 @@ import type {
   Outcome,
   Variables,
 } from "../engine/types.js";
-import { describeOutcome, sameOutcome, withinTolerance } from "../analysis/parity.js";
+import { outcomeDifference, withinTolerance } from "../analysis/parity.js";
 import { encodeValue } from "../analysis/values.js";
 import { rpc } from "../chain/rpc.js";
 import type { LoadedScenario } from "../scenarios/load.js";
@@ -229,13 +229,13 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
           cover(coverage.model, fn, m);
           cover(coverage.chain, fn, c!);
         }
-        if (!sameOutcome(m, c!)) {
+        const difference = outcomeDifference(m, c!);
+        if (difference !== undefined) {
           return {
             kind: "outcome",
             index,
             action: `${step.action.kind} by ${step.action.agent}`,
-            model: describeOutcome(m),
-            chain: describeOutcome(c),
+            ...difference,
           };
         }
         const chainVars = await chainSide.sample(accounts);

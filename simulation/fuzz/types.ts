@@ -14,7 +14,7 @@ export interface FuzzStep {
 
 /**
  * Where the oracle first saw the two sides part, after step `index` (0-based) of the sequence:
- * the outcomes differ (success against a revert, or two custom errors), a compared variable
+ * the outcomes differ (success against a revert, two custom errors, or the events), a compared variable
  * differs beyond its tolerance, or a declared invariant is broken on one side.
  */
 export type Failure =
@@ -22,6 +22,8 @@ export type Failure =
       readonly kind: "outcome";
       readonly index: number;
       readonly action: string;
+      /** Where only the events differ: the first differing event (1-based); `model` and `chain` are that event. */
+      readonly at?: number;
       readonly model: string;
       readonly chain: string;
     }
@@ -56,7 +58,9 @@ export function failureSignature(f: Failure): string {
 export function describeFailure(f: Failure): string {
   switch (f.kind) {
     case "outcome":
-      return `after action ${f.index + 1}, the outcome of ${f.action}: model ${f.model}, chain ${f.chain}`;
+      return f.at === undefined
+        ? `after action ${f.index + 1}, the outcome of ${f.action}: model ${f.model}, chain ${f.chain}`
+        : `after action ${f.index + 1}, the events of ${f.action} differ at ${f.at}: model ${f.model}, chain ${f.chain}`;
     case "variable":
       return `after action ${f.index + 1}, ${f.variable}: model ${f.model}, chain ${f.chain}`;
     case "invariant":

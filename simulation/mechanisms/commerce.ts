@@ -12,7 +12,8 @@ import { DEPLOYER_ID, ECOSYSTEM_FUND_ID, type SystemAddresses, type SystemConfig
 import { toAddress, type Address } from "../model/types.js";
 import { availableFunds, DISPUTE_STATE_NAMES, EXCHANGE_STATE_NAMES, vouchersOutstanding } from "../model/vouchers.js";
 import { createWorld, MODEL_CALLS, type World } from "../model/world.js";
-import type { ActionArgs, ActionBinding, Deadline, FuzzArgKind, ObservedCall } from "../sdk/mechanism.js";
+import type { ActionArgs, ActionBinding, CallEnv, Deadline, FuzzArgKind, ObservedCall } from "../sdk/mechanism.js";
+import type { Emit } from "../model/types.js";
 import { epochEndsAt } from "../model/rewards.js";
 import { DisputeState, ExchangeState } from "../model/vouchers.js";
 
@@ -194,10 +195,24 @@ function actions(): Record<string, ActionBinding<SystemConfig, World>> {
       ...(call.args !== undefined ? { args: call.args } : {}),
       ...(call.fuzz !== undefined ? { fuzz: { args: call.fuzz } } : {}),
       ...(call.fromCall !== undefined ? { fromCall: call.fromCall } : {}),
-      model: (world, env, args) => model(world, env, args),
+      model: (world, env, args, d) => model(world, { sender: env.sender, now: env.now, emit: emitter(d, env) }, args),
     };
   }
   return out;
+}
+
+/** Each deployment's instances by address: the model emits from an address, the SDK takes the instance's name. */
+const instancesByAddress = new WeakMap<Deployed<SystemConfig>, Map<string, string>>();
+
+/** The model's `emit` (by the emitting contract's address) as the SDK's (by instance name). */
+function emitter(d: Deployed<SystemConfig>, env: CallEnv): Emit {
+  let byAddress = instancesByAddress.get(d);
+  if (byAddress === undefined) {
+    byAddress = new Map(Object.entries(d.addresses).map(([instance, address]) => [address.toLowerCase(), instance]));
+    instancesByAddress.set(d, byAddress);
+  }
+  const names = byAddress;
+  return (address, event, ...args) => env.emit(names.get(address) ?? address, event, ...args);
 }
 
 /** The compared globals, in the order the trace lists them, each with where the contracts keep it. */
@@ -471,6 +486,9 @@ export function commerceMechanism<P>(
     },
     model: (d) => createWorld(d.config, systemAddresses(d), (id) => d.account(id) as Address),
     actions: actions(),
+    // Every event of every contract, the tokens' (ERC-20 Transfer and Approval), the vouchers' ERC-1155
+    // TransferSingle and the release wallets' ERC20Released included: the model emits each, in the contracts' order.
+    events: ["*"],
     variables,
     accountVariables: {
       funds: { chain: "escrow._availableFunds[$account]", model: (w, a) => availableFunds(w.escrow, a) },

@@ -5,6 +5,8 @@ import { ZERO_ADDRESS, type Address, type Env } from "./types.js";
 
 /** Mirror of FeeManager's storage. Rates in basis points (10_000 = 100%). */
 export interface FeeState {
+  /** The fee manager's own address: where its events come from (the zero address where nobody reads them). */
+  readonly address: Address;
   /** Ownable owner: governance. */
   owner: Address;
   /** Protocol fee charged on an offer's price, fixed per offer at its creation. */
@@ -19,30 +21,46 @@ export interface FeeState {
  * Mirrors the FeeManager constructor, checks in the same order: `OwnableInvalidOwner(0)`,
  * `FeeManagerInvalidBps(maxFeeBps)`, `FeeManagerInvalidBps(ecoBps)`, `FeeManagerFeeAboveMax(feeBps, maxFeeBps)`.
  */
-export function newFeeState(governance: Address, feeBps: bigint, maxFeeBps: bigint, ecoBps: bigint): FeeState {
+export function newFeeState(
+  governance: Address,
+  feeBps: bigint,
+  maxFeeBps: bigint,
+  ecoBps: bigint,
+  address: Address = ZERO_ADDRESS,
+): FeeState {
   if (governance === ZERO_ADDRESS) revert("OwnableInvalidOwner", ZERO_ADDRESS);
   if (maxFeeBps > FeeMath.BPS_DENOMINATOR) revert("FeeManagerInvalidBps", maxFeeBps);
   if (ecoBps > FeeMath.BPS_DENOMINATOR) revert("FeeManagerInvalidBps", ecoBps);
   if (feeBps > maxFeeBps) revert("FeeManagerFeeAboveMax", feeBps, maxFeeBps);
-  return { owner: governance, feeBps, maxFeeBps, ecoBps };
+  return { address, owner: governance, feeBps, maxFeeBps, ecoBps };
 }
 
 function requireOwner(s: FeeState, env: Env): void {
   if (env.sender !== s.owner) revert("OwnableUnauthorizedAccount", env.sender);
 }
 
-/** Mirrors FeeManager.setFeeBps: `OwnableUnauthorizedAccount(sender)`, then `FeeManagerFeeAboveMax(newBps, max)`. */
+/**
+ * Mirrors FeeManager.setFeeBps: `OwnableUnauthorizedAccount(sender)`, then `FeeManagerFeeAboveMax(newBps, max)`;
+ * emits FeeBpsChanged(previous, new), also when the rate does not change.
+ */
 export function setFeeBps(s: FeeState, env: Env, newBps: bigint): void {
   requireOwner(s, env);
   if (newBps > s.maxFeeBps) revert("FeeManagerFeeAboveMax", newBps, s.maxFeeBps);
+  const previousBps = s.feeBps;
   s.feeBps = newBps;
+  env.emit?.(s.address, "FeeBpsChanged", previousBps, newBps);
 }
 
-/** Mirrors FeeManager.setEcoBps: `OwnableUnauthorizedAccount(sender)`, then `FeeManagerInvalidBps(newBps)`. */
+/**
+ * Mirrors FeeManager.setEcoBps: `OwnableUnauthorizedAccount(sender)`, then `FeeManagerInvalidBps(newBps)`;
+ * emits EcoBpsChanged(previous, new), also when the share does not change.
+ */
 export function setEcoBps(s: FeeState, env: Env, newBps: bigint): void {
   requireOwner(s, env);
   if (newBps > FeeMath.BPS_DENOMINATOR) revert("FeeManagerInvalidBps", newBps);
+  const previousBps = s.ecoBps;
   s.ecoBps = newBps;
+  env.emit?.(s.address, "EcoBpsChanged", previousBps, newBps);
 }
 
 /** Mirrors FeeManager.protocolFee: `price * feeBps / 10_000` rounded down, at the current rate. */

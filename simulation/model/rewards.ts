@@ -6,7 +6,7 @@
 import { balanceOf, checkTransfer, transfer, type Erc20State } from "./erc20.js";
 import { halvingEpochEmission, linearEpochEmission } from "./emission.js";
 import { revert } from "./revert.js";
-import { ZERO_ADDRESS, type Address, type Env } from "./types.js";
+import { ZERO_ADDRESS, type Address, type Emit, type Env } from "./types.js";
 import { checkedUint256, mulDiv } from "./uint256.js";
 
 /**
@@ -15,7 +15,7 @@ import { checkedUint256, mulDiv } from "./uint256.js";
  * revert). Mirrors `ledger.withdrawFunds(amount)` in `closeEpoch`, called only with `amount != 0`;
  * the world wires it to the vouchers model's withdrawFunds, with the distributor as sender.
  */
-export type WithdrawFees = (amount: bigint, now: bigint) => void;
+export type WithdrawFees = (amount: bigint, now: bigint, emit?: Emit) => void;
 
 /** The constructor's arguments, plus where the model keeps the distributor's balances. */
 export interface RewardsParams {
@@ -151,6 +151,7 @@ export function setPointsSource(s: RewardsState, env: Env, source: Address): voi
   if (s.pointsSource !== ZERO_ADDRESS) revert("RewardsDistributorSourceAlreadySet");
   if (source === ZERO_ADDRESS) revert("RewardsDistributorInvalidSource", ZERO_ADDRESS);
   s.pointsSource = source;
+  env.emit?.(s.address, "PointsSourceSet", source);
 }
 
 // ------------------------------------------------------------------ points source
@@ -158,6 +159,7 @@ export function setPointsSource(s: RewardsState, env: Env, source: Address): voi
 /**
  * Mirrors RewardsDistributor.accruePoints: only the points source; credited to `currentEpoch`;
  * zero points and the zero address skipped; an account credited twice is one earner with summed points.
+ * Emits PointsAccrued(epoch, account, points) for each credit, in order.
  */
 export function accruePoints(
   s: RewardsState,
@@ -185,6 +187,12 @@ export function accruePoints(
     totalPoints = checkedUint256(totalPoints + amount);
   }
   if (staged.size === 0) return;
+  if (env.emit !== undefined) {
+    if (points !== 0n && seller !== ZERO_ADDRESS) env.emit(s.address, "PointsAccrued", epoch, seller, points);
+    if (aggregatorPoints !== 0n && aggregator !== ZERO_ADDRESS) {
+      env.emit(s.address, "PointsAccrued", epoch, aggregator, aggregatorPoints);
+    }
+  }
   const target = data ?? { totalPoints: 0n, earners: [], points: new Map<Address, bigint>() };
   for (const [account, value] of staged) target.points.set(account, value);
   target.earners.push(...newEarners);
@@ -195,11 +203,13 @@ export function accruePoints(
 /**
  * Mirrors RewardsDistributor.accrueFees: only the points source; books `amount` fee-token wei to
  * `feeEpoch` (the current epoch, or 0 before the start); `Panic(0x11)` if that epoch's total overflows.
+ * Emits FeesAccrued(epoch, amount).
  */
 export function accrueFees(s: RewardsState, env: Env, amount: bigint): void {
   if (env.sender !== s.pointsSource) revert("RewardsDistributorNotSource", env.sender);
   const epoch = feeEpoch(s, env);
   s.epochFeeTotals.set(epoch, checkedUint256(epochFees(s, epoch) + amount));
+  env.emit?.(s.address, "FeesAccrued", epoch, amount);
 }
 
 // ------------------------------------------------------------------ anyone
@@ -208,7 +218,8 @@ export function accrueFees(s: RewardsState, env: Env, amount: bigint): void {
  * Mirrors RewardsDistributor.closeEpoch. The fee budget is the closed epoch's booked fees plus the
  * carried fee dust. The contract writes, emits, then calls `withdrawFunds(epochFees(epoch))`; the
  * model calls `s.withdrawFees` once every check has passed and before its own writes, which nothing
- * after can make revert: the final states are the same.
+ * after can make revert: the final states are the same. Its events keep the contract's order: EpochClosed (its
+ * dust computed before the writes), then the ledger's withdrawal.
  */
 export function closeEpoch(s: RewardsState, env: Env): void {
   const epoch = s.nextEpochToClose;
@@ -224,9 +235,24 @@ export function closeEpoch(s: RewardsState, env: Env): void {
   // Only the points source books fees, so `feesIn != 0` means the source (the ledger) is set.
   const feesIn = epochFees(s, epoch);
   const feeBudget = feesIn + s.carriedFeeDust;
+  const data = s.epochs.get(epoch);
+  const totalPoints = data?.totalPoints ?? 0n;
+  if (env.emit !== undefined) {
+    const pointed = data !== undefined && totalPoints !== 0n;
+    env.emit(
+      s.address,
+      "EpochClosed",
+      epoch,
+      rewardBudget,
+      feeBudget,
+      totalPoints,
+      pointed ? rewardBudget - splitTotal(data, rewardBudget) : rewardBudget,
+      pointed ? feeBudget - splitTotal(data, feeBudget) : feeBudget,
+    );
+  }
   if (feesIn !== 0n) {
     const feeBalanceBefore = balanceOf(s.feeToken, s.address);
-    s.withdrawFees(feesIn, env.now);
+    s.withdrawFees(feesIn, env.now, env.emit);
     const received = balanceOf(s.feeToken, s.address) - feeBalanceBefore;
     if (received !== feesIn) {
       throw new Error(
@@ -236,8 +262,6 @@ export function closeEpoch(s: RewardsState, env: Env): void {
     }
   }
 
-  const data = s.epochs.get(epoch);
-  const totalPoints = data?.totalPoints ?? 0n;
   let rewardDust = rewardBudget;
   let feeDust = feeBudget;
   if (data !== undefined && totalPoints !== 0n) {
@@ -255,6 +279,13 @@ export function closeEpoch(s: RewardsState, env: Env): void {
   s.nextEpochToClose = epoch + 1n;
 }
 
+/** What `split` would credit, written nowhere: the sum of each earner's floor. */
+function splitTotal(data: EpochPointsState, budget: bigint): bigint {
+  let credited = 0n;
+  for (const account of data.earners) credited += mulDiv(budget, data.points.get(account) ?? 0n, data.totalPoints);
+  return credited;
+}
+
 /** Mirrors RewardsDistributor._split (floor per earner); returns the sum credited. */
 function split(data: EpochPointsState, budget: bigint, claimable: Map<Address, bigint>): bigint {
   let credited = 0n;
@@ -266,7 +297,7 @@ function split(data: EpochPointsState, budget: bigint, claimable: Map<Address, b
   return credited;
 }
 
-/** Mirrors RewardsDistributor.claim: pays the sender its claimable rewards and fees. */
+/** Mirrors RewardsDistributor.claim: pays the sender its claimable rewards and fees; emits Claimed, then the transfers'. */
 export function claim(s: RewardsState, env: Env): void {
   const account = env.sender;
   const reward = s.claimableRewardBalances.get(account) ?? 0n;
@@ -280,8 +311,9 @@ export function claim(s: RewardsState, env: Env): void {
   s.feesOwed -= fee;
   s.totalRewardsClaimed += reward;
   s.totalFeesClaimed += fee;
-  if (reward !== 0n) transfer(s.rewardToken, s.address, account, reward);
-  if (fee !== 0n) transfer(s.feeToken, s.address, account, fee);
+  env.emit?.(s.address, "Claimed", account, reward, fee);
+  if (reward !== 0n) transfer(s.rewardToken, s.address, account, reward, env.emit);
+  if (fee !== 0n) transfer(s.feeToken, s.address, account, fee, env.emit);
 }
 
 // ------------------------------------------------------------------ views

@@ -97,12 +97,16 @@ export function releasable(s: VestingState, env: Pick<Env, "now">): bigint {
   return vestedAmount(s, env.now) - s.released;
 }
 
-/** Mirrors VestingWallet.release(token): anyone may call; pays the releasable amount (possibly 0) to the beneficiary. */
+/**
+ * Mirrors VestingWallet.release(token): anyone may call; pays the releasable amount (possibly 0) to the beneficiary.
+ * Emits ERC20Released(token, amount), then the token's Transfer.
+ */
 export function release(s: VestingState, env: Env): bigint {
   const amount = releasable(s, env);
   checkTransfer(s.token, s.address, s.beneficiary, amount);
   s.released += amount;
-  transfer(s.token, s.address, s.beneficiary, amount);
+  env.emit?.(s.address, "ERC20Released", s.token.address, amount);
+  transfer(s.token, s.address, s.beneficiary, amount, env.emit);
   return amount;
 }
 

@@ -16,159 +16,52 @@
  * - The cumulative counters (`protocolFeesCollected`, ...) would panic on the chain past 2^256 - 1; unreachable.
  */
 import * as erc20 from "./erc20.js";
-import type { Erc20State } from "./erc20.js";
-import { BPS_DENOMINATOR, bpsOfDown, type FeeSplit } from "./feeMath.js";
-import { protocolFee, splitFee, type FeeState } from "./fees.js";
+import { BPS_DENOMINATOR, bpsOfDown } from "./feeMath.js";
+import { protocolFee, splitFee } from "./fees.js";
 import { revert } from "./revert.js";
 import { ZERO_ADDRESS, type Address, type Env } from "./types.js";
 import { checkedAdd, checkedSub } from "./uint256.js";
+import {
+  availableFunds,
+  accrueFeesOf,
+  addVoucher,
+  bump,
+  existingExchange,
+  existingOffer,
+  offerOf,
+  payoff,
+  release,
+  releaseEvents,
+  requireBuyer,
+  requireState,
+  setState,
+  settle,
+} from "./voucherInternals.js";
+import {
+  DISPUTE_STATE_NAMES,
+  DisputeState,
+  EXCHANGE_STATE_NAMES,
+  ExchangeState,
+  type Exchange,
+  type Offer,
+  type OfferParams,
+  type VoucherState,
+  type VoucherStateParams,
+} from "./voucherTypes.js";
 
-/** Mirrors VoucherEscrow.ExchangeState (same indices). */
-export const ExchangeState = {
-  None: 0n,
-  Committed: 1n,
-  Revoked: 2n,
-  Canceled: 3n,
-  Redeemed: 4n,
-  Completed: 5n,
-  Disputed: 6n,
-} as const;
-export type ExchangeState = (typeof ExchangeState)[keyof typeof ExchangeState];
-export type ExchangeStateName = keyof typeof ExchangeState;
-
-/** Mirrors VoucherEscrow.DisputeState (same indices). */
-export const DisputeState = {
-  None: 0n,
-  Resolving: 1n,
-  Retracted: 2n,
-  Resolved: 3n,
-  Escalated: 4n,
-  Decided: 5n,
-  Refused: 6n,
-} as const;
-export type DisputeState = (typeof DisputeState)[keyof typeof DisputeState];
-export type DisputeStateName = keyof typeof DisputeState;
-
-export const EXCHANGE_STATE_NAMES = Object.keys(ExchangeState) as ExchangeStateName[];
-export const DISPUTE_STATE_NAMES = Object.keys(DisputeState) as DisputeStateName[];
-
-/** Mirrors VoucherEscrow.ESCALATION_DEPOSIT_BPS: basis points of the resolver's fee the buyer pays to escalate. */
-export const ESCALATION_DEPOSIT_BPS = 1_000n;
-
-/** Mirrors VoucherEscrow.OfferParams. Amounts in exchange-token wei, periods in seconds. */
-export interface OfferParams {
-  readonly price: bigint;
-  readonly sellerDeposit: bigint;
-  readonly buyerCancelPenalty: bigint;
-  readonly quantity: bigint;
-  readonly voucherValiditySeconds: bigint;
-  readonly disputePeriodSeconds: bigint;
-  readonly resolutionPeriodSeconds: bigint;
-  readonly escalationResponsePeriodSeconds: bigint;
-  readonly disputeResolver: Address;
-  readonly disputeResolverFee: bigint;
-}
-
-/** Mirrors VoucherEscrow.Offer (what `getOffer` returns). */
-export interface Offer {
-  readonly seller: Address;
-  readonly disputeResolver: Address;
-  readonly price: bigint;
-  readonly sellerDeposit: bigint;
-  readonly buyerCancelPenalty: bigint;
-  /** Fixed at creation: `price * feeBps / 10_000` at the rate then current. */
-  readonly protocolFee: bigint;
-  readonly disputeResolverFee: bigint;
-  quantityAvailable: bigint;
-  readonly voucherValiditySeconds: bigint;
-  readonly disputePeriodSeconds: bigint;
-  readonly resolutionPeriodSeconds: bigint;
-  readonly escalationResponsePeriodSeconds: bigint;
-}
-
-/** Mirrors VoucherEscrow.Exchange (what `getExchange` returns). Timestamps in seconds, 0 until set. */
-export interface Exchange {
-  readonly offerId: bigint;
-  readonly buyer: Address;
-  state: ExchangeState;
-  disputeState: DisputeState;
-  escalated: boolean;
-  buyerProposed: boolean;
-  sellerProposed: boolean;
-  buyerProposalBps: bigint;
-  sellerProposalBps: bigint;
-  readonly validUntil: bigint;
-  redeemedAt: bigint;
-  disputeTimeout: bigint;
-  escalationDeposit: bigint;
-}
-
-/**
- * The points sink (IPointsSink.accruePoints) as the model calls it on every completed exchange, plus the
- * block timestamp. Plug the rewards model in here; it may throw a ModelRevert (the completion then reverts).
- */
-export type AccruePoints = (
-  seller: Address,
-  points: bigint,
-  aggregator: Address,
-  aggregatorPoints: bigint,
-  now: bigint,
-) => void;
-
-/**
- * The points sink's IPointsSink.accrueFees as the model calls it whenever a collected fee's rewards part (when not
- * zero) is credited to the sink, plus the block timestamp. It may throw a ModelRevert (the collection then reverts).
- */
-export type AccrueFees = (amount: bigint, now: bigint) => void;
-
-/** Arguments of `newVoucherState`, after the VoucherEscrow constructor. */
-export interface VoucherStateParams {
-  /** The exchange token's state, shared with the rest of the model. */
-  readonly token: Erc20State;
-  /** The escrow's own address (the token holder). */
-  readonly self: Address;
-  /** The fee manager's state, shared with the rest of the model. */
-  readonly fees: FeeState;
-  /** The points sink's address: credited with the rewards part of each fee. */
-  readonly pointsSink: Address;
-  readonly ecosystemFund: Address;
-  /** basis points; 10_000 = 100%. */
-  readonly aggregatorPointsBps: bigint;
-  readonly accruePoints: AccruePoints;
-  readonly accrueFees: AccrueFees;
-}
-
-/** Mirror of VoucherEscrow's storage (and of its ERC-1155 balances). Field names match the contract's views. */
-export interface VoucherState {
-  readonly token: Erc20State;
-  readonly self: Address;
-  readonly fees: FeeState;
-  readonly pointsSink: Address;
-  readonly ecosystemFund: Address;
-  readonly aggregatorPointsBps: bigint;
-  accruePoints: AccruePoints;
-  accrueFees: AccrueFees;
-  /** seller => aggregator; absent for an unregistered account. */
-  readonly sellerAggregator: Map<Address, Address>;
-  readonly availableFunds: Map<Address, bigint>;
-  readonly offers: Map<bigint, Offer>;
-  readonly exchanges: Map<bigint, Exchange>;
-  /** ERC-1155 balances: account => offer id => vouchers. */
-  readonly voucherBalances: Map<Address, Map<bigint, bigint>>;
-  /** ERC-1155 operator approvals, keyed by `${owner}>${operator}`. */
-  readonly operatorApprovals: Set<string>;
-  offerCount: bigint;
-  exchangeCount: bigint;
-  totalEncumbered: bigint;
-  totalAvailable: bigint;
-  protocolFeesCollected: bigint;
-  ecosystemFeesCredited: bigint;
-  rewardsFeesCredited: bigint;
-  /** Indexed by the ExchangeState index. */
-  readonly exchangeCountByState: bigint[];
-  /** Indexed by the DisputeState index; never-disputed exchanges count as None. */
-  readonly disputeCountByState: bigint[];
-}
+export * from "./voucherTypes.js";
+export { availableFunds } from "./voucherInternals.js";
+export {
+  raiseDispute,
+  retractDispute,
+  expireDispute,
+  proposeResolution,
+  acceptResolution,
+  escalateDispute,
+  decideDispute,
+  refuseEscalatedDispute,
+  expireEscalatedDispute,
+} from "./disputes.js";
 
 /**
  * Mirrors the VoucherEscrow constructor: `VoucherEscrowInvalidAddress()` if the points sink or the ecosystem fund
@@ -215,6 +108,7 @@ export function registerSeller(s: VoucherState, env: Env, aggregator: Address): 
   if (aggregator === ZERO_ADDRESS) revert("VoucherEscrowInvalidAddress");
   if (s.sellerAggregator.has(env.sender)) revert("VoucherEscrowSellerExists", env.sender);
   s.sellerAggregator.set(env.sender, aggregator);
+  env.emit?.(s.self, "SellerRegistered", env.sender, aggregator);
 }
 
 /** Mirrors VoucherEscrow.depositFunds: `ZeroAmount()`, then the token's errors on the pull. */
@@ -222,7 +116,8 @@ export function depositFunds(s: VoucherState, env: Env, amount: bigint): void {
   if (amount === 0n) revert("VoucherEscrowZeroAmount");
   const newAvailable = checkedAdd(availableFunds(s, env.sender), amount);
   const newTotal = checkedAdd(s.totalAvailable, amount);
-  erc20.transferFrom(s.token, s.self, env.sender, s.self, amount);
+  env.emit?.(s.self, "FundsDeposited", env.sender, amount);
+  erc20.transferFrom(s.token, s.self, env.sender, s.self, amount, env.emit);
   s.availableFunds.set(env.sender, newAvailable);
   s.totalAvailable = newTotal;
 }
@@ -232,7 +127,8 @@ export function withdrawFunds(s: VoucherState, env: Env, amount: bigint): void {
   if (amount === 0n) revert("VoucherEscrowZeroAmount");
   const available = availableFunds(s, env.sender);
   if (available < amount) revert("VoucherEscrowInsufficientFunds", env.sender, available, amount);
-  erc20.transfer(s.token, s.self, env.sender, amount);
+  env.emit?.(s.self, "FundsWithdrawn", env.sender, amount);
+  erc20.transfer(s.token, s.self, env.sender, amount, env.emit);
   s.availableFunds.set(env.sender, available - amount);
   s.totalAvailable -= amount;
 }
@@ -276,6 +172,7 @@ export function createOffer(s: VoucherState, env: Env, p: OfferParams): bigint {
     resolutionPeriodSeconds: p.resolutionPeriodSeconds,
     escalationResponsePeriodSeconds: p.escalationResponsePeriodSeconds,
   });
+  env.emit?.(s.self, "OfferCreated", offerId, env.sender, p.price, fee, p.quantity);
   return offerId;
 }
 
@@ -292,13 +189,14 @@ export function commitToOffer(s: VoucherState, env: Env, offerId: bigint): bigin
   if (available < required) revert("VoucherEscrowInsufficientDeposit", offer.seller, available, required);
   const validUntil = checkedAdd(env.now, offer.voucherValiditySeconds);
   const newEncumbered = checkedAdd(s.totalEncumbered, checkedAdd(offer.price, required));
-  erc20.transferFrom(s.token, s.self, env.sender, s.self, offer.price);
+  const exchangeId = s.exchangeCount + 1n;
+  env.emit?.(s.self, "VoucherCommitted", exchangeId, offerId, env.sender, validUntil);
+  erc20.transferFrom(s.token, s.self, env.sender, s.self, offer.price, env.emit);
 
   offer.quantityAvailable -= 1n;
   s.availableFunds.set(offer.seller, available - required);
   s.totalAvailable -= required;
   s.totalEncumbered = newEncumbered;
-  const exchangeId = s.exchangeCount + 1n;
   s.exchangeCount = exchangeId;
   s.exchanges.set(exchangeId, {
     offerId,
@@ -317,7 +215,7 @@ export function commitToOffer(s: VoucherState, env: Env, offerId: bigint): bigin
   });
   bump(s.exchangeCountByState, ExchangeState.Committed, 1n);
   bump(s.disputeCountByState, DisputeState.None, 1n);
-  addVoucher(s, env.sender, offerId, 1n);
+  addVoucher(s, env, env.sender, offerId, 1n);
   return exchangeId;
 }
 
@@ -330,7 +228,7 @@ export function cancelVoucher(s: VoucherState, env: Env, exchangeId: bigint): vo
   const ex = existingExchange(s, exchangeId);
   requireState(exchangeId, ex, ExchangeState.Committed);
   requireBuyer(exchangeId, ex, env);
-  cancel(s, ex);
+  cancel(s, env, exchangeId, ex, "VoucherCanceled");
 }
 
 /** Mirrors VoucherEscrow.revokeVoucher: `NoSuchExchange`, `InvalidState` (not Committed), `NotOfferSeller`. */
@@ -340,8 +238,9 @@ export function revokeVoucher(s: VoucherState, env: Env, exchangeId: bigint): vo
   const offer = offerOf(s, ex);
   if (env.sender !== offer.seller) revert("VoucherEscrowNotOfferSeller", exchangeId, env.sender);
   setState(s, ex, ExchangeState.Revoked);
-  addVoucher(s, ex.buyer, ex.offerId, -1n);
-  release(s, offer, ex, offer.disputeResolverFee, offer.price + offer.sellerDeposit, 0n, 0n);
+  addVoucher(s, env, ex.buyer, ex.offerId, -1n);
+  env.emit?.(s.self, "VoucherRevoked", exchangeId);
+  settle(s, env, exchangeId, offer, ex, payoff(offer.disputeResolverFee, offer.price + offer.sellerDeposit, 0n));
 }
 
 /**
@@ -352,7 +251,7 @@ export function expireVoucher(s: VoucherState, env: Env, exchangeId: bigint): vo
   const ex = existingExchange(s, exchangeId);
   requireState(exchangeId, ex, ExchangeState.Committed);
   if (env.now < ex.validUntil) revert("VoucherEscrowTooEarly", exchangeId, env.now, ex.validUntil);
-  cancel(s, ex);
+  cancel(s, env, exchangeId, ex, "VoucherExpired");
 }
 
 /**
@@ -366,14 +265,15 @@ export function redeemVoucher(s: VoucherState, env: Env, exchangeId: bigint): vo
   if (env.now > ex.validUntil) revert("VoucherEscrowTooLate", exchangeId, env.now, ex.validUntil);
   setState(s, ex, ExchangeState.Redeemed);
   ex.redeemedAt = env.now;
-  addVoucher(s, ex.buyer, ex.offerId, -1n);
+  addVoucher(s, env, ex.buyer, ex.offerId, -1n);
+  env.emit?.(s.self, "VoucherRedeemed", exchangeId);
 }
 
 /**
  * Mirrors VoucherEscrow.completeExchange: `NoSuchExchange`, `InvalidState` (not Redeemed), then for a sender other
  * than the buyer `TooEarly(id, now, redeemedAt + disputePeriod)` unless `now - redeemedAt >= disputePeriod`
  * (`Panic(0x11)` if that sum overflows). Calls `accruePoints`, then `accrueFees` (before the writes; see the file's
- * header).
+ * header). Emits ExchangeCompleted, FundsReleased, ProtocolFeeCollected, then the sink's PointsAccrued and FeesAccrued.
  */
 export function completeExchange(s: VoucherState, env: Env, exchangeId: bigint): void {
   const ex = existingExchange(s, exchangeId);
@@ -384,162 +284,16 @@ export function completeExchange(s: VoucherState, env: Env, exchangeId: bigint):
   }
   const split = splitFee(s.fees, offer.protocolFee);
   const aggregator = sellerAggregator(s, offer.seller);
-  s.accruePoints(offer.seller, offer.price, aggregator, bpsOfDown(offer.price, s.aggregatorPointsBps), env.now);
+  const priceNet = offer.price - offer.protocolFee;
+  const p = payoff(priceNet + offer.sellerDeposit + offer.disputeResolverFee, 0n, 0n, offer.protocolFee, split);
+  env.emit?.(s.self, "ExchangeCompleted", exchangeId);
+  releaseEvents(s, env, exchangeId, p);
+  const points = bpsOfDown(offer.price, s.aggregatorPointsBps);
+  s.accruePoints(offer.seller, offer.price, aggregator, points, env.now, env.emit);
   accrueFeesOf(s, split, env);
 
   setState(s, ex, ExchangeState.Completed);
-  const priceNet = offer.price - offer.protocolFee;
-  release(s, offer, ex, priceNet + offer.sellerDeposit + offer.disputeResolverFee, 0n, 0n, offer.protocolFee, split);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Disputes
-// ---------------------------------------------------------------------------------------------------------------
-
-/**
- * Mirrors VoucherEscrow.raiseDispute: `NoSuchExchange`, `InvalidState` (not Redeemed), `NotBuyer`,
- * `TooLate(id, now, redeemedAt + disputePeriod - 1)` unless `now - redeemedAt < disputePeriod`, `Panic(0x11)` if
- * `now + resolutionPeriod` overflows.
- */
-export function raiseDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireState(exchangeId, ex, ExchangeState.Redeemed);
-  requireBuyer(exchangeId, ex, env);
-  const offer = offerOf(s, ex);
-  if (checkedSub(env.now, ex.redeemedAt) >= offer.disputePeriodSeconds) {
-    revert("VoucherEscrowTooLate", exchangeId, env.now, ex.redeemedAt + offer.disputePeriodSeconds - 1n);
-  }
-  const timeout = checkedAdd(env.now, offer.resolutionPeriodSeconds);
-  setState(s, ex, ExchangeState.Disputed);
-  setDisputeState(s, ex, DisputeState.Resolving);
-  ex.disputeTimeout = timeout;
-}
-
-/**
- * Mirrors VoucherEscrow.retractDispute: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
- * (not Resolving or Escalated), `NotBuyer`. Ends Retracted; calls `accrueFees` (before the writes).
- */
-export function retractDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireOpenDispute(exchangeId, ex);
-  requireBuyer(exchangeId, ex, env);
-  const split = retractedSplit(s, ex);
-  accrueFeesOf(s, split, env);
-  setDisputeState(s, ex, DisputeState.Retracted);
-  releaseRetracted(s, ex, split);
-}
-
-/**
- * Mirrors VoucherEscrow.expireDispute: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
- * (not Resolving), `TooEarly(id, now, timeout + 1)` unless `now > timeout`. Ends Retracted; calls `accrueFees`
- * (before the writes).
- */
-export function expireDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireDisputeState(exchangeId, ex, DisputeState.Resolving);
-  requireAfterTimeout(exchangeId, ex, env);
-  const split = retractedSplit(s, ex);
-  accrueFeesOf(s, split, env);
-  setDisputeState(s, ex, DisputeState.Retracted);
-  releaseRetracted(s, ex, split);
-}
-
-/**
- * Mirrors VoucherEscrow.proposeResolution: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
- * (not Resolving or Escalated), `NotParty`, `TooLate(id, now, timeout)` unless `now <= timeout`,
- * `InvalidBps(bps)` above 10_000. The buyer's side wins if the buyer is also the seller.
- */
-export function proposeResolution(s: VoucherState, env: Env, exchangeId: bigint, buyerPercentBps: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireOpenDispute(exchangeId, ex);
-  const isBuyer = requireParty(s, exchangeId, ex, env);
-  requireBeforeTimeout(exchangeId, ex, env);
-  requireBps(buyerPercentBps);
-  if (isBuyer) {
-    ex.buyerProposed = true;
-    ex.buyerProposalBps = buyerPercentBps;
-  } else {
-    ex.sellerProposed = true;
-    ex.sellerProposalBps = buyerPercentBps;
-  }
-}
-
-/**
- * Mirrors VoucherEscrow.acceptResolution: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
- * (not Resolving or Escalated), `NotParty`, `TooLate(id, now, timeout)` unless `now <= timeout`,
- * `NoProposal(id)` if the other side has not proposed. Ends Resolved at the other side's proposal.
- */
-export function acceptResolution(s: VoucherState, env: Env, exchangeId: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireOpenDispute(exchangeId, ex);
-  const isBuyer = requireParty(s, exchangeId, ex, env);
-  requireBeforeTimeout(exchangeId, ex, env);
-  if (isBuyer ? !ex.sellerProposed : !ex.buyerProposed) revert("VoucherEscrowNoProposal", exchangeId);
-  const buyerPercentBps = isBuyer ? ex.sellerProposalBps : ex.buyerProposalBps;
-  setDisputeState(s, ex, DisputeState.Resolved);
-  releaseSplit(s, ex, buyerPercentBps);
-}
-
-/**
- * Mirrors VoucherEscrow.escalateDispute: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
- * (not Resolving), `NotBuyer`, `TooLate(id, now, timeout)` unless `now <= timeout`, `Panic(0x11)` if the new
- * timeout or totalEncumbered overflows, then the token's errors on the deposit pull.
- */
-export function escalateDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireDisputeState(exchangeId, ex, DisputeState.Resolving);
-  requireBuyer(exchangeId, ex, env);
-  requireBeforeTimeout(exchangeId, ex, env);
-  const offer = offerOf(s, ex);
-  const deposit = bpsOfDown(offer.disputeResolverFee, ESCALATION_DEPOSIT_BPS);
-  const timeout = checkedAdd(env.now, offer.escalationResponsePeriodSeconds);
-  const newEncumbered = checkedAdd(s.totalEncumbered, deposit);
-  erc20.transferFrom(s.token, s.self, env.sender, s.self, deposit);
-
-  setDisputeState(s, ex, DisputeState.Escalated);
-  ex.escalated = true;
-  ex.escalationDeposit = deposit;
-  ex.disputeTimeout = timeout;
-  s.totalEncumbered = newEncumbered;
-}
-
-/**
- * Mirrors VoucherEscrow.decideDispute: `NoSuchExchange`, `InvalidState` (not Disputed), `InvalidDisputeState`
- * (not Escalated), `NotResolver`, `TooLate(id, now, timeout)` unless `now <= timeout`, `InvalidBps(bps)`.
- */
-export function decideDispute(s: VoucherState, env: Env, exchangeId: bigint, buyerPercentBps: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireDisputeState(exchangeId, ex, DisputeState.Escalated);
-  requireResolver(s, exchangeId, ex, env);
-  requireBeforeTimeout(exchangeId, ex, env);
-  requireBps(buyerPercentBps);
-  setDisputeState(s, ex, DisputeState.Decided);
-  releaseSplit(s, ex, buyerPercentBps);
-}
-
-/**
- * Mirrors VoucherEscrow.refuseEscalatedDispute: `NoSuchExchange`, `InvalidState` (not Disputed),
- * `InvalidDisputeState` (not Escalated), `NotResolver`, `TooLate(id, now, timeout)` unless `now <= timeout`.
- */
-export function refuseEscalatedDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireDisputeState(exchangeId, ex, DisputeState.Escalated);
-  requireResolver(s, exchangeId, ex, env);
-  requireBeforeTimeout(exchangeId, ex, env);
-  setDisputeState(s, ex, DisputeState.Refused);
-  releaseRefused(s, ex);
-}
-
-/**
- * Mirrors VoucherEscrow.expireEscalatedDispute: `NoSuchExchange`, `InvalidState` (not Disputed),
- * `InvalidDisputeState` (not Escalated), `TooEarly(id, now, timeout + 1)` unless `now > timeout`.
- */
-export function expireEscalatedDispute(s: VoucherState, env: Env, exchangeId: bigint): void {
-  const ex = existingExchange(s, exchangeId);
-  requireDisputeState(exchangeId, ex, DisputeState.Escalated);
-  requireAfterTimeout(exchangeId, ex, env);
-  setDisputeState(s, ex, DisputeState.Refused);
-  releaseRefused(s, ex);
+  release(s, offer, ex, p);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -599,11 +353,6 @@ export function vouchersOutstanding(s: VoucherState): bigint {
 // Views
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Mirrors VoucherEscrow.availableFunds. */
-export function availableFunds(s: VoucherState, entity: Address): bigint {
-  return s.availableFunds.get(entity) ?? 0n;
-}
-
 /** Mirrors VoucherEscrow.getOffer: `NoSuchOffer(id)` for an unknown id. Returns a copy. */
 export function getOffer(s: VoucherState, offerId: bigint): Offer {
   return { ...existingOffer(s, offerId) };
@@ -658,170 +407,25 @@ export function voucherVariables(s: VoucherState): Record<string, bigint> {
   return vars;
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Internals
-// ---------------------------------------------------------------------------------------------------------------
-
-function bug(message: string): never {
-  throw new Error(`${message}: this is a bug in Lockstep's voucher model, please report it.`);
-}
-
-function existingOffer(s: VoucherState, offerId: bigint): Offer {
-  if (offerId === 0n || offerId > s.offerCount) revert("VoucherEscrowNoSuchOffer", offerId);
-  return s.offers.get(offerId) ?? bug(`offer ${offerId} is counted but not stored`);
-}
-
-function existingExchange(s: VoucherState, exchangeId: bigint): Exchange {
-  if (exchangeId === 0n || exchangeId > s.exchangeCount) revert("VoucherEscrowNoSuchExchange", exchangeId);
-  return s.exchanges.get(exchangeId) ?? bug(`exchange ${exchangeId} is counted but not stored`);
-}
-
-function offerOf(s: VoucherState, ex: Exchange): Offer {
-  return s.offers.get(ex.offerId) ?? bug(`exchange refers to missing offer ${ex.offerId}`);
-}
-
-function requireState(exchangeId: bigint, ex: Exchange, expected: ExchangeState): void {
-  if (ex.state !== expected) revert("VoucherEscrowInvalidState", exchangeId, ex.state);
-}
-
-function requireDisputeState(exchangeId: bigint, ex: Exchange, expected: DisputeState): void {
-  requireState(exchangeId, ex, ExchangeState.Disputed);
-  if (ex.disputeState !== expected) revert("VoucherEscrowInvalidDisputeState", exchangeId, ex.disputeState);
-}
-
-function requireOpenDispute(exchangeId: bigint, ex: Exchange): void {
-  requireState(exchangeId, ex, ExchangeState.Disputed);
-  if (ex.disputeState !== DisputeState.Resolving && ex.disputeState !== DisputeState.Escalated) {
-    revert("VoucherEscrowInvalidDisputeState", exchangeId, ex.disputeState);
-  }
-}
-
-function requireBuyer(exchangeId: bigint, ex: Exchange, env: Env): void {
-  if (env.sender !== ex.buyer) revert("VoucherEscrowNotBuyer", exchangeId, env.sender);
-}
-
-function requireResolver(s: VoucherState, exchangeId: bigint, ex: Exchange, env: Env): void {
-  if (env.sender !== offerOf(s, ex).disputeResolver) revert("VoucherEscrowNotResolver", exchangeId, env.sender);
-}
-
-/** Returns whether the sender acts as the buyer (true) or as the offer's seller (false). */
-function requireParty(s: VoucherState, exchangeId: bigint, ex: Exchange, env: Env): boolean {
-  if (env.sender === ex.buyer) return true;
-  if (env.sender !== offerOf(s, ex).seller) revert("VoucherEscrowNotParty", exchangeId, env.sender);
-  return false;
-}
-
-function requireBeforeTimeout(exchangeId: bigint, ex: Exchange, env: Env): void {
-  if (env.now > ex.disputeTimeout) revert("VoucherEscrowTooLate", exchangeId, env.now, ex.disputeTimeout);
-}
-
-function requireAfterTimeout(exchangeId: bigint, ex: Exchange, env: Env): void {
-  if (env.now <= ex.disputeTimeout) {
-    revert("VoucherEscrowTooEarly", exchangeId, env.now, checkedAdd(ex.disputeTimeout, 1n));
-  }
-}
-
-function requireBps(bps: bigint): void {
-  if (bps > BPS_DENOMINATOR) revert("VoucherEscrowInvalidBps", bps);
-}
-
-function bump(counts: bigint[], index: bigint, delta: bigint): void {
-  const i = Number(index);
-  counts[i] = (counts[i] ?? 0n) + delta;
-}
-
-function setState(s: VoucherState, ex: Exchange, to: ExchangeState): void {
-  bump(s.exchangeCountByState, ex.state, -1n);
-  bump(s.exchangeCountByState, to, 1n);
-  ex.state = to;
-}
-
-function setDisputeState(s: VoucherState, ex: Exchange, to: DisputeState): void {
-  bump(s.disputeCountByState, ex.disputeState, -1n);
-  bump(s.disputeCountByState, to, 1n);
-  ex.disputeState = to;
-}
-
-function addVoucher(s: VoucherState, account: Address, offerId: bigint, delta: bigint): void {
-  let byOffer = s.voucherBalances.get(account);
-  if (byOffer === undefined) {
-    byOffer = new Map();
-    s.voucherBalances.set(account, byOffer);
-  }
-  byOffer.set(offerId, (byOffer.get(offerId) ?? 0n) + delta);
-}
-
-function credit(s: VoucherState, entity: Address, amount: bigint): void {
-  s.availableFunds.set(entity, availableFunds(s, entity) + amount);
-}
-
-/** Committed -> Canceled (cancel or expiry): seller D + pen + drFee, buyer p - pen. */
-function cancel(s: VoucherState, ex: Exchange): void {
+/** Committed -> Canceled (cancel or expiry, `event`): seller D + pen + drFee, buyer p - pen. */
+function cancel(
+  s: VoucherState,
+  env: Env,
+  exchangeId: bigint,
+  ex: Exchange,
+  event: "VoucherCanceled" | "VoucherExpired",
+): void {
   const offer = offerOf(s, ex);
   setState(s, ex, ExchangeState.Canceled);
-  addVoucher(s, ex.buyer, ex.offerId, -1n);
+  addVoucher(s, env, ex.buyer, ex.offerId, -1n);
+  env.emit?.(s.self, event, exchangeId);
   const penalty = offer.buyerCancelPenalty;
-  release(s, offer, ex, offer.sellerDeposit + penalty + offer.disputeResolverFee, offer.price - penalty, 0n, 0n);
-}
-
-/** Mirrors VoucherEscrow._accrueFees: the points sink is told a non-zero rewards part of a collected fee. */
-function accrueFeesOf(s: VoucherState, split: FeeSplit, env: Env): void {
-  if (split.rewards !== 0n) s.accrueFees(split.rewards, env.now);
-}
-
-/** The fee split of a retraction, computed before any write (FeeManager.splitFee at the current share). */
-function retractedSplit(s: VoucherState, ex: Exchange): FeeSplit {
-  return splitFee(s.fees, offerOf(s, ex).protocolFee);
-}
-
-/** Retracted: seller p + D - f + E (+ drFee unless escalated), resolver drFee if escalated, fee f. */
-function releaseRetracted(s: VoucherState, ex: Exchange, split: FeeSplit): void {
-  const offer = offerOf(s, ex);
-  const drFee = offer.disputeResolverFee;
-  const seller =
-    offer.price - offer.protocolFee + offer.sellerDeposit + ex.escalationDeposit + (ex.escalated ? 0n : drFee);
-  release(s, offer, ex, seller, 0n, ex.escalated ? drFee : 0n, offer.protocolFee, split);
-}
-
-/** Refused: seller D + drFee, buyer p + E. */
-function releaseRefused(s: VoucherState, ex: Exchange): void {
-  const offer = offerOf(s, ex);
-  release(s, offer, ex, offer.sellerDeposit + offer.disputeResolverFee, offer.price + ex.escalationDeposit, 0n, 0n);
-}
-
-/** Resolved / Decided: buyer floor((D+E) bp) + floor(p bp), seller the rest (+ drFee unless escalated). */
-function releaseSplit(s: VoucherState, ex: Exchange, buyerPercentBps: bigint): void {
-  const offer = offerOf(s, ex);
-  const deposits = offer.sellerDeposit + ex.escalationDeposit;
-  const buyer = bpsOfDown(deposits, buyerPercentBps) + bpsOfDown(offer.price, buyerPercentBps);
-  const drFee = offer.disputeResolverFee;
-  const seller = deposits + offer.price - buyer + (ex.escalated ? 0n : drFee);
-  release(s, offer, ex, seller, buyer, ex.escalated ? drFee : 0n, 0n);
-}
-
-/** Mirrors VoucherEscrow._release: moves p + D + drFee + E from totalEncumbered to the ledger. */
-function release(
-  s: VoucherState,
-  offer: Offer,
-  ex: Exchange,
-  sellerAmount: bigint,
-  buyerAmount: bigint,
-  resolverAmount: bigint,
-  fee: bigint,
-  split?: FeeSplit,
-): void {
-  const released = sellerAmount + buyerAmount + resolverAmount + fee;
-  credit(s, offer.seller, sellerAmount);
-  credit(s, ex.buyer, buyerAmount);
-  credit(s, offer.disputeResolver, resolverAmount);
-  s.totalEncumbered -= released;
-  s.totalAvailable += released;
-  if (fee !== 0n) {
-    const { eco, rewards } = split ?? bug("a fee was released without its split");
-    credit(s, s.ecosystemFund, eco);
-    credit(s, s.pointsSink, rewards);
-    s.protocolFeesCollected += fee;
-    s.ecosystemFeesCredited += eco;
-    s.rewardsFeesCredited += rewards;
-  }
+  settle(
+    s,
+    env,
+    exchangeId,
+    offer,
+    ex,
+    payoff(offer.sellerDeposit + penalty + offer.disputeResolverFee, offer.price - penalty, 0n),
+  );
 }

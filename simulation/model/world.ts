@@ -33,9 +33,10 @@ export function createWorld(
   beneficiaryOf: (id: string) => Address,
 ): World {
   const deployer = addresses.deployer;
-  const exchangeToken = erc20.newErc20();
-  const governanceToken = newGovernanceToken(deployer);
-  const feeState = fees.newFeeState(deployer, config.fees.feeBps, config.fees.maxFeeBps, config.fees.ecoBps);
+  const exchangeToken = erc20.newErc20(addresses.exchangeToken);
+  const governanceToken = newGovernanceToken(deployer, addresses.governanceToken);
+  const f = config.fees;
+  const feeState = fees.newFeeState(deployer, f.feeBps, f.maxFeeBps, f.ecoBps, addresses.feeManager);
   const r = config.rewards;
   const rewardsState = rewards.newRewardsState({
     address: addresses.rewards,
@@ -58,20 +59,21 @@ export function createWorld(
     pointsSink: addresses.rewards,
     ecosystemFund: addresses.ecosystemFund,
     aggregatorPointsBps: config.escrow.aggregatorPointsBps,
-    accruePoints: (seller, points, aggregator, aggregatorPoints, now) =>
+    accruePoints: (seller, points, aggregator, aggregatorPoints, now, emit) =>
       rewards.accruePoints(
         rewardsState,
-        { sender: addresses.escrow, now },
+        { sender: addresses.escrow, now, emit },
         seller,
         points,
         aggregator,
         aggregatorPoints,
       ),
-    accrueFees: (amount, now) => rewards.accrueFees(rewardsState, { sender: addresses.escrow, now }, amount),
+    accrueFees: (amount, now, emit) =>
+      rewards.accrueFees(rewardsState, { sender: addresses.escrow, now, emit }, amount),
   });
   // RewardsDistributor.closeEpoch: ledger.withdrawFunds(epochFees(epoch)) when nonzero.
-  rewardsState.withdrawFees = (amount, now) =>
-    vouchers.withdrawFunds(escrow, { sender: addresses.rewards, now }, amount);
+  rewardsState.withdrawFees = (amount, now, emit) =>
+    vouchers.withdrawFunds(escrow, { sender: addresses.rewards, now, emit }, amount);
   const atDeploy: Env = { sender: deployer, now: 0n };
   rewards.setPointsSource(rewardsState, atDeploy, addresses.escrow);
   erc20.transfer(governanceToken, deployer, addresses.rewards, r.emissionTotal);
@@ -151,10 +153,12 @@ export const MODEL_CALLS: Readonly<Record<string, ModelCall>> = {
     const amount = uintArg(a, "amount");
     // OpenZeppelin's _update: `_totalSupply += value` is checked (found by `sim fuzz`: a mint past 2^256 - 1).
     if (to !== ZERO_ADDRESS && w.exchangeToken.totalSupply + amount > erc20.MAX_UINT256) revert("Panic", 0x11n);
-    erc20.mint(w.exchangeToken, to, amount);
+    erc20.mint(w.exchangeToken, to, amount, env.emit);
   },
-  approve: (w, env, a) => erc20.approve(tokenOf(w, a), env.sender, addressArg(a, "spender"), uintArg(a, "amount")),
-  transfer: (w, env, a) => erc20.transfer(tokenOf(w, a), env.sender, addressArg(a, "to"), uintArg(a, "amount")),
+  approve: (w, env, a) =>
+    erc20.approve(tokenOf(w, a), env.sender, addressArg(a, "spender"), uintArg(a, "amount"), env.emit),
+  transfer: (w, env, a) =>
+    erc20.transfer(tokenOf(w, a), env.sender, addressArg(a, "to"), uintArg(a, "amount"), env.emit),
   // Fees (governance)
   setFeeBps: (w, env, a) => fees.setFeeBps(w.fees, env, uintArg(a, "bps")),
   setEcoBps: (w, env, a) => fees.setEcoBps(w.fees, env, uintArg(a, "bps")),

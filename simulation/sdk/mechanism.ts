@@ -51,10 +51,24 @@ export interface Deployed<C> {
   account(id: string): Address;
 }
 
-/** Who calls and when: what a model function mirrors of `msg.sender` and `block.timestamp`. */
+/** A value an event carries, as a model function emits it (compared with the chain's decoded log as a canonical string). */
+export type EventArg = bigint | string | boolean | number;
+
+/**
+ * Who calls and when: what a model function mirrors of `msg.sender` and `block.timestamp`; and `emit`, what it mirrors
+ * of Solidity's `emit`.
+ */
 export interface CallEnv {
   readonly sender: Address;
   readonly now: bigint;
+  /**
+   * Emits event `event` of instance `instance` (a name of `contracts`, or one `deploy` gave), its arguments in the
+   * ABI's order, indexed ones included: `env.emit("vault", "Deposit", sender, owner, assets, shares)`. Emit every event
+   * the contracts emit, in their order (a call into another contract emits its events where the call is). Only the
+   * events the mechanism declares (`events`) are kept and compared; where events are not compared (no chain beside
+   * the model, or none declared) it does nothing. A revert discards the events emitted before it.
+   */
+  emit(instance: string, event: string, ...args: EventArg[]): void;
 }
 
 /** A call to one of a mechanism's contracts as a chain recorded it, its arguments decoded from the ABI. */
@@ -189,6 +203,13 @@ export interface MechanismDefinition<P, C, M> {
   readonly accountVariables?: Readonly<Record<string, AccountVariableBinding<M>>>;
   /** Properties checked on the compared state of each side after every step. */
   readonly invariants?: Readonly<Record<string, Invariant>>;
+  /**
+   * The events compared after every Action, as `instance.Event` patterns, `*` standing for any characters:
+   * `["vault.*"]`, `["escrow.*", "token.Transfer"]`, `["*"]`. The chain's are decoded from the transaction's logs
+   * (by the emitting address's instance and its artifact's ABI), the model's are what its functions `emit`; both
+   * lists, in order and with every argument, must be equal, or the Action's outcome diverges. None by default.
+   */
+  readonly events?: readonly string[];
   /** Units of the compared variables (and account variables, by field), for reports and summaries. */
   readonly units?: Units;
   /**

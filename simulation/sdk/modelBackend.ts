@@ -5,9 +5,10 @@
  */
 import { canonicalArg } from "../analysis/values.js";
 import { UserError } from "../engine/errors.js";
-import type { Account, Action, ModelBackend, Outcome, VariableList, Variables } from "../engine/types.js";
+import type { Account, Action, EmittedEvent, ModelBackend, Outcome, VariableList, Variables } from "../engine/types.js";
 import { ModelRevert } from "../model/revert.js";
-import type { AccountVariableBinding, Address, Deployed, VariableBinding } from "./mechanism.js";
+import type { DeclaredEvents } from "./events.js";
+import type { AccountVariableBinding, Address, CallEnv, Deployed, EventArg, VariableBinding } from "./mechanism.js";
 import type { ResolvedMechanism } from "./resolve.js";
 
 /** The variables of a deployed mechanism, in the order a sample lists them: globals, then per account. */
@@ -37,8 +38,24 @@ export function variableNamer<M>(set: VariableSet<M>): (accounts: readonly Accou
   };
 }
 
-export function createMechanismModelBackend<P, C, M>(r: ResolvedMechanism<P, C, M>, d: Deployed<C>): ModelBackend<M> {
+/**
+ * The model side of a mechanism. With `events` (a mechanism that declares events, run beside a chain), each Action's
+ * Outcome carries the declared events its model function emitted; without, `emit` does nothing and costs nothing.
+ */
+export function createMechanismModelBackend<P, C, M>(
+  r: ResolvedMechanism<P, C, M>,
+  d: Deployed<C>,
+  events?: DeclaredEvents,
+): ModelBackend<M> {
   const definition = r.definition;
+  let emitted: EmittedEvent[] = [];
+  const emit: CallEnv["emit"] =
+    events === undefined
+      ? () => {}
+      : (instance: string, event: string, ...args: EventArg[]) => {
+          const e = events.model(instance, event, args);
+          if (e !== undefined) emitted.push(e);
+        };
   const state = definition.model(d);
   const set = variableSet(r, d);
   const names = variableNamer(set);
@@ -57,13 +74,16 @@ export function createMechanismModelBackend<P, C, M>(r: ResolvedMechanism<P, C, 
     apply(action: Action, sender: `0x${string}`, now: bigint): Outcome {
       const binding = definition.actions[action.kind];
       if (binding === undefined) throw unknownKind(action, Object.keys(definition.actions), definition.name);
+      if (events !== undefined) emitted = [];
       try {
-        binding.model(state, { sender, now }, action.args, d);
-        return { ok: true, timestamp: now };
+        binding.model(state, { sender, now, emit }, action.args, d);
+        return events === undefined ? { ok: true, timestamp: now } : { ok: true, timestamp: now, events: emitted };
       } catch (e) {
         if (e instanceof ModelRevert) {
           return { ok: false, error: { name: e.errorName, args: e.args.map(canonicalArg) }, timestamp: now };
         }
+        // An event the model emitted that its contracts do not have: said as it is.
+        if (e instanceof UserError) throw e;
         throw new UserError(
           `The model of action ${action.kind} (mechanism ${definition.name}, agent ${action.agent}) threw ` +
             `${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}; a model function reverts only with ` +

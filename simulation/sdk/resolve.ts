@@ -16,6 +16,7 @@ import { scaleDurations } from "../engine/timeScale.js";
 import type { Mechanisms, SystemEnv } from "../engine/types.js";
 import type { ActionArgs, Address, Deployed, DeployContext, MechanismDefinition } from "./mechanism.js";
 import { createMechanismModelBackend } from "./modelBackend.js";
+import { declaredEvents, type DeclaredEvents } from "./events.js";
 
 /** The account that deploys a mechanism: a key-ring id like any agent's. */
 export const DEPLOYER_ID = "deployer";
@@ -43,6 +44,24 @@ export interface ResolvedMechanism<P, C, M> {
 }
 
 const INSTANCE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/**
+ * The events `definition.events` declares, over a deployment's instances (their artifacts loaded first); undefined
+ * when it declares none, so that nothing is decoded or kept.
+ */
+export async function eventsOf<P, C, M>(
+  r: ResolvedMechanism<P, C, M>,
+  deployment: Deployment,
+): Promise<DeclaredEvents | undefined> {
+  const patterns = r.definition.events;
+  if (patterns === undefined || patterns.length === 0) return undefined;
+  const instances = [];
+  for (const [name, artifact] of Object.entries(deployment.artifacts)) {
+    await r.load(artifact);
+    instances.push({ name, artifact, address: deployment.addresses[name]!, iface: r.iface(artifact) });
+  }
+  return declaredEvents(patterns, instances, r.definition.name);
+}
 
 /** Loads the artifacts the mechanism names and checks its actions' functions against their ABIs. */
 export async function resolveMechanism<P, C, M>(
@@ -298,7 +317,9 @@ function mechanismsOf<P, C, M>(r: ResolvedMechanism<P, C, M>): Mechanisms<P, M> 
     async model(params, env, deployment) {
       const config = runConfig(definition, params, env);
       const d = (deployment as Deployment | undefined) ?? (await predictDeployment(definition, config, env.keys));
-      return createMechanismModelBackend(r, deployedOf(config, d, env.keys));
+      // Events are compared with a chain's: a model built on a chain's deployment keeps them, a model alone does not.
+      const events = deployment !== undefined ? await eventsOf(r, d) : undefined;
+      return createMechanismModelBackend(r, deployedOf(config, d, env.keys), events);
     },
   };
 }

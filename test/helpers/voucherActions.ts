@@ -68,7 +68,10 @@ export interface TimedAction {
   readonly now: bigint;
 }
 
-export type Outcome = { readonly ok: true } | { readonly ok: false; readonly name: string; readonly args: ErrorArg[] };
+/** `events`: the escrow's events of a success, each as `Name(arg, ...)` (canonical: decimals, lower-case addresses). */
+export type Outcome =
+  | { readonly ok: true; readonly events?: readonly string[] }
+  | { readonly ok: false; readonly name: string; readonly args: ErrorArg[] };
 
 export function describeOutcome(o: Outcome): string {
   return o.ok ? "ok" : `${o.name}(${o.args.map(String).join(", ")})`;
@@ -608,8 +611,15 @@ export async function applyToChain(ctx: ChainContext, timed: TimedAction): Promi
   await time.setNextBlockTimestamp(timed.now);
   try {
     const tx = await sendAction(ctx, timed.action);
-    await tx.wait();
-    return { ok: true };
+    const receipt = await tx.wait();
+    const events: string[] = [];
+    for (const log of receipt?.logs ?? []) {
+      if (log.address.toLowerCase() !== ctx.escrowAddress) continue;
+      const parsed = ctx.sys.escrow.interface.parseLog(log)!;
+      const args = [...parsed.args].map((v: unknown) => (typeof v === "string" ? v.toLowerCase() : String(v)));
+      events.push(`${parsed.name}(${args.join(", ")})`);
+    }
+    return { ok: true, events };
   } catch (error) {
     const decoded = decodeRevert(error, ctx.interfaces);
     return { ok: false, name: decoded.name, args: decoded.args };
@@ -647,8 +657,16 @@ export type ModelFns = typeof defaultModelFns;
 
 export function applyToModel(m: ModelSystem, timed: TimedAction, fns: ModelFns = defaultModelFns): Outcome {
   const { action } = timed;
-  const env: Env = { sender: action.sender, now: timed.now };
   const s = m.vouchers;
+  // The escrow's events, as the chain's receipt carries them (the token's and the sink's are not compared here).
+  const events: string[] = [];
+  const env: Env = {
+    sender: action.sender,
+    now: timed.now,
+    emit: (emitter, name, ...args) => {
+      if (emitter === s.self) events.push(`${name}(${args.map(String).join(", ")})`);
+    },
+  };
   try {
     switch (action.kind) {
       case "registerSeller":
@@ -687,7 +705,7 @@ export function applyToModel(m: ModelSystem, timed: TimedAction, fns: ModelFns =
       default:
         fns[action.kind](s, env, action.exchangeId);
     }
-    return { ok: true };
+    return { ok: true, events };
   } catch (error) {
     if (error instanceof ModelRevert) return { ok: false, name: error.errorName, args: [...error.args] };
     throw error;
@@ -912,6 +930,11 @@ export async function runDifferential(
     });
     if (describeOutcome(modelOutcome) !== describeOutcome(chainOutcome)) {
       return diverge("outcome", describeOutcome(modelOutcome), describeOutcome(chainOutcome));
+    }
+    if (modelOutcome.ok && chainOutcome.ok) {
+      const [me, ce] = [modelOutcome.events ?? [], chainOutcome.events ?? []];
+      if (me.length !== ce.length || me.some((e, i) => e !== ce[i]))
+        return diverge("events", me.join("; "), ce.join("; "));
     }
     if (modelOutcome.ok) {
       ok++;

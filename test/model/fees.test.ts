@@ -85,6 +85,7 @@ describe("model/fees", () => {
     expectRevert(() => Fees.newFeeState(GOV, 20_000n, 10_000n, 10_002n), "FeeManagerInvalidBps", 10_002n);
     expectRevert(() => Fees.newFeeState(GOV, 501n, 500n, 0n), "FeeManagerFeeAboveMax", 501n, 500n);
     expect(Fees.newFeeState(GOV, 10_000n, 10_000n, 10_000n)).to.deep.equal({
+      address: ZERO_ADDRESS,
       owner: GOV,
       feeBps: 10_000n,
       maxFeeBps: 10_000n,

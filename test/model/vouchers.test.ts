@@ -1002,7 +1002,7 @@ describe("model/vouchers", () => {
     });
 
     for (const seed of SEEDS) {
-      it(`model/vouchers: matches VoucherEscrow action by action (outcome, error, counters, every entity's funds) when seed is ${seed}`, async () => {
+      it(`model/vouchers: matches VoucherEscrow action by action (outcome, error, the escrow's events, counters, every entity's funds) when seed is ${seed}`, async () => {
         const sys = await loadFixture(deployVoucherSystem);
         const result = await runDifferential(sys, await modelOf(sys), { seed, steps: STEPS });
         if (result.divergence !== undefined) expect.fail(describeDivergence(result.divergence));
@@ -1096,6 +1096,42 @@ describe("model/vouchers", () => {
       expect(result.divergence?.variable).to.equal("outcome");
       expect(result.divergence?.model).to.match(/^VoucherEscrowTooEarly/);
       expect(result.divergence?.chain).to.equal("ok");
+    });
+
+    it("model/vouchers: the differential catches a mirror that forgets an event (EscalatedDisputeRefused) at the refusal", async () => {
+      // The mutant that deletes `emit EscalatedDisputeRefused(exchangeId)`, on the model's side.
+      const silent: ModelFns = {
+        ...defaultModelFns,
+        refuseEscalatedDispute: (s, env, exchangeId) =>
+          V.refuseEscalatedDispute(
+            s,
+            {
+              ...env,
+              emit: (emitter, name, ...args) => {
+                if (name !== "EscalatedDisputeRefused") env.emit?.(emitter, name, ...args);
+              },
+            },
+            exchangeId,
+          ),
+      };
+      const sys = await loadFixture(deployVoucherSystem);
+      const actors = await actorsOf(sys);
+      let seed = 0;
+      let expected = -1;
+      while (expected < 0 && seed < 50) {
+        seed++;
+        const trace = await runModelOnly(await modelOf(sys), actors, seed, 300, 1_000n);
+        expected = trace.findIndex((t) => t.timed.action.kind === "refuseEscalatedDispute" && t.outcome.ok);
+      }
+      expect(expected, "no seed in 1..50 refuses an escalated dispute").to.be.greaterThan(0);
+      const result = await runDifferential(sys, await modelOf(sys), { seed, steps: expected + 1, modelFns: silent });
+      expect(result.divergence?.step).to.equal(expected);
+      expect(result.divergence?.variable).to.equal("events");
+      const id = String((result.divergence!.action as { exchangeId: bigint }).exchangeId);
+      expect(result.divergence?.chain).to.match(
+        new RegExp(`^EscalatedDisputeRefused\\(${id}\\); FundsReleased\\(${id}, `),
+      );
+      expect(result.divergence?.model).to.match(new RegExp(`^FundsReleased\\(${id}, `));
     });
   });
 });

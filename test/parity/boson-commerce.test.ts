@@ -40,9 +40,10 @@ describe("parity: boson-commerce", function () {
     });
   }
 
-  it("lockstep: a perturbed model parameter is caught at the step where it first matters", async function () {
-    // The aggregators' share of points is no variable of its own: it shows only once epoch 0,
-    // with completions in it, closes (step 1, substep rewards) and credits claimable rewards.
+  it("lockstep: a perturbed model parameter is caught at the action where it first matters", async function () {
+    // The aggregators' share of points is no variable of its own: in the state it shows only once epoch 0 closes
+    // (step 1, substep rewards) and credits claimable rewards. Events show it earlier: the first completion
+    // (step 1, substep settle) credits the seller's aggregator its points, and RewardsDistributor emits them.
     const steps = "8";
     const perturbed = await runFromRequest({
       scenario: "boson-commerce",
@@ -51,13 +52,20 @@ describe("parity: boson-commerce", function () {
     });
     const d = perturbed.result.firstDivergence;
     expect(d, "the perturbation must be caught").to.not.equal(undefined);
-    expect(d!.variable).to.match(/^aggregator-\d+\.claimableRewards$|^rewards\.carriedRewardDust$/);
+    expect(d!.variable).to.match(/^events of completeExchange by \S+ differ at \d+$/);
     expect(d!.seed).to.equal(1);
-    // Epoch 0 (step 0) closes in step 1's rewards substep: timestep 2 is the first where it can show.
-    expect(d!.step).to.equal(2);
-    expect(d!.substep).to.equal("rewards");
-    expect(d!.actions.some((a) => a.kind === "closeEpoch")).to.equal(true);
-    expect(BigInt(d!.model)).to.not.equal(BigInt(d!.chain));
+    expect(d!.step).to.equal(1);
+    expect(d!.substep).to.equal("settle");
+    const pointsOf = (e: string): [string, bigint] => {
+      const m = /^rewards\.PointsAccrued\(0, (0x[0-9a-f]{40}), (\d+)\)$/.exec(e);
+      expect(m, e).to.not.equal(null);
+      return [m![1]!, BigInt(m![2]!)];
+    };
+    const [modelAccount, modelPoints] = pointsOf(d!.model);
+    const [chainAccount, chainPoints] = pointsOf(d!.chain);
+    // The same aggregator, credited 40% of the price by the model and 50% (the default) by the contract.
+    expect(modelAccount).to.equal(chainAccount);
+    expect(modelPoints * 5_000n).to.equal(chainPoints * 4_000n);
   });
 
   it("lockstep: a model that predicts the wrong outcome is caught at that action", async function () {

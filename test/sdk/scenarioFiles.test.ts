@@ -116,6 +116,14 @@ describe("sdk: a user's scenario file, run by path", function () {
       "badKpiGroups.ts",
       `Scenario file ${FIXTURES}/badKpiGroups.ts: kpiGroups["deposits"] is "total_deposits": expected a list of KPI names (* for any characters).`,
     ],
+    [
+      "unknownEvent.ts",
+      "The model of mechanism starter-vault emitted vault.Deposit: StarterVault has no event Deposit (it has Deposited, Withdrawn).",
+    ],
+    [
+      "badEventPattern.ts",
+      'The events pattern "vault.Deposits" of mechanism starter-vault names no event of a deployed instance (instances: vault).',
+    ],
     ["nope.ts", `Scenario file ${FIXTURES}/nope.ts does not exist.`],
   ];
   for (const [file, message] of BAD) {

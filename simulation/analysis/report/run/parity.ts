@@ -10,6 +10,7 @@ import { smallestUnit, type Unit } from "../units.js";
 import { actionsTable, namesOf } from "./actionsTable.js";
 import type { RunContext } from "./context.js";
 import { variableChart } from "./variableChart.js";
+import { isActionDivergence } from "../../../engine/record.js";
 
 export function parity(ctx: RunContext): Section {
   const { run, divergedAt } = ctx;
@@ -52,7 +53,7 @@ export function parity(ctx: RunContext): Section {
       ],
     ],
   });
-  const sampled = !d.variable.startsWith("outcome");
+  const sampled = !isActionDivergence(d.variable);
   blocks.push(
     actionsTable(
       d.actions,
