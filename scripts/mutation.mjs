@@ -5,7 +5,7 @@
 // does not compile is stillborn. Work happens in a copy of the repository (node_modules linked), so the tree stays
 // as it is. Results: mutation/results.json and a table per contract and operator.
 //
-//   npm run mutation [-- --limit N] [--only VoucherEscrow] [--fuzz-runs 10] [--fuzz-depth 200] [--every K]
+//   npm run mutation [-- --limit N] [--only VoucherEscrow,FeeManager] [--fuzz-runs 10] [--fuzz-depth 200] [--every K]
 //                    [--ids VoucherEscrow-007,FeeMath-002] [--list] [--table] [--work work] [--results results.json]
 // --every K takes every K-th mutant of each contract; --ids runs those again and updates their verdicts in
 // mutation/results.json; --list counts the mutants and builds nothing; --minutes M starts no mutant after M minutes
@@ -24,7 +24,7 @@ const opt = (name, fallback) => {
 };
 const limit = Number(opt("limit", "100000"));
 const every = Number(opt("every", "1"));
-const only = opt("only", undefined);
+const only = opt("only", undefined)?.split(",");
 const fuzzRuns = opt("fuzz-runs", "10");
 const fuzzDepth = opt("fuzz-depth", "200");
 const listOnly = args.includes("--list");
@@ -255,7 +255,7 @@ if (tableOnly) {
 if (listOnly) {
   // How many mutants each contract and operator gives (with --every, the sample), without building anything.
   for (const target of TARGETS) {
-    if (only !== undefined && target.contract !== only) continue;
+    if (only !== undefined && !only.includes(target.contract)) continue;
     const all = mutantsOf(target, readFileSync(join(root, target.file), "utf8"));
     const sample = sampleOf(all);
     const by = new Map();
@@ -362,7 +362,7 @@ const campaignStarted = Date.now();
 // short by --minutes still covers every contract and operator.
 const queues = [];
 for (const target of TARGETS) {
-  if (only !== undefined && target.contract !== only) continue;
+  if (only !== undefined && !only.includes(target.contract)) continue;
   const path = join(work, target.file);
   const text = readFileSync(path, "utf8");
   const all = mutantsOf(target, text);

@@ -214,6 +214,7 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     rolesOf.set(kind, new Set(actions.map((a) => byId.get(a.agent)?.role).filter((r): r is string => r !== undefined)));
   }
   const byAddress = new Map(session.accounts.map((a) => [a.address.toLowerCase(), a]));
+  const deployer = byAddress.get(session.deployment.deployer.toLowerCase());
   const named: Account[] = [];
   const pickSender = (kind?: string, run?: FuzzRun): Account => {
     const accounts = session.accounts;
@@ -424,7 +425,10 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     return out;
   };
 
-  /** Senders to try for a call on `args`, likeliest first: who acted on them, the donor's, accounts named, anyone. */
+  /**
+   * Senders to try for a call on `args`, likeliest first: who acted on them, the donor's, the deployer (an owner),
+   * accounts named, anyone.
+   */
   const sendersFor = (run: FuzzRun, args: Action["args"], donor: FuzzStep | undefined): Account[] => {
     const out: Account[] = [];
     const add = (a: Account | undefined): void => {
@@ -432,6 +436,8 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     };
     for (const a of actorsOn(run, args)) add(a);
     if (donor !== undefined) add(byId.get(donor.action.agent));
+    // The deployer: what an owner-only function takes.
+    add(deployer);
     for (const v of Object.values(args)) if (typeof v === "string") add(byAddress.get(v.toLowerCase()));
     for (const a of named) if (out.length < PURSUE_SENDERS) add(a);
     while (out.length < PURSUE_SENDERS && out.length < session.accounts.length) add(pickSender());
