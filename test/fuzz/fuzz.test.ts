@@ -139,7 +139,7 @@ describe("fuzz", function () {
   });
 
   it("sim fuzz: a cap one value off (as FeeManager-002 is) is found one past the configuration's own maximum", async () => {
-    const r = await campaign(`${FIXTURES}/commerceMaxFeeBoundary.ts`, 10, 200);
+    const r = await campaign(`${FIXTURES}/commerceMaxFeeBoundary.ts`, 30, 250);
     const f = r.failure!;
     expect(f, "the cap must be found").to.not.equal(undefined);
     expect(f.replay.failure!.kind).to.equal("outcome");
