@@ -94,7 +94,8 @@ export async function runCampaign(spec: CampaignSpec): Promise<CampaignResult> {
       const failure = await run.apply(step);
       corpus.observe(session, run, steps);
       const r = run.records[run.records.length - 1];
-      if (r?.model.ok === true) campaignSuccesses.set(step.action.kind, (campaignSuccesses.get(step.action.kind) ?? 0) + 1);
+      if (r?.model.ok === true)
+        campaignSuccesses.set(step.action.kind, (campaignSuccesses.get(step.action.kind) ?? 0) + 1);
       if (failure !== undefined) found = { sequence: index, steps, failure };
       return failure === undefined;
     };

@@ -193,7 +193,12 @@ export function createGenerator(spec: GeneratorSpec): Generator {
       .map(([id]) => byId.get(id))
       .filter((a): a is Account => a !== undefined);
     const senders: Account[] = [];
-    for (const a of [...actorsOn(run, args).slice(0, 2), ...owners.slice(0, 2), pickSender(kind.kind, run), pickSender()])
+    for (const a of [
+      ...actorsOn(run, args).slice(0, 2),
+      ...owners.slice(0, 2),
+      pickSender(kind.kind, run),
+      pickSender(),
+    ])
       if (!senders.includes(a)) senders.push(a);
     const order = senders.map((a) => ({ a, key: rng.next() })).sort((x, y) => x.key - y.key);
     const at = time < run.time ? run.time : time;
