@@ -7,7 +7,7 @@
 //
 //   npm run mutation [-- --limit N] [--only VoucherEscrow,FeeManager] [--fuzz-runs 10] [--fuzz-depth 200] [--every K]
 //                    [--ids VoucherEscrow-007,FeeMath-002] [--list] [--table] [--work work] [--results results.json]
-// --every K takes every K-th mutant of each contract; --ids runs those again and updates their verdicts in
+// --every K takes every K-th mutant of each contract (--offset J starts at the J-th instead of the first); --ids runs those again and updates their verdicts in
 // mutation/results.json; --list counts the mutants and builds nothing; --minutes M starts no mutant after M minutes
 // (the rest of the sample is counted as not run); --table writes the table again from mutation/results.json.
 import { spawnSync } from "node:child_process";
@@ -24,6 +24,7 @@ const opt = (name, fallback) => {
 };
 const limit = Number(opt("limit", "100000"));
 const every = Number(opt("every", "1"));
+const offset = Number(opt("offset", "0"));
 const only = opt("only", undefined)?.split(",");
 const fuzzRuns = opt("fuzz-runs", "10");
 const fuzzDepth = opt("fuzz-depth", "200");
@@ -230,15 +231,15 @@ function writeTable(results, sample) {
 }
 
 /**
- * With --every K, every K-th mutant of each operator in a contract (the first of each always), so that a sample keeps
- * the operators' mix: one index over the whole file would follow the file's order and skip a small operator's few.
+ * With --every K, every K-th mutant of each operator in a contract (the first of each always; with --offset J, the
+ * J-th, J+K-th...: another sample of the same size), so that a sample keeps the operators' mix: one index over the whole file would follow the file's order and skip a small operator's few.
  */
 function sampleOf(mutants) {
   const seen = new Map();
   return mutants.filter((m) => {
     const k = seen.get(m.operator) ?? 0;
     seen.set(m.operator, k + 1);
-    return k % every === 0;
+    return k % every === offset % every;
   });
 }
 
