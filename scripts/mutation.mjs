@@ -60,6 +60,12 @@ const EQUIVALENT = {
     "protocolFee's bpsOfDown(_feeBps, price) for bpsOfDown(price, _feeBps): mulDiv floors the full 512-bit product, which commutes",
   "EmissionMath-001":
     "linearEmitted's `epochs <= cliffEpochs` as `<`: at epochs == cliffEpochs the formula gives mulDiv(total, min(0, duration), duration) = 0, the early return's value",
+  "EmissionMath-017":
+    "halvingEmitted's `wholePeriods < 256` as `<=`: at wholePeriods == 256 the partial period adds mulDiv(total >> 257, r, halvingEpochs), and total >> 257 is 0 for any uint256",
+  "RewardsDistributor-054":
+    "feeEpoch's `block.timestamp < _startTimestamp` as `<=`: at block.timestamp == start the formula gives (start - start) / epochSeconds = 0, the early return's value",
+  "RewardsDistributor-062":
+    "_split's mulDiv(budget, points, totalPoints) as mulDiv(points, budget, totalPoints): mulDiv floors the full 512-bit product, which commutes",
   "FeeMath-001":
     "bpsOfDown's two parameters swapped in its declaration: the body then computes mulDiv(bps, amount, 10_000), and mulDiv floors the full 512-bit product, which commutes",
 };
