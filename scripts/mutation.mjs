@@ -5,7 +5,7 @@
 // does not compile is stillborn. Work happens in a copy of the repository (node_modules linked), so the tree stays
 // as it is. Results: mutation/results.json and a table per contract and operator.
 //
-//   npm run mutation [-- --limit N] [--only VoucherEscrow,FeeManager] [--fuzz-runs 10] [--fuzz-depth 200] [--every K]
+//   npm run mutation [-- --limit N] [--list [--ids-list]] [--only VoucherEscrow,FeeManager] [--fuzz-runs 10] [--fuzz-depth 200] [--every K]
 //                    [--ids VoucherEscrow-007,FeeMath-002] [--list] [--table] [--work work] [--results results.json]
 // --every K takes every K-th mutant of each contract (--offset J starts at the J-th instead of the first); --ids runs those again and updates their verdicts in
 // mutation/results.json; --list counts the mutants and builds nothing; --minutes M starts no mutant after M minutes
@@ -269,6 +269,7 @@ if (listOnly) {
     for (const m of sample) by.set(m.operator, (by.get(m.operator) ?? 0) + 1);
     const counts = [...by].map(([o, n]) => `${o} ${n}`).join(", ");
     process.stdout.write(`${target.contract}: ${sample.length} of ${all.length} (${counts})\n`);
+    if (args.includes("--ids-list")) process.stdout.write(`  ${sample.map((m) => m.id).join(",")}\n`);
   }
   process.exit(0);
 }
