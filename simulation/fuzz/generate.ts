@@ -26,8 +26,6 @@ const PROBES = 8;
 /** Donors (argument sets) a pursuit tries per kind, and senders per donor. */
 const PURSUE_DONORS = 4;
 const PURSUE_SENDERS = 8;
-/** How often a pursuit first sends its call by another account (an access check's test), on the same state. */
-const WRONG_SENDER = 0.15;
 /** Steps looked back for the accounts that acted on an id. */
 const ACTOR_LOOKBACK = 64;
 /** Deadlines further than this from now are not jumped to: a chain's clock cannot go to 2^255. */
@@ -344,16 +342,6 @@ export function createGenerator(spec: GeneratorSpec): Generator {
     return out.slice(0, PURSUE_SENDERS);
   };
 
-  /** Calls the model accepted in a probe behind a refused one sent first: the next to send. */
-  const pending: FuzzStep[] = [];
-  /** Someone other than `sender`: an outsider half the time, else any other account. */
-  const pickOther = (sender: Account): Account => {
-    const others = session.accounts.filter((a) => a !== sender);
-    const out = outsiders.filter((a) => a !== sender);
-    if (out.length > 0 && rng.chance(0.5)) return out[rng.int(0, out.length - 1)]!;
-    return others.length > 0 ? others[rng.int(0, others.length - 1)]! : sender;
-  };
-
   /**
    * Coverage pursued on the model: the kinds that have succeeded least in this sequence (never first), each tried
    * on the arguments of recent successes that share its argument names (each a different donor: another exchange),
@@ -395,18 +383,7 @@ export function createGenerator(spec: GeneratorSpec): Generator {
         const givenNames = Object.keys(given);
         if (givenNames.length > 1 && rng.chance(0.3)) delete given[givenNames[rng.int(0, givenNames.length - 1)]!];
         for (const sender of sendersFor(run, given, donor)) {
-          const args = argsFor(kind, run, sender, given);
-          // Now and then the same call by another account first, on the same state: an outsider, or anyone the model
-          // refuses (a missing access check lets it through on the chain). Kept on the session when refused, sent
-          // before the accepted call if one follows, else dropped (nothing is sent that the model was not asked).
-          const candidate = step(kind.kind, sender, args, time);
-          if (rng.chance(WRONG_SENDER)) {
-            const wrong = step(kind.kind, pickOther(sender), args, time);
-            // The other account may be allowed too: then that is the call sent.
-            if (run.probe(wrong, true).ok) return wrong;
-            if (run.probe(candidate).ok) pending.push(candidate);
-            return wrong;
-          }
+          const candidate = step(kind.kind, sender, argsFor(kind, run, sender, given), time);
           if (probe(run, candidate)) return candidate;
         }
       }
@@ -463,12 +440,10 @@ export function createGenerator(spec: GeneratorSpec): Generator {
 
   return {
     next(run) {
-      // An accepted call probed behind a refused one goes first (the session holds it applied); then a strike under
-      // way: its calls are all at its second.
-      const t = plan.length > 0 || pending.length > 0 ? undefined : nextTick(run.time);
+      // A strike under way goes on first: its calls are all at its second.
+      const t = plan.length > 0 ? undefined : nextTick(run.time);
       let out: FuzzStep[];
-      if (pending.length > 0) out = [pending.shift()!];
-      else if (plan.length > 0) out = [strikeStep(run)];
+      if (plan.length > 0) out = [strikeStep(run)];
       else if (t !== undefined && (rng.chance(0.3) || vocabulary.kinds.length === 0)) out = agentRound(run, t);
       else if (vocabulary.kinds.length === 0) out = [];
       else if (rng.chance(0.2) && strike(run)) out = [strikeStep(run)];

@@ -68,11 +68,9 @@ export interface FuzzRun {
   /**
    * The model's outcome of `step` now: whether it accepts it, or the error it refuses it with. A model function
    * checks everything before it writes, so a refusal leaves the model as it was; an acceptance has applied it, and `step` must be the next one
-   * sent (`apply` then sends it to the chain alone). With `keep`, a refusal is to be sent too, before anything
-   * probed after it, with the outcome it had here (a call by the wrong sender, just before the right one's probe
-   * is accepted: both on the state before either). What a generator uses to reach deep states.
+   * sent (`apply` then sends it to the chain alone). What a generator uses to reach deep states.
    */
-  probe(step: FuzzStep, keep?: boolean): Outcome;
+  probe(step: FuzzStep): Outcome;
 }
 
 export interface FuzzSession {
@@ -176,8 +174,7 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
     const records: StepRecord[] = [];
     let time = startTime;
     let sample = model.sample(accounts);
-    /** Steps probed and to be sent next, in order, with the model's outcome of each (at most the last accepted). */
-    const probed: { given: FuzzStep; step: FuzzStep; outcome: Outcome }[] = [];
+    let probed: { given: FuzzStep; step: FuzzStep; outcome: Outcome } | undefined;
     /**
      * The step at a time the chain takes: never before the last one; on a chain that refuses two blocks with one
      * timestamp (a project's default network may), one second after it. The step as sent is the one recorded.
@@ -207,18 +204,18 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
       },
       created,
       async apply(given) {
-        const next = probed.shift();
-        if (next !== undefined && next.given !== given) {
+        if (probed !== undefined && probed.given !== given) {
           throw new InternalError("a step the model accepted in a probe was not the next one sent");
         }
-        const step = next?.step ?? onTime(given);
+        const step = probed?.step ?? onTime(given);
         time = step.time;
         const index = records.length;
         const [c] = await chainSide.execute([{ action: step.action, sender: step.sender }], step.time);
         if (c!.timestamp !== step.time) {
           throw new InternalError(`the chain ran a step at ${c!.timestamp}, not at its time ${step.time}`);
         }
-        const m = next?.outcome ?? applyModel(step);
+        const m = probed?.outcome ?? applyModel(step);
+        probed = undefined;
         deterministic(`${where}: its observation of action ${step.action.kind}`, () =>
           scenario.observe?.(scenario.view(model.world, offChain), step.action, m, {
             params: params as never,
@@ -241,9 +238,6 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
             ...difference,
           };
         }
-        // A refusal sent ahead of an accepted probe: the model already holds the next step applied, so the state is
-        // compared after that one (the refusal's outcome was compared above, on the state before both).
-        if (probed.length > 0) return undefined;
         const chainVars = await chainSide.sample(accounts);
         const before = sample;
         sample = model.sample(accounts);
@@ -282,11 +276,11 @@ export async function openFuzzSession(spec: FuzzSessionSpec): Promise<FuzzSessio
         }
         return undefined;
       },
-      probe(given, keep = false) {
-        if (probed.some((p) => p.outcome.ok)) throw new InternalError("a probe while an accepted one waits to be sent");
+      probe(given) {
+        if (probed !== undefined) throw new InternalError("a probe while an accepted one waits to be sent");
         const step = onTime(given);
         const outcome = applyModel(step);
-        if (outcome.ok || keep) probed.push({ given, step, outcome });
+        if (outcome.ok) probed = { given, step, outcome };
         return outcome;
       },
     };
