@@ -138,10 +138,21 @@ describe("fuzz", function () {
     expect(last.model.ok && last.chain.ok).to.equal(true);
   });
 
+  it("sim fuzz: a cap one value off (as FeeManager-002 is) is found one past the configuration's own maximum", async () => {
+    const r = await campaign(`${FIXTURES}/commerceMaxFeeBoundary.ts`, 30, 250);
+    const f = r.failure!;
+    expect(f, "the cap must be found").to.not.equal(undefined);
+    expect(f.replay.failure!.kind).to.equal("outcome");
+    const last = f.records[f.records.length - 1]!;
+    expect(last.step.action.kind).to.equal("setFeeBps");
+    // fees-and-rewards deploys maxFeeBps = 400: the value sent is one past the configuration's, which no agent uses.
+    expect(last.step.action.args["bps"]).to.equal(401n);
+    expect(last.model.ok).to.equal(true);
+    expect(last.chain.error?.name).to.equal("FeeManagerFeeAboveMax");
+  });
+
   it("sim fuzz: an escalated dispute's decision the model gets wrong is reached (commit, redeem, dispute, escalation, decision) and shrunk", async () => {
-    // Reaching it is a matter of chance per seed (of seeds 1 to 4 at 20 x 250, seeds 2 and 4 reach it; 1 not even at
-    // 40 x 250): seed 2 reaches it in its fifth sequence.
-    const r = await campaign(`${FIXTURES}/commerceEscalationDecided.ts`, 20, 250, 2);
+    const r = await campaign(`${FIXTURES}/commerceEscalationDecided.ts`, 10, 200);
     const f = r.failure!;
     expect(f, "the escalated dispute's decision must be reached").to.not.equal(undefined);
     const last = f.records[f.records.length - 1]!;
