@@ -1,13 +1,11 @@
 /**
  * How `sim fuzz` makes a sequence: rounds of the scenario's own agents (their policies at the
  * scenario's next substep, which walk the mechanism into realistic states) mixed with Actions of
- * its own. Those are fresh (the declared kind that has succeeded least so far, by any sender,
- * outsiders included so access checks get tried, its arguments reused from a recent Action where the
- * names match: the ids that exist) or echoes of an Action already in the sequence (another sender,
- * one argument moved to a boundary, or the same again later). Arguments favour
- * boundaries: 0, 1 wei, the maximum, what the agents use, what the model holds now (a balance, a
- * count: an id that exists and the next one, which does not) and one off either way. Times stay
- * where they are, or fall exactly on a deadline the model knows, or one second either side of it.
+ * its own: pursuits (the kinds that have not succeeded yet in the sequence, on the ids of recent
+ * successes, by the senders likeliest to be allowed; the first call the model accepts is sent),
+ * follow-ups of a recent success, fresh Actions, echoes of an Action already sent (another sender,
+ * one argument moved, the same again later), and strikes at a deadline the model knows (every kind
+ * on what it concerns, at its second or one either side). Argument values come from values.ts.
  * Everything is drawn from one seeded stream per sequence: a seed and an index give the sequence.
  */
 import { createClock, type Clock } from "../engine/clock.js";
